@@ -1,0 +1,1 @@
+"""scopewise.dedup."""

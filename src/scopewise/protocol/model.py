@@ -1,0 +1,306 @@
+"""The protocol of a scoping review, as JBI (Peters et al. 2021) and PRISMA-ScR need it.
+
+Pydantic models at the boundary: the TOML file is validated into these, and every
+other package reads a :class:`Protocol` (frozen) rather than raw dicts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+
+__all__ = [
+    "CONNECTORS",
+    "FIELD_TYPES",
+    "ROLES",
+    "STAGES",
+    "ChartingField",
+    "ChartingForm",
+    "Consultation",
+    "Criteria",
+    "Criterion",
+    "Pcc",
+    "Protocol",
+    "ReportSettings",
+    "ReviewInfo",
+    "ScreeningPlan",
+    "Source",
+    "TeamMember",
+]
+
+ROLES = ("lead", "reviewer", "information_specialist", "stakeholder")
+STAGES = ("title_abstract", "full_text")
+FIELD_TYPES = (
+    "text",
+    "long_text",
+    "number",
+    "year",
+    "single_choice",
+    "multiple_choice",
+    "yes_no",
+    "country",
+)
+CONNECTORS = ("pubmed", "europepmc", "openalex", "crossref")
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,19}$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _nonblank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+class ReviewInfo(_Model):
+    """Title and identity of the review."""
+
+    title: str
+    short_title: str = ""
+    registration: str = ""
+    framework: str = "JBI scoping review methodology (Peters et al. 2021)"
+    reporting_guideline: str = "PRISMA-ScR (Tricco et al. 2018)"
+    keywords: tuple[str, ...] = ()
+
+    _title = field_validator("title")(_nonblank)
+
+
+class TeamMember(_Model):
+    """A person on the review team and their role."""
+
+    name: str
+    role: Literal["lead", "reviewer", "information_specialist", "stakeholder"]
+    email: str = ""
+    affiliation: str = ""
+
+    _name = field_validator("name")(_nonblank)
+
+
+class Pcc(_Model):
+    """Population, concept, context: the scope of a scoping review."""
+
+    population: str
+    concept: str
+    context: str
+
+    _nonblank = field_validator("population", "concept", "context")(_nonblank)
+
+
+class Criterion(_Model):
+    """One eligibility criterion; its code doubles as an exclusion reason."""
+
+    code: str
+    text: str
+    stages: tuple[Literal["title_abstract", "full_text"], ...] = STAGES
+
+    @field_validator("code")
+    @classmethod
+    def _code_shape(cls, value: str) -> str:
+        if not _CODE.match(value):
+            raise ValueError(
+                "must be a short code: a letter then letters, digits, '_', '-' or '.' "
+                "(at most 20 characters), e.g. 'POP' or 'E1'"
+            )
+        return value
+
+    _text = field_validator("text")(_nonblank)
+
+
+class Criteria(_Model):
+    """Numbered inclusion and exclusion criteria."""
+
+    inclusion: tuple[Criterion, ...] = Field(min_length=1)
+    exclusion: tuple[Criterion, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Criteria:
+        seen: set[str] = set()
+        for criterion in (*self.inclusion, *self.exclusion):
+            if criterion.code in seen:
+                raise ValueError(f"criterion code {criterion.code!r} is used twice")
+            seen.add(criterion.code)
+        return self
+
+
+class Source(_Model):
+    """A planned information source and its search."""
+
+    name: str
+    method: Literal["api", "file"] = "file"
+    platform: str = ""
+    connector: Literal["pubmed", "europepmc", "openalex", "crossref"] | None = None
+    query: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    languages: tuple[str, ...] = ()
+    notes: str = ""
+
+    _name = field_validator("name")(_nonblank)
+
+    @field_validator("date_from", "date_to")
+    @classmethod
+    def _date(cls, value: str) -> str:
+        if value and not _DATE.match(value):
+            raise ValueError("must be a date YYYY, YYYY-MM or YYYY-MM-DD")
+        return value
+
+    @model_validator(mode="after")
+    def _api_needs_connector(self) -> Source:
+        if self.method == "api" and self.connector is None:
+            raise ValueError(
+                f"source {self.name!r} has method = \"api\" but no connector; "
+                f"use one of {', '.join(CONNECTORS)}"
+            )
+        if self.method == "api" and not self.query.strip():
+            raise ValueError(f"source {self.name!r} has method = \"api\" but no query")
+        return self
+
+
+class ScreeningPlan(_Model):
+    """How records are screened."""
+
+    stages: tuple[Literal["title_abstract", "full_text"], ...] = STAGES
+    reviewers_per_record: Literal[1, 2] = 2
+    blinding: StrictBool = True
+    pilot_sample: int = Field(default=0, ge=0)
+    ranker: str = "default"
+    stop_rule: str = "statistical"
+    target_recall: float = Field(default=0.95, gt=0, le=1)
+
+    @field_validator("stages")
+    @classmethod
+    def _stage_order(
+        cls, value: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("needs at least one stage")
+        if list(value) != sorted(set(value), key=STAGES.index):
+            raise ValueError("stages must be title_abstract then full_text, each once")
+        return value
+
+
+class ChartingField(_Model):
+    """A field of the charting (data extraction) form."""
+
+    name: str
+    label: str = ""
+    type: Literal[
+        "text",
+        "long_text",
+        "number",
+        "year",
+        "single_choice",
+        "multiple_choice",
+        "yes_no",
+        "country",
+    ]
+    required: StrictBool = False
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _name_shape(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError("must be lower-case letters, digits and '_', starting with a letter")
+        return value
+
+    @model_validator(mode="after")
+    def _choices_match_type(self) -> ChartingField:
+        choice = self.type in ("single_choice", "multiple_choice")
+        if choice and not self.choices:
+            raise ValueError(f"field {self.name!r} of type {self.type} needs choices")
+        if not choice and self.choices:
+            raise ValueError(f"field {self.name!r} of type {self.type} takes no choices")
+        if len(set(self.choices)) != len(self.choices):
+            raise ValueError(f"field {self.name!r} lists a choice twice")
+        return self
+
+
+class ChartingForm(_Model):
+    """The charting form: an ordered list of fields."""
+
+    fields: tuple[ChartingField, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique(self) -> ChartingForm:
+        names = [f.name for f in self.fields]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"charting field names used twice: {', '.join(dupes)}")
+        return self
+
+
+class Consultation(_Model):
+    """The stakeholder consultation plan."""
+
+    enabled: StrictBool = False
+    quotes: Literal["never", "allowed"] = "never"
+    description: str = ""
+
+
+class ReportSettings(_Model):
+    """What the report shows and how."""
+
+    title: str = ""
+    authors: tuple[str, ...] = ()
+    funding: str = ""
+    conflicts_of_interest: str = ""
+    formats: tuple[Literal["json", "svg", "png", "html"], ...] = ("json", "svg", "png", "html")
+
+
+class Protocol(_Model):
+    """A whole scoping review protocol."""
+
+    review: ReviewInfo
+    team: tuple[TeamMember, ...] = ()
+    objectives: tuple[str, ...] = ()
+    questions: tuple[str, ...] = Field(min_length=1)
+    pcc: Pcc
+    criteria: Criteria
+    sources: tuple[Source, ...] = ()
+    screening: ScreeningPlan = ScreeningPlan()
+    charting: ChartingForm = ChartingForm()
+    consultation: Consultation = Consultation()
+    report: ReportSettings = ReportSettings()
+
+    @model_validator(mode="after")
+    def _unique_sources(self) -> Protocol:
+        names = [s.name for s in self.sources]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names used twice: {', '.join(dupes)}")
+        return self
+
+    @property
+    def all_criteria(self) -> tuple[Criterion, ...]:
+        """Inclusion then exclusion criteria."""
+        return (*self.criteria.inclusion, *self.criteria.exclusion)
+
+    def criterion(self, code: str) -> Criterion | None:
+        """The criterion with this code, or ``None``."""
+        return next((c for c in self.all_criteria if c.code == code), None)
+
+    def source(self, name: str) -> Source | None:
+        """The planned source with this name (case-insensitive), or ``None``."""
+        low = name.casefold()
+        return next((s for s in self.sources if s.name.casefold() == low), None)
+
+    def scope_text(self) -> str:
+        """The protocol's questions, PCC and criteria as one text (for cold-start ranking)."""
+        parts = [
+            self.review.title,
+            *self.objectives,
+            *self.questions,
+            self.pcc.population,
+            self.pcc.concept,
+            self.pcc.context,
+            *(c.text for c in self.criteria.inclusion),
+        ]
+        return "\n".join(p for p in parts if p)

@@ -1,0 +1,189 @@
+"""The shared vocabulary: a bibliographic record and its identifiers.
+
+A :class:`Record` is what every reader produces and every later stage consumes. It
+holds normalised fields plus ``raw``, the original fields of the source file exactly
+as read, so that nothing a database exported is ever lost.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+__all__ = [
+    "RECORD_FIELDS",
+    "Author",
+    "Record",
+    "normalise_doi",
+    "normalise_pmid",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One author: family name and given names (either may be empty).
+
+    ``literal`` keeps a corporate or unparseable name as written.
+    """
+
+    family: str
+    given: str = ""
+    literal: str = ""
+
+    def display(self) -> str:
+        """The name as a reviewer reads it: ``Family, Given``."""
+        if self.literal:
+            return self.literal
+        return f"{self.family}, {self.given}" if self.given else self.family
+
+    @classmethod
+    def parse(cls, text: str) -> Author:
+        """Parse ``Family, Given`` or ``Given Family`` into an :class:`Author`."""
+        text = " ".join(text.split())
+        if not text:
+            return cls(family="")
+        if "," in text:
+            family, _, given = text.partition(",")
+            return cls(family=family.strip(), given=given.strip())
+        parts = text.split(" ")
+        if len(parts) == 1:
+            return cls(family=parts[0])
+        # "Smith JA" (MEDLINE style): initials come last
+        if parts[-1].isupper() and len(parts[-1]) <= 3:
+            return cls(family=" ".join(parts[:-1]), given=parts[-1])
+        return cls(family=parts[-1], given=" ".join(parts[:-1]))
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A bibliographic record, normalised, with its raw original fields.
+
+    All text fields are plain text (markup and mojibake cleaned by the reader); empty
+    string or ``None`` means unknown. ``raw`` maps each original tag/column to its
+    value(s) as read, for export and audit.
+    """
+
+    title: str = ""
+    abstract: str = ""
+    authors: tuple[Author, ...] = ()
+    year: int | None = None
+    journal: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    doi: str = ""
+    pmid: str = ""
+    pmcid: str = ""
+    issn: str = ""
+    isbn: str = ""
+    url: str = ""
+    keywords: tuple[str, ...] = ()
+    language: str = ""
+    publication_type: str = ""
+    source_record_id: str = ""
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def with_changes(self, **changes: Any) -> Record:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+    @property
+    def first_author(self) -> str:
+        """Family name of the first author, or ``""``."""
+        return self.authors[0].family if self.authors else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-JSON form (authors as ``{family, given, literal}`` dicts)."""
+        out: dict[str, Any] = {}
+        for name in RECORD_FIELDS:
+            value = getattr(self, name)
+            if name == "authors":
+                value = [
+                    {"family": a.family, "given": a.given, "literal": a.literal} for a in value
+                ]
+            elif name == "keywords":
+                value = list(value)
+            elif name == "raw":
+                value = dict(value)
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Record:
+        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
+        kwargs: dict[str, Any] = {}
+        for name in RECORD_FIELDS:
+            if name not in data or data[name] is None and name != "year":
+                continue
+            value = data[name]
+            if name == "authors":
+                value = tuple(
+                    Author(
+                        family=a.get("family", ""),
+                        given=a.get("given", ""),
+                        literal=a.get("literal", ""),
+                    )
+                    if isinstance(a, Mapping)
+                    else Author.parse(str(a))
+                    for a in value
+                )
+            elif name == "keywords":
+                value = tuple(value)
+            elif name == "raw":
+                value = dict(value)
+            kwargs[name] = value
+        return cls(**kwargs)
+
+
+RECORD_FIELDS: tuple[str, ...] = (
+    "title",
+    "abstract",
+    "authors",
+    "year",
+    "journal",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "pmcid",
+    "issn",
+    "isbn",
+    "url",
+    "keywords",
+    "language",
+    "publication_type",
+    "source_record_id",
+    "raw",
+)
+
+_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+
+
+def normalise_doi(text: str | None) -> str:
+    """Return the bare, lower-case DOI found in ``text`` or ``""``.
+
+    Accepts ``https://doi.org/...``, ``doi:...`` and DOIs with trailing punctuation.
+
+    >>> normalise_doi("https://doi.org/10.1000/ABC.123.")
+    '10.1000/abc.123'
+    """
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", str(text)).strip()
+    match = _DOI_RE.search(text)
+    if not match:
+        return ""
+    doi = match.group(0).rstrip(".,;)]}>\"'")
+    return doi.lower()
+
+
+def normalise_pmid(text: str | None) -> str:
+    """Return the digits of a PubMed ID (``"PMID: 123"`` -> ``"123"``) or ``""``."""
+    if not text:
+        return ""
+    match = re.search(r"\d{1,9}", str(text))
+    return match.group(0).lstrip("0") if match else ""

@@ -1,0 +1,141 @@
+"""Engines, connection settings and migrations for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from scopewise.errors import DatabaseUnreachable, ProjectLocked
+
+__all__ = [
+    "current_revisions",
+    "head_revisions",
+    "make_engine",
+    "migrate",
+    "sqlite_url",
+]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+SUPPORTED = ("sqlite", "postgresql")
+
+
+def sqlite_url(path: Path) -> str:
+    """The SQLAlchemy URL of a SQLite file."""
+    return f"sqlite:///{path.resolve()}"
+
+
+def _describe(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine for ``url`` and check that the database answers.
+
+    SQLite gets WAL journaling, foreign keys and a busy timeout so that two
+    reviewers writing at once wait for each other instead of failing.
+
+    Raises
+    ------
+    DatabaseUnreachable
+        The URL is malformed, names an unsupported backend, or the server does not answer.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseUnreachable(
+            f"not a database URL: {url!r}; use e.g. postgresql+psycopg://user@host/db"
+        ) from None
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED:
+        raise DatabaseUnreachable(
+            f"unsupported database {backend!r} in {_describe(url)}; use sqlite or postgresql"
+        )
+    kwargs: dict[str, Any] = {"future": True}
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs["pool_pre_ping"] = True
+        kwargs["connect_args"] = {"connect_timeout": 5}
+    else:
+        kwargs["connect_args"] = {"timeout": 30}
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise DatabaseUnreachable(f"cannot use {_describe(url)}: {exc}") from None
+
+    if backend == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # pysqlite's own transaction handling defers BEGIN; we issue BEGIN
+            # ourselves (below) so writes take the lock up front and a busy
+            # database waits instead of failing mid-transaction.
+            dbapi_connection.isolation_level = None
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except OperationalError as exc:
+        engine.dispose()
+        if "locked" in str(exc).lower():
+            raise ProjectLocked(
+                f"{_describe(url)} is locked by another process; try again when it finishes"
+            ) from None
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise DatabaseUnreachable(f"cannot reach {_describe(url)}: {first}") from None
+    return engine
+
+
+def _config(connection: sa.Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revisions() -> set[str]:
+    """The revisions at the heads of the migration scripts."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return set(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database is at (empty for a fresh database)."""
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def migrate(engine: Engine, target: str = "heads") -> None:
+    """Upgrade the database to ``target`` (all heads by default) in one transaction."""
+    if target == "heads" and current_revisions(engine) == head_revisions():
+        return
+    with engine.begin() as conn:
+        command.upgrade(_config(conn), target)
+
+
+def downgrade(engine: Engine, target: str) -> None:
+    """Downgrade the database to ``target`` (used by the migration tests)."""
+    with engine.begin() as conn:
+        command.downgrade(_config(conn), target)

@@ -1,0 +1,250 @@
+"""Table definitions: the single description of the project database.
+
+Migrations under ``store/migrations/versions`` create these tables step by step;
+``tests/store/test_migrations.py`` checks that upgrading to head yields exactly this
+schema. JSON-ish columns are stored as text (``JSONText``) so SQLite and PostgreSQL
+behave the same.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+__all__ = ["JSONText", "metadata"]
+
+metadata = MetaData()
+
+
+class JSONText(TypeDecorator[Any]):
+    """A JSON value stored as text, identical on every backend."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        return json.loads(value)
+
+
+project = Table(
+    "project",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("settings", JSONText, nullable=False, default=dict),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("role", String(40), nullable=False),  # lead, reviewer, information_specialist, stakeholder
+    Column("email", String(300), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+protocol_versions = Table(
+    "protocol_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("author", String(200), nullable=False),
+    Column("toml", Text, nullable=False),
+    Column("diff", Text, nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("registered", Boolean, nullable=False, default=False),
+)
+
+searches = Table(
+    "searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),  # database searched, e.g. PubMed, CINAHL
+    Column("platform", String(200), nullable=False, default=""),  # e.g. EBSCOhost, Ovid
+    Column("query", Text, nullable=False, default=""),
+    Column("searched_on", String(10), nullable=True),  # ISO date the search was run
+    Column("method", String(20), nullable=False, default="file"),  # file | api
+    Column("file_name", String(500), nullable=False, default=""),
+    Column("file_format", String(40), nullable=False, default=""),
+    Column("sha256", String(64), nullable=True, unique=True),
+    Column("record_count", Integer, nullable=False, default=0),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", String(200), nullable=False, default=""),
+    Column("details", JSONText, nullable=False, default=dict),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("search_id", Integer, ForeignKey("searches.id"), nullable=False),
+    Column("position", Integer, nullable=False),  # 1-based order within its file
+    Column("source_record_id", String(500), nullable=False, default=""),
+    Column("title", Text, nullable=False, default=""),
+    Column("abstract", Text, nullable=False, default=""),
+    Column("authors", JSONText, nullable=False, default=list),
+    Column("year", Integer, nullable=True),
+    Column("journal", Text, nullable=False, default=""),
+    Column("volume", String(100), nullable=False, default=""),
+    Column("issue", String(100), nullable=False, default=""),
+    Column("pages", String(100), nullable=False, default=""),
+    Column("doi", String(300), nullable=False, default=""),
+    Column("pmid", String(20), nullable=False, default=""),
+    Column("pmcid", String(20), nullable=False, default=""),
+    Column("issn", String(100), nullable=False, default=""),
+    Column("isbn", String(100), nullable=False, default=""),
+    Column("url", Text, nullable=False, default=""),
+    Column("keywords", JSONText, nullable=False, default=list),
+    Column("language", String(100), nullable=False, default=""),
+    Column("publication_type", String(200), nullable=False, default=""),
+    Column("raw", JSONText, nullable=False, default=dict),
+    Index("ix_records_search", "search_id"),
+    Index("ix_records_doi", "doi"),
+)
+
+# A duplicate group joins records that are the same bibliographic record. Groups are
+# never deleted: undoing a merge sets ``undone_at`` so the history stays.
+duplicate_groups = Table(
+    "duplicate_groups",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("primary_record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False, default="auto"),
+    Column("reason", JSONText, nullable=False, default=dict),
+    Column("score", Float, nullable=True),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+    Column("undone_by", String(200), nullable=True),
+)
+
+duplicate_members = Table(
+    "duplicate_members",
+    metadata,
+    Column("group_id", Integer, ForeignKey("duplicate_groups.id"), primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Index("ix_duplicate_members_record", "record_id"),
+)
+
+# Pairs a person must look at (possible duplicates), and what they said.
+duplicate_candidates = Table(
+    "duplicate_candidates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_a", Integer, ForeignKey("records.id"), nullable=False),
+    Column("record_b", Integer, ForeignKey("records.id"), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reason", JSONText, nullable=False, default=dict),
+    Column("status", String(20), nullable=False, default="queued"),  # queued|same|different|skipped
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("record_a", "record_b", name="uq_duplicate_candidates_pair"),
+)
+
+# Append-only: a decision is never updated; the latest per (record, stage, reviewer) counts.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("stage", String(30), nullable=False),  # title_abstract | full_text
+    Column("reviewer_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("decision", String(20), nullable=False),  # include | exclude | maybe
+    Column("reasons", JSONText, nullable=False, default=list),  # criteria codes
+    Column("note", Text, nullable=False, default=""),
+    Column("kind", String(20), nullable=False, default="screen"),  # screen|resolution|pilot
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_decisions_record_stage", "record_id", "stage"),
+)
+
+full_texts = Table(
+    "full_texts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("status", String(20), nullable=False),  # attached | not_retrieved
+    Column("file_name", String(500), nullable=False, default=""),
+    Column("sha256", String(64), nullable=True),
+    Column("content", Text, nullable=True),  # path inside the project folder
+    Column("reason", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False, default=""),
+)
+
+charting_entries = Table(
+    "charting_entries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("reviewer_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("field", String(200), nullable=False),
+    Column("value", JSONText, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_charting_record", "record_id"),
+)
+
+participants = Table(
+    "participants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pseudonym", String(100), nullable=False, unique=True),
+    Column("role", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+interviews = Table(
+    "interviews",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
+    Column("held_on", String(10), nullable=True),
+    Column("notes", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+coded_excerpts = Table(
+    "coded_excerpts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("interview_id", Integer, ForeignKey("interviews.id"), nullable=False),
+    Column("theme", String(300), nullable=False),
+    Column("summary", Text, nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("detail", JSONText, nullable=False, default=dict),
+)
