@@ -116,7 +116,7 @@ class Record:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         kwargs: dict[str, Any] = {}
         for name in RECORD_FIELDS:
-            if name not in data or data[name] is None and name != "year":
+            if name not in data or (data[name] is None and name != "year"):
                 continue
             value = data[name]
             if name == "authors":

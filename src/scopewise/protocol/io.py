@@ -18,11 +18,16 @@ __all__ = ["diff_protocols", "dump_protocol", "load_protocol", "parse_protocol"]
 
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
-_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+_KEY = re.compile(
+    r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*="""
+)
 
 
 def _split_key(text: str) -> list[str]:
-    return [part.strip().strip("\"'") for part in re.split(r"\.(?=(?:[^\"']*[\"'][^\"']*[\"'])*[^\"']*$)", text)]
+    return [
+        part.strip().strip("\"'")
+        for part in re.split(r"\.(?=(?:[^\"']*[\"'][^\"']*[\"'])*[^\"']*$)", text)
+    ]
 
 
 def locate(text: str, loc: tuple[str | int, ...]) -> int | None:
@@ -90,7 +95,9 @@ def parse_protocol(text: str, path: str = "protocol.toml") -> Protocol:
         return Protocol.model_validate(data)
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = tuple(
+            p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+        )
         # drop pydantic's internal tags such as "literal['a','b']"
         loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or "(" in p)))
         message = error["msg"]
@@ -132,7 +139,9 @@ def load_protocol(path: str | Path) -> Protocol:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise ProtocolError("is not UTF-8 text; save it as UTF-8", path=str(path), line=line) from None
+        raise ProtocolError(
+            "is not UTF-8 text; save it as UTF-8", path=str(path), line=line
+        ) from None
     return parse_protocol(text, str(path))
 
 

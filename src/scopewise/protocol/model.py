@@ -31,7 +31,8 @@ __all__ = [
 ]
 
 ROLES = ("lead", "reviewer", "information_specialist", "stakeholder")
-STAGES = ("title_abstract", "full_text")
+Stage = Literal["title_abstract", "full_text"]
+STAGES: tuple[Stage, ...] = ("title_abstract", "full_text")
 FIELD_TYPES = (
     "text",
     "long_text",
@@ -154,11 +155,11 @@ class Source(_Model):
     def _api_needs_connector(self) -> Source:
         if self.method == "api" and self.connector is None:
             raise ValueError(
-                f"source {self.name!r} has method = \"api\" but no connector; "
+                f'source {self.name!r} has method = "api" but no connector; '
                 f"use one of {', '.join(CONNECTORS)}"
             )
         if self.method == "api" and not self.query.strip():
-            raise ValueError(f"source {self.name!r} has method = \"api\" but no query")
+            raise ValueError(f'source {self.name!r} has method = "api" but no query')
         return self
 
 
@@ -175,9 +176,7 @@ class ScreeningPlan(_Model):
 
     @field_validator("stages")
     @classmethod
-    def _stage_order(
-        cls, value: tuple[str, ...]
-    ) -> tuple[str, ...]:
+    def _stage_order(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value:
             raise ValueError("needs at least one stage")
         if list(value) != sorted(set(value), key=STAGES.index):

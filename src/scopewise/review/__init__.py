@@ -1,1 +1,19 @@
-"""The Review facade: what the CLI, the web app and user scripts call."""
+"""The Review facade: what the CLI, the web app and user scripts call.
+
+>>> from scopewise.review import Review
+>>> review = Review.create("my-review", protocol_path="protocol.toml")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from scopewise.review.core import ReviewCore
+from scopewise.review.dedup import DedupMixin
+from scopewise.review.imports import ImportsMixin
+from scopewise.review.report import ReportMixin
+from scopewise.review.screening import ScreeningMixin
+
+__all__ = ["Review"]
+
+
+class Review(ImportsMixin, DedupMixin, ScreeningMixin, ReportMixin, ReviewCore):
+    """A scoping review project: every stage, one facade."""

@@ -64,7 +64,9 @@ users = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
-    Column("role", String(40), nullable=False),  # lead, reviewer, information_specialist, stakeholder
+    Column(
+        "role", String(40), nullable=False
+    ),  # lead, reviewer, information_specialist, stakeholder
     Column("email", String(300), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -91,9 +91,7 @@ def upgrade() -> None:
     op.create_table(
         "duplicate_groups",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "primary_record_id", sa.Integer, sa.ForeignKey("records.id"), nullable=False
-        ),
+        sa.Column("primary_record_id", sa.Integer, sa.ForeignKey("records.id"), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("created_by", sa.String(200), nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
@@ -103,9 +101,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "duplicate_members",
-        sa.Column(
-            "group_id", sa.Integer, sa.ForeignKey("duplicate_groups.id"), primary_key=True
-        ),
+        sa.Column("group_id", sa.Integer, sa.ForeignKey("duplicate_groups.id"), primary_key=True),
         sa.Column("record_id", sa.Integer, sa.ForeignKey("records.id"), primary_key=True),
     )
     op.create_index("ix_duplicate_members_record", "duplicate_members", ["record_id"])
@@ -167,9 +163,7 @@ def upgrade() -> None:
     op.create_table(
         "interviews",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "participant_id", sa.Integer, sa.ForeignKey("participants.id"), nullable=False
-        ),
+        sa.Column("participant_id", sa.Integer, sa.ForeignKey("participants.id"), nullable=False),
         sa.Column("held_on", sa.String(10), nullable=True),
         sa.Column("notes", sa.Text, nullable=False),
         sa.Column("created_at", TS, nullable=False),

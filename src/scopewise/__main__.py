@@ -1,0 +1,5 @@
+"""``python -m scopewise``."""
+
+from scopewise.cli import main
+
+main()

@@ -1,0 +1,333 @@
+"""Normalised match keys: the comparable form of each record.
+
+A :class:`MatchKeys` is computed once per record and holds everything blocking,
+scoring and the trap rules look at, so that no comparison normalises text again.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from scopewise.records import Author, Record, normalise_doi, normalise_pmid
+
+__all__ = [
+    "MatchKeys",
+    "match_keys",
+    "normalise_journal",
+    "normalise_name",
+    "normalise_title",
+]
+
+# Values that some exports write instead of leaving a field empty.
+_PLACEHOLDERS = frozenset({"unknown", "na", "n a", "none", "null", "untitled", "anonymous", "anon"})
+
+_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "ο": "omicron", "π": "pi", "ρ": "rho", "σ": "sigma", "ς": "sigma",
+    "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
+    "µ": "mu",
+}  # fmt: skip
+_GREEK_RE = re.compile("|".join(_GREEK))
+_MARKUP_RE = re.compile(r"<[^>]{0,40}>|&[a-z]{2,6};|\\[a-z]+\{|[{}$]", re.IGNORECASE)
+_NON_WORD_RE = re.compile(r"[^a-z0-9]+")
+_DIGITS_RE = re.compile(r"\d+")
+
+# British -> American spelling, applied word by word on both sides, so an
+# over-eager rewrite only ever makes two spellings of one word meet.
+_BRITISH_WORDS = {
+    "centre": "center", "centres": "centers", "fibre": "fiber", "fibres": "fibers",
+    "litre": "liter", "metre": "meter", "theatre": "theater", "programme": "program",
+    "programmes": "programs", "grey": "gray", "ageing": "aging", "analyse": "analyze",
+    "analysed": "analyzed", "analysing": "analyzing", "catalogue": "catalog",
+    "dialogue": "dialog", "defence": "defense", "licence": "license", "offence": "offense",
+    "practise": "practice", "tyre": "tire", "sulphur": "sulfur", "aluminium": "aluminum",
+    "behaviour": "behavior", "behaviours": "behaviors", "behavioural": "behavioral",
+}  # fmt: skip
+_OUR_RE = re.compile(r"our(s|al|ed|ing|ite|ites)?$")
+_ISE_RE = re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers)$")
+_AE_OE_RE = re.compile(r"(?<=[a-z])(ae|oe)(?=[a-z])")
+
+_OUR_KEEP = frozenset(
+    {
+        "our",
+        "ours",
+        "four",
+        "hour",
+        "hours",
+        "pour",
+        "sour",
+        "tour",
+        "tours",
+        "your",
+        "yours",
+        "flour",
+        "contour",
+        "contours",
+        "detour",
+    }
+)
+_ISE_KEEP = frozenset({"rise", "wise", "noise", "raise", "praise", "poise", "cruise", "bruise",
+                       "premise", "premises", "promise", "promised", "expertise", "exercise",
+                       "exercises", "exercised", "advertise", "advise", "advised", "enterprise",
+                       "enterprises", "compromise", "surprise", "surprised", "revise",
+                       "revised", "supervise", "supervised", "televised", "franchise", "treatise",
+                       "concise", "precise", "disguise", "otherwise", "likewise", "clockwise",
+                       "arise", "arising", "raised", "raising", "comprise", "comprises",
+                       "comprised", "comprising", "demise", "merchandise", "paradise",
+                       "improvise", "despise", "chemise", "incise", "excise", "reprise",
+                       "devise", "devised", "noisy"})  # fmt: skip
+
+
+@lru_cache(maxsize=200_000)
+def _americanise(word: str) -> str:
+    if word in _BRITISH_WORDS:
+        return _BRITISH_WORDS[word]
+    if len(word) > 4 and word not in _OUR_KEEP and _OUR_RE.search(word):
+        word = _OUR_RE.sub(lambda m: "or" + (m.group(1) or ""), word)
+    if word not in _ISE_KEEP:
+        word = _ISE_RE.sub(lambda m: "iz" + m.group(1), word)
+    return _AE_OE_RE.sub("e", word)
+
+
+def _fold(text: str) -> str:
+    """Lower case, Greek letters spelled out, markup dropped, diacritics removed."""
+    text = _MARKUP_RE.sub(" ", text.lower())
+    text = _GREEK_RE.sub(lambda m: " " + _GREEK[m.group(0)] + " ", text)
+    text = text.replace("ß", "ss").replace("æ", "ae").replace("ø", "o").replace("ł", "l")
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def normalise_title(text: str) -> str:
+    """Comparable title: folded, punctuation to spaces, American spelling.
+
+    >>> normalise_title("Haemolytic–uraemic <i>syndrome</i>: TNF-α.")
+    'hemolytic uremic syndrome tnf alpha'
+    """
+    words = _NON_WORD_RE.sub(" ", _fold(text)).split()
+    out = " ".join(_americanise(w) for w in words)
+    return "" if out in _PLACEHOLDERS else out
+
+
+def normalise_name(text: str) -> str:
+    """A family name as letters only: ``"O'Neill-Smith"`` -> ``"oneillsmith"``."""
+    return _NON_WORD_RE.sub("", _fold(text))
+
+
+# Journal words and their usual ISO 4 abbreviations that are not plain prefixes.
+_JOURNAL_WORDS = {"and": "", "the": "", "of": "", "for": "", "in": "", "on": "", "de": "",
+                  "la": "", "und": "", "der": "", "fur": "", "a": ""}  # fmt: skip
+_JOURNAL_ALIASES = {
+    "j": "journal", "jnl": "journal", "am": "american", "br": "british", "nat": "nature",
+    "n": "new", "engl": "england", "med": "medicine", "natl": "national",
+    "acad": "academy", "sci": "science", "res": "research", "rev": "review",
+}  # fmt: skip
+
+
+def normalise_journal(text: str) -> tuple[str, ...]:
+    """Journal name as a tuple of significant folded words (``&`` and stop words dropped).
+
+    Parts after a full stop that announce a conference or supplement are kept: the
+    trap rules need them.
+    """
+    words = _NON_WORD_RE.sub(" ", _fold(text)).split()
+    return tuple(w for w in words if _JOURNAL_WORDS.get(w, w))
+
+
+def _numbers(text: str) -> str:
+    match = _DIGITS_RE.search(text or "")
+    return match.group(0).lstrip("0") or "0" if match else ""
+
+
+def _first_page(pages: str) -> str:
+    pages = (pages or "").strip().lower()
+    if not pages or pages in _PLACEHOLDERS:
+        return ""
+    head = re.split(r"\s*(?:-|–|—|--|to)\s*", pages, maxsplit=1)[0]
+    # Electronic article numbers such as "e1234" or "CD002273" keep their letters.
+    return re.sub(r"[^a-z0-9]", "", head).lstrip("0")
+
+
+_SPLIT_AUTHORS_RE = re.compile(r"\s+and\s+|;\s*|\s*&\s+")
+# "Tan A.Schulze A.O'Donnell C. P." (initials glued to the next family name)
+_GLUED_RE = re.compile(r"(?<=[A-Z]\.)(?=[A-Z][a-z'’])")
+
+
+def _author_tokens(authors: tuple[Author, ...]) -> tuple[tuple[str, ...], ...]:
+    """Per author, the normalised name parts of length >= 2 (family first).
+
+    Readers disagree about which part of ``Omulo Sylvia`` is the family name; keeping
+    all long parts lets the comparison stay agnostic.
+    """
+    names: list[str] = []
+    for author in authors:
+        text = author.literal or (
+            f"{author.family}, {author.given}" if author.given else author.family
+        )
+        # One "author" that is really a whole unsplit list
+        if len(authors) == 1 and (_SPLIT_AUTHORS_RE.search(text) or _GLUED_RE.search(text)):
+            names.extend(p for p in _SPLIT_AUTHORS_RE.split(_GLUED_RE.sub(";", text)) if p)
+        else:
+            names.append(text)
+    out: list[tuple[str, ...]] = []
+    for name in names:
+        family, _, given = name.partition(",")
+        parts = [normalise_name(p) for p in re.split(r"[\s.]+", family) if p]
+        parts += [normalise_name(p) for p in re.split(r"[\s.]+", given) if p]
+        parts = [p for p in parts if len(p) >= 2]
+        if parts and " ".join(parts) not in _PLACEHOLDERS:
+            out.append(tuple(parts))
+    return tuple(out)
+
+
+_PART_RE = re.compile(r"\bpart\s+([0-9]+|[ivx]+|one|two|three|four|five|a|b)\b")
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
+          "viii": "8", "ix": "9", "x": "10", "one": "1", "two": "2", "three": "3",
+          "four": "4", "five": "5", "a": "1", "b": "2"}  # fmt: skip
+_NOTICE_RE = re.compile(
+    r"^(erratum|errata|corrigendum|corrigenda|correction|retraction|retracted|"
+    r"expression of concern|withdrawn|comment|commentary|reply|response|author reply|"
+    r"in reply|letter|re |editorial comment|notice of retraction|addendum)\b"
+    r"|\b(erratum|corrigendum|retraction notice|notice of retraction|author s reply|"
+    r"authors reply|reply to|response to|comment on|commentary on|correction to)\b"
+)
+_PREPRINT_DOI_PREFIXES = (
+    "10.1101/",
+    "10.48550/",
+    "10.2139/",
+    "10.21203/",
+    "10.20944/",
+    "10.31234/",
+    "10.31219/",
+    "10.31235/",
+    "10.22541/",
+    "10.36227/",
+)
+_PREPRINT_VENUES = frozenset(
+    {
+        "arxiv",
+        "biorxiv",
+        "medrxiv",
+        "ssrn",
+        "psyarxiv",
+        "preprints",
+        "research square",
+        "researchsquare",
+        "socarxiv",
+        "osf",
+    }
+)
+_CONFERENCE_WORDS = frozenset(
+    {
+        "conference",
+        "congress",
+        "meeting",
+        "symposium",
+        "proceedings",
+        "workshop",
+        "abstracts",
+        "abstract",
+        "supplement",
+        "suppl",
+        "annual",
+        "colloquium",
+        "summit",
+        "convention",
+    }
+)
+_CONFERENCE_TYPES = frozenset(
+    {
+        "inproceedings",
+        "proceedings",
+        "conference",
+        "conference paper",
+        "conference abstract",
+        "conference proceeding",
+        "cpaper",
+        "conf",
+        "meeting abstract",
+        "abstract",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MatchKeys:
+    """Everything about one record that matching compares."""
+
+    record_id: int
+    doi: str
+    pmid: str
+    title: str  # normalised, "" when missing
+    title_words: tuple[str, ...]
+    main_title: str  # before the first ":" / " - " (subtitles are often added or dropped)
+    title_numbers: tuple[str, ...]  # numbers in the title other than the part number
+    authors: tuple[tuple[str, ...], ...]
+    first_author: str  # first name part of the first author (family, as read)
+    year: int | None
+    journal: tuple[str, ...]
+    volume: str
+    issue: str
+    first_page: str
+    part: str  # "1", "2", ... from "Part 1", "" when none
+    notice: str  # erratum/comment/reply/retraction word, "" for an ordinary record
+    preprint: bool
+    conference: bool
+    filled: int  # number of non-empty bibliographic fields (to pick a group's primary)
+
+
+def _split_main(title_raw: str) -> str:
+    head = re.split(r"\s*[:?.!]\s+|\s+[-–—]+\s+|\s*--\s*|\s*[:?]\s*$", title_raw, maxsplit=1)[0]
+    return normalise_title(head)
+
+
+def match_keys(record_id: int, record: Record) -> MatchKeys:
+    """Compute the :class:`MatchKeys` of one record."""
+    title = normalise_title(record.title or "")
+    words = tuple(title.split())
+    part_match = _PART_RE.search(title)
+    part = _ROMAN.get(part_match.group(1), part_match.group(1)) if part_match else ""
+    title_wo_part = _PART_RE.sub(" ", title)
+    numbers = tuple(_DIGITS_RE.findall(title_wo_part))
+    journal = normalise_journal(record.journal or "")
+    doi = normalise_doi(record.doi)
+    if doi.count("/") == 1 and doi.endswith("."):
+        doi = ""
+    ptype = (record.publication_type or "").strip().lower()
+    jset = set(journal)
+    preprint = doi.startswith(_PREPRINT_DOI_PREFIXES) or bool(
+        jset & _PREPRINT_VENUES or ptype in {"preprint", "posted-content"}
+    )
+    conference = ptype in _CONFERENCE_TYPES or bool(jset & _CONFERENCE_WORDS)
+    notice_match = _NOTICE_RE.search(title)
+    notice = notice_match.group(0).strip() if notice_match else ""
+    if not notice and ptype in {"erratum", "correction", "retraction", "comment", "letter"}:
+        notice = ptype
+    authors = _author_tokens(record.authors)
+    fields = (title, doi, record.pmid, authors, record.year, journal, record.volume,
+              record.issue, record.pages, record.abstract)  # fmt: skip
+    return MatchKeys(
+        record_id=record_id,
+        doi=doi,
+        pmid=normalise_pmid(record.pmid),
+        title=title,
+        title_words=words,
+        main_title=_split_main(record.title or "") or title,
+        title_numbers=numbers,
+        authors=authors,
+        first_author=authors[0][0] if authors else "",
+        year=record.year,
+        journal=journal,
+        volume=_numbers(record.volume),
+        issue=_numbers(record.issue),
+        first_page=_first_page(record.pages),
+        part=part,
+        notice=notice,
+        preprint=preprint,
+        conference=conference,
+        filled=sum(1 for f in fields if f),
+    )

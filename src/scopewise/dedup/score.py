@@ -1,0 +1,169 @@
+"""Pairwise evidence: how two records compare, field by field (rapidfuzz scores).
+
+:func:`compare` turns two :class:`~scopewise.dedup.keys.MatchKeys` into a
+:class:`PairEvidence`; the trap rules and the decision live in
+:mod:`scopewise.dedup.rules`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from scopewise.dedup.keys import MatchKeys
+
+__all__ = ["Field", "PairEvidence", "compare", "journals_compatible", "title_similarity"]
+
+
+class Field(Enum):
+    """How one field of two records compares."""
+
+    SAME = "same"
+    DIFFERENT = "different"
+    MISSING = "missing"  # empty on at least one side
+
+    @classmethod
+    def of(cls, a: object, b: object) -> Field:
+        if not a or not b:
+            return cls.MISSING
+        return cls.SAME if a == b else cls.DIFFERENT
+
+
+@dataclass(frozen=True, slots=True)
+class PairEvidence:
+    """Field-by-field comparison of two records."""
+
+    title: float  # 0..1 similarity of the full normalised titles; 0 when one is missing
+    title_contained: bool  # one title is the other plus added words (subtitle, prefix)
+    main_title: float  # 0..1 similarity of the titles without subtitles
+    title_missing: bool
+    authors: float  # 0..1 share of the shorter author list found in the longer
+    first_author: Field
+    author_counts_differ: bool  # both lists have >= 2 names and differ by more than one
+    year_gap: int | None
+    journal: Field  # SAME means compatible (abbreviations allowed)
+    volume: Field
+    issue: Field
+    first_page: Field
+    doi: Field
+    pmid: Field
+
+
+def title_similarity(a: str, b: str) -> float:
+    """0..1 similarity of two normalised titles (normalised Indel ratio)."""
+    if not a or not b:
+        return 0.0
+    return fuzz.ratio(a, b) / 100.0
+
+
+def _contained(a: MatchKeys, b: MatchKeys) -> bool:
+    short, long_ = (a, b) if len(a.title) <= len(b.title) else (b, a)
+    if len(short.title_words) < 4:
+        return False
+    if short.title in long_.title:
+        return True
+    # one typo allowed inside the shared part
+    return fuzz.partial_ratio(short.title, long_.title) >= 97
+
+
+def _name_match(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
+    """Two authors match when a long part of one equals (or nearly) a part of the other."""
+    for p in x:
+        for q in y:
+            if p == q or (
+                len(p) >= 5 and len(q) >= 5 and Levenshtein.distance(p, q, score_cutoff=1) <= 1
+            ):
+                return True
+            # "Bernd-Carsten" read as one part vs "Bernd Carsten"
+            if len(p) >= 4 and len(q) >= 4 and (p.startswith(q) or q.startswith(p)):
+                return True
+    return False
+
+
+def _author_overlap(a: tuple[tuple[str, ...], ...], b: tuple[tuple[str, ...], ...]) -> float:
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    short, long_ = short[:30], long_[:60]
+    found = sum(1 for x in short if any(_name_match(x, y) for y in long_))
+    return found / len(short)
+
+
+def journals_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """True when one journal name can be an abbreviation or variant of the other.
+
+    Every word of the shorter name must start a word of the longer one, in order
+    (``nat rev nephrol`` ~ ``nature reviews nephrology``); extra words in the longer
+    name are allowed (``... conference 44th annual meeting``).
+    """
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    i = 0
+    for word in short:
+        while i < len(long_) and not (
+            long_[i].startswith(word) or word.startswith(long_[i]) and len(long_[i]) >= 3
+        ):
+            i += 1
+        if i == len(long_):
+            return _acronym(short, long_)
+        i += 1
+    return True
+
+
+def _acronym(short: tuple[str, ...], long_: tuple[str, ...]) -> bool:
+    """``amcis`` ~ ``americas conference information systems`` and similar."""
+    initials = "".join(w[0] for w in long_ if not w.isdigit())
+    return any(len(w) >= 3 and (w in initials or _loose_acronym(w, long_)) for w in short)
+
+
+def _loose_acronym(word: str, long_: tuple[str, ...]) -> bool:
+    # AMCIS = AMericas Conference on Information Systems: letters taken from word starts
+    i = 0
+    for w in long_:
+        j = 0
+        while i < len(word) and j < len(w) and word[i] == w[j]:
+            i += 1
+            j += 1
+        if i == len(word):
+            return True
+    return False
+
+
+def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
+    """Compare two records field by field."""
+    title_missing = not a.title or not b.title
+    title = title_similarity(a.title, b.title)
+    main = title_similarity(a.main_title, b.main_title)
+    contained = not title_missing and _contained(a, b)
+    if a.authors and b.authors:
+        authors = _author_overlap(a.authors, b.authors)
+        first = Field.SAME if _name_match(a.authors[0], b.authors[0]) else Field.DIFFERENT
+        if first is Field.DIFFERENT and len(b.authors) > 1 and len(a.authors) > 1:
+            # "Reynoso, Gómez and Manuel, Juan" style splits shift names by one
+            first = Field.DIFFERENT
+        counts_differ = (
+            min(len(a.authors), len(b.authors)) >= 2 and abs(len(a.authors) - len(b.authors)) > 1
+        )
+    else:
+        authors, first, counts_differ = 0.0, Field.MISSING, False
+    year_gap = abs(a.year - b.year) if a.year and b.year else None
+    if a.journal and b.journal:
+        journal = Field.SAME if journals_compatible(a.journal, b.journal) else Field.DIFFERENT
+    else:
+        journal = Field.MISSING
+    return PairEvidence(
+        title=title,
+        title_contained=contained,
+        main_title=main,
+        title_missing=title_missing,
+        authors=authors,
+        first_author=first,
+        author_counts_differ=counts_differ,
+        year_gap=year_gap,
+        journal=journal,
+        volume=Field.of(a.volume, b.volume),
+        issue=Field.of(a.issue, b.issue),
+        first_page=Field.of(a.first_page, b.first_page),
+        doi=Field.of(a.doi, b.doi),
+        pmid=Field.of(a.pmid, b.pmid),
+    )

@@ -1,0 +1,193 @@
+"""ReviewCore: open or create a project, its protocol versions, status and audit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from scopewise.errors import ProjectExists, ProtocolError
+from scopewise.protocol import SKELETON, Protocol, load_protocol, parse_protocol
+from scopewise.review.project import (
+    PROTOCOL_NAME,
+    ProjectConfig,
+    check_new_folder,
+    resolve_db_url,
+)
+from scopewise.store import AuditEvent, ProtocolVersion, Store
+from scopewise.store.status import status_counts
+
+__all__ = ["ReviewCore"]
+
+DEFAULT_ACTOR = "scopewise"
+
+
+class ReviewCore:
+    """One scoping review project: its folder, its database and its protocol.
+
+    Use :meth:`create` or :meth:`open`; close it (or use ``with``) when done.
+    """
+
+    def __init__(self, path: Path, store: Store, config: ProjectConfig) -> None:
+        self.path = path
+        self.store = store
+        self.config = config
+        self._protocol: Protocol | None = None
+
+    # -- life cycle ------------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        folder: str | Path,
+        protocol_path: str | Path | None = None,
+        db_url: str | None = None,
+        author: str = DEFAULT_ACTOR,
+    ) -> Self:
+        """Create a project in ``folder`` from a protocol file (or the skeleton).
+
+        Raises
+        ------
+        ProjectExists
+            ``folder`` or the database already holds a project.
+        ProtocolError
+            The protocol file is invalid.
+        DatabaseUnreachable
+            ``db_url`` is malformed or its server does not answer.
+        """
+        path = Path(folder)
+        check_new_folder(path)
+        if protocol_path is not None:
+            protocol = load_protocol(protocol_path)
+            text = Path(protocol_path).read_text(encoding="utf-8-sig")
+        else:
+            text = SKELETON
+            protocol = parse_protocol(text, "skeleton")
+        url = resolve_db_url(path, db_url, None)
+        created_folder = not path.exists()
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            store = Store(url)
+        except BaseException:
+            if created_folder and not any(path.iterdir()):
+                path.rmdir()
+            raise
+        try:
+            with store.transaction() as conn:
+                store.create_project(conn, protocol.review.title, {"created_with": "scopewise"})
+                store.add_protocol_version(
+                    conn, text, author, note="registered protocol", registered=True
+                )
+                for member in protocol.team:
+                    store.ensure_user(conn, member.name, member.role, member.email)
+                store.audit(
+                    conn,
+                    author,
+                    "project.created",
+                    {"title": protocol.review.title, "protocol": str(protocol_path or "skeleton")},
+                )
+        except ProjectExists:
+            store.close()
+            raise
+        database = "sqlite" if db_url is None and url.startswith("sqlite:") else url
+        config = ProjectConfig(name=protocol.review.title, database=database)
+        config.write(path)
+        (path / PROTOCOL_NAME).write_text(text, encoding="utf-8")
+        review = cls(path, store, config)
+        review._protocol = protocol
+        return review
+
+    @classmethod
+    def open(cls, folder: str | Path, db_url: str | None = None) -> Self:
+        """Open the project in ``folder``.
+
+        Raises
+        ------
+        ProjectNotFound
+            ``folder`` holds no project.
+        DatabaseUnreachable
+            The database does not answer.
+        """
+        path = Path(folder)
+        config = ProjectConfig.read(path)
+        store = Store(resolve_db_url(path, db_url, config.database))
+        if not store.has_project():
+            store.close()
+            raise ProjectExists(
+                f"{path}: its database holds no project (was it created with another --db?)"
+            )
+        return cls(path, store, config)
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- protocol --------------------------------------------------------------
+
+    @property
+    def protocol(self) -> Protocol:
+        """The current protocol (latest stored version)."""
+        if self._protocol is None:
+            self._protocol = parse_protocol(self.store.current_protocol_text(), "stored protocol")
+        return self._protocol
+
+    def update_protocol(
+        self, source: str | Path | None = None, author: str = DEFAULT_ACTOR, note: str = ""
+    ) -> int | None:
+        """Record the protocol file (default: ``protocol.toml`` in the folder) as a new version.
+
+        Returns the new version number, or ``None`` when nothing changed. The diff to the
+        previous version is stored, so the report can list deviations from the
+        registered protocol (PRISMA-ScR item 5).
+        """
+        path = Path(source) if source is not None else self.path / PROTOCOL_NAME
+        protocol = load_protocol(path)
+        text = path.read_text(encoding="utf-8-sig")
+        if not note.strip():
+            raise ProtocolError("give a note saying why the protocol changed", path=str(path))
+        with self.store.transaction() as conn:
+            version = self.store.add_protocol_version(conn, text, author, note=note)
+            if version is not None:
+                for member in protocol.team:
+                    self.store.ensure_user(conn, member.name, member.role, member.email)
+                self.store.audit(
+                    conn, author, "protocol.updated", {"version": version, "note": note}
+                )
+        self._protocol = protocol
+        if path != self.path / PROTOCOL_NAME:
+            (self.path / PROTOCOL_NAME).write_text(text, encoding="utf-8")
+        return version
+
+    def protocol_versions(self) -> list[ProtocolVersion]:
+        """Every protocol version, the registered one first."""
+        return self.store.protocol_versions()
+
+    def deviations(self) -> list[ProtocolVersion]:
+        """Versions after the registered protocol: the deviations to report."""
+        return [v for v in self.store.protocol_versions() if not v.registered]
+
+    # -- status and audit ------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """Counts per stage."""
+        with self.store.reading() as conn:
+            counts = status_counts(conn)
+        counts["protocol_version"] = len(self.store.protocol_versions())
+        counts["title"] = self.protocol.review.title
+        counts["database"] = self.store.backend
+        return counts
+
+    def audit(self, limit: int | None = None) -> list[AuditEvent]:
+        """The audit trail, oldest first."""
+        return self.store.audit_events(limit)
