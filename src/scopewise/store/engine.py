@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +63,15 @@ def make_engine(url: str) -> Engine:
             f"unsupported database {backend!r} in {_describe(url)}; use sqlite or postgresql"
         )
     kwargs: dict[str, Any] = {"future": True}
+    # How long a writer waits for another before giving up (two reviewers at once).
+    busy_ms = int(os.environ.get("SCOPEWISE_BUSY_TIMEOUT_MS", "30000"))
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         kwargs["pool_pre_ping"] = True
         kwargs["connect_args"] = {"connect_timeout": 5}
     else:
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": busy_ms / 1000}
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except (ArgumentError, ImportError) as exc:
@@ -85,7 +88,7 @@ def make_engine(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 

@@ -1,0 +1,54 @@
+"""The shared Record vocabulary."""
+
+from __future__ import annotations
+
+import pytest
+
+from scopewise.records import Author, Record, normalise_doi, normalise_pmid
+
+
+@pytest.mark.parametrize(
+    ("text", "doi"),
+    [
+        ("https://doi.org/10.1000/ABC.123.", "10.1000/abc.123"),
+        ("doi: 10.1186/s12888-020-02923-3", "10.1186/s12888-020-02923-3"),
+        ("DOI 10.1002/(SICI)1097-4571", "10.1002/(sici)1097-4571"),
+        ("no doi here", ""),
+        (None, ""),
+    ],
+)
+def test_normalise_doi(text: str | None, doi: str) -> None:
+    assert normalise_doi(text) == doi
+
+
+def test_normalise_pmid() -> None:
+    assert normalise_pmid("PMID: 00123") == "123"
+    assert normalise_pmid("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "given"),
+    [
+        ("Smith, John A.", "Smith", "John A."),
+        ("Smith JA", "Smith", "JA"),
+        ("John Smith", "Smith", "John"),
+        ("van der Berg, Anna", "van der Berg", "Anna"),
+        ("Plato", "Plato", ""),
+    ],
+)
+def test_author_parse(text: str, family: str, given: str) -> None:
+    author = Author.parse(text)
+    assert (author.family, author.given) == (family, given)
+
+
+def test_record_round_trips_through_dict() -> None:
+    record = Record(
+        title="T",
+        authors=(Author("Smith", "J"), Author("", literal="WHO")),
+        year=2020,
+        keywords=("a", "b"),
+        raw={"TI": ["T"]},
+    )
+    assert Record.from_dict(record.to_dict()) == record
+    assert record.first_author == "Smith"
+    assert record.authors[1].display() == "WHO"
