@@ -19,7 +19,7 @@ if command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; the
 fi
 
 echo "== ruff"
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff check .
 echo "== mypy"
 .venv/bin/mypy
 echo "== import-linter"
