@@ -10,7 +10,6 @@ refused with one line saying so.
 from __future__ import annotations
 
 import codecs
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +132,7 @@ class SourceFile:
     def open_text(self, what: str = "records") -> TextIO:
         """Open as text with universal newlines (``\\r``, ``\\n`` and ``\\r\\n`` all end a line)."""
         encoding = self.require_text(what)
-        return io.open(self.path, encoding=encoding, errors="strict", newline=None)
+        return open(self.path, encoding=encoding, errors="strict", newline=None)
 
     def lines(self, what: str = "records") -> Iterator[tuple[int, str]]:
         """``(line number, line without newline)``, streamed; a BOM is dropped."""

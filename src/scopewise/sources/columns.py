@@ -1,0 +1,78 @@
+"""Automatic column mapping for spreadsheet exports (CSV, TSV, Excel).
+
+Each normalised field lists the column names that mean it in the usual exports:
+Scopus, Lens, OpenAlex, Rayyan, Covidence, ASReview, Zotero, Embase, Web of Science
+tab-delimited, the labelled datasets (``record_id``, ``pubmedID``) and bibliographic
+CSVs with ``ID``/``author``/``journal`` columns (bib-dedupe, CoLRev). Names are
+compared after lower-casing and removing everything but letters and digits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+__all__ = ["COLUMN_NAMES", "map_columns", "squash"]
+
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "title": ("title", "primary title", "article title", "document title", "ti",
+              "display_name", "titles"),
+    "abstract": ("abstract", "abstract note", "ab", "abstracttext", "description"),
+    "authors": ("authors", "author", "author names", "author full names", "author/s", "au",
+                "af", "authorships.author.display_name", "author name", "creators",
+                "author(s)"),
+    "year": ("year", "publication year", "publication_year", "published year", "py", "pubyear",
+             "date", "publication date", "publication_date", "pub year"),
+    "journal": ("journal", "source title", "journal/book", "publication title", "so",
+                "secondary title", "journal title", "container-title", "venue",
+                "primary_location.source.display_name", "source", "journal name",
+                "host_venue.display_name", "booktitle"),
+    "volume": ("volume", "vl", "biblio.volume"),
+    "issue": ("issue", "number", "is", "biblio.issue"),
+    "pages": ("pages", "page", "page range", "pg"),
+    "page_start": ("page start", "start page", "bp", "biblio.first_page", "first page"),
+    "page_end": ("page end", "end page", "ep", "biblio.last_page", "last page"),
+    "doi": ("doi", "di", "doi link", "ids.doi"),
+    "pmid": ("pmid", "pubmed id", "pubmedid", "pubmed_id", "pm", "ids.pmid", "pubmed"),
+    "pmcid": ("pmcid", "pmc id", "ids.pmcid", "pmc"),
+    "issn": ("issn", "sn", "eissn", "issns"),
+    "isbn": ("isbn", "bn", "isbns"),
+    "url": ("url", "link", "urls", "open url link", "landing_page_url"),
+    "keywords": ("keywords", "author keywords", "index keywords", "manual tags", "automatic tags",
+                 "keyword", "de", "mesh terms", "mesh", "tags", "concepts.display_name"),
+    "language": ("language", "la", "language of original document"),
+    "publication_type": ("document type", "publication type", "item type", "type", "dt",
+                         "entrytype", "pt", "publication_type"),
+    "source_record_id": ("record_id", "id", "key", "lens id", "eid", "covidence #",
+                         "covidence", "accession number", "ut", "ut (unique wos id)",
+                         "ref", "refid", "citation key"),
+}
+
+
+def squash(name: str) -> str:
+    """A column name reduced for comparison: ``"Author(s)"`` -> ``"authors"``."""
+    return re.sub(r"[^a-z0-9]", "", name.lower().lstrip("\ufeff"))
+
+
+_LOOKUP: dict[str, tuple[str, int]] = {}
+for _field, _names in COLUMN_NAMES.items():
+    for _rank, _name in enumerate(_names):
+        _LOOKUP.setdefault(squash(_name), (_field, _rank))
+
+
+def map_columns(header: Sequence[str]) -> dict[str, int]:
+    """``field -> column index`` for the columns of ``header`` that mean a field.
+
+    When several columns mean the same field the one listed first in
+    :data:`COLUMN_NAMES` wins (e.g. Scopus ``Author full names`` over ``Authors``
+    only if listed first), so the mapping does not depend on column order.
+    """
+    best: dict[str, tuple[int, int]] = {}
+    for index, column in enumerate(header):
+        hit = _LOOKUP.get(squash(column))
+        if hit is None:
+            continue
+        field, rank = hit
+        if field not in best or rank < best[field][0]:
+            best[field] = (rank, index)
+    return {field: index for field, (_rank, index) in best.items()}

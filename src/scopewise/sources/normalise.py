@@ -1,0 +1,194 @@
+"""Cleaning values into the normalised fields of a :class:`~scopewise.records.Record`.
+
+Only normalised fields are cleaned; readers keep the original values in ``raw``.
+Cleaning repairs mojibake (``ftfy``), removes markup (``<i>``, ``<sup>``, JATS tags,
+and ``<script>``/``<style>`` elements with their content), resolves HTML entities
+and collapses whitespace. Cheap checks come first so that plain ASCII text, the
+common case, costs almost nothing: imports of 100,000 records stay fast.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import ftfy
+from ftfy.badness import is_bad
+
+from scopewise.records import RECORD_FIELDS, Author, Record, normalise_doi, normalise_pmid
+
+__all__ = [
+    "build_record",
+    "clean_text",
+    "first",
+    "parse_authors",
+    "parse_keywords",
+    "parse_pages",
+    "parse_year",
+    "split_identifiers",
+]
+
+_SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:_-]*(\s[^<>]*)?/?>")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
+_ISSN = re.compile(r"(?<![\dX-])(\d{4})-?(\d{3}[\dXx])(?![\dX])")
+_ISBN = re.compile(r"(?<![\d-])(97[89][\d-]{10,14}|\d[\d-]{8,11}[\dXx])(?![\d-])")
+_PMCID = re.compile(r"PMC\d+", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+def clean_text(value: Any) -> str:
+    """Plain text from a raw value: mojibake fixed, markup removed, entities resolved.
+
+    >>> clean_text("Caf&eacute; <i>study</i> <script>alert(1)</script>")
+    'Café study'
+    """
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = " ".join(str(v) for v in value) if isinstance(value, Sequence) else str(value)
+    text = value
+    if "<" in text:
+        text = _COMMENT.sub(" ", text)
+        text = _SCRIPT.sub(" ", text)
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    # ftfy is slow on long text: run it only where its own detector sees mojibake.
+    if not text.isascii() and is_bad(text):
+        text = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False)
+    return _SPACE.sub(" ", text).strip()
+
+
+def first(values: Any) -> str:
+    """The first non-empty value of a raw field (a string or a list of strings)."""
+    if values is None:
+        return ""
+    if isinstance(values, str):
+        return values
+    for value in values:
+        if value is not None and str(value).strip():
+            return str(value)
+    return ""
+
+
+def parse_year(*values: Any) -> int | None:
+    """The first plausible year (1500-2199) in the values, e.g. ``"2016/09//"`` -> 2016."""
+    for value in values:
+        if value is None:
+            continue
+        if isinstance(value, int):
+            return value if 1500 <= value <= 2199 else None
+        text = value if isinstance(value, str) else first(value)
+        match = _YEAR.search(text)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def parse_pages(start: Any, end: Any = "") -> str:
+    """``"103"`` and ``"112"`` -> ``"103-112"``; a range in ``start`` is kept."""
+    start_text = clean_text(first(start) if not isinstance(start, str) else start)
+    end_text = clean_text(first(end) if not isinstance(end, str) else end)
+    if start_text and end_text and end_text != start_text and "-" not in start_text:
+        return f"{start_text}-{end_text}"
+    return start_text or end_text
+
+
+def parse_authors(values: Iterable[str] | str, *, separator: str | None = None) -> tuple[Author, ...]:
+    """Authors from raw names (``Family, Given`` or ``Given Family``).
+
+    With ``separator`` each value is first split on it (e.g. ``";"`` or ``" and "``).
+    """
+    if isinstance(values, str):
+        values = [values]
+    out: list[Author] = []
+    for value in values:
+        parts = value.split(separator) if separator else [value]
+        for part in parts:
+            name = clean_text(part)
+            if not name:
+                continue
+            author = Author.parse(name)
+            if author.family or author.given:
+                out.append(author)
+    return tuple(out)
+
+
+def parse_keywords(values: Iterable[str] | str, *, separators: str = ";\n") -> tuple[str, ...]:
+    """Keywords, split on ``;`` and newlines, cleaned, duplicates removed in order."""
+    if isinstance(values, str):
+        values = [values]
+    seen: dict[str, None] = {}
+    pattern = "[" + re.escape(separators) + "]"
+    for value in values:
+        for part in re.split(pattern, value or ""):
+            keyword = clean_text(part)
+            if keyword and keyword not in seen:
+                seen[keyword] = None
+    return tuple(seen)
+
+
+def split_identifiers(values: Iterable[str] | str) -> tuple[str, str]:
+    """``(issn, isbn)`` found in raw ``SN``-like values (``"; "``-joined when several)."""
+    if isinstance(values, str):
+        values = [values]
+    issns: list[str] = []
+    isbns: list[str] = []
+    for value in values:
+        text = value or ""
+        for match in _ISBN.finditer(text):
+            digits = match.group(0).replace("-", "")
+            if len(digits) in (10, 13) and match.group(0) not in isbns:
+                isbns.append(match.group(0))
+                text = text.replace(match.group(0), " ")
+        for match in _ISSN.finditer(text):
+            issn = f"{match.group(1)}-{match.group(2).upper()}"
+            if issn not in issns:
+                issns.append(issn)
+    return "; ".join(issns), "; ".join(isbns)
+
+
+def find_pmcid(*values: Any) -> str:
+    """The first ``PMC123`` identifier in the values, upper-cased."""
+    for value in values:
+        text = value if isinstance(value, str) else " ".join(str(v) for v in value or ())
+        match = _PMCID.search(text)
+        if match:
+            return match.group(0).upper()
+    return ""
+
+
+_TEXT_FIELDS = frozenset(
+    {"title", "abstract", "journal", "volume", "issue", "pages", "issn", "isbn", "url",
+     "language", "publication_type", "source_record_id"}
+)
+
+
+def build_record(fields: Mapping[str, Any], raw: Mapping[str, Any]) -> Record:
+    """A :class:`Record` from extracted (uncleaned) values and the raw original fields.
+
+    Text fields are cleaned with :func:`clean_text`; ``doi`` and ``pmid`` are
+    normalised; ``year`` is parsed; ``authors`` and ``keywords`` must already be
+    tuples (see :func:`parse_authors`, :func:`parse_keywords`).
+    """
+    kwargs: dict[str, Any] = {"raw": raw}
+    for name, value in fields.items():
+        if name not in RECORD_FIELDS or value is None:
+            continue
+        if name in _TEXT_FIELDS:
+            kwargs[name] = clean_text(value)
+        elif name == "doi":
+            kwargs[name] = normalise_doi(first(value) if not isinstance(value, str) else value)
+        elif name == "pmid":
+            kwargs[name] = normalise_pmid(first(value) if not isinstance(value, str) else value)
+        elif name == "pmcid":
+            kwargs[name] = find_pmcid(value)
+        elif name == "year":
+            kwargs[name] = parse_year(value)
+        else:
+            kwargs[name] = value
+    return Record(**kwargs)

@@ -1,0 +1,258 @@
+"""Spreadsheets: CSV, TSV and Excel (``.xlsx``), read and written.
+
+Columns are mapped to normalised fields automatically (:mod:`.columns`); every
+column, mapped or not, is kept in ``raw`` under its header, so labels such as
+``label_included`` travel with the record. A file without a title column is
+refused, naming the columns it has. CSV is streamed row by row; Excel is read with
+openpyxl's read-only mode, also row by row.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from scopewise.errors import ImportFormatError
+from scopewise.records import RECORD_FIELDS, Record
+from scopewise.sources.columns import map_columns
+from scopewise.sources.normalise import (
+    build_record,
+    parse_authors,
+    parse_keywords,
+    parse_pages,
+)
+from scopewise.sources.registry import ExportItem, Reader, Writer
+from scopewise.sources.textfile import Head, SourceFile
+
+__all__ = [
+    "CSV_READER",
+    "CSV_WRITER",
+    "EXPORT_FIELDS",
+    "XLSX_READER",
+    "XLSX_WRITER",
+    "export_row",
+    "row_to_record",
+]
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+EXPORT_FIELDS = tuple(f for f in RECORD_FIELDS if f not in ("raw", "source_record_id"))
+_SCOPUS_AUTHORS = re.compile(r"(?<=\.),\s+")
+
+
+def _split_authors(value: str) -> tuple[Any, ...]:
+    for separator in (";", "|", " and "):
+        if separator in value:
+            return parse_authors(value, separator=separator)
+    if value.count(",") > 1 and _SCOPUS_AUTHORS.search(value):
+        return parse_authors(_SCOPUS_AUTHORS.split(value))
+    return parse_authors(value)
+
+
+def row_to_record(values: Sequence[Any], header: Sequence[str], mapping: dict[str, int]) -> Record:
+    """The record for one row; ``mapping`` comes from :func:`~.columns.map_columns`."""
+    def get(field: str) -> str:
+        index = mapping.get(field)
+        if index is None or index >= len(values) or values[index] is None:
+            return ""
+        value = values[index]
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return str(value).strip()
+
+    raw = {name: ("" if v is None else v if isinstance(v, str) else str(v))
+           for name, v in zip(header, values, strict=False) if name}
+    keywords = get("keywords")
+    return build_record(
+        {
+            "title": get("title"),
+            "abstract": get("abstract"),
+            "authors": _split_authors(get("authors")),
+            "year": get("year"),
+            "journal": get("journal"),
+            "volume": get("volume"),
+            "issue": get("issue"),
+            "pages": get("pages") or parse_pages(get("page_start"), get("page_end")),
+            "doi": get("doi"),
+            "pmid": get("pmid"),
+            "pmcid": get("pmcid"),
+            "issn": get("issn"),
+            "isbn": get("isbn"),
+            "url": get("url"),
+            "keywords": parse_keywords(keywords, separators=";|" if re.search("[;|]", keywords)
+                                       else ","),
+            "language": get("language"),
+            "publication_type": get("publication_type"),
+            "source_record_id": get("source_record_id"),
+        },
+        raw,
+    )
+
+
+def _check_header(header: Sequence[str], name: str) -> dict[str, int]:
+    mapping = map_columns(header)
+    if "title" not in mapping:
+        shown = ", ".join(repr(h) for h in header[:12] if h) or "none"
+        raise ImportFormatError(
+            f"no title column found (columns: {shown}); rename the column that holds "
+            "titles to 'title' and import again", path=name, line=1,
+        )
+    return mapping
+
+
+def _sniff_csv(head: Head) -> bool:
+    if head.text is None:
+        return False
+    first_line = head.text.lstrip("\ufeff").split("\n", 1)[0]
+    if first_line.count("\t") >= 1 or first_line.count(",") >= 1 or first_line.count(";") >= 1:
+        return bool(re.search(r"title", first_line, re.IGNORECASE)) or head.suffix in (
+            ".csv", ".tsv", ".tab")
+    return False
+
+
+def _delimiter(head: str, suffix: str) -> str:
+    first_line = head.lstrip("\ufeff").split("\n", 1)[0]
+    if suffix in (".tsv", ".tab") or first_line.count("\t") > first_line.count(","):
+        return "\t"
+    if first_line.count(";") > first_line.count(","):
+        return ";"
+    return ","
+
+
+def _read_csv(source: SourceFile) -> Iterator[Record]:
+    delimiter = _delimiter(source.head.text or "", source.head.suffix)
+    with source.open_text("CSV") as handle:
+        handle_iter = (line.lstrip("\ufeff") if i == 0 else line for i, line in enumerate(handle))
+        reader = csv.reader(handle_iter, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise ImportFormatError("the file is empty", path=source.name) from None
+        except csv.Error as error:
+            raise ImportFormatError(f"unreadable CSV ({error})", path=source.name, line=1) from None
+        mapping = _check_header(header, source.name)
+        count = 0
+        try:
+            for row in reader:
+                if not any(cell.strip() for cell in row):
+                    continue
+                count += 1
+                yield row_to_record(row, header, mapping)
+        except csv.Error as error:
+            raise ImportFormatError(
+                f"unreadable CSV ({error}); check quotes around this row",
+                path=source.name, line=reader.line_num, record=count + 1,
+            ) from None
+    if count == 0:
+        raise ImportFormatError("the CSV has a header but no rows", path=source.name)
+
+
+def _sniff_xlsx(head: Head) -> bool:
+    return head.data.startswith(b"PK\x03\x04") and (
+        b"xl/" in head.data or head.suffix in (".xlsx", ".xlsm")
+    )
+
+
+def _read_xlsx(source: SourceFile) -> Iterator[Record]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(source.path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportFormatError(f"not a readable Excel workbook ({error})", path=source.name) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header_row = next(rows, None)
+        if header_row is None:
+            raise ImportFormatError("the first sheet is empty", path=source.name)
+        header = ["" if h is None else str(h) for h in header_row]
+        mapping = _check_header(header, source.name)
+        count = 0
+        for row in rows:
+            if not any(cell not in (None, "") for cell in row):
+                continue
+            count += 1
+            yield row_to_record(row, header, mapping)
+        if count == 0:
+            raise ImportFormatError("the first sheet has a header but no rows", path=source.name)
+    finally:
+        workbook.close()
+
+
+CSV_READER = Reader(name="csv", label="CSV/TSV", extensions=(".csv", ".tsv", ".tab"),
+                    sniff=_sniff_csv, read=_read_csv, priority=10)
+XLSX_READER = Reader(name="xlsx", label="Excel", extensions=(".xlsx", ".xlsm"), sniff=_sniff_xlsx,
+                     read=_read_xlsx, priority=30)
+
+
+def export_row(record: Record) -> dict[str, Any]:
+    """Normalised fields as spreadsheet cells (authors and keywords ``"; "``-joined)."""
+    row: dict[str, Any] = {"source_record_id": record.source_record_id}
+    for field in EXPORT_FIELDS:
+        value = getattr(record, field)
+        if field == "authors":
+            value = "; ".join(a.display() for a in value)
+        elif field == "keywords":
+            value = "; ".join(value)
+        elif value is None:
+            value = ""
+        row[field] = value
+    return row
+
+
+def _rows(items: Iterable[ExportItem]) -> Iterator[dict[str, Any]]:
+    for item in items:
+        if isinstance(item, tuple):
+            record, extra = item
+            yield {**extra, **{k: v for k, v in export_row(record).items() if k not in extra}}
+        else:
+            yield export_row(item)
+
+
+def write_csv(path: Path, items: Iterable[ExportItem]) -> int:
+    """Write normalised fields as CSV (UTF-8 with BOM so Excel reads accents)."""
+    count = 0
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    with path.open("w", encoding="utf-8-sig", newline="") as out:
+        writer: csv.DictWriter[str] | None = None
+        for row in _rows(items):
+            if writer is None:
+                writer = csv.DictWriter(out, fieldnames=list(row), delimiter=delimiter)
+                writer.writeheader()
+            writer.writerow(row)
+            count += 1
+        if writer is None:
+            csv.writer(out, delimiter=delimiter).writerow(["source_record_id", *EXPORT_FIELDS])
+    return count
+
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def write_xlsx(path: Path, items: Iterable[ExportItem]) -> int:
+    """Write normalised fields to the first sheet of an Excel workbook (streamed)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("records")
+    count = 0
+    header: list[str] | None = None
+    for row in _rows(items):
+        if header is None:
+            header = list(row)
+            sheet.append(header)
+        sheet.append([_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in row.values()])
+        count += 1
+    if header is None:
+        sheet.append(["source_record_id", *EXPORT_FIELDS])
+    workbook.save(path)
+    return count
+
+
+CSV_WRITER = Writer(name="csv", label="CSV", extensions=(".csv", ".tsv"), write=write_csv)
+XLSX_WRITER = Writer(name="xlsx", label="Excel", extensions=(".xlsx",), write=write_xlsx)
