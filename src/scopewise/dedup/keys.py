@@ -118,14 +118,9 @@ def normalise_name(text: str) -> str:
     return _NON_WORD_RE.sub("", _fold(text))
 
 
-# Journal words and their usual ISO 4 abbreviations that are not plain prefixes.
+# Stop words that journal abbreviations (ISO 4) drop.
 _JOURNAL_WORDS = {"and": "", "the": "", "of": "", "for": "", "in": "", "on": "", "de": "",
                   "la": "", "und": "", "der": "", "fur": "", "a": ""}  # fmt: skip
-_JOURNAL_ALIASES = {
-    "j": "journal", "jnl": "journal", "am": "american", "br": "british", "nat": "nature",
-    "n": "new", "engl": "england", "med": "medicine", "natl": "national",
-    "acad": "academy", "sci": "science", "res": "research", "rev": "review",
-}  # fmt: skip
 
 
 def normalise_journal(text: str) -> tuple[str, ...]:
@@ -135,7 +130,7 @@ def normalise_journal(text: str) -> tuple[str, ...]:
     trap rules need them.
     """
     words = _NON_WORD_RE.sub(" ", _fold(text)).split()
-    return tuple(w for w in words if _JOURNAL_WORDS.get(w, w))
+    return tuple(_americanise(w) for w in words if _JOURNAL_WORDS.get(w, w))
 
 
 def _numbers(text: str) -> str:
@@ -143,13 +138,22 @@ def _numbers(text: str) -> str:
     return match.group(0).lstrip("0") or "0" if match else ""
 
 
-def _first_page(pages: str) -> str:
+def _page_range(pages: str) -> tuple[str, str]:
+    """First and last page as digits (``"c37-c42"`` -> ``("37", "42")``); ``""`` when unknown.
+
+    Pages without digits (roman numerals of front matter) keep their letters.
+    """
     pages = (pages or "").strip().lower()
     if not pages or pages in _PLACEHOLDERS:
-        return ""
-    head = re.split(r"\s*(?:-|–|—|--|to)\s*", pages, maxsplit=1)[0]
-    # Electronic article numbers such as "e1234" or "CD002273" keep their letters.
-    return re.sub(r"[^a-z0-9]", "", head).lstrip("0")
+        return "", ""
+    parts = re.split(r"\s*(?:-|–|—|--|to|,|;)\s*", pages)
+    first = re.sub(r"\D", "", parts[0]).lstrip("0") or re.sub(r"[^a-z]", "", parts[0])
+    last = ""
+    if len(parts) > 1 and first.isdigit():
+        last = re.sub(r"\D", "", parts[1]).lstrip("0")
+        if last and len(last) < len(first):  # "1325-9" means 1325-1329
+            last = first[: len(first) - len(last)] + last
+    return first, last
 
 
 _SPLIT_AUTHORS_RE = re.compile(r"\s+and\s+|;\s*|\s*&\s+")
@@ -188,12 +192,17 @@ _PART_RE = re.compile(r"\bpart\s+([0-9]+|[ivx]+|one|two|three|four|five|a|b)\b")
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
           "viii": "8", "ix": "9", "x": "10", "one": "1", "two": "2", "three": "3",
           "four": "4", "five": "5", "a": "1", "b": "2"}  # fmt: skip
+# Notices about another article: errata, retractions, comments and replies. Only the
+# start of a title counts (MEDLINE appends "[Erratum appears in ...]" to originals),
+# plus trailing "- Reply" and the Web of Science correction form "(vol 360, pg 542, 2009)".
 _NOTICE_RE = re.compile(
     r"^(erratum|errata|corrigendum|corrigenda|correction|retraction|retracted|"
-    r"expression of concern|withdrawn|comment|commentary|reply|response|author reply|"
-    r"in reply|letter|re |editorial comment|notice of retraction|addendum)\b"
-    r"|\b(erratum|corrigendum|retraction notice|notice of retraction|author s reply|"
-    r"authors reply|reply to|response to|comment on|commentary on|correction to)\b"
+    r"expression of concern|withdrawn|withdrawal|comment|commentary|reply|response|"
+    r"author reply|authors reply|in reply|letter|re|editorial comment|notice of retraction|"
+    r"addendum)\b"
+    r"|\b(reply|author s reply|authors reply|reply to|response to|comment on|"
+    r"commentary on|correction to|erratum to|retraction of|retraction note)$"
+    r"|\bvol \d+ pg \d+( \d{4})?$"
 )
 _PREPRINT_DOI_PREFIXES = (
     "10.1101/",
@@ -273,6 +282,8 @@ class MatchKeys:
     volume: str
     issue: str
     first_page: str
+    last_page: str
+    generic_title: bool  # "Editorial", "Book review": says nothing about which article
     part: str  # "1", "2", ... from "Part 1", "" when none
     notice: str  # erratum/comment/reply/retraction word, "" for an ordinary record
     preprint: bool
@@ -280,14 +291,36 @@ class MatchKeys:
     filled: int  # number of non-empty bibliographic fields (to pick a group's primary)
 
 
+_GENERIC_TITLES = frozenset({
+    "editorial", "guest editorial", "editors comments", "editor s comments", "editors note",
+    "editor s note", "from the editor", "from the editors", "introduction", "preface",
+    "foreword", "book review", "book reviews", "letter to the editor", "letters to the editor",
+    "commentary", "news", "in this issue", "index", "contents", "table of contents",
+    "announcements", "editorial board", "acknowledgments", "acknowledgements", "reviewers",
+    "call for papers", "abstracts", "conclusion", "conclusions", "issue information",
+    "obituary", "in memoriam", "erratum", "errata", "correction", "corrigendum", "reply",
+    "response", "introduction to the special issue", "special issue introduction",
+    "editorial introduction", "research commentary", "opinion", "discussion",
+})  # fmt: skip
+
+
 def _split_main(title_raw: str) -> str:
     head = re.split(r"\s*[:?.!]\s+|\s+[-–—]+\s+|\s*--\s*|\s*[:?]\s*$", title_raw, maxsplit=1)[0]
     return normalise_title(head)
 
 
+# MEDLINE notes inside titles: "[Erratum appears in ...]", "[Comment in: ...]", "[Swedish]"
+_NOTE_RE = re.compile(
+    r"\[(?:erratum|comment|retraction|retracted|corrected|update|see|summary for patients)"
+    r"[^\]]*\]?|\[[a-z]+\]\s*$",
+    re.IGNORECASE,
+)
+
+
 def match_keys(record_id: int, record: Record) -> MatchKeys:
     """Compute the :class:`MatchKeys` of one record."""
-    title = normalise_title(record.title or "")
+    raw_title = _NOTE_RE.sub(" ", record.title or "")
+    title = normalise_title(raw_title)
     words = tuple(title.split())
     part_match = _PART_RE.search(title)
     part = _ROMAN.get(part_match.group(1), part_match.group(1)) if part_match else ""
@@ -305,9 +338,18 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
     conference = ptype in _CONFERENCE_TYPES or bool(jset & _CONFERENCE_WORDS)
     notice_match = _NOTICE_RE.search(title)
     notice = notice_match.group(0).strip() if notice_match else ""
+    if notice and len(title) > len(notice) + 20:
+        # compare the notice's subject title; the notice flag itself stays
+        title = (
+            title[len(notice) :]
+            if notice_match and notice_match.start() == 0
+            else title[: -len(notice)]
+        ).strip()
+        words = tuple(title.split())
     if not notice and ptype in {"erratum", "correction", "retraction", "comment", "letter"}:
         notice = ptype
     authors = _author_tokens(record.authors)
+    first_page, last_page = _page_range(record.pages)
     fields = (title, doi, record.pmid, authors, record.year, journal, record.volume,
               record.issue, record.pages, record.abstract)  # fmt: skip
     return MatchKeys(
@@ -316,7 +358,7 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         pmid=normalise_pmid(record.pmid),
         title=title,
         title_words=words,
-        main_title=_split_main(record.title or "") or title,
+        main_title=_split_main(raw_title) or title,
         title_numbers=numbers,
         authors=authors,
         first_author=authors[0][0] if authors else "",
@@ -324,7 +366,9 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         journal=journal,
         volume=_numbers(record.volume),
         issue=_numbers(record.issue),
-        first_page=_first_page(record.pages),
+        first_page=first_page,
+        last_page=last_page,
+        generic_title=title in _GENERIC_TITLES or 0 < len(words) <= 2,
         part=part,
         notice=notice,
         preprint=preprint,

@@ -48,6 +48,7 @@ class PairEvidence:
     volume: Field
     issue: Field
     first_page: Field
+    same_pages: bool  # identical numeric page ranges of two pages or more
     doi: Field
     pmid: Field
 
@@ -101,7 +102,7 @@ def journals_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     i = 0
     for word in short:
         while i < len(long_) and not (
-            long_[i].startswith(word) or word.startswith(long_[i]) and len(long_[i]) >= 3
+            long_[i].startswith(word) or (word.startswith(long_[i]) and len(long_[i]) >= 3)
         ):
             i += 1
         if i == len(long_):
@@ -147,6 +148,21 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
     else:
         authors, first, counts_differ = 0.0, Field.MISSING, False
     year_gap = abs(a.year - b.year) if a.year and b.year else None
+    first_page = Field.of(a.first_page, b.first_page)
+    if (
+        first_page is Field.DIFFERENT
+        and a.last_page
+        and a.last_page == b.last_page
+        and len(a.first_page) >= 3
+        and Levenshtein.distance(a.first_page, b.first_page, score_cutoff=1) <= 1
+    ):
+        first_page = Field.SAME  # a typo in the first page, the last page agrees
+    same_pages = (
+        first_page is Field.SAME
+        and a.first_page.isdigit()
+        and a.last_page == b.last_page != ""
+        and int(a.last_page) > int(a.first_page)
+    )
     if a.journal and b.journal:
         journal = Field.SAME if journals_compatible(a.journal, b.journal) else Field.DIFFERENT
     else:
@@ -163,7 +179,8 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         journal=journal,
         volume=Field.of(a.volume, b.volume),
         issue=Field.of(a.issue, b.issue),
-        first_page=Field.of(a.first_page, b.first_page),
+        first_page=first_page,
+        same_pages=same_pages,
         doi=Field.of(a.doi, b.doi),
         pmid=Field.of(a.pmid, b.pmid),
     )

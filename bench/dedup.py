@@ -1,0 +1,402 @@
+"""Deduplication benchmark: scopewise vs bib-dedupe 0.11.0 on ../shared/data/dedup.
+
+Usage::
+
+    python bench/dedup.py                      # all labelled sets + the 100,000-record set
+    python bench/dedup.py --sets haematology   # one set
+    python bench/dedup.py --no-peer            # skip bib-dedupe
+    python bench/dedup.py --synthetic 0        # skip the synthetic set
+
+Every tool runs in its own subprocess on the same CSV file; wall time and peak RSS
+are those of the whole subprocess (interpreter start and import included). Metrics
+follow /work/shared/METRICS.md (pairwise precision/recall/F1 over duplicate groups).
+scopewise runs in ``--auto-only`` mode: only sure duplicates are merged.
+The table goes to stdout and to bench/results/dedup.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+DATA = REPO.parent / "shared" / "data"
+OUT = HERE / "out"
+PEER_VENV = HERE / ".venvs" / "bibdedupe"
+PEER_VERSION = "0.11.0"
+SETS = ("haematology", "digital_work", "special_cases")
+
+csv.field_size_limit(10**8)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_set(path: Path) -> list[tuple[str, object]]:
+    """Records of one CSV through the normal import path (``scopewise.sources``)."""
+    try:
+        from scopewise.sources import read_records  # type: ignore[attr-defined]
+    except ImportError:
+        read_records = None
+    if read_records is not None:
+        records = read_records(path)
+        return [(r.source_record_id, r) for r in records]
+    return _read_bib_csv(path)
+
+
+def _read_bib_csv(path: Path) -> list[tuple[str, object]]:
+    # Stand-in until the import helper's tabular reader lands (bench only).
+    from scopewise.records import Author, Record
+
+    out = []
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            authors = tuple(
+                Author.parse(a) for a in re.split(r"\s+and\s+|;\s*", row.get("author") or "") if a
+            )
+            year_text = re.search(r"\d{4}", row.get("year") or "")
+            record = Record(
+                title=row.get("title") or "",
+                abstract=row.get("abstract") or "",
+                authors=authors,
+                year=int(year_text.group(0)) if year_text else None,
+                journal=row.get("journal") or row.get("booktitle") or "",
+                volume=row.get("volume") or "",
+                issue=row.get("number") or row.get("issue") or "",
+                pages=row.get("pages") or "",
+                doi=row.get("doi") or "",
+                pmid=row.get("pmid") or "",
+                isbn=row.get("isbn") or "",
+                publication_type=row.get("ENTRYTYPE") or "",
+                source_record_id=row["ID"],
+            )
+            out.append((row["ID"], record))
+    return out
+
+
+def truth_pairs(path: Path) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            ids = sorted(set(row["merged_ids"].split(";")))
+            pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    return pairs
+
+
+def group_pairs(groups: list[list[str]]) -> set[tuple[str, str]]:
+    pairs: set[tuple[str, str]] = set()
+    for group in groups:
+        ids = sorted(set(group))
+        pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    return pairs
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def worker_scopewise(csv_path: str, out_path: str) -> None:
+    from scopewise.dedup import find_duplicates
+
+    rows = read_set(Path(csv_path))
+    records = [(i, rec) for i, (_, rec) in enumerate(rows)]
+    result = find_duplicates(records)  # type: ignore[arg-type]
+    groups = [[rows[i][0] for i in g.record_ids] for g in result.groups]
+    Path(out_path).write_text(
+        json.dumps(
+            {"groups": groups, "compared": result.compared, "possible": len(result.candidates)}
+        )
+    )
+
+
+def worker_bibdedupe(csv_path: str, out_path: str) -> None:
+    import pandas as pd
+    from bib_dedupe.bib_dedupe import block, cluster, match, prep
+
+    df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+    df = df.replace({"": None})
+    prepped = prep(df, verbosity_level=0)
+    matched = match(block(prepped, verbosity_level=0), verbosity_level=0)
+    sets = cluster(matched, verbosity_level=0)
+    Path(out_path).write_text(json.dumps({"groups": [sorted(map(str, s)) for s in sets]}))
+
+
+def run_worker(python: str, tool: str, csv_path: Path) -> dict[str, object]:
+    """Run one tool in a fresh process; return its groups, wall time and peak RSS."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as tmp:
+        out_path = tmp.name
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [python, str(Path(__file__).resolve()), "--worker", tool, str(csv_path), out_path],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{tool} failed on {csv_path}:\n{err.decode()[-3000:]}")
+    data = json.loads(Path(out_path).read_text())
+    os.unlink(out_path)
+    data["seconds"] = seconds
+    data["rss_mb"] = usage.ru_maxrss / 1024
+    return data
+
+
+def ensure_peer() -> str:
+    python = PEER_VENV / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEER_VENV)], check=True)
+    probe = subprocess.run([str(python), "-c", "import bib_dedupe"], capture_output=True)
+    if probe.returncode != 0:
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", f"bib-dedupe=={PEER_VERSION}"], check=True
+        )
+    return str(python)
+
+
+# --------------------------------------------------------------------------- synthetic set
+
+
+def _typo(text: str, rng: random.Random) -> str:
+    if len(text) < 8:
+        return text
+    i = rng.randrange(1, len(text) - 1)
+    kind = rng.choice(("swap", "drop", "double", "replace"))
+    if kind == "swap":
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    if kind == "drop":
+        return text[:i] + text[i + 1 :]
+    if kind == "double":
+        return text[:i] + text[i] + text[i:]
+    return text[:i] + rng.choice("aeioustnr") + text[i + 1 :]
+
+
+def _author_format(author: str, rng: random.Random) -> str:
+    parts = [p.strip() for p in re.split(r"\s+and\s+", author) if p.strip()]
+    out = []
+    style = rng.choice(("initials", "medline", "given_first", "semicolon"))
+    for p in parts:
+        family, _, given = p.partition(",")
+        initials = "".join(g[0] + "." for g in given.split() if g[:1].isalpha())
+        if style == "initials":
+            out.append(f"{family.strip()}, {initials}")
+        elif style == "medline":
+            out.append(f"{family.strip()}, {initials.replace('.', '')}")
+        else:
+            out.append(f"{family.strip()}, {given.strip()}")
+    return ("; " if style == "semicolon" else " and ").join(out)
+
+
+_SUBTITLES = (": a systematic review", ": a cohort study", ": results from a national survey",
+              " - a qualitative study", ": a randomized controlled trial")  # fmt: skip
+
+
+def _perturb(row: dict[str, str], rng: random.Random) -> dict[str, str]:
+    row = dict(row)
+    title = row.get("title") or ""
+    roll = rng.random()
+    if roll < 0.15:
+        title = title.upper()
+    elif roll < 0.3:
+        title = title.title()
+    elif roll < 0.4:
+        title = title.lower()
+    if rng.random() < 0.2:
+        title = _typo(title, rng)
+    if rng.random() < 0.08 and ":" not in title:
+        title += rng.choice(_SUBTITLES)
+    if rng.random() < 0.3:
+        title = title.rstrip(".") + "."
+    row["title"] = title
+    if row.get("author") and rng.random() < 0.5:
+        row["author"] = _author_format(row["author"], rng)
+    for name, p in (("doi", 0.35), ("pages", 0.2), ("volume", 0.15), ("number", 0.3),
+                    ("abstract", 0.5), ("journal", 0.1), ("year", 0.03)):  # fmt: skip
+        if row.get(name) and rng.random() < p:
+            row[name] = ""
+    if row.get("pages") and rng.random() < 0.2:
+        row["pages"] = row["pages"].replace("--", "-")
+    if row.get("doi") and rng.random() < 0.3:
+        row["doi"] = "https://doi.org/" + row["doi"].upper()
+    return row
+
+
+def _base_rows() -> list[dict[str, str]]:
+    """Real records, one per known duplicate group, from the labelled sets."""
+    rows: list[dict[str, str]] = []
+    for name in ("haematology", "digital_work"):
+        folder = DATA / "dedup" / name
+        drop = set()
+        with (folder / "merged_record_ids.csv").open(newline="") as handle:
+            for line in csv.DictReader(handle):
+                drop.update(sorted(line["merged_ids"].split(";"))[1:])
+        with (folder / "records_pre_merged.csv").open(newline="", encoding="utf-8") as handle:
+            rows += [r for r in csv.DictReader(handle) if r["ID"] not in drop]
+    for path in sorted((DATA / "screening").glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for r in csv.DictReader(handle):
+                if r.get("duplicate_record_id") or not r.get("title"):
+                    continue
+                authors = [a.strip() for a in re.split(r";|(?<=\.),\s", r.get("authors") or "")]
+                rows.append({
+                    "title": r["title"], "abstract": r.get("abstract") or "",
+                    "author": " and ".join(a for a in authors if a),
+                    "year": (r.get("year") or "").split(".")[0], "doi": r.get("doi") or "",
+                    "pmid": r.get("pubmedID") or "",
+                })  # fmt: skip
+    return rows
+
+
+def build_synthetic(n: int, seed: int = 7) -> tuple[Path, Path]:
+    """A CSV of ``n`` records: real records plus perturbed copies, and its truth file."""
+    OUT.mkdir(exist_ok=True)
+    path, truth = OUT / f"synthetic_{n}.csv", OUT / f"synthetic_{n}_truth.csv"
+    if path.exists() and truth.exists():
+        return path, truth
+    rng = random.Random(seed)
+    bases = _base_rows()
+    seen: set[str] = set()
+    unique = []
+    for row in bases:  # identical titles across datasets are one work, keep the first
+        key = re.sub(r"\W+", "", (row.get("title") or "").lower())
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(row)
+    rng.shuffle(unique)
+    fields = ["ID", "ENTRYTYPE", "title", "author", "year", "journal", "volume", "number",
+              "pages", "doi", "pmid", "abstract"]  # fmt: skip
+    out_rows: list[dict[str, str]] = []
+    groups: list[list[str]] = []
+    copies_needed = max(0, n - len(unique))
+    for b, base in enumerate(unique):
+        base = {k: base.get(k) or "" for k in fields}
+        base["journal"] = base["journal"] or ""
+        members = [base]
+        # spread the copies over the bases: a copy count of 0..4
+        left = len(unique) - b
+        k = min(4, round(copies_needed / left + rng.uniform(-0.6, 0.6))) if left else 0
+        k = max(0, min(k, copies_needed))
+        copies_needed -= k
+        members += [_perturb(base, rng) for _ in range(k)]
+        ids = []
+        for m in members:
+            m["ID"] = f"s{len(out_rows):06d}"
+            m["ENTRYTYPE"] = m.get("ENTRYTYPE") or "article"
+            out_rows.append(m)
+            ids.append(m["ID"])
+        if len(ids) > 1:
+            groups.append(ids)
+        if len(out_rows) >= n:
+            break
+    rng.shuffle(out_rows)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(out_rows[:n])
+    with truth.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["merged_ids"])
+        writer.writerows([";".join(g)] for g in groups)
+    return path, truth
+
+
+# --------------------------------------------------------------------------- main
+
+
+def metrics(pred: set[tuple[str, str]], true: set[tuple[str, str]]) -> dict[str, float]:
+    hit = len(pred & true)
+    precision = hit / len(pred) if pred else 1.0
+    recall = hit / len(true) if true else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "false_merges": len(pred - true)}
+
+
+def bench_one(
+    name: str, csv_path: Path, truth_path: Path, tools: dict[str, str], runs: int
+) -> list[dict[str, object]]:
+    true = truth_pairs(truth_path)
+    n = sum(1 for _ in csv.DictReader(csv_path.open(newline="", encoding="utf-8")))
+    rows = []
+    for tool, python in tools.items():
+        results = [run_worker(python, tool, csv_path) for _ in range(runs)]
+        pred = group_pairs(results[0]["groups"])  # type: ignore[arg-type]
+        rows.append({
+            "set": name, "records": n, "tool": tool, **metrics(pred, true),
+            "seconds": statistics.median(float(r["seconds"]) for r in results),  # type: ignore[arg-type]
+            "rss_mb": statistics.median(float(r["rss_mb"]) for r in results),  # type: ignore[arg-type]
+            "possible": results[0].get("possible", ""),
+        })  # fmt: skip
+        print(f"  {name:14} {tool:10} done in {rows[-1]['seconds']:.1f} s", file=sys.stderr)
+    return rows
+
+
+def table(rows: list[dict[str, object]], runs: int) -> str:
+    lines = [
+        f"Deduplication, pairwise metrics ({platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}; median of {runs} run(s); scopewise --auto-only, "
+        f"bib-dedupe {PEER_VERSION} in the same run)",
+        "",
+        "| set | records | tool | precision | recall | F1 | false merges | queued | "
+        "wall s | peak RSS MB |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['set']} | {r['records']:,} | {r['tool']} | {r['precision']:.3f} | "
+            f"{r['recall']:.3f} | {r['f1']:.3f} | {r['false_merges']} | {r['possible']} | "
+            f"{r['seconds']:.1f} | {r['rss_mb']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", nargs=3, metavar=("TOOL", "CSV", "OUT"))
+    parser.add_argument("--sets", nargs="*", default=list(SETS))
+    parser.add_argument("--synthetic", type=int, default=100_000)
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument(
+        "--peer-synthetic",
+        action="store_true",
+        help="also run bib-dedupe on the synthetic set (slow)",
+    )
+    parser.add_argument("--runs", type=int, default=1)
+    args = parser.parse_args()
+    if args.worker:
+        tool, csv_path, out_path = args.worker
+        (worker_scopewise if tool == "scopewise" else worker_bibdedupe)(csv_path, out_path)
+        return
+    tools = {"scopewise": sys.executable}
+    if not args.no_peer:
+        tools["bib-dedupe"] = ensure_peer()
+    rows = []
+    for name in args.sets:
+        folder = DATA / "dedup" / name
+        rows += bench_one(name, folder / "records_pre_merged.csv",
+                          folder / "merged_record_ids.csv", tools, args.runs)  # fmt: skip
+    if args.synthetic:
+        path, truth = build_synthetic(args.synthetic)
+        peer = tools if args.peer_synthetic else {"scopewise": sys.executable}
+        rows += bench_one(f"synthetic_{args.synthetic // 1000}k", path, truth, peer, args.runs)
+    text = table(rows, args.runs)
+    print(text)
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / "dedup.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
