@@ -1,11 +1,301 @@
-"""ImportsMixin: the imports part of the Review facade."""
+"""ImportsMixin: import files, run online searches and export records.
+
+Each import is one transaction: the search row (provenance for PRISMA-ScR items 7-8)
+and every record land together or not at all. The same file (same sha256) is
+refused the second time.
+"""
 
 from __future__ import annotations
 
-from scopewise.review.core import ReviewCore
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from itertools import chain
+from pathlib import Path
+from typing import Any
 
-__all__ = ["ImportsMixin"]
+from scopewise.errors import DuplicateImport, UsageError
+from scopewise.records import Record
+from scopewise.review.core import DEFAULT_ACTOR, ReviewCore
+from scopewise.sources import SourceFile, read_records, write_records
+from scopewise.sources.registry import detect_format, get_reader
+from scopewise.store.records import (
+    Search,
+    duplicate_group_labels,
+    insert_records,
+    insert_search,
+    iter_records,
+    list_searches,
+    search_by_sha256,
+    set_search_count,
+)
+
+__all__ = ["ImportResult", "ImportsMixin"]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_GUESS = {"medline": "PubMed", "pubmed-xml": "PubMed", "wos": "Web of Science"}
+_DB_TAGS = ("DB", "DP")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one import stored."""
+
+    search_id: int
+    source: str
+    records: int
+    format: str
+    file_name: str = ""
+    sha256: str | None = None
+    total_available: int | None = None  # online searches: hits the database reported
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_date(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if not _DATE.match(value):
+        raise UsageError(f"--searched-on {value!r} is not a date; use YYYY-MM-DD")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--searched-on {value!r} is not a real date; use YYYY-MM-DD") from None
+    return value
+
+
+def _guess_source(fmt: str, first: Record | None, path: Path) -> str:
+    if fmt in _GUESS:
+        return _GUESS[fmt]
+    if first is not None:
+        for tag in _DB_TAGS:
+            value = first.raw.get(tag)
+            if isinstance(value, list) and value and str(value[0]).strip():
+                return str(value[0]).strip()
+        if fmt == "ris" and str(first.source_record_id).startswith("WOS:"):
+            return "Web of Science"
+    return path.stem
 
 
 class ImportsMixin(ReviewCore):
-    """Review methods for imports."""
+    """Review methods for imports, online searches and exports."""
+
+    def import_file(
+        self,
+        path: str | Path,
+        *,
+        source: str | None = None,
+        platform: str = "",
+        query: str = "",
+        searched_on: str | None = None,
+        format: str | None = None,
+        actor: str = DEFAULT_ACTOR,
+        progress: Callable[[int], None] | None = None,
+    ) -> ImportResult:
+        """Import every record of a file as one search, in one transaction.
+
+        Parameters
+        ----------
+        path:
+            The export file.
+        source:
+            The database searched (``"Embase"``); guessed from the file when omitted.
+        platform, query, searched_on:
+            Interface (``"Ovid"``), the exact search string and the ISO date it was run.
+        format:
+            Reader name; detected from the content when omitted.
+        progress:
+            Called with the number of records stored so far.
+
+        Raises
+        ------
+        DuplicateImport
+            The same file (sha256) was imported before; nothing changes.
+        ImportFormatError
+            The file cannot be read; nothing is stored.
+        """
+        file = Path(path)
+        searched_on = _check_date(searched_on)
+        source_file = SourceFile(file)
+        fmt = get_reader(format).name if format else detect_format(file, source_file)
+        sha = file_sha256(file)
+        with self.store.reading() as conn:
+            earlier = search_by_sha256(conn, sha)
+        if earlier is not None:
+            raise DuplicateImport(_duplicate_message(file, earlier))
+        records = read_records(file, format=fmt)
+        first = next(records, None)
+        name = source or _guess_source(fmt, first, file)
+        stream: Iterator[Record] = chain([first], records) if first is not None else records
+        with self.store.transaction() as conn:
+            if search_by_sha256(conn, sha) is not None:  # imported meanwhile by someone else
+                raise DuplicateImport(_duplicate_message(file, search_by_sha256(conn, sha)))
+            search_id = insert_search(
+                conn, source=name, platform=platform, query=query, searched_on=searched_on,
+                method="file", file_name=file.name, file_format=fmt, sha256=sha,
+                imported_by=actor,
+            )
+            count = insert_records(conn, search_id, stream, progress=progress)
+            set_search_count(conn, search_id, count)
+            self.store.audit(conn, actor, "search.imported", {
+                "search_id": search_id, "source": name, "file": file.name, "format": fmt,
+                "records": count, "sha256": sha,
+            })
+        return ImportResult(search_id, name, count, fmt, file.name, sha)
+
+    def searches(self) -> list[Search]:
+        """Every search imported so far, in order."""
+        with self.store.reading() as conn:
+            return list_searches(conn)
+
+    def store_online_search(
+        self,
+        records: Iterable[Record],
+        *,
+        source: str,
+        connector: str,
+        query: str,
+        platform: str = "",
+        details: dict[str, Any] | None = None,
+        actor: str = DEFAULT_ACTOR,
+        total_available: int | None = None,
+    ) -> ImportResult:
+        """Store the records of an online search as one search (method ``api``)."""
+        today = date.today().isoformat()
+        with self.store.transaction() as conn:
+            search_id = insert_search(
+                conn, source=source, platform=platform or connector, query=query,
+                searched_on=today, method="api", file_format=connector, imported_by=actor,
+                details={**(details or {}), "connector": connector,
+                         "total_available": total_available},
+            )
+            count = insert_records(conn, search_id, records)
+            set_search_count(conn, search_id, count)
+            self.store.audit(conn, actor, "search.online", {
+                "search_id": search_id, "source": source, "connector": connector,
+                "query": query, "records": count, "total_available": total_available,
+            })
+        return ImportResult(search_id, source, count, connector, total_available=total_available)
+
+    def search(
+        self,
+        source: str | None = None,
+        query: str | None = None,
+        max_records: int | None = None,
+        *,
+        actor: str = DEFAULT_ACTOR,
+        client: Any = None,
+    ) -> list[ImportResult]:
+        """Run online searches and store each as an import.
+
+        With ``source`` (a connector: pubmed, europepmc, openalex, crossref) and
+        ``query``, run that one search. With ``source`` ``None`` or ``"all"``, run every
+        planned source of the protocol with ``method = "api"``.
+
+        Raises
+        ------
+        ConnectorError
+            Offline, rate-limited past the retries, or a bad answer; nothing is stored
+            for that search.
+        """
+        from scopewise.sources.online import get_connector
+
+        plans: list[tuple[str, str, str, str, str, str]] = []
+        if source and source != "all":
+            if not query:
+                raise UsageError("give --query with --source (or use --all for the protocol's)")
+            plans.append((source, source, query, "", "", ""))
+        else:
+            for planned in self.protocol.sources:
+                if planned.method == "api" and planned.connector:
+                    plans.append((planned.name, planned.connector, planned.query,
+                                  planned.platform, planned.date_from, planned.date_to))
+            if not plans:
+                raise UsageError(
+                    "the protocol plans no online search (a [[sources]] entry with "
+                    "method = \"api\" and a connector); add one or use --source and --query"
+                )
+        results = []
+        for name, connector_name, text, platform, date_from, date_to in plans:
+            connector = get_connector(connector_name, client=client)
+            found = connector.search(text, max_records=max_records, date_from=date_from,
+                                     date_to=date_to)
+            display = name if name != connector_name else connector.label
+            results.append(self.store_online_search(
+                found.records, source=display, connector=connector.name, query=text,
+                platform=platform or connector.platform,
+                details={"url": found.url, "date_from": date_from, "date_to": date_to},
+                actor=actor, total_available=found.total,
+            ))
+        return results
+
+    def export(
+        self,
+        path: str | Path,
+        format: str | None = None,
+        stage: str | None = None,
+        decision: str | None = None,
+    ) -> int:
+        """Write records to ``path``; every imported record by default, duplicates included.
+
+        CSV/XLSX carry ``record_id``, ``source_record_id``, ``source`` and
+        ``duplicate_group`` (shared by the members of an active duplicate group; a
+        unique record has its own) before the normalised fields. With ``stage`` and
+        ``decision`` only records whose final outcome at that stage matches are written
+        (``include``/``exclude``/``maybe``, or a status such as ``conflict``).
+        """
+        target = Path(path)
+        with self.store.reading() as conn:
+            wanted = self._filtered_ids(conn, stage, decision)
+            groups = duplicate_group_labels(conn)
+            items = (
+                (record, {
+                    "record_id": record_id,
+                    "source_record_id": record.source_record_id,
+                    "source": search_source,
+                    "duplicate_group": groups.get(record_id, f"R{record_id}"),
+                })
+                for record_id, search_source, record in iter_records(conn, wanted)
+            )
+            return write_records(target, items, format=format)
+
+    def _filtered_ids(self, conn: Any, stage: str | None, decision: str | None) -> list[int] | None:
+        if stage is None and decision is None:
+            return None
+        if stage is None or decision is None:
+            raise UsageError("give both --stage and --decision to filter an export")
+        try:
+            from scopewise.store.screening import screening_snapshot
+        except ImportError:  # pragma: no cover - screening not installed yet
+            raise UsageError("filtering by screening decision is not available yet") from None
+        stages = ("title_abstract", "full_text")
+        if stage not in stages:
+            raise UsageError(f"unknown stage {stage!r}; use title_abstract or full_text")
+        snapshot = screening_snapshot(conn)
+        ids = []
+        for record_id, outcome in snapshot.records.items():
+            result = getattr(outcome, stage)
+            if result is None:
+                continue
+            if decision in (result.decision, result.status):
+                ids.append(record_id)
+        return ids
+
+
+def _duplicate_message(path: Path, earlier: Search | None) -> str:
+    if earlier is None:
+        return f"{path}: this file was already imported; nothing was imported"
+    return (
+        f"{path}: this file (sha256 {str(earlier.sha256)[:12]}...) was already imported as "
+        f"search {earlier.id} ({earlier.source}, {earlier.record_count} records, "
+        f"{earlier.imported_at:%Y-%m-%d}); nothing was imported"
+    )

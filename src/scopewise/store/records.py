@@ -1,0 +1,270 @@
+"""Searches and records in the database: the import side of the store.
+
+A search row is one import (a file or an online search) with its provenance for
+PRISMA-ScR items 7-8: source, platform, exact query, date run, file name, sha256,
+format and record count. Records are inserted in batches with ``executemany`` inside
+the caller's transaction, so an import lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from scopewise.records import Author, Record
+from scopewise.store import schema as t
+from scopewise.store.core import now
+from scopewise.store.status import active_duplicate_members
+
+__all__ = [
+    "BATCH_SIZE",
+    "Search",
+    "duplicate_group_labels",
+    "insert_records",
+    "insert_search",
+    "iter_records",
+    "list_searches",
+    "record_from_row",
+    "search_by_sha256",
+    "set_search_count",
+]
+
+BATCH_SIZE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Search:
+    """One import: where the records came from and how they were found."""
+
+    id: int
+    source: str
+    platform: str
+    query: str
+    searched_on: str | None
+    method: str
+    file_name: str
+    file_format: str
+    sha256: str | None
+    record_count: int
+    imported_at: datetime
+    imported_by: str
+    details: dict[str, Any]
+
+
+def _search(row: Any) -> Search:
+    at = row["imported_at"]
+    return Search(
+        id=int(row["id"]),
+        source=row["source"],
+        platform=row["platform"],
+        query=row["query"],
+        searched_on=row["searched_on"],
+        method=row["method"],
+        file_name=row["file_name"],
+        file_format=row["file_format"],
+        sha256=row["sha256"],
+        record_count=int(row["record_count"]),
+        imported_at=at if at.tzinfo else at.replace(tzinfo=UTC),
+        imported_by=row["imported_by"],
+        details=row["details"] or {},
+    )
+
+
+def insert_search(
+    conn: Connection,
+    *,
+    source: str,
+    platform: str = "",
+    query: str = "",
+    searched_on: str | None = None,
+    method: str = "file",
+    file_name: str = "",
+    file_format: str = "",
+    sha256: str | None = None,
+    imported_by: str = "",
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Insert a search row (record count 0 until :func:`set_search_count`); its id."""
+    result = conn.execute(
+        t.searches.insert().values(
+            source=source,
+            platform=platform,
+            query=query,
+            searched_on=searched_on,
+            method=method,
+            file_name=file_name,
+            file_format=file_format,
+            sha256=sha256,
+            record_count=0,
+            imported_at=now(),
+            imported_by=imported_by,
+            details=details or {},
+        )
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def set_search_count(conn: Connection, search_id: int, count: int) -> None:
+    """Store how many records the search brought in."""
+    conn.execute(
+        t.searches.update().where(t.searches.c.id == search_id).values(record_count=count)
+    )
+
+
+def search_by_sha256(conn: Connection, sha256: str) -> Search | None:
+    """The search that imported the file with this sha256, if any."""
+    row = conn.execute(sa.select(t.searches).where(t.searches.c.sha256 == sha256)).mappings().first()
+    return _search(row) if row is not None else None
+
+
+def list_searches(conn: Connection) -> list[Search]:
+    """Every search, in import order."""
+    rows = conn.execute(sa.select(t.searches).order_by(t.searches.c.id)).mappings().all()
+    return [_search(r) for r in rows]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _row(search_id: int, position: int, record: Record) -> dict[str, Any]:
+    return {
+        "search_id": search_id,
+        "position": position,
+        "source_record_id": record.source_record_id[:500],
+        "title": record.title,
+        "abstract": record.abstract,
+        "authors": _dumps(
+            [{"family": a.family, "given": a.given, "literal": a.literal} for a in record.authors]
+        ),
+        "year": record.year,
+        "journal": record.journal,
+        "volume": record.volume[:100],
+        "issue": record.issue[:100],
+        "pages": record.pages[:100],
+        "doi": record.doi[:300],
+        "pmid": record.pmid[:20],
+        "pmcid": record.pmcid[:20],
+        "issn": record.issn[:100],
+        "isbn": record.isbn[:100],
+        "url": record.url,
+        "keywords": _dumps(list(record.keywords)),
+        "language": record.language[:100],
+        "publication_type": record.publication_type[:200],
+        "raw": _dumps(dict(record.raw)),
+    }
+
+
+# The JSON columns are encoded above, once, instead of through the JSONText type per
+# value: the insert statement names plain text columns so executemany stays fast.
+_INSERT = sa.table(
+    "records", *(sa.column(c.name) for c in t.records.columns if c.name != "id")
+).insert()
+
+
+def insert_records(
+    conn: Connection,
+    search_id: int,
+    records: Iterable[Record],
+    *,
+    batch_size: int = BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Insert records of one search in batches; returns how many were inserted.
+
+    ``progress`` is called with the running count after each batch.
+    """
+    batch: list[dict[str, Any]] = []
+    count = 0
+    for count, record in enumerate(records, start=1):
+        batch.append(_row(search_id, count, record))
+        if len(batch) >= batch_size:
+            conn.execute(_INSERT, batch)
+            batch = []
+            if progress is not None:
+                progress(count)
+    if batch:
+        conn.execute(_INSERT, batch)
+        if progress is not None:
+            progress(count)
+    return count
+
+
+def record_from_row(row: Any) -> Record:
+    """A :class:`Record` from a ``records`` row mapping."""
+    return Record(
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=tuple(
+            Author(family=a.get("family", ""), given=a.get("given", ""), literal=a.get("literal", ""))
+            for a in row["authors"] or ()
+        ),
+        year=row["year"],
+        journal=row["journal"],
+        volume=row["volume"],
+        issue=row["issue"],
+        pages=row["pages"],
+        doi=row["doi"],
+        pmid=row["pmid"],
+        pmcid=row["pmcid"],
+        issn=row["issn"],
+        isbn=row["isbn"],
+        url=row["url"],
+        keywords=tuple(row["keywords"] or ()),
+        language=row["language"],
+        publication_type=row["publication_type"],
+        source_record_id=row["source_record_id"],
+        raw=row["raw"] or {},
+    )
+
+
+def iter_records(
+    conn: Connection, record_ids: Iterable[int] | None = None, chunk: int = 1000
+) -> Iterator[tuple[int, str, Record]]:
+    """``(record id, search source, record)`` in import order, streamed in chunks.
+
+    With ``record_ids`` only those records are returned (still in import order).
+    """
+    wanted = None if record_ids is None else set(record_ids)
+    last = 0
+    while True:
+        rows = (
+            conn.execute(
+                sa.select(t.records, t.searches.c.source.label("search_source"))
+                .join(t.searches, t.searches.c.id == t.records.c.search_id)
+                .where(t.records.c.id > last)
+                .order_by(t.records.c.id)
+                .limit(chunk)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        for row in rows:
+            last = int(row["id"])
+            if wanted is None or last in wanted:
+                yield last, row["search_source"], record_from_row(row)
+
+
+def duplicate_group_labels(conn: Connection) -> dict[int, str]:
+    """``record id -> "G<group id>"`` for members of active duplicate groups.
+
+    Records not in the mapping are unique; exports label them ``"R<record id>"`` so
+    every record has a ``duplicate_group`` and only true duplicates share one.
+    """
+    members = active_duplicate_members().subquery()
+    out: dict[int, str] = {}
+    for record_id, group_id in conn.execute(
+        sa.select(members.c.record_id, members.c.group_id).order_by(members.c.group_id)
+    ):
+        out.setdefault(int(record_id), f"G{int(group_id)}")
+    return out
