@@ -1,0 +1,208 @@
+"""Screening decisions: what a reviewer may decide at each stage, and which decision counts.
+
+Rules
+-----
+- Title/abstract (``title_abstract``): ``include``, ``exclude`` or ``maybe``; reasons are
+  optional.
+- Full text (``full_text``): ``include``, or ``exclude`` with one or more reasons. A reason
+  is the code of a protocol criterion (inclusion or exclusion) that applies at that stage.
+- Decisions are appended, never overwritten: the latest per (record, stage, reviewer)
+  and kind counts, and the history stays (:func:`latest_decisions`).
+- Kinds: ``screen`` (ordinary screening), ``resolution`` (a lead or third reviewer
+  settles a conflict; its outcome is final) and ``pilot`` (calibration round; does not
+  count for the main screening unless the lead adopts the pilot, which appends copies of
+  the pilot decisions as ``screen`` decisions).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from scopewise.errors import ScreeningError
+from scopewise.protocol import Protocol
+
+__all__ = [
+    "DECISIONS",
+    "KINDS",
+    "STAGE_LABELS",
+    "Decision",
+    "DecisionInput",
+    "latest_decisions",
+    "parse_decisions_csv",
+    "valid_reasons",
+    "validate_decision",
+    "validate_stage",
+]
+
+DECISIONS: dict[str, tuple[str, ...]] = {
+    "title_abstract": ("include", "exclude", "maybe"),
+    "full_text": ("include", "exclude"),
+}
+KINDS = ("screen", "resolution", "pilot")
+STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full text"}
+_REASON_SPLIT = re.compile(r"[;,|]")
+CSV_COLUMNS = ("record_id", "reviewer", "decision", "stage", "reasons", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One stored screening decision (a row of the append-only decision log)."""
+
+    id: int
+    record_id: int
+    stage: str
+    reviewer: str
+    decision: str
+    reasons: tuple[str, ...] = ()
+    note: str = ""
+    kind: str = "screen"
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionInput:
+    """A decision to record, as read from a CSV file (``line`` is its 1-based line)."""
+
+    record_id: int
+    reviewer: str
+    decision: str
+    stage: str
+    reasons: tuple[str, ...] = ()
+    note: str = ""
+    line: int = 0
+
+
+def validate_stage(protocol: Protocol, stage: str) -> str:
+    """Return ``stage`` if the protocol screens at it, else raise :class:`ScreeningError`."""
+    stages = protocol.screening.stages
+    if stage not in stages:
+        raise ScreeningError(
+            f"unknown screening stage {stage!r}; this protocol screens at: {', '.join(stages)}"
+        )
+    return stage
+
+
+def valid_reasons(protocol: Protocol, stage: str) -> tuple[str, ...]:
+    """Criteria codes that can be given as reasons at ``stage``, in protocol order."""
+    return tuple(c.code for c in protocol.all_criteria if stage in c.stages)
+
+
+def validate_decision(
+    protocol: Protocol, stage: str, decision: str, reasons: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Check a decision against the protocol and return its cleaned reasons.
+
+    Parameters
+    ----------
+    protocol:
+        The review protocol (stages and criteria).
+    stage:
+        ``title_abstract`` or ``full_text``.
+    decision:
+        ``include``, ``exclude`` or (title/abstract only) ``maybe``.
+    reasons:
+        Criteria codes; required (one or more) for an exclusion at full text.
+
+    Raises
+    ------
+    ScreeningError
+        Unknown stage, decision or reason code, or a full-text exclusion without reason.
+    """
+    validate_stage(protocol, stage)
+    allowed = DECISIONS[stage]
+    if decision not in allowed:
+        raise ScreeningError(
+            f"{decision!r} is not a decision at {STAGE_LABELS[stage]}; use {' or '.join(allowed)}"
+        )
+    cleaned: list[str] = []
+    for reason in reasons:
+        code = reason.strip()
+        if code and code not in cleaned:
+            cleaned.append(code)
+    valid = valid_reasons(protocol, stage)
+    for code in cleaned:
+        if code not in valid:
+            raise ScreeningError(
+                f"unknown reason code {code!r} at {STAGE_LABELS[stage]}; "
+                f"valid codes: {', '.join(valid) or '(none in the protocol)'}"
+            )
+    if stage == "full_text" and decision == "exclude" and not cleaned:
+        raise ScreeningError(
+            "an exclusion at full text needs one or more reasons (--reason CODE); "
+            f"valid codes: {', '.join(valid)}"
+        )
+    return tuple(cleaned)
+
+
+def latest_decisions(
+    decisions: Iterable[Decision], kinds: Sequence[str] = ("screen",)
+) -> dict[tuple[int, str, str], Decision]:
+    """The decision that counts per (record, stage, reviewer): the latest of ``kinds``.
+
+    "Latest" is the highest id: ids grow with every append, on every backend, so they
+    order decisions even when two share a timestamp.
+    """
+    out: dict[tuple[int, str, str], Decision] = {}
+    for d in decisions:
+        if d.kind not in kinds:
+            continue
+        key = (d.record_id, d.stage, d.reviewer)
+        if key not in out or d.id > out[key].id:
+            out[key] = d
+    return out
+
+
+def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[DecisionInput]:
+    """Read decisions from CSV text with columns record_id, reviewer, decision and,
+    optionally, stage, reasons (codes separated by ``;``) and note.
+
+    Only the shape is checked here (columns, record ids, blank cells); the caller
+    validates each decision against the protocol and the project.
+
+    Raises
+    ------
+    ScreeningError
+        Missing columns, a non-numeric record id or an empty reviewer/decision, naming
+        ``path:line``.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in ("record_id", "reviewer", "decision") if c not in header]
+    if missing:
+        raise ScreeningError(
+            f"{path}:1: missing column(s) {', '.join(missing)}; "
+            f"expected columns: {', '.join(CSV_COLUMNS)}"
+        )
+    reader.fieldnames = header
+    out: list[DecisionInput] = []
+    for row in reader:
+        line = reader.line_num
+        cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        if not any(cells.values()):
+            continue
+        raw_id = cells.get("record_id", "")
+        if not raw_id.isdigit():
+            raise ScreeningError(f"{path}:{line}: record_id {raw_id!r} is not a record number")
+        for column in ("reviewer", "decision"):
+            if not cells.get(column):
+                raise ScreeningError(f"{path}:{line}: the {column} cell is empty")
+        reasons = tuple(r.strip() for r in _REASON_SPLIT.split(cells.get("reasons", "")))
+        out.append(
+            DecisionInput(
+                record_id=int(raw_id),
+                reviewer=cells["reviewer"],
+                decision=cells["decision"].lower(),
+                stage=cells.get("stage") or default_stage,
+                reasons=tuple(r for r in reasons if r),
+                note=cells.get("note", ""),
+                line=line,
+            )
+        )
+    if not out:
+        raise ScreeningError(f"{path}: no decisions in the file")
+    return out

@@ -1,0 +1,367 @@
+"""Screening in the database: the decision log, full-text entries and the pilot round.
+
+Every function takes a :class:`~sqlalchemy.engine.Connection` (the caller owns the
+transaction) and maps rows to the frozen dataclasses of :mod:`scopewise.screening`.
+
+For the PRISMA flow, :func:`screening_snapshot` returns one
+:class:`~scopewise.screening.RecordOutcome` per unique record (records in no active
+duplicate group, plus the primary record of each active group) with
+
+- ``title_abstract``: the final title/abstract outcome (``status`` one of included,
+  excluded, conflict, awaiting_second_reviewer, undecided; ``decision`` include,
+  exclude or maybe once final; a final ``maybe`` passes to full text);
+- ``full_text``: ``None`` unless the record passed title/abstract; otherwise its
+  full-text outcome, with ``status`` ``not_retrieved`` when the latest full-text entry
+  says so, and ``reasons`` (criteria codes, protocol order) for exclusions;
+- ``full_text_entry``: the latest attached/not-retrieved entry (with the reason).
+
+:meth:`ScreeningSnapshot.counts` adds up the PRISMA numbers from those outcomes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from scopewise.errors import NotFound, ScreeningError
+from scopewise.protocol import Protocol, parse_protocol
+from scopewise.records import Record
+from scopewise.screening.conflicts import RecordOutcome, outcomes
+from scopewise.screening.decisions import Decision
+from scopewise.screening.fulltext import FullTextEntry
+from scopewise.store import schema as t
+from scopewise.store.core import now
+from scopewise.store.status import active_duplicate_members
+
+__all__ = [
+    "PILOT_KEY",
+    "ScreeningSnapshot",
+    "check_screenable",
+    "decision_rows",
+    "full_text_rows",
+    "insert_decision",
+    "insert_full_text",
+    "pilot_state",
+    "screening_records",
+    "screening_snapshot",
+    "set_pilot_state",
+    "stored_protocol",
+    "unique_record_ids",
+    "user_roles",
+]
+
+PILOT_KEY = "screening_pilot"
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+# -- records ------------------------------------------------------------------------
+
+
+def _duplicate_members() -> sa.Select[tuple[int]]:
+    members = active_duplicate_members().subquery()
+    return sa.select(members.c.record_id).where(members.c.record_id != members.c.primary_record_id)
+
+
+def unique_record_ids(conn: Connection) -> list[int]:
+    """Ids of the records to screen, in input order: all but non-primary duplicates."""
+    query = (
+        sa.select(t.records.c.id)
+        .where(t.records.c.id.not_in(_duplicate_members()))
+        .order_by(t.records.c.id)
+    )
+    return [int(r) for r in conn.execute(query).scalars()]
+
+
+def check_screenable(conn: Connection, record_id: int) -> None:
+    """Raise unless ``record_id`` is a record that is screened (not a duplicate).
+
+    Raises
+    ------
+    NotFound
+        No such record.
+    ScreeningError
+        The record is a non-primary member of an active duplicate group.
+    """
+    found = conn.execute(sa.select(t.records.c.id).where(t.records.c.id == record_id)).scalar()
+    if found is None:
+        raise NotFound(f"record {record_id} does not exist; check the record number")
+    members = active_duplicate_members().subquery()
+    primary = conn.execute(
+        sa.select(members.c.primary_record_id).where(
+            members.c.record_id == record_id, members.c.primary_record_id != record_id
+        )
+    ).scalar()
+    if primary is not None:
+        raise ScreeningError(
+            f"record {record_id} is a duplicate of record {primary}; screen record {primary}"
+        )
+
+
+def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, Record]:
+    """The records with these ids, as :class:`~scopewise.records.Record` values."""
+    out: dict[int, Record] = {}
+    ids = list(record_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(sa.select(t.records).where(t.records.c.id.in_(chunk))).mappings()
+        for row in rows:
+            out[int(row["id"])] = Record.from_dict(dict(row))
+    return out
+
+
+# -- users and protocol -------------------------------------------------------------
+
+
+def user_roles(conn: Connection) -> dict[str, tuple[int, str]]:
+    """Every user's name -> (id, role)."""
+    rows = conn.execute(sa.select(t.users.c.name, t.users.c.id, t.users.c.role)).all()
+    return {str(r.name): (int(r.id), str(r.role)) for r in rows}
+
+
+def stored_protocol(conn: Connection) -> Protocol:
+    """The latest stored protocol version."""
+    text = conn.execute(
+        sa.select(t.protocol_versions.c.toml)
+        .order_by(t.protocol_versions.c.version.desc())
+        .limit(1)
+    ).scalar()
+    if text is None:
+        raise NotFound("the project has no protocol; run scopewise init again")
+    return parse_protocol(str(text), "stored protocol")
+
+
+# -- decisions ----------------------------------------------------------------------
+
+
+def insert_decision(
+    conn: Connection,
+    record_id: int,
+    stage: str,
+    reviewer_id: int,
+    decision: str,
+    reasons: Sequence[str] = (),
+    note: str = "",
+    kind: str = "screen",
+    created_at: datetime | None = None,
+) -> int:
+    """Append one decision to the log and return its id."""
+    result = conn.execute(
+        t.decisions.insert().values(
+            record_id=record_id,
+            stage=stage,
+            reviewer_id=reviewer_id,
+            decision=decision,
+            reasons=list(reasons),
+            note=note,
+            kind=kind,
+            created_at=created_at or now(),
+        )
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def decision_rows(
+    conn: Connection,
+    record_ids: Iterable[int] | None = None,
+    stage: str | None = None,
+    kinds: Sequence[str] | None = None,
+) -> list[Decision]:
+    """Stored decisions (oldest first), optionally only some records, a stage or kinds."""
+    query = (
+        sa.select(t.decisions, t.users.c.name.label("reviewer"))
+        .join(t.users, t.users.c.id == t.decisions.c.reviewer_id)
+        .order_by(t.decisions.c.id)
+    )
+    if record_ids is not None:
+        query = query.where(t.decisions.c.record_id.in_(list(record_ids)))
+    if stage is not None:
+        query = query.where(t.decisions.c.stage == stage)
+    if kinds is not None:
+        query = query.where(t.decisions.c.kind.in_(list(kinds)))
+    return [
+        Decision(
+            id=int(r["id"]),
+            record_id=int(r["record_id"]),
+            stage=str(r["stage"]),
+            reviewer=str(r["reviewer"]),
+            decision=str(r["decision"]),
+            reasons=tuple(r["reasons"] or ()),
+            note=str(r["note"] or ""),
+            kind=str(r["kind"]),
+            created_at=_utc(r["created_at"]),
+        )
+        for r in conn.execute(query).mappings()
+    ]
+
+
+# -- full texts ---------------------------------------------------------------------
+
+
+def insert_full_text(
+    conn: Connection,
+    record_id: int,
+    status: str,
+    actor: str,
+    file_name: str = "",
+    sha256: str | None = None,
+    path: str | None = None,
+    reason: str = "",
+) -> int:
+    """Append a full-text entry (``attached`` or ``not_retrieved``) and return its id."""
+    result = conn.execute(
+        t.full_texts.insert().values(
+            record_id=record_id,
+            status=status,
+            file_name=file_name,
+            sha256=sha256,
+            content=path,
+            reason=reason,
+            created_at=now(),
+            created_by=actor,
+        )
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+def full_text_rows(
+    conn: Connection, record_ids: Iterable[int] | None = None
+) -> list[FullTextEntry]:
+    """Stored full-text entries, oldest first."""
+    query = sa.select(t.full_texts).order_by(t.full_texts.c.id)
+    if record_ids is not None:
+        query = query.where(t.full_texts.c.record_id.in_(list(record_ids)))
+    return [
+        FullTextEntry(
+            id=int(r["id"]),
+            record_id=int(r["record_id"]),
+            status=str(r["status"]),
+            file_name=str(r["file_name"] or ""),
+            sha256=r["sha256"],
+            path=r["content"],
+            reason=str(r["reason"] or ""),
+            created_at=_utc(r["created_at"]),
+            created_by=str(r["created_by"] or ""),
+        )
+        for r in conn.execute(query).mappings()
+    ]
+
+
+# -- pilot round --------------------------------------------------------------------
+
+
+def pilot_state(conn: Connection) -> dict[str, Any] | None:
+    """The pilot round (kept in the project settings), or ``None`` if none was started."""
+    settings = conn.execute(sa.select(t.project.c.settings)).scalar()
+    state = (settings or {}).get(PILOT_KEY)
+    return dict(state) if state else None
+
+
+def set_pilot_state(conn: Connection, state: dict[str, Any]) -> None:
+    """Store the pilot round in the project settings."""
+    row = conn.execute(sa.select(t.project.c.id, t.project.c.settings)).first()
+    if row is None:
+        raise NotFound("the database holds no scopewise project")
+    settings = dict(row.settings or {})
+    settings[PILOT_KEY] = state
+    conn.execute(t.project.update().where(t.project.c.id == row.id).values(settings=settings))
+
+
+# -- snapshot for the PRISMA flow ---------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningSnapshot:
+    """Final screening outcomes of every unique record, in input order."""
+
+    stages: tuple[str, ...]
+    reviewers_per_record: int
+    records: dict[int, RecordOutcome]
+
+    def counts(self) -> dict[str, Any]:
+        """PRISMA numbers: screened, excluded, sought, not retrieved, assessed, included.
+
+        Records whose outcome is not final yet (undecided, awaiting a second reviewer,
+        in conflict) are counted under ``pending_title_abstract`` and
+        ``pending_full_text``.
+        """
+        pending = ("undecided", "awaiting_second_reviewer", "conflict")
+        c: Counter[str] = Counter()
+        reasons: Counter[str] = Counter()
+        for o in self.records.values():
+            ta, ft = o.title_abstract, o.full_text
+            if ta is not None:
+                c["pending_title_abstract" if ta.status in pending else "screened"] += 1
+                c["excluded_title_abstract"] += ta.status == "excluded"
+            if ft is None:
+                continue
+            c["sought_for_retrieval"] += 1
+            if ft.status == "not_retrieved":
+                c["not_retrieved"] += 1
+                continue
+            c["assessed_full_text"] += 1
+            c["pending_full_text"] += ft.status in pending
+            c["excluded_full_text"] += ft.status == "excluded"
+            c["included"] += ft.status == "included"
+            if ft.status == "excluded":
+                reasons.update(ft.reasons)
+        if "full_text" not in self.stages:
+            c["included"] = sum(
+                1 for o in self.records.values() if o.title_abstract and o.title_abstract.passes
+            )
+        keys = (
+            "screened",
+            "pending_title_abstract",
+            "excluded_title_abstract",
+            "sought_for_retrieval",
+            "not_retrieved",
+            "assessed_full_text",
+            "pending_full_text",
+            "excluded_full_text",
+            "included",
+        )
+        out: dict[str, Any] = {k: int(c[k]) for k in keys}
+        out["full_text_exclusion_reasons"] = dict(sorted(reasons.items()))
+        return out
+
+
+def screening_snapshot(conn: Connection, protocol: Protocol | None = None) -> ScreeningSnapshot:
+    """Final title/abstract and full-text outcomes of every unique record.
+
+    Parameters
+    ----------
+    conn:
+        A connection to the project database.
+    protocol:
+        The protocol to apply (stages, reviewers per record, criteria order); the
+        latest stored version by default.
+    """
+    protocol = protocol or stored_protocol(conn)
+    ids = unique_record_ids(conn)
+    result = outcomes(
+        ids,
+        decision_rows(conn, kinds=("screen", "resolution")),
+        full_text_rows(conn),
+        protocol.screening.stages,
+        protocol.screening.reviewers_per_record,
+        [c.code for c in protocol.all_criteria],
+    )
+    return ScreeningSnapshot(
+        stages=tuple(protocol.screening.stages),
+        reviewers_per_record=protocol.screening.reviewers_per_record,
+        records=result,
+    )
