@@ -1,0 +1,102 @@
+"""What the report is made from: plain, frozen values gathered by the Review facade."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scopewise.analysis.overlap import SourceOverlap
+from scopewise.analysis.prisma import Flow
+from scopewise.protocol import Protocol
+from scopewise.screening.agreement import PairAgreement
+
+__all__ = [
+    "IncludedRecord",
+    "ReportData",
+    "ScreeningSummary",
+    "SearchInfo",
+    "StoppingSummary",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchInfo:
+    """One imported search: where, how, when and how many records."""
+
+    id: int
+    source: str
+    platform: str
+    query: str
+    searched_on: str
+    method: str
+    file_name: str
+    record_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class IncludedRecord:
+    """A source of evidence included in the review."""
+
+    id: int
+    title: str
+    authors: tuple[str, ...]
+    year: int | None
+    journal: str
+    doi: str
+    source: str
+
+    @property
+    def citation_authors(self) -> str:
+        """``Family, G.; Family, G.`` shortened to three names and *et al.*"""
+        if not self.authors:
+            return ""
+        shown = "; ".join(self.authors[:3])
+        return shown + (" et al." if len(self.authors) > 3 else "")
+
+
+@dataclass(frozen=True, slots=True)
+class StoppingSummary:
+    """Where the stopping rule stands: estimated recall and what is left unscreened."""
+
+    rule: str
+    screened: int
+    total: int
+    target_recall: float
+    can_stop: bool
+    estimated_recall: float | None = None
+    confidence: str = ""
+    stopped_after: int | None = None
+    note: str = ""
+
+    @property
+    def left_unscreened(self) -> int:
+        """Records the rule would leave unscreened (at the point it allows stopping)."""
+        point = self.stopped_after if self.stopped_after is not None else self.screened
+        return max(self.total - point, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningSummary:
+    """Stages, reviewers, agreement, conflicts and the stopping estimate."""
+
+    stages: tuple[str, ...]
+    reviewers_per_record: int
+    reviewers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    agreement: tuple[tuple[str, PairAgreement], ...] = ()  # (stage, reviewer pair)
+    resolutions: dict[str, int] = field(default_factory=dict)
+    left_unscreened: int = 0
+    ranker: str = ""
+    stopping: StoppingSummary | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportData:
+    """Everything one report shows."""
+
+    protocol: Protocol
+    flow: Flow
+    searches: tuple[SearchInfo, ...] = ()
+    overlap: SourceOverlap | None = None
+    screening: ScreeningSummary | None = None
+    included: tuple[IncludedRecord, ...] = ()
+    generated_at: str = ""
+    notes: tuple[str, ...] = ()

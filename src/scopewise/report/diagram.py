@@ -1,0 +1,322 @@
+"""The PRISMA flow diagram (PRISMA 2020 layout adapted to a scoping review).
+
+One layout (:func:`layout`: boxes, arrows and phase labels in points) is drawn two
+ways: as SVG written directly (:func:`to_svg`, crisp in print and inline in the HTML
+report) and as PNG through matplotlib's Agg backend (:func:`write_png`). Every
+number comes from a :class:`~scopewise.analysis.prisma.Flow`; a review in progress
+shows its open counts in the boxes they belong to.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from scopewise.analysis.prisma import Flow
+
+__all__ = ["Arrow", "Box", "Diagram", "layout", "to_svg", "write_png"]
+
+WIDTH = 820.0
+FONT = 13.0
+LINE = FONT * 1.35
+PAD = 10.0
+PHASE_W = 34.0
+MAIN_X = PHASE_W + 16.0
+MAIN_W = 330.0
+SIDE_X = MAIN_X + MAIN_W + 60.0
+SIDE_W = WIDTH - SIDE_X - 10.0
+GAP = 34.0
+CHAR_W = FONT * 0.56  # average glyph width of a sans-serif face
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """A box of the diagram; ``lines`` are wrapped already, the first one bold."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    lines: tuple[str, ...]
+    kind: str = "main"  # main | side | source | phase
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.h
+
+
+@dataclass(frozen=True, slots=True)
+class Arrow:
+    """A straight arrow from (x1, y1) to (x2, y2)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass(slots=True)
+class Diagram:
+    """Boxes and arrows in points (1 pt = 1 SVG user unit), origin top left."""
+
+    width: float
+    height: float = 0.0
+    boxes: list[Box] = field(default_factory=list)
+    arrows: list[Arrow] = field(default_factory=list)
+    title: str = "PRISMA flow diagram"
+
+
+def _n(value: int) -> str:
+    return f"{value:,}"
+
+
+def _wrap(paragraphs: list[str], width: float) -> tuple[str, ...]:
+    chars = max(12, int((width - 2 * PAD) / CHAR_W))
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines += textwrap.wrap(paragraph, chars, break_long_words=True) or [""]
+    return tuple(lines)
+
+
+def _box(x: float, y: float, w: float, paragraphs: list[str], kind: str) -> Box:
+    lines = _wrap(paragraphs, w)
+    return Box(x, y, w, len(lines) * LINE + 2 * PAD - (LINE - FONT), lines, kind)
+
+
+def _source_row(flow: Flow, y: float) -> list[Box]:
+    names = list(flow.sources.items()) or [("no searches imported", 0)]
+    per_row = min(len(names), 4)
+    total_w = WIDTH - MAIN_X - 10.0
+    w = (total_w - (per_row - 1) * 12.0) / per_row
+    boxes: list[Box] = []
+    row_y = y
+    for start in range(0, len(names), per_row):
+        chunk = names[start : start + per_row]
+        row = [
+            _box(MAIN_X + i * (w + 12.0), row_y, w, [f"{name}", f"(n = {_n(count)})"], "source")
+            for i, (name, count) in enumerate(chunk)
+        ]
+        height = max(b.h for b in row)
+        boxes += [Box(b.x, b.y, b.w, height, b.lines, b.kind) for b in row]
+        row_y += height + 12.0
+    return boxes
+
+
+def layout(flow: Flow) -> Diagram:
+    """Place the boxes of the flow diagram for ``flow``."""
+    diagram = Diagram(width=WIDTH)
+    y = 10.0
+    sources = _source_row(flow, y)
+    diagram.boxes += sources
+    y = max(b.bottom for b in sources) + GAP
+
+    def main(paragraphs: list[str]) -> Box:
+        return _box(MAIN_X, y, MAIN_W, paragraphs, "main")
+
+    def side(paragraphs: list[str], level: float) -> Box:
+        return _box(SIDE_X, level, SIDE_W, paragraphs, "side")
+
+    rows: list[tuple[str, Box, Box | None]] = []
+    identified = main(["Records identified", f"(n = {_n(flow.identified)})"])
+    removed = side(
+        [
+            "Records removed before screening:",
+            f"Duplicate records (n = {_n(flow.duplicates_removed)})",
+        ],
+        y,
+    )
+    rows.append(("identification", identified, removed))
+    for box in sources:
+        diagram.arrows.append(
+            Arrow(box.cx, box.bottom, min(max(box.cx, MAIN_X + 20), MAIN_X + MAIN_W - 20), y)
+        )
+    y = max(identified.bottom, removed.bottom) + GAP
+
+    screened_lines = ["Records screened (title and abstract)", f"(n = {_n(flow.screened)})"]
+    if flow.open_title_abstract:
+        screened_lines.append(f"Still to decide: n = {_n(flow.open_title_abstract)}")
+    screened = main(screened_lines)
+    excluded = side(["Records excluded", f"(n = {_n(flow.excluded_title_abstract)})"], y)
+    rows.append(("screening", screened, excluded))
+    y = max(screened.bottom, excluded.bottom) + GAP
+
+    if flow.full_text_stage:
+        sought_lines = ["Reports sought for retrieval", f"(n = {_n(flow.sought)})"]
+        if flow.awaiting_retrieval:
+            sought_lines.append(f"Awaiting retrieval: n = {_n(flow.awaiting_retrieval)}")
+        sought = main(sought_lines)
+        missing = side(["Reports not retrieved", f"(n = {_n(flow.not_retrieved)})"], y)
+        rows.append(("screening", sought, missing))
+        y = max(sought.bottom, missing.bottom) + GAP
+
+        assessed_lines = ["Reports assessed for eligibility", f"(n = {_n(flow.assessed)})"]
+        if flow.open_full_text:
+            assessed_lines.append(f"Still to decide: n = {_n(flow.open_full_text)}")
+        assessed = main(assessed_lines)
+        reasons = [f"{code} (n = {_n(n)})" for code, n in flow.excluded_full_text.items()]
+        excluded_ft = side(
+            ["Reports excluded", f"(n = {_n(flow.excluded_full_text_total)})", *reasons], y
+        )
+        rows.append(("screening", assessed, excluded_ft))
+        y = max(assessed.bottom, excluded_ft.bottom) + GAP
+
+    included = main(["Sources of evidence included in the review", f"(n = {_n(flow.included)})"])
+    # Tall enough for the rotated phase label beside it.
+    included = Box(included.x, included.y, included.w, max(included.h, 80.0), included.lines)
+    rows.append(("included", included, None))
+    y = included.bottom
+
+    previous: Box | None = None
+    for _, box, beside in rows:
+        diagram.boxes.append(box)
+        if previous is not None:
+            diagram.arrows.append(Arrow(box.cx, previous.bottom, box.cx, box.y))
+        if beside is not None:
+            diagram.boxes.append(beside)
+            mid = box.y + min(box.h, beside.h) / 2
+            diagram.arrows.append(Arrow(box.x + box.w, mid, beside.x, mid))
+        previous = box
+
+    # Phase labels: a vertical band beside the rows of each phase.
+    phases = [
+        ("Identification", "identification"),
+        ("Screening", "screening"),
+        ("Included", "included"),
+    ]
+    for label, key in phases:
+        members = [b for phase, b, _ in rows if phase == key]
+        if not members:
+            continue
+        top = members[0].y if key != "identification" else 10.0
+        bottom = max(
+            max(b.bottom for b in members),
+            max((s.bottom for p, _, s in rows if p == key and s is not None), default=0.0),
+        )
+        diagram.boxes.append(Box(4.0, top, PHASE_W - 8.0, bottom - top, (label,), "phase"))
+    diagram.height = y + 10.0
+    return diagram
+
+
+def _text_top(b: Box) -> float:
+    """Top of the text block, centred vertically in its box."""
+    block = len(b.lines) * LINE - (LINE - FONT)
+    return b.y + (b.h - block) / 2
+
+
+_FILL = {"main": "#ffffff", "side": "#f4f4f4", "source": "#eef3fa", "phase": "#d9e4f2"}
+
+
+def to_svg(diagram: Diagram) -> str:
+    """The diagram as a standalone SVG document (text escaped, fonts generic)."""
+    w, h = diagram.width, diagram.height
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" '
+        f'width="{w:.0f}" height="{h:.0f}" role="img" aria-label="{escape(diagram.title)}" '
+        'font-family="Helvetica, Arial, sans-serif">',
+        f"<title>{escape(diagram.title)}</title>",
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" '
+        'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
+        '<path d="M 0 0 L 10 5 L 0 10 z" fill="#222"/></marker></defs>',
+    ]
+    for b in diagram.boxes:
+        out.append(
+            f'<rect x="{b.x:.1f}" y="{b.y:.1f}" width="{b.w:.1f}" height="{b.h:.1f}" '
+            f'rx="3" fill="{_FILL[b.kind]}" stroke="#222" stroke-width="1"/>'
+        )
+        if b.kind == "phase":
+            cx, cy = b.cx, b.y + b.h / 2
+            out.append(
+                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="{FONT:.0f}" font-weight="bold" '
+                f'text-anchor="middle" dominant-baseline="middle" '
+                f'transform="rotate(-90 {cx:.1f} {cy:.1f})">{escape(b.lines[0])}</text>'
+            )
+            continue
+        anchor, x = ("middle", b.cx) if b.kind in ("main", "source") else ("start", b.x + PAD)
+        for i, line in enumerate(b.lines):
+            weight = ' font-weight="bold"' if i == 0 else ""
+            ty = _text_top(b) + FONT * 0.8 + i * LINE
+            out.append(
+                f'<text x="{x:.1f}" y="{ty:.1f}" font-size="{FONT:.0f}" text-anchor="{anchor}"'
+                f"{weight}>{escape(line)}</text>"
+            )
+    for a in diagram.arrows:
+        out.append(
+            f'<line x1="{a.x1:.1f}" y1="{a.y1:.1f}" x2="{a.x2:.1f}" y2="{a.y2:.1f}" '
+            'stroke="#222" stroke-width="1.2" marker-end="url(#arrow)"/>'
+        )
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def write_png(diagram: Diagram, path: Path, dpi: int = 200) -> None:
+    """Draw the diagram with matplotlib (Agg, no display needed) into ``path``."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    w, h = diagram.width, diagram.height
+    fig = Figure(figsize=(w / 72.0, h / 72.0))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(0, w)
+    ax.set_ylim(h, 0)
+    ax.axis("off")
+    for b in diagram.boxes:
+        ax.add_patch(
+            FancyBboxPatch(
+                (b.x, b.y),
+                b.w,
+                b.h,
+                boxstyle="round,pad=0,rounding_size=3",
+                facecolor=_FILL[b.kind],
+                edgecolor="#222222",
+                linewidth=1.0,
+            )
+        )
+        if b.kind == "phase":
+            ax.text(
+                b.cx,
+                b.y + b.h / 2,
+                b.lines[0],
+                rotation=90,
+                ha="center",
+                va="center",
+                fontsize=FONT,
+                fontweight="bold",
+                family="sans-serif",
+                parse_math=False,
+            )
+            continue
+        ha, x = ("center", b.cx) if b.kind in ("main", "source") else ("left", b.x + PAD)
+        for i, line in enumerate(b.lines):
+            ax.text(
+                x,
+                _text_top(b) + FONT * 0.8 + i * LINE,
+                line,
+                ha=ha,
+                va="baseline",
+                fontsize=FONT,
+                fontweight="bold" if i == 0 else "normal",
+                family="sans-serif",
+                parse_math=False,
+            )
+    for a in diagram.arrows:
+        ax.add_patch(
+            FancyArrowPatch(
+                (a.x1, a.y1),
+                (a.x2, a.y2),
+                arrowstyle="-|>",
+                mutation_scale=12,
+                color="#222222",
+                linewidth=1.2,
+                shrinkA=0,
+                shrinkB=0,
+            )
+        )
+    fig.savefig(str(path), dpi=dpi, facecolor="white")

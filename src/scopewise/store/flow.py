@@ -1,0 +1,151 @@
+"""Queries feeding the PRISMA flow and the report: plain reads, no aggregation logic.
+
+The counting itself lives in :mod:`scopewise.analysis.prisma`; this module reads the
+per-record evidence (provenance, active duplicate groups, final decisions, full-text
+status) and maps rows to the dataclasses the analysis takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from scopewise.analysis.prisma import OPEN, DuplicateMember, FlowData, StageOutcome
+from scopewise.protocol import Protocol
+from scopewise.report.data import IncludedRecord, SearchInfo
+from scopewise.store import schema as t
+from scopewise.store.screening import screening_snapshot
+from scopewise.store.status import active_duplicate_members
+
+__all__ = [
+    "duplicate_members",
+    "flow_data",
+    "included_records",
+    "search_rows",
+]
+
+OPEN_STATUSES = ("undecided", "awaiting_second_reviewer", "conflict")
+
+
+def search_rows(conn: Connection) -> list[SearchInfo]:
+    """Every imported search, in import order."""
+    rows = conn.execute(sa.select(t.searches).order_by(t.searches.c.id)).mappings().all()
+    return [
+        SearchInfo(
+            id=r["id"],
+            source=r["source"],
+            platform=r["platform"] or "",
+            query=r["query"] or "",
+            searched_on=r["searched_on"] or "",
+            method=r["method"] or "",
+            file_name=r["file_name"] or "",
+            record_count=int(r["record_count"] or 0),
+        )
+        for r in rows
+    ]
+
+
+def _record_sources(conn: Connection) -> dict[int, str]:
+    rows = conn.execute(
+        sa.select(t.records.c.id, t.searches.c.source).join(
+            t.searches, t.searches.c.id == t.records.c.search_id
+        )
+    ).all()
+    return {int(r[0]): str(r[1]) for r in rows}
+
+
+def _source_order(conn: Connection) -> tuple[str, ...]:
+    names = conn.execute(sa.select(t.searches.c.source).order_by(t.searches.c.id)).scalars()
+    return tuple(dict.fromkeys(str(n) for n in names))
+
+
+def duplicate_members(conn: Connection) -> list[DuplicateMember]:
+    """Memberships of every active (not undone) duplicate group."""
+    # status.active_duplicate_members is annotated as one-column; rows have three.
+    rows: list[Any] = list(conn.execute(active_duplicate_members()).all())
+    return [DuplicateMember(int(rid), int(gid), int(pid)) for rid, gid, pid in rows]
+
+
+def _outcome(status: str, reasons: tuple[str, ...]) -> StageOutcome | None:
+    if status in ("included", "excluded"):
+        return StageOutcome("include" if status == "included" else "exclude", reasons)
+    if status in OPEN_STATUSES:
+        return StageOutcome(OPEN)
+    return None
+
+
+def flow_data(conn: Connection, protocol: Protocol) -> FlowData:
+    """Everything :func:`scopewise.analysis.prisma.compute_flow` needs, read in one go.
+
+    Final outcomes come from the screening snapshot, so the flow and the screening
+    commands share one definition of "included", "conflict" and "not retrieved".
+    """
+    snapshot = screening_snapshot(conn, protocol)
+    title_abstract: dict[int, StageOutcome] = {}
+    full_text: dict[int, StageOutcome] = {}
+    status: dict[int, str] = {}
+    for rid, outcome in snapshot.records.items():
+        if outcome.title_abstract is not None:
+            ta = outcome.title_abstract
+            found = _outcome(ta.status, ta.reasons)
+            if found is not None and found.decision != OPEN:
+                title_abstract[rid] = found
+        if outcome.full_text is not None:
+            ft = outcome.full_text
+            found = _outcome(ft.status, ft.reasons)
+            # An open full-text stage counts as assessed only once someone decided on it.
+            if found is not None and (found.decision != OPEN or ft.decisions):
+                full_text[rid] = found
+        if outcome.full_text_entry is not None:
+            status[rid] = outcome.full_text_entry.status
+    return FlowData(
+        record_sources=_record_sources(conn),
+        duplicates=duplicate_members(conn),
+        title_abstract=title_abstract,
+        full_text=full_text,
+        full_text_status=status,
+        stages=tuple(snapshot.stages),
+        source_order=_source_order(conn),
+    )
+
+
+def included_records(conn: Connection, record_ids: Sequence[int]) -> list[IncludedRecord]:
+    """Bibliographic details of ``record_ids``, ordered by first author then year."""
+    if not record_ids:
+        return []
+    r, s = t.records, t.searches
+    out: list[IncludedRecord] = []
+    ids = list(record_ids)
+    for start in range(0, len(ids), 500):
+        rows = conn.execute(
+            sa.select(r.c.id, r.c.title, r.c.authors, r.c.year, r.c.journal, r.c.doi, s.c.source)
+            .join(s, s.c.id == r.c.search_id)
+            .where(r.c.id.in_(ids[start : start + 500]))
+        ).all()
+        for row in rows:
+            authors = tuple(_author_name(a) for a in (row[2] or ()))
+            out.append(
+                IncludedRecord(
+                    id=int(row[0]),
+                    title=str(row[1] or ""),
+                    authors=tuple(a for a in authors if a),
+                    year=row[3],
+                    journal=str(row[4] or ""),
+                    doi=str(row[5] or ""),
+                    source=str(row[6]),
+                )
+            )
+    out.sort(key=lambda x: (x.authors[0].casefold() if x.authors else "~", x.year or 0, x.id))
+    return out
+
+
+def _author_name(value: Any) -> str:
+    if isinstance(value, dict):
+        if value.get("literal"):
+            return str(value["literal"])
+        family, given = str(value.get("family", "")), str(value.get("given", ""))
+        return f"{family}, {given}" if given else family
+    return str(value)
