@@ -146,7 +146,7 @@ def _page_range(pages: str) -> tuple[str, str]:
     pages = (pages or "").strip().lower()
     if not pages or pages in _PLACEHOLDERS:
         return "", ""
-    parts = re.split(r"\s*(?:-|–|—|--|to|,|;)\s*", pages)
+    parts = re.split(r"\s*(?:[-–—]+|to|,|;)\s*", pages)
     first = re.sub(r"\D", "", parts[0]).lstrip("0") or re.sub(r"[^a-z]", "", parts[0])
     last = ""
     if len(parts) > 1 and first.isdigit():
@@ -230,24 +230,11 @@ _PREPRINT_VENUES = frozenset(
         "osf",
     }
 )
-_CONFERENCE_WORDS = frozenset(
-    {
-        "conference",
-        "congress",
-        "meeting",
-        "symposium",
-        "proceedings",
-        "workshop",
-        "abstracts",
-        "abstract",
-        "supplement",
-        "suppl",
-        "annual",
-        "colloquium",
-        "summit",
-        "convention",
-    }
-)
+_CONFERENCE_WORDS = frozenset({"conference", "congress", "meeting", "symposium", "workshop",
+                               "abstracts", "abstract", "supplement", "suppl", "colloquium",
+                               "summit", "convention"})  # fmt: skip
+# "Proceedings of the National Academy of Sciences" is a journal
+_JOURNAL_PROCEEDINGS = frozenset({"academy", "society", "royal", "institution", "ieee"})
 _CONFERENCE_TYPES = frozenset(
     {
         "inproceedings",
@@ -317,6 +304,20 @@ _NOTE_RE = re.compile(
 )
 
 
+_VENUE_KEYS = ("booktitle", "BOOKTITLE", "secondary_title", "T2", "conference", "series")
+
+
+def _venue_from_raw(record: Record) -> str:
+    # A conference paper's venue is often a "booktitle" that readers leave in raw.
+    for key in _VENUE_KEYS:
+        value = record.raw.get(key) if record.raw else None
+        if isinstance(value, list | tuple):
+            value = value[0] if value else None
+        if value:
+            return str(value)
+    return ""
+
+
 def match_keys(record_id: int, record: Record) -> MatchKeys:
     """Compute the :class:`MatchKeys` of one record."""
     raw_title = _NOTE_RE.sub(" ", record.title or "")
@@ -326,7 +327,7 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
     part = _ROMAN.get(part_match.group(1), part_match.group(1)) if part_match else ""
     title_wo_part = _PART_RE.sub(" ", title)
     numbers = tuple(_DIGITS_RE.findall(title_wo_part))
-    journal = normalise_journal(record.journal or "")
+    journal = normalise_journal(record.journal or _venue_from_raw(record))
     doi = normalise_doi(record.doi)
     if doi.count("/") == 1 and doi.endswith("."):
         doi = ""
@@ -335,7 +336,11 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
     preprint = doi.startswith(_PREPRINT_DOI_PREFIXES) or bool(
         jset & _PREPRINT_VENUES or ptype in {"preprint", "posted-content"}
     )
-    conference = ptype in _CONFERENCE_TYPES or bool(jset & _CONFERENCE_WORDS)
+    conference = (
+        ptype in _CONFERENCE_TYPES
+        or bool(jset & _CONFERENCE_WORDS)
+        or ("proceedings" in jset and not jset & _JOURNAL_PROCEEDINGS)
+    )
     notice_match = _NOTICE_RE.search(title)
     notice = notice_match.group(0).strip() if notice_match else ""
     if notice and len(title) > len(notice) + 20:

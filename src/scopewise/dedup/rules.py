@@ -104,7 +104,7 @@ def _trap(a: MatchKeys, b: MatchKeys, ev: PairEvidence, ids_same: bool) -> str:
         return "different part numbers (Part 1 / Part 2)"
     if a.preprint != b.preprint:
         published = b if a.preprint else a
-        if published.doi or published.volume or published.journal:
+        if published.doi or published.volume:
             return "preprint vs published version"
     if ev.doi is Field.DIFFERENT and not ids_same:
         return "different DOIs"
@@ -128,13 +128,20 @@ def _online_first(a: MatchKeys, b: MatchKeys, ev: PairEvidence) -> bool:
 
     Also conference papers whose proceedings appear the year after the meeting.
     """
-    if ev.year_gap != 1:
+    if ev.year_gap != 1 or a.conference != b.conference:
         return False
-    if ev.journal is not Field.SAME and not (
-        ev.journal is Field.MISSING and a.conference and b.conference and not (a.doi or b.doi)
-    ):
+    if ev.journal is not Field.SAME and not (a.conference and not (a.doi or b.doi)):
         return False
     return (not a.volume and not a.issue) or (not b.volume and not b.issue)
+
+
+def _venues_conflict(a: MatchKeys, b: MatchKeys, ev: PairEvidence) -> bool:
+    """Journal names that cannot be variants of each other.
+
+    Two conference papers are exempt: one meeting is named by its series, its
+    acronym, its proceedings volume or its publisher, and the names rarely agree.
+    """
+    return ev.journal is Field.DIFFERENT and not (a.conference and b.conference)
 
 
 def _numeric_pages(a: MatchKeys) -> bool:
@@ -149,7 +156,7 @@ def _conflicts(a: MatchKeys, b: MatchKeys, ev: PairEvidence) -> list[str]:
         ev.author_counts_differ and ev.authors < 0.8
     ):
         out.append("authors")
-    if ev.journal is Field.DIFFERENT and not supported:
+    if _venues_conflict(a, b, ev) and not supported:
         out.append("journal")
     if ev.volume is Field.DIFFERENT:
         out.append("volume")
@@ -223,11 +230,22 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
         return verdict(Outcome.DISTINCT, "different titles")
 
     if ev.year_gap is not None and ev.year_gap == 1:
-        exact_people = ev.authors >= 0.99 and not ev.author_counts_differ
+        exact_people = ev.authors >= 0.99 and len(a.authors) == len(b.authors)
         if ev.title >= 0.97 and exact_people and not conflicts and _online_first(a, b, ev):
             return verdict(Outcome.SURE, "online-first and issue versions")
         if _supported(ev) and ev.title >= 0.95 and author_ok:
             return verdict(Outcome.SURE, "title, volume and first page (years one apart)")
+        if (
+            ev.title >= 0.97
+            and exact_people
+            and ev.journal is Field.SAME
+            and ev.volume is Field.SAME
+            and ev.issue is Field.SAME
+            and ev.first_page is not Field.DIFFERENT
+        ):
+            return verdict(
+                Outcome.SURE, "title, authors, journal volume and issue (years one apart)"
+            )
         return verdict(Outcome.POSSIBLE, "similar titles one year apart")
 
     if conflicts:

@@ -113,20 +113,24 @@ def journals_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 
 def _acronym(short: tuple[str, ...], long_: tuple[str, ...]) -> bool:
     """``amcis`` ~ ``americas conference information systems`` and similar."""
-    initials = "".join(w[0] for w in long_ if not w.isdigit())
-    return any(len(w) >= 3 and (w in initials or _loose_acronym(w, long_)) for w in short)
+    return any(
+        3 <= len(w) <= 8 and w.isalpha() and w not in long_ and _spells(w, long_) for w in short
+    )
 
 
-def _loose_acronym(word: str, long_: tuple[str, ...]) -> bool:
-    # AMCIS = AMericas Conference on Information Systems: letters taken from word starts
+def _spells(word: str, long_: tuple[str, ...]) -> bool:
+    """Letters of ``word`` are the starts of consecutive words of ``long_`` (3 or more),
+    from its first word: AMCIS = AMericas Conference on Information Systems."""
     i = 0
-    for w in long_:
+    for used, w in enumerate(long_, start=1):
         j = 0
         while i < len(word) and j < len(w) and word[i] == w[j]:
             i += 1
             j += 1
+        if j == 0:
+            return False
         if i == len(word):
-            return True
+            return used >= 3
     return False
 
 

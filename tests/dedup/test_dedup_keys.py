@@ -1,0 +1,80 @@
+"""Match keys: normalisation of titles, names, journals and pages."""
+
+from __future__ import annotations
+
+from helpers_dedup import keys, rec
+
+from scopewise.dedup import normalise_journal, normalise_title
+from scopewise.dedup.score import journals_compatible
+
+
+def test_title_ignores_case_punctuation_and_markup() -> None:
+    assert normalise_title("<i>Eculizumab</i> in aHUS: A Review.") == normalise_title(
+        "ECULIZUMAB IN AHUS - a review"
+    )
+
+
+def test_title_folds_diacritics_and_spells_out_greek_letters() -> None:
+    assert normalise_title("Médecine & TNF-α") == "medecine tnf alpha"
+    assert normalise_title("β-blockers") == normalise_title("beta blockers")
+
+
+def test_title_meets_british_and_american_spelling() -> None:
+    british = "Haemolytic uraemic syndrome: paediatric behaviour, randomised tumour centre"
+    american = "Hemolytic uremic syndrome: pediatric behavior, randomized tumor center"
+    assert normalise_title(british) == normalise_title(american)
+
+
+def test_placeholder_title_counts_as_missing() -> None:
+    assert normalise_title("UNKNOWN") == ""
+
+
+def test_journal_abbreviations_are_compatible() -> None:
+    assert journals_compatible(
+        normalise_journal("N Engl J Med"), normalise_journal("New England Journal of Medicine")
+    )
+    assert journals_compatible(
+        normalise_journal("Thrombosis & Haemostasis"), normalise_journal("Thromb Hemost")
+    )
+    assert journals_compatible(
+        normalise_journal("AMCIS 2017 Proceedings"),
+        normalise_journal("Americas Conference on Information Systems"),
+    )
+
+
+def test_different_journals_are_not_compatible() -> None:
+    assert not journals_compatible(
+        normalise_journal("Journal of Digital Studies"),
+        normalise_journal("Workshop of Digital Studies"),
+    )
+    assert not journals_compatible(
+        normalise_journal("Journal of Global Information Technology Management"),
+        normalise_journal("Americas Conference on Information Systems"),
+    )
+
+
+def test_pages_keep_first_and_expanded_last_page() -> None:
+    k = keys(rec("A title of some length", pages="1325-9"))
+    assert (k.first_page, k.last_page) == ("1325", "1329")
+    assert keys(rec("A title of some length", pages="c37-c42")).first_page == "37"
+
+
+def test_doi_is_normalised_and_volume_number_extracted() -> None:
+    k = keys(rec("T", doi="https://doi.org/10.1000/ABC.1", volume="Vol. 12", issue="(3)"))
+    assert (k.doi, k.volume, k.issue) == ("10.1000/abc.1", "12", "3")
+
+
+def test_notices_parts_and_preprints_are_flagged() -> None:
+    assert keys(rec("Erratum: Gene therapy for anaemia")).notice
+    assert keys(rec("Gene therapy for anaemia (vol 12, pg 34, 2009)")).notice
+    assert keys(rec("Gene therapy for anaemia - Reply")).notice
+    # MEDLINE's note on an original is not a notice
+    assert not keys(rec("Gene therapy for anaemia.[Erratum appears in Blood 2009;1:2]")).notice
+    assert keys(rec("Trauma care, part II: the hospital")).part == "2"
+    assert keys(rec("Trauma care", doi="10.1101/2020.01.01.123")).preprint
+    assert keys(rec("Trauma care", journal="medRxiv")).preprint
+
+
+def test_glued_author_list_is_split() -> None:
+    k = keys(rec("T", authors="Tan A.Schulze A.O'Donnell C. P.Davis P. G."))
+    assert [a[0] for a in k.authors] == ["tan", "schulze", "odonnell", "davis"]

@@ -1,0 +1,33 @@
+"""The merged view: best value per field and the provenance of every member."""
+
+from __future__ import annotations
+
+import pytest
+from helpers_dedup import rec
+
+from scopewise.dedup import merge_records
+from scopewise.errors import UsageError
+
+
+def test_best_value_per_field_with_provenance() -> None:
+    sparse = rec("DEPRESSION IN NURSES", "Kim J", year=2019, source_record_id="pubmed:1",
+                 keywords=("nurses",))  # fmt: skip
+    full = rec("Depression in nurses", "Kim, Jae-Won; Park, Soo", year=2019,
+               journal="J Adv Nurs", volume="75", pages="100-110", doi="10.1111/jan.1",
+               abstract="Background ...", keywords=("depression",))  # fmt: skip
+    third = rec("Depression in nurses.", "Kim, J.", year=2019, pages="100",
+                doi="https://doi.org/10.1111/JAN.1")  # fmt: skip
+    merged = merge_records([(1, sparse), (2, full), (3, third)], primary_id=1)
+    record = merged.record
+    assert record.title == "Depression in nurses"
+    assert len(record.authors) == 2 and record.authors[0].given == "Jae-Won"
+    assert (record.doi, record.pages, record.journal) == ("10.1111/jan.1", "100-110", "J Adv Nurs")
+    assert record.source_record_id == "pubmed:1"  # the primary's identity is kept
+    assert set(record.keywords) == {"nurses", "depression"}
+    assert merged.provenance["authors"] == 2 and merged.provenance["abstract"] == 2
+    assert merged.members == (1, 2, 3)
+
+
+def test_primary_must_be_a_member() -> None:
+    with pytest.raises(UsageError):
+        merge_records([(1, rec("A"))], primary_id=9)
