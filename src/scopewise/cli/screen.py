@@ -6,6 +6,7 @@ and control characters (which could drive the terminal) are dropped.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -33,8 +34,13 @@ ACTIONS = (
 )
 
 
+_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|.)")
+
+
 def plain(text: str) -> str:
-    """``text`` without control characters (newlines and tabs kept)."""
+    """``text`` without terminal escape sequences or control characters (newlines and
+    tabs kept), so nothing in a record can drive the reviewer's terminal."""
+    text = _ANSI.sub("", text)
     return "".join(
         ch for ch in text if ch in "\n\t" or not unicodedata.category(ch).startswith("C")
     )

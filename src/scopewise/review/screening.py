@@ -77,6 +77,12 @@ class ScreeningMixin(ReviewCore):
 
     # -- helpers ---------------------------------------------------------------
 
+    def _load_protocol(self) -> None:
+        # Read the protocol before opening a connection: on SQLite every connection
+        # begins with BEGIN IMMEDIATE, so a second one inside a transaction would wait
+        # for the first.
+        _ = self.protocol
+
     def _screener(self, conn: Connection, name: str, allowed: Sequence[str] = SCREENERS) -> int:
         roles = db.user_roles(conn)
         if name not in roles:
@@ -186,6 +192,7 @@ class ScreeningMixin(ReviewCore):
             A decision, reason or stage the protocol does not allow, a duplicate record,
             or a full-text decision on a record that has not reached full text.
         """
+        self._load_protocol()
         with self.store.transaction() as conn:
             return self._decide_in(conn, record_id, decision, reviewer, stage, reasons, note)
 
@@ -227,6 +234,7 @@ class ScreeningMixin(ReviewCore):
         self, record_id: int, viewer: str, stage: str | None = None
     ) -> list[Decision]:
         """Decisions on a record that ``viewer`` may see (blinding; see module notes)."""
+        self._load_protocol()
         with self.store.reading() as conn:
             roles = db.user_roles(conn)
             rows = db.decision_rows(conn, [record_id])
@@ -242,17 +250,20 @@ class ScreeningMixin(ReviewCore):
 
     def screening_snapshot(self) -> ScreeningSnapshot:
         """Final outcomes of every unique record at both stages (for the PRISMA flow)."""
+        self._load_protocol()
         with self.store.reading() as conn:
             return db.screening_snapshot(conn, self.protocol)
 
     def record_outcome(self, record_id: int) -> RecordOutcome:
         """Where one record stands at each stage."""
+        self._load_protocol()
         with self.store.reading() as conn:
             db.check_screenable(conn, record_id)
             return self._outcome(conn, record_id)
 
     def conflicts(self, stage: str | None = None) -> list[StageOutcome]:
         """Records whose reviewers disagree and that nobody has resolved yet."""
+        self._load_protocol()
         snapshot = self.screening_snapshot()
         found: list[StageOutcome] = []
         for o in snapshot.records.values():
@@ -271,6 +282,7 @@ class ScreeningMixin(ReviewCore):
         note: str = "",
     ) -> Decision:
         """Settle a conflict: ``resolver`` (a lead or third reviewer) gives the final decision."""
+        self._load_protocol()
         with self.store.transaction() as conn:
             resolver_id = self._screener(conn, resolver)
             db.check_screenable(conn, record_id)
@@ -316,6 +328,7 @@ class ScreeningMixin(ReviewCore):
 
     def agreement(self, pilot: bool = False) -> list[StageAgreement]:
         """Agreement per stage (main screening, or the pilot round with ``pilot=True``)."""
+        self._load_protocol()
         kind = "pilot" if pilot else "screen"
         with self.store.reading() as conn:
             rows = db.decision_rows(conn, kinds=(kind,))
@@ -328,6 +341,7 @@ class ScreeningMixin(ReviewCore):
 
         ``actor`` must be a lead. Returns the sampled record ids.
         """
+        self._load_protocol()
         with self.store.transaction() as conn:
             self._screener(conn, actor, ("lead",))
             if self._pilot_open(conn):
@@ -345,6 +359,7 @@ class ScreeningMixin(ReviewCore):
 
     def pilot_records(self) -> list[int]:
         """The records of the open pilot round (empty if none is open)."""
+        self._load_protocol()
         with self.store.reading() as conn:
             state = self._pilot_open(conn)
         return list(state["records"]) if state else []
@@ -354,6 +369,7 @@ class ScreeningMixin(ReviewCore):
 
         Returns the number of pilot decisions adopted (0 without ``adopt``).
         """
+        self._load_protocol()
         with self.store.transaction() as conn:
             self._screener(conn, actor, ("lead",))
             state = self._pilot_open(conn)
@@ -388,22 +404,25 @@ class ScreeningMixin(ReviewCore):
         reviewer. Open pilot records come first. At title/abstract the queue is
         ordered by the protocol's ranker; at full text, in input order.
         """
+        self._load_protocol()
         stages = [validate_stage(self.protocol, stage)] if stage else self.protocol.screening.stages
+        # Short reads, ranking outside any connection: on SQLite an open connection
+        # holds the write lock, and the other reviewers are waiting to write.
         with self.store.reading() as conn:
             self._screener(conn, reviewer)
             snapshot = db.screening_snapshot(conn, self.protocol)
             pilot = self._pilot_open(conn)
             rows = db.decision_rows(conn)
-            for s in stages:
-                queue, ordered_by, is_pilot = self._queue(conn, snapshot, rows, pilot, reviewer, s)
-                if queue:
+        for s in stages:
+            queue, ordered_by, is_pilot = self._queue(snapshot, rows, pilot, reviewer, s)
+            if queue:
+                with self.store.reading() as conn:
                     record = db.screening_records(conn, queue[:1])[queue[0]]
-                    return NextRecord(queue[0], s, record, len(queue), ordered_by, is_pilot)
+                return NextRecord(queue[0], s, record, len(queue), ordered_by, is_pilot)
         return None
 
     def _queue(
         self,
-        conn: Connection,
         snapshot: ScreeningSnapshot,
         rows: list[Decision],
         pilot: dict[str, Any] | None,
@@ -436,11 +455,10 @@ class ScreeningMixin(ReviewCore):
         ]
         if stage != "title_abstract" or len(candidates) < 2:
             return candidates, "input order", False
-        return self._ranked(conn, snapshot, latest, reviewer, candidates)
+        return self._ranked(snapshot, latest, reviewer, candidates)
 
     def _ranked(
         self,
-        conn: Connection,
         snapshot: ScreeningSnapshot,
         latest: dict[tuple[int, str, str], Decision],
         reviewer: str,
@@ -464,7 +482,8 @@ class ScreeningMixin(ReviewCore):
             for (rid, _s, who), d in latest.items():
                 if who == reviewer:
                     labels[rid] = int(d.decision != "exclude")
-            records = db.screening_records(conn, ids)
+            with self.store.reading() as conn:
+                records = db.screening_records(conn, ids)
             position = {rid: i for i, rid in enumerate(ids)}
             ranker = get_ranker(name).prepare(
                 [records[r] for r in ids], criteria=self.protocol.scope_text()
@@ -490,6 +509,7 @@ class ScreeningMixin(ReviewCore):
         ScreeningError
             The file is missing or not a PDF (checked by its ``%PDF-`` header).
         """
+        self._load_protocol()
         source = Path(pdf_path)
         with self.store.transaction() as conn:
             db.check_screenable(conn, record_id)
@@ -510,6 +530,7 @@ class ScreeningMixin(ReviewCore):
 
     def mark_not_retrieved(self, record_id: int, reason: str, actor: str) -> FullTextEntry:
         """Record that a record's full text could not be obtained (a PRISMA number)."""
+        self._load_protocol()
         reason = " ".join(reason.split())
         if not reason:
             raise UsageError("say why the full text was not retrieved (--reason)")
@@ -533,5 +554,6 @@ class ScreeningMixin(ReviewCore):
 
     def full_text(self, record_id: int) -> FullTextEntry | None:
         """The full-text entry that counts for a record (``None`` if there is none)."""
+        self._load_protocol()
         with self.store.reading() as conn:
             return latest_full_texts(db.full_text_rows(conn, [record_id])).get(record_id)

@@ -1,0 +1,217 @@
+"""``scopewise screen``: every action through the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from scopewise.cli import cli, main
+from scopewise.errors import ScopewiseError
+from scopewise.review import Review
+from scopewise.store import now
+from scopewise.store import schema as t
+
+PROTOCOL = """
+questions = ["What is known about peer support work?"]
+[review]
+title = "CLI screening review"
+[[team]]
+name = "Lead"
+role = "lead"
+[[team]]
+name = "Ann"
+role = "reviewer"
+[[team]]
+name = "Ben"
+role = "reviewer"
+[pcc]
+population = "Peer support workers"
+concept = "Peer support work"
+context = "Mental health services"
+[[criteria.inclusion]]
+code = "POP"
+text = "Concerns peer support workers."
+[[criteria.exclusion]]
+code = "NOFT"
+text = "No full text."
+stages = ["full_text"]
+"""
+HOSTILE_TITLE = "[bold red]Peer[/bold red] support <b>workers</b>"
+HOSTILE_ABSTRACT = "Plain \x1b[31mred\x1b[0m text\x07 with [link=http://x]markup[/link]."
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(PROTOCOL)
+    folder = tmp_path / "review"
+    review = Review.create(folder, protocol_path=protocol)
+    with review, review.store.transaction() as conn:
+        search = conn.execute(
+            t.searches.insert().values(source="PubMed", imported_at=now())
+        ).inserted_primary_key[0]
+        conn.execute(
+            t.records.insert(),
+            [
+                {
+                    "search_id": search,
+                    "position": 1,
+                    "title": HOSTILE_TITLE,
+                    "abstract": HOSTILE_ABSTRACT,
+                    "authors": [{"family": "Smith", "given": "Jo"}, {"literal": "PSW Group"}],
+                    "year": 2021,
+                    "journal": "Psychiatric Services",
+                },
+                {
+                    "search_id": search,
+                    "position": 2,
+                    "title": "Second record",
+                    "abstract": "",
+                    "authors": [],
+                    "year": None,
+                    "journal": "",
+                },
+            ],
+        )
+    return folder
+
+
+def screen(project: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["screen", str(project), *args])
+
+
+def ok(result: Result) -> str:
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.output
+
+
+def refused(result: Result) -> str:
+    """The one-line message of a user error (the CLI prints it and exits 2)."""
+    assert isinstance(result.exception, ScopewiseError), result.output
+    assert result.exception.exit_code == 2
+    message = str(result.exception)
+    assert "\n" not in message
+    return message
+
+
+def test_next_shows_the_record_as_plain_text(project: Path) -> None:
+    out = ok(screen(project, "--next", "--reviewer", "Ann", "--stage", "title_abstract"))
+    assert "Record 1 (title/abstract; 2 left for Ann" in out or "Record 2 (" in out
+    if "Record 1" not in out:  # the ranker chose the other record first: decide it and look again
+        ok(screen(project, "--decide", "2", "exclude", "--reviewer", "Ann"))
+        out = ok(screen(project, "--next", "--reviewer", "Ann"))
+    assert f"Title:    {HOSTILE_TITLE}" in out  # markup printed literally
+    assert "Authors:  Smith, Jo; PSW Group" in out
+    assert "Year:     2021" in out and "Journal:  Psychiatric Services" in out
+    assert "Plain red text with [link=http://x]markup[/link]." in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_decide_conflict_resolve(project: Path) -> None:
+    assert "Recorded include for record 1 at title/abstract by Ann." in ok(
+        screen(project, "--decide", "1", "include", "--reviewer", "Ann", "--note", "clear")
+    )
+    ok(screen(project, "--decide", "1", "MAYBE", "--reviewer", "Ben"))
+    assert "Record 1 at title/abstract: Ann include, Ben maybe" in ok(
+        screen(project, "--conflicts")
+    )
+    assert refused(screen(project, "--resolve", "1", "include", "--reviewer", "Ann")).startswith(
+        "Ann screened this record"
+    )
+    assert "Resolved record 1 at title/abstract: include (by Lead)." in ok(
+        screen(project, "--resolve", "1", "include", "--reviewer", "Lead")
+    )
+    assert "No unresolved conflicts." in ok(screen(project, "--conflicts"))
+    # The record passed, so without --stage the next decision is at full text.
+    out = ok(screen(project, "--decide", "1", "exclude", "--reason", "NOFT", "--reviewer", "Ann"))
+    assert "Recorded exclude (NOFT) for record 1 at full text by Ann." in out
+
+
+def test_bad_input_is_one_line(project: Path) -> None:
+    assert "valid codes: POP" in refused(
+        screen(project, "--decide", "1", "exclude", "--reason", "XX", "--reviewer", "Ann")
+    )
+    assert "unknown reviewer 'Zed'" in refused(
+        screen(project, "--decide", "1", "include", "--reviewer", "Zed")
+    )
+    assert "give --reviewer NAME" in refused(screen(project, "--decide", "1", "include"))
+    assert "give exactly one of" in refused(screen(project))
+    assert "(got --next, --conflicts)" in refused(
+        screen(project, "--next", "--conflicts", "--reviewer", "Ann")
+    )
+
+
+def test_the_entry_point_prints_one_line_and_exits_2(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["screen", str(project), "--decide", "9", "include", "--reviewer", "Ann"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err == "error: record 9 does not exist; check the record number\n"
+
+
+def test_agreement_prints_kappa_and_table(project: Path) -> None:
+    for record, ann, ben in (("1", "include", "include"), ("2", "exclude", "include")):
+        ok(screen(project, "--decide", record, ann, "--reviewer", "Ann"))
+        ok(screen(project, "--decide", record, ben, "--reviewer", "Ben"))
+    out = ok(screen(project, "--agreement"))
+    assert "Main screening" in out
+    assert "all reviewer pairs: 2 record(s), agreement 50.0%, Cohen's kappa 0.000" in out
+    assert "Pilot round" not in out
+
+
+def test_full_text_attach_and_not_retrieved(project: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    out = ok(screen(project, "--attach", "1", str(pdf), "--reviewer", "Ann"))
+    assert "Attached a.pdf to record 1 as files/" in out
+    assert len(list((project / "files").glob("*.pdf"))) == 1
+    text = tmp_path / "b.pdf"
+    text.write_text("not a pdf")
+    assert "not a PDF" in refused(screen(project, "--attach", "2", str(text)))
+    assert "give one --reason" in refused(screen(project, "--not-retrieved", "2"))
+    out = ok(screen(project, "--not-retrieved", "2", "--reason", "paywalled, no interlibrary loan"))
+    assert "Recorded record 2 as full text not retrieved." in out
+
+
+def test_pilot_round_from_the_command_line(project: Path) -> None:
+    assert "a lead" in refused(screen(project, "--pilot", "1"))
+    out = ok(screen(project, "--pilot", "2", "--seed", "7", "--reviewer", "Lead"))
+    assert out.startswith("Pilot round started on 2 record(s): 1, 2.")
+    assert "pilot round; 2 left for Ann" in ok(screen(project, "--next", "--reviewer", "Ann"))
+    out = ok(screen(project, "--decide", "1", "include", "--reviewer", "Ann"))
+    assert "in the pilot round" in out
+    ok(screen(project, "--decide", "1", "include", "--reviewer", "Ben"))
+    assert "Pilot round" in ok(screen(project, "--agreement"))
+    out = ok(screen(project, "--close-pilot", "--adopt", "--reviewer", "Lead"))
+    assert "2 pilot decision(s) now count" in out
+
+
+def test_import_decisions_and_nothing_left(project: Path, tmp_path: Path) -> None:
+    csv = tmp_path / "decisions.csv"
+    csv.write_text(
+        "record_id,reviewer,decision,stage,reasons,note\n"
+        "1,Ann,exclude,title_abstract,,\n2,Ann,exclude,,,\n"
+    )
+    assert "Imported 2 decision(s)" in ok(screen(project, "--import-decisions", str(csv)))
+    out = ok(screen(project, "--next", "--reviewer", "Ann", "--stage", "title_abstract"))
+    assert out.strip() == "Nothing left to screen for Ann at title/abstract."
+
+
+def test_screening_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(PROTOCOL)
+    folder = tmp_path / "team"
+    review = Review.create(folder, protocol_path=protocol, db_url=pg_url)
+    with review, review.store.transaction() as conn:
+        search = conn.execute(
+            t.searches.insert().values(source="S", imported_at=now())
+        ).inserted_primary_key[0]
+        conn.execute(t.records.insert().values(search_id=search, position=1, title="Only"))
+    ok(screen(folder, "--decide", "1", "include", "--reviewer", "Ann"))
+    assert "Record 1 (title/abstract; 1 left for Ben" in ok(
+        screen(folder, "--next", "--reviewer", "Ben")
+    )
