@@ -46,7 +46,7 @@ def plain(text: str) -> str:
     )
 
 
-def _print_next(item: NextRecord, reviewer: str) -> None:
+def _print_next(item: NextRecord, reviewer: str, directory: Path) -> None:
     r = item.record
     where = "pilot round" if item.pilot else STAGE_LABELS[item.stage]
     click.echo(
@@ -61,7 +61,7 @@ def _print_next(item: NextRecord, reviewer: str) -> None:
     click.echo("Abstract:")
     click.echo(plain(r.abstract) or "(no abstract)")
     click.echo(
-        f"Decide with: scopewise screen DIR --decide {item.record_id} include|exclude"
+        f"Decide with: scopewise screen {directory} --decide {item.record_id} include|exclude"
         f"{'|maybe' if item.stage == 'title_abstract' else ''} --reviewer {plain(reviewer)}"
         + (" --reason CODE" if item.stage == "full_text" else "")
     )
@@ -211,7 +211,7 @@ def screen(
                 where = f" at {STAGE_LABELS[stage]}" if stage else ""
                 click.echo(f"Nothing left to screen for {plain(who)}{where}.")
             else:
-                _print_next(item, who)
+                _print_next(item, who, directory)
         elif decide is not None:
             who = _need(reviewer, "--reviewer NAME", "who decides")
             d = review.decide(decide[0], decide[1].lower(), who, stage, reasons, note)

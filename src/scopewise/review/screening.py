@@ -482,12 +482,20 @@ class ScreeningMixin(ReviewCore):
             for (rid, _s, who), d in latest.items():
                 if who == reviewer:
                     labels[rid] = int(d.decision != "exclude")
-            with self.store.reading() as conn:
-                records = db.screening_records(conn, ids)
             position = {rid: i for i, rid in enumerate(ids)}
-            ranker = get_ranker(name).prepare(
-                [records[r] for r in ids], criteria=self.protocol.scope_text()
-            )
+            # Preparing (text features of every record) is the slow part; keep the
+            # prepared ranker for this process while the records and protocol stay.
+            key = (name, tuple(ids), self.protocol.scope_text())
+            cache: dict[Any, Any] = self.__dict__.setdefault("_prepared_rankers", {})
+            ranker = cache.get(key)
+            if ranker is None:
+                with self.store.reading() as conn:
+                    records = db.screening_records(conn, ids)
+                ranker = get_ranker(name).prepare(
+                    [records[r] for r in ids], criteria=self.protocol.scope_text()
+                )
+                cache.clear()
+                cache[key] = ranker
             ranker.fit(
                 np.array([position[r] for r in labels], dtype=np.int64),
                 np.array(list(labels.values()), dtype=np.int64),
