@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 from scopewise.errors import ImportFormatError
 from scopewise.records import Record
@@ -103,12 +104,12 @@ def _value(text: str, pos: int, strings: dict[str, str]) -> tuple[str, int]:
         return "".join(parts), pos
 
 
-def _parse_entry(text: str, strings: dict[str, str]) -> tuple[str, str, dict[str, str]]:
+def _parse_entry(text: str, strings: dict[str, str]) -> tuple[str, str, dict[str, Any]]:
     match = _START.match(text)
     assert match is not None
     kind = match.group(1).lower()
     pos = match.end()
-    fields: dict[str, str] = {}
+    fields: dict[str, Any] = {}
     if kind == "string":
         field = _FIELD.match(text, pos)
         if field:
@@ -129,7 +130,12 @@ def _parse_entry(text: str, strings: dict[str, str]) -> tuple[str, str, dict[str
             snippet = text[pos : pos + 30].split("\n")[0]
             raise ValueError(f"expected 'name = value' but found {snippet!r}")
         value, pos = _value(text, field.end(), strings)
-        fields[field.group(1).strip()] = value
+        name = field.group(1).strip()
+        if name in fields:  # a repeated field (Scopus repeats funding_details): keep all
+            previous = fields[name]
+            fields[name] = [*previous, value] if isinstance(previous, list) else [previous, value]
+        else:
+            fields[name] = value
     return kind, key, fields
 
 
@@ -174,9 +180,12 @@ def _split_authors(value: str) -> list[str]:
     return [part for part in re.split(r"\s+and\s+", value.replace("\n", " ")) if part.strip()]
 
 
-def bibtex_to_record(raw: dict[str, str]) -> Record:
-    """The normalised record for one entry (``raw``: ENTRYTYPE, ID and fields)."""
-    low = {k.lower(): v for k, v in raw.items()}
+def bibtex_to_record(raw: dict[str, Any]) -> Record:
+    """The normalised record for one entry (``raw``: ENTRYTYPE, ID and fields).
+
+    A repeated field is a list of its values in ``raw``; the first one is normalised.
+    """
+    low = {k.lower(): v[0] if isinstance(v, list) else v for k, v in raw.items()}
 
     def get(*names: str) -> str:
         for name in names:
@@ -245,6 +254,7 @@ READER = Reader(name="bibtex", label="BibTeX", extensions=(".bib", ".bibtex"), s
 
 
 def _protect(value: str) -> str:
+    """Braces that do not balance are escaped so the entry stays readable."""
     depth = 0
     for char in value:
         depth += {"{": 1, "}": -1}.get(char, 0)
@@ -253,6 +263,11 @@ def _protect(value: str) -> str:
     if depth != 0:
         value = value.replace("{", "\\{").replace("}", "\\}")
     return value
+
+
+def _escape(value: str) -> str:
+    """Plain text as a BibTeX value: braces and LaTeX specials escaped."""
+    return re.sub(r"([{}&%$#_])", r"\\\1", value.replace("\\", "\\textbackslash "))
 
 
 def write_bibtex(path: Path, items: Iterable[ExportItem]) -> int:
@@ -265,12 +280,18 @@ def write_bibtex(path: Path, items: Iterable[ExportItem]) -> int:
             raw = record.raw
             if "ENTRYTYPE" in raw and "ID" in raw:
                 kind, key = str(raw["ENTRYTYPE"]), str(raw["ID"])
-                fields = {k: str(v) for k, v in raw.items() if k not in ("ENTRYTYPE", "ID")}
+                fields: dict[str, Any] = {
+                    k: v for k, v in raw.items() if k not in ("ENTRYTYPE", "ID")
+                }
             else:
                 kind = _ENTRY_TYPES.get(record.publication_type, "article")
                 key = record.source_record_id or f"{record.first_author or 'record'}{record.year or ''}"
-                fields = {
-                    "title": record.title, "author": " and ".join(a.display() for a in record.authors),
+                names = [
+                    "{" + _escape(a.literal) + "}" if a.literal else _escape(a.display())
+                    for a in record.authors
+                ]
+                plain = {
+                    "title": record.title,
                     "year": str(record.year or ""), "journal": record.journal,
                     "volume": record.volume, "number": record.issue,
                     "pages": record.pages.replace("-", "--"), "doi": record.doi,
@@ -278,6 +299,8 @@ def write_bibtex(path: Path, items: Iterable[ExportItem]) -> int:
                     "abstract": record.abstract, "keywords": "; ".join(record.keywords),
                     "language": record.language, "pmid": record.pmid, "pmcid": record.pmcid,
                 }
+                fields = {k: _escape(v) for k, v in plain.items()}
+                fields["author"] = " and ".join(names)
             key = re.sub(r"[\s,{}()=\"#%'~\\]", "", key) or "record"
             base, n = key, 1
             while key in used:
@@ -286,8 +309,9 @@ def write_bibtex(path: Path, items: Iterable[ExportItem]) -> int:
             used.add(key)
             out.write(f"@{kind}{{{key},\n")
             for field, value in fields.items():
-                if value:
-                    out.write(f"  {field} = {{{_protect(value)}}},\n")
+                for one in value if isinstance(value, list) else [value]:
+                    if one:
+                        out.write(f"  {field} = {{{_protect(str(one))}}},\n")
             out.write("}\n\n")
             count += 1
     return count

@@ -41,15 +41,16 @@ __all__ = [
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 EXPORT_FIELDS = tuple(f for f in RECORD_FIELDS if f not in ("raw", "source_record_id"))
-_SCOPUS_AUTHORS = re.compile(r"(?<=\.),\s+")
+_SCOPUS_NAME = re.compile(r"^\S.*\s(?:[A-Z]\.-?)+$")  # "Li W.", "van Dijk J.-P."
 
 
 def _split_authors(value: str) -> tuple[Any, ...]:
     for separator in (";", "|", " and "):
         if separator in value:
             return parse_authors(value, separator=separator)
-    if value.count(",") > 1 and _SCOPUS_AUTHORS.search(value):
-        return parse_authors(_SCOPUS_AUTHORS.split(value))
+    parts = [p.strip() for p in value.split(",")]
+    if len(parts) > 1 and all(_SCOPUS_NAME.match(p) for p in parts):  # Scopus "Li W., Dou Z."
+        return parse_authors(parts)
     return parse_authors(value)
 
 

@@ -51,7 +51,7 @@ class Connector:
     max_retries:
         Retries on 429 and 5xx answers and on network errors, with exponential backoff.
     sleep:
-        Pause function (tests pass a no-op).
+        Pause function (default ``time.sleep``; tests pass a no-op).
     """
 
     name = ""
@@ -70,7 +70,7 @@ class Connector:
         api_key: str | None = None,
         max_retries: int = 4,
         backoff: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.mailto = mailto if mailto is not None else os.environ.get("SCOPEWISE_MAILTO", "")
         self.api_key = api_key if api_key is not None else os.environ.get("NCBI_API_KEY", "")
@@ -79,7 +79,7 @@ class Connector:
                                              follow_redirects=True)
         self.max_retries = max_retries
         self.backoff = backoff
-        self.sleep = sleep
+        self.sleep = sleep or time.sleep
         self._last_request = 0.0
 
     # -- to implement ------------------------------------------------------------

@@ -1,0 +1,192 @@
+"""``scopewise import``, ``export`` and ``search`` from the command line."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import httpx
+import pytest
+
+from scopewise.cli import main
+from scopewise.review import Review
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "peer-support" / "protocol.toml"
+RIS = (
+    "TY  - JOUR\nID  - a1\nTI  - Peer support in mental health\nAU  - Smith, Jane\n"
+    "PY  - 2020\nDO  - 10.1000/one\nZZ  - custom tag\nER  - \n\n"
+    "TY  - JOUR\nID  - a2\nTI  - Second record\nAB  - <b>bold</b> &amp; <script>x()</script>\n"
+    "PY  - 2019\nER  - \n"
+)
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def project(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    folder = tmp_path / "review"
+    assert run(["init", str(folder), "--protocol", str(EXAMPLE)], capsys)[0] == 0
+    return folder
+
+
+def ris_file(tmp_path: Path, name: str = "embase.ris", text: str = RIS) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_stores_a_search_with_provenance(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    query_file = tmp_path / "q.txt"
+    query_file.write_text("exp peer group/ AND mental health.ti,ab.\n", encoding="utf-8")
+    code, out, err = run(["import", str(project), str(ris_file(tmp_path)), "--source", "Embase",
+                          "--platform", "Ovid", "--query-file", str(query_file),
+                          "--searched-on", "2024-03-05"], capsys)
+    assert code == 0, err
+    assert "Imported 2 records from embase.ris" in out
+    with Review.open(project) as review:
+        (search,) = review.searches()
+        assert (search.source, search.platform, search.searched_on) == ("Embase", "Ovid",
+                                                                        "2024-03-05")
+        assert search.query == "exp peer group/ AND mental health.ti,ab."
+        assert search.file_name == "embase.ris" and search.file_format == "ris"
+        assert search.record_count == 2 and len(search.sha256 or "") == 64
+        assert review.status()["identified"] == 2
+
+
+def test_same_file_twice_is_refused(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = ris_file(tmp_path)
+    assert run(["import", str(project), str(path)], capsys)[0] == 0
+    copy = ris_file(tmp_path, "renamed.ris")  # same bytes, other name
+    code, _, err = run(["import", str(project), str(copy)], capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and "already imported" in err and "search 1" in err
+    with Review.open(project) as review:
+        assert review.status()["identified"] == 2 and len(review.searches()) == 1
+
+
+def test_bad_file_imports_nothing(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cut = ris_file(tmp_path, "cut.ris", RIS[: RIS.rindex("ER")])
+    code, _, err = run(["import", str(project), str(cut)], capsys)
+    assert code == 2 and f"{cut}:10" in err and err.count("\n") == 1
+    with Review.open(project) as review:
+        assert review.status()["identified"] == 0 and review.searches() == []
+
+
+def test_bad_date_and_conflicting_query_options(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = ris_file(tmp_path)
+    code, _, err = run(["import", str(project), str(path), "--searched-on", "5 March"], capsys)
+    assert code == 2 and "YYYY-MM-DD" in err
+    code, _, err = run(["import", str(project), str(path), "--query", "a", "--query-file",
+                        str(path)], capsys)
+    assert code == 2 and "either --query or --query-file" in err
+
+
+def test_export_csv_with_duplicate_groups(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["import", str(project), str(ris_file(tmp_path)), "--source", "Embase"], capsys)
+    other = RIS.replace("ID  - a", "ID  - b")
+    run(["import", str(project), str(ris_file(tmp_path, "cinahl.ris", other)),
+         "--source", "CINAHL"], capsys)
+    from scopewise.store import schema as t
+    from scopewise.store.core import now
+
+    with Review.open(project) as review, review.store.transaction() as conn:
+        group = conn.execute(t.duplicate_groups.insert().values(
+            primary_record_id=1, created_at=now())).inserted_primary_key[0]
+        conn.execute(t.duplicate_members.insert(),
+                     [{"group_id": group, "record_id": 1}, {"group_id": group, "record_id": 3}])
+    out_file = tmp_path / "all.csv"
+    code, out, err = run(["export", str(project), "-o", str(out_file)], capsys)
+    assert code == 0, err and "Wrote 4 records" in out
+    with out_file.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0])[:4] == ["record_id", "source_record_id", "source", "duplicate_group"]
+    assert [r["source"] for r in rows] == ["Embase", "Embase", "CINAHL", "CINAHL"]
+    groups = [r["duplicate_group"] for r in rows]
+    assert groups[0] == groups[2] and len(set(groups)) == 3
+    assert rows[1]["abstract"] == "bold &"  # normalised: markup and script removed
+
+
+def test_export_ris_keeps_every_tag(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["import", str(project), str(ris_file(tmp_path))], capsys)
+    out_file = tmp_path / "out.ris"
+    assert run(["export", str(project), "-o", str(out_file)], capsys)[0] == 0
+    text = out_file.read_text(encoding="utf-8")
+    assert "ZZ  - custom tag" in text
+    assert "AB  - <b>bold</b> &amp; <script>x()</script>" in text  # raw, as imported
+    lines = [line for line in RIS.splitlines() if line.strip() and not line.startswith("ER")]
+    assert all(line in text.splitlines() for line in lines)
+
+
+def test_export_filtered_by_decision(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(["import", str(project), str(ris_file(tmp_path))], capsys)
+    out_file = tmp_path / "inc.csv"
+    code, out, err = run(["export", str(project), "-o", str(out_file), "--stage",
+                          "title_abstract", "--decision", "include"], capsys)
+    assert code == 0, err
+    assert "Wrote 0 records" in out  # nothing screened yet
+    code, _, err = run(["export", str(project), "-o", str(out_file), "--stage",
+                        "title_abstract"], capsys)
+    assert code == 2 and "both --stage and --decision" in err
+
+
+def test_search_stores_an_online_import(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"meta": {"count": 1, "next_cursor": None}, "results": [
+            {"id": "https://openalex.org/W9", "title": "Online work", "publication_year": 2022}]})
+
+    real_client = httpx.Client
+    monkeypatch.setattr("scopewise.sources.online.base.httpx.Client",
+                        lambda **kw: real_client(transport=httpx.MockTransport(handler)))
+    code, out, err = run(["search", str(project), "--source", "openalex", "--query",
+                          "peer support", "--max", "5"], capsys)
+    assert code == 0, err
+    assert "Stored 1 records from OpenAlex" in out
+    with Review.open(project) as review:
+        (search,) = review.searches()
+        assert (search.method, search.query, search.record_count) == ("api", "peer support", 1)
+        assert search.searched_on is not None
+
+
+def test_search_all_runs_the_protocol_plan(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hosts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        hosts.append(request.url.host)
+        raise httpx.ConnectError("offline", request=request)
+
+    real_client = httpx.Client
+    monkeypatch.setattr("scopewise.sources.online.base.httpx.Client",
+                        lambda **kw: real_client(transport=httpx.MockTransport(handler)))
+    monkeypatch.setattr("scopewise.sources.online.base.time.sleep", lambda _s: None)
+    code, _, err = run(["search", str(project), "--all"], capsys)
+    assert code == 2 and "are you online" in err
+    assert hosts[0] == "eutils.ncbi.nlm.nih.gov"  # the protocol's first planned API source
+    code, _, err = run(["search", str(project)], capsys)
+    assert code == 2 and "--all" in err

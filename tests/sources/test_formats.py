@@ -1,0 +1,221 @@
+"""Small hand-written files in each format: the fields land where a reviewer expects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from scopewise.sources import detect_format, read_records
+
+MEDLINE = """PMID- 31234567
+OWN - NLM
+TI  - Peer support workers in mental health services: a
+      scoping review.
+PG  - 101-110
+LID - 10.1000/PEER.2019.01 [doi]
+AB  - Peer support is growing.
+FAU - O'Brien, Mary Anne
+AU  - O'Brien MA
+FAU - Li, Wei
+LA  - eng
+PT  - Journal Article
+DP  - 2019 Mar 4
+JT  - Journal of Mental Health
+VI  - 28
+IP  - 2
+IS  - 0963-8237 (Print)
+PMC - PMC6543210
+MH  - Peer Group
+OT  - recovery
+
+PMID- 31234568
+TI  - Second.
+DP  - 2020
+"""
+
+WOS = """FN Clarivate Analytics Web of Science
+VR 1.0
+PT J
+AU Smith, J
+   Jones, K
+AF Smith, Jane
+   Jones, Kim
+TI Peer support in
+   community care
+SO JOURNAL OF COMMUNITY CARE
+DE peer support; recovery; mental
+   health
+PY 2018
+VL 12
+BP 5
+EP 19
+DI 10.1000/JCC.5
+PM 29999999
+UT WOS:000123
+ER
+
+EF
+"""
+
+PUBMED_XML = """<?xml version="1.0"?>
+<!DOCTYPE PubmedArticleSet>
+<PubmedArticleSet>
+<PubmedArticle><MedlineCitation><PMID Version="1">111</PMID>
+<Article><Journal><ISSN>1234-5678</ISSN><JournalIssue><Volume>3</Volume><Issue>1</Issue>
+<PubDate><Year>2021</Year></PubDate></JournalIssue><Title>Psychiatric Services</Title></Journal>
+<ArticleTitle>Peer <i>support</i> outcomes.</ArticleTitle><Pagination><MedlinePgn>1-9</MedlinePgn></Pagination>
+<Abstract><AbstractText Label="BACKGROUND">Why.</AbstractText><AbstractText Label="RESULTS">What.</AbstractText></Abstract>
+<AuthorList><Author><LastName>Garcia</LastName><ForeName>Ana</ForeName></Author>
+<Author><CollectiveName>Peer Study Group</CollectiveName></Author></AuthorList>
+<Language>eng</Language><PublicationTypeList><PublicationType>Journal Article</PublicationType></PublicationTypeList>
+</Article><KeywordList><Keyword>peers</Keyword></KeywordList></MedlineCitation>
+<PubmedData><ArticleIdList><ArticleId IdType="pubmed">111</ArticleId><ArticleId IdType="doi">10.1000/ps.1</ArticleId>
+<ArticleId IdType="pmc">PMC999</ArticleId></ArticleIdList></PubmedData></PubmedArticle>
+</PubmedArticleSet>
+"""
+
+ENDNOTE_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<xml><records><record><rec-number>7</rec-number><ref-type name="Journal Article">17</ref-type>
+<contributors><authors><author><style face="normal">Brown, Sam</style></author><author>White, T.</author></authors></contributors>
+<titles><title><style face="normal">Lived experience roles</style></title><secondary-title>Health Expectations</secondary-title></titles>
+<pages>33-40</pages><volume>9</volume><number>4</number><keywords><keyword>peer</keyword><keyword>lived experience</keyword></keywords>
+<dates><year>2017</year></dates><isbn>1369-6513</isbn><electronic-resource-num>https://doi.org/10.1000/HEX.7</electronic-resource-num>
+<abstract>Text.</abstract></record></records></xml>
+"""
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_medline(tmp_path: Path) -> None:
+    path = write(tmp_path, "pubmed.txt", MEDLINE)
+    assert detect_format(path) == "medline"
+    first, second = read_records(path)
+    assert first.title == "Peer support workers in mental health services: a scoping review."
+    assert first.authors[0].family == "O'Brien" and first.authors[0].given == "Mary Anne"
+    assert (first.year, first.volume, first.issue, first.pages) == (2019, "28", "2", "101-110")
+    assert first.doi == "10.1000/peer.2019.01" and first.pmid == "31234567"
+    assert first.pmcid == "PMC6543210" and first.issn == "0963-8237"
+    assert set(first.keywords) == {"Peer Group", "recovery"}
+    assert first.raw["AU"] == ["O'Brien MA"]
+    assert second.pmid == "31234568" and second.year == 2020
+
+
+def test_wos(tmp_path: Path) -> None:
+    path = write(tmp_path, "savedrecs.txt", WOS)
+    assert detect_format(path) == "wos"
+    (record,) = read_records(path)
+    assert record.title == "Peer support in community care"
+    assert [a.display() for a in record.authors] == ["Smith, Jane", "Jones, Kim"]
+    assert record.pages == "5-19" and record.pmid == "29999999"
+    assert record.keywords == ("peer support", "recovery", "mental health")
+    assert record.source_record_id == "WOS:000123"
+
+
+def test_pubmed_xml(tmp_path: Path) -> None:
+    path = write(tmp_path, "pubmed.xml", PUBMED_XML)
+    assert detect_format(path) == "pubmed-xml"
+    (record,) = read_records(path)
+    assert record.title == "Peer support outcomes."
+    assert record.abstract == "BACKGROUND: Why. RESULTS: What."
+    assert record.authors[0].given == "Ana" and record.authors[1].literal == "Peer Study Group"
+    assert (record.pmid, record.doi, record.pmcid) == ("111", "10.1000/ps.1", "PMC999")
+    assert record.journal == "Psychiatric Services" and record.year == 2021
+
+
+def test_endnote_xml(tmp_path: Path) -> None:
+    path = write(tmp_path, "library.xml", ENDNOTE_XML)
+    assert detect_format(path) == "endnote-xml"
+    (record,) = read_records(path)
+    assert record.title == "Lived experience roles"
+    assert record.journal == "Health Expectations"
+    assert record.doi == "10.1000/hex.7" and record.issn == "1369-6513"
+    assert record.keywords == ("peer", "lived experience")
+    assert record.source_record_id == "7"
+
+
+def test_csl_json(tmp_path: Path) -> None:
+    items = [{"id": "k1", "type": "article-journal", "title": "A", "author": [
+        {"family": "Ng", "given": "Li"}], "issued": {"date-parts": [[2015, 3]]},
+        "container-title": "J", "DOI": "10.1000/X", "page": "1–4", "keyword": "a, b"}]
+    path = write(tmp_path, "refs.json", json.dumps(items))
+    assert detect_format(path) == "csl-json"
+    (record,) = read_records(path)
+    assert (record.year, record.doi, record.pages, record.keywords) == (2015, "10.1000/x", "1-4",
+                                                                        ("a", "b"))
+
+
+@pytest.mark.parametrize(
+    ("header", "row", "expected"),
+    [
+        # Scopus CSV
+        ("Authors,Title,Year,Source title,Volume,Issue,Page start,Page end,DOI,Abstract,EID",
+         '"Li W., Dou Z.",Soil fauna,2020,Eco Health,6,1,10,20,10.1000/a,Abs,2-s2.0-1',
+         {"title": "Soil fauna", "journal": "Eco Health", "pages": "10-20", "n_authors": 2,
+          "source_record_id": "2-s2.0-1"}),
+        # Lens
+        ("Lens ID,Title,Publication Year,Source Title,Author/s,DOI,Start Page,End Page",
+         "000-111,Lens paper,2019,Lens J,Smith J; Doe A,10.1000/b,3,4",
+         {"title": "Lens paper", "journal": "Lens J", "pages": "3-4", "n_authors": 2,
+          "source_record_id": "000-111"}),
+        # Rayyan
+        ("key,title,authors,journal,issn,volume,issue,pages,year,publisher,url,abstract,doi",
+         "rayyan-1,Rayyan paper,Smith J and Doe A,RJ,1234-5678,1,2,5-6,2018,P,u,A,10.1000/c",
+         {"title": "Rayyan paper", "journal": "RJ", "pages": "5-6", "n_authors": 2,
+          "source_record_id": "rayyan-1"}),
+        # Covidence
+        ("Title,Authors,Abstract,Published Year,Journal,Volume,Issue,Pages,DOI,Covidence #",
+         "Cov paper,Smith J; Doe A,A,2017,CJ,1,1,1-2,10.1000/d,#12",
+         {"title": "Cov paper", "journal": "CJ", "year": 2017, "source_record_id": "#12"}),
+        # OpenAlex
+        ("id,doi,title,publication_year,authorships.author.display_name,"
+         "primary_location.source.display_name",
+         "https://openalex.org/W1,https://doi.org/10.1000/E,OA paper,2016,Ann Lee|Bo Chen,OJ",
+         {"title": "OA paper", "journal": "OJ", "doi": "10.1000/e", "n_authors": 2}),
+        # ASReview / labelled datasets, bib-dedupe style
+        ("record_id,title,abstract,authors,year,pubmedID,label_included",
+         "5,AS paper,A,Smith J,2000,123,1",
+         {"title": "AS paper", "pmid": "123", "source_record_id": "5"}),
+        ("ID,ENTRYTYPE,author,title,journal,year",
+         "id_1,article,Smith J and Doe A,Bib paper,BJ,1999",
+         {"title": "Bib paper", "journal": "BJ", "source_record_id": "id_1", "n_authors": 2}),
+    ],
+    ids=["scopus", "lens", "rayyan", "covidence", "openalex", "asreview", "bibcsv"],
+)
+def test_csv_column_mapping(tmp_path: Path, header: str, row: str, expected: dict) -> None:
+    path = write(tmp_path, "export.csv", f"{header}\n{row}\n")
+    assert detect_format(path) == "csv"
+    (record,) = read_records(path)
+    for key, value in expected.items():
+        if key == "n_authors":
+            assert len(record.authors) == value
+        else:
+            assert getattr(record, key) == value, key
+    assert set(record.raw) == set(header.split(","))  # every column kept
+
+
+def test_tsv_and_xlsx(tmp_path: Path) -> None:
+    tsv = write(tmp_path, "export.tsv", "Title\tAuthors\tYear\nTab paper\tSmith J\t2001\n")
+    assert next(read_records(tsv)).title == "Tab paper"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Title", "Authors", "Year", "label_included"])
+    sheet.append(["Excel paper", "Smith J; Doe A", 2002, 1])
+    xlsx = tmp_path / "export.xlsx"
+    book.save(xlsx)
+    assert detect_format(xlsx) == "xlsx"
+    (record,) = read_records(xlsx)
+    assert (record.title, record.year, len(record.authors)) == ("Excel paper", 2002, 2)
+    assert record.raw["label_included"] == "1"
+
+
+def test_content_decides_not_the_extension(tmp_path: Path) -> None:
+    assert detect_format(write(tmp_path, "really_medline.ris", MEDLINE)) == "medline"
+    assert detect_format(write(tmp_path, "really_wos.csv", WOS)) == "wos"
