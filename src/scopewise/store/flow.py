@@ -25,6 +25,7 @@ __all__ = [
     "flow_data",
     "included_records",
     "search_rows",
+    "source_record_ids",
 ]
 
 OPEN_STATUSES = ("undecided", "awaiting_second_reviewer", "conflict")
@@ -149,3 +150,9 @@ def _author_name(value: Any) -> str:
         family, given = str(value.get("family", "")), str(value.get("given", ""))
         return f"{family}, {given}" if given else family
     return str(value)
+
+
+def source_record_ids(conn: Connection) -> dict[int, str]:
+    """Every record id and its own id in the file it came from (``source_record_id``)."""
+    rows = conn.execute(sa.select(t.records.c.id, t.records.c.source_record_id)).all()
+    return {int(rid): str(sid or "") for rid, sid in rows}
