@@ -19,7 +19,7 @@ from typing import Any
 from scopewise.errors import DuplicateImport, UsageError
 from scopewise.records import Record
 from scopewise.review.core import DEFAULT_ACTOR, ReviewCore
-from scopewise.sources import SourceFile, read_records, write_records
+from scopewise.sources import SourceFile, write_records
 from scopewise.sources.registry import detect_format, get_reader
 from scopewise.store.records import (
     Search,
@@ -132,7 +132,7 @@ class ImportsMixin(ReviewCore):
             earlier = search_by_sha256(conn, sha)
         if earlier is not None:
             raise DuplicateImport(_duplicate_message(file, earlier))
-        records = read_records(file, format=fmt)
+        records = get_reader(fmt).read(source_file)
         first = next(records, None)
         name = source or _guess_source(fmt, first, file)
         stream: Iterator[Record] = chain([first], records) if first is not None else records

@@ -46,32 +46,41 @@ def clean_text(value: Any) -> str:
     >>> clean_text("Caf&eacute; <i>study</i> <script>alert(1)</script>")
     'Café study'
     """
-    if value is None:
+    if not value:
         return ""
     if not isinstance(value, str):
         value = " ".join(str(v) for v in value) if isinstance(value, Sequence) else str(value)
-    text = value
+    text: str = value
     if "<" in text:
         text = _COMMENT.sub(" ", text)
         text = _SCRIPT.sub(" ", text)
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
-    # ftfy is slow on long text: run it only where its own detector sees mojibake.
-    if not text.isascii() and is_bad(text):
-        text = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False)
-    return _SPACE.sub(" ", text).strip()
+    if not text.isascii():
+        # ftfy is slow on long text: run it only where its own detector sees mojibake.
+        if is_bad(text):
+            text = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False)
+        if "\u00a0" in text:
+            text = text.replace("\u00a0", " ")
+    # Collapsing whitespace with a regex is the costliest step for long abstracts:
+    # only do it when there is something to collapse.
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+        return _SPACE.sub(" ", text).strip()
+    return text.strip()
 
 
 def first(values: Any) -> str:
     """The first non-empty value of a raw field (a string or a list of strings)."""
-    if values is None:
+    if not values:
         return ""
     if isinstance(values, str):
         return values
     for value in values:
-        if value is not None and str(value).strip():
-            return str(value)
+        if value:
+            text = value if isinstance(value, str) else str(value)
+            if not text.isspace():
+                return text
     return ""
 
 
@@ -125,7 +134,9 @@ def parse_keywords(values: Iterable[str] | str, *, separators: str = ";\n") -> t
     seen: dict[str, None] = {}
     pattern = "[" + re.escape(separators) + "]"
     for value in values:
-        for part in re.split(pattern, value or ""):
+        parts = re.split(pattern, value) if value and any(c in value for c in separators) \
+            else [value or ""]
+        for part in parts:
             keyword = clean_text(part)
             if keyword and keyword not in seen:
                 seen[keyword] = None

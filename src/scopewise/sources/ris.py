@@ -35,6 +35,8 @@ from scopewise.sources.textfile import Head, SourceFile
 __all__ = ["READER", "WRITER", "ris_to_record", "write_ris"]
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
+_UPPER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_TAG_CHARS = _UPPER | frozenset("0123456789")
 _SNIFF = re.compile(r"^(?:\d+\.\s*\n)?\s*TY {1,2}- ", re.MULTILINE)
 
 TYPES = {
@@ -120,9 +122,14 @@ def iter_ris(lines: Iterable[tuple[int, str]], name: str) -> Iterator[Record]:
     last_tag = ""
     count = 0
     for number, line in lines:
-        match = _TAG.match(line)
-        if match:
+        # Fast path for the common "XX  - value" shape; the regex handles the rest.
+        if line[2:6] == "  - " and line[:1] in _UPPER and line[1:2] in _TAG_CHARS:
+            tag, value = line[:2], line[6:].rstrip()
+        elif match := _TAG.match(line):
             tag, value = match.group(1), (match.group(2) or "").rstrip()
+        else:
+            tag = ""
+        if tag:
             if tag == "TY":
                 if raw is not None:
                     raise ImportFormatError(

@@ -137,7 +137,8 @@ class SourceFile:
     def lines(self, what: str = "records") -> Iterator[tuple[int, str]]:
         """``(line number, line without newline)``, streamed; a BOM is dropped."""
         with self.open_text(what) as handle:
-            for number, line in enumerate(handle, start=1):
-                if number == 1 and line.startswith("\ufeff"):
-                    line = line[1:]
-                yield number, line.rstrip("\n")
+            first = handle.readline()
+            if first:
+                yield 1, first.lstrip("\ufeff").rstrip("\n")
+            for number, line in enumerate(handle, start=2):
+                yield number, line[:-1] if line.endswith("\n") else line

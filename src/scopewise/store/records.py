@@ -131,43 +131,53 @@ def list_searches(conn: Connection) -> list[Search]:
     return [_search(r) for r in rows]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+# One encoder for every value: json.dumps with options builds a new one per call.
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+_COLUMNS = (
+    "search_id", "position", "source_record_id", "title", "abstract", "authors", "year",
+    "journal", "volume", "issue", "pages", "doi", "pmid", "pmcid", "issn", "isbn", "url",
+    "keywords", "language", "publication_type", "raw",
+)
 
 
-def _row(search_id: int, position: int, record: Record) -> dict[str, Any]:
-    return {
-        "search_id": search_id,
-        "position": position,
-        "source_record_id": record.source_record_id[:500],
-        "title": record.title,
-        "abstract": record.abstract,
-        "authors": _dumps(
-            [{"family": a.family, "given": a.given, "literal": a.literal} for a in record.authors]
-        ),
-        "year": record.year,
-        "journal": record.journal,
-        "volume": record.volume[:100],
-        "issue": record.issue[:100],
-        "pages": record.pages[:100],
-        "doi": record.doi[:300],
-        "pmid": record.pmid[:20],
-        "pmcid": record.pmcid[:20],
-        "issn": record.issn[:100],
-        "isbn": record.isbn[:100],
-        "url": record.url,
-        "keywords": _dumps(list(record.keywords)),
-        "language": record.language[:100],
-        "publication_type": record.publication_type[:200],
-        "raw": _dumps(dict(record.raw)),
-    }
+def _row(search_id: int, position: int, record: Record) -> tuple[Any, ...]:
+    """Values in :data:`_COLUMNS` order, JSON columns already encoded."""
+    return (
+        search_id,
+        position,
+        record.source_record_id[:500],
+        record.title,
+        record.abstract,
+        _dumps([{"family": a.family, "given": a.given, "literal": a.literal}
+                for a in record.authors]),
+        record.year,
+        record.journal,
+        record.volume[:100],
+        record.issue[:100],
+        record.pages[:100],
+        record.doi[:300],
+        record.pmid[:20],
+        record.pmcid[:20],
+        record.issn[:100],
+        record.isbn[:100],
+        record.url,
+        _dumps(list(record.keywords)),
+        record.language[:100],
+        record.publication_type[:200],
+        _dumps(dict(record.raw)),
+    )
 
 
-# The JSON columns are encoded above, once, instead of through the JSONText type per
-# value: the insert statement names plain text columns so executemany stays fast.
-_INSERT = sa.table(
-    "records", *(sa.column(c.name) for c in t.records.columns if c.name != "id")
-).insert()
+def _insert_sql(conn: Connection) -> str:
+    # Bulk insert straight through the DB-API executemany: SQLAlchemy's per-row
+    # parameter processing costs more than SQLite's insert itself.
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    assert {c.name for c in t.records.columns} == {"id", *_COLUMNS}, "schema changed"
+    return (
+        f"INSERT INTO records ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
+    )
 
 
 def insert_records(
@@ -182,17 +192,18 @@ def insert_records(
 
     ``progress`` is called with the running count after each batch.
     """
-    batch: list[dict[str, Any]] = []
+    sql = _insert_sql(conn)
+    batch: list[tuple[Any, ...]] = []
     count = 0
     for count, record in enumerate(records, start=1):
         batch.append(_row(search_id, count, record))
         if len(batch) >= batch_size:
-            conn.execute(_INSERT, batch)
+            conn.exec_driver_sql(sql, batch)
             batch = []
             if progress is not None:
                 progress(count)
     if batch:
-        conn.execute(_INSERT, batch)
+        conn.exec_driver_sql(sql, batch)
         if progress is not None:
             progress(count)
     return count
