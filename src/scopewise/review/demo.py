@@ -67,8 +67,7 @@ def bundled_example() -> tuple[Path, Path]:
     data = Path(str(folder / f"{DATA_NAME}.gz"))
     if not protocol.is_file() or not data.is_file():
         raise ScopewiseError(
-            f"the bundled example is missing from the installation ({folder}); "
-            "reinstall scopewise"
+            f"the bundled example is missing from the installation ({folder}); reinstall scopewise"
         )
     return protocol, data
 
@@ -306,9 +305,11 @@ def _screen_title_abstract(
     final = np.where(first == second, first, truth)
 
     plan = protocol.screening
-    rule = get_stopping_rule(plan.stop_rule, target_recall=plan.target_recall) if (
-        plan.stop_rule == "statistical"
-    ) else get_stopping_rule(plan.stop_rule)
+    rule = (
+        get_stopping_rule(plan.stop_rule, target_recall=plan.target_recall)
+        if (plan.stop_rule == "statistical")
+        else get_stopping_rule(plan.stop_rule)
+    )
     order, stop, stopped_after, fits = prioritised_order(
         [records[rid] for rid in ids], final, plan.ranker, rule, protocol.scope_text(), seed
     )
@@ -406,10 +407,10 @@ def _screen_full_text(
         final = ("include", "") if labels[rid] else ("exclude", reason)
         finals[rid] = final
         for reviewer in (FIRST, SECOND):
-            decision = final
+            said = final
             if reviewer == SECOND and rng.random() < FT_ERROR_RATE:
-                decision = ("exclude", str(rng.choice(codes))) if labels[rid] else ("include", "")
-            decisions.append((rid, reviewer, decision[0], "full_text", decision[1]))
+                said = ("exclude", str(rng.choice(codes))) if labels[rid] else ("include", "")
+            decisions.append((rid, reviewer, said[0], "full_text", said[1]))
     path = result.folder / "imports" / "simulated_full_text_decisions.csv"
     _write_decisions(path, decisions)
     review.import_decisions(path, actor=LEAD)

@@ -1,0 +1,64 @@
+"""``scopewise report`` from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scopewise.cli import main
+from scopewise.review import Review
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = 0
+    try:
+        main(args)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def sqlite_project(tmp_path: Path, protocol_file: Path) -> Path:
+    from report_fixture import fill
+
+    folder = tmp_path / "proj"
+    with Review.create(folder, protocol_path=protocol_file) as review:
+        fill(review)
+    return folder
+
+
+def test_report_command_writes_the_chosen_formats(
+    sqlite_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, stdout, _ = run(
+        ["report", str(sqlite_project), "-o", str(out), "--format", "json,svg"], capsys
+    )
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["prisma.json", "prisma.svg"]
+    assert json.loads((out / "prisma.json").read_text())["identified"] == 9
+    assert "9 identified" in stdout
+    assert "in progress" in stdout  # one record still to decide at each stage
+
+
+def test_unknown_format_is_one_line_and_writes_nothing(
+    sqlite_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    code, _, err = run(["report", str(sqlite_project), "-o", str(out), "--format", "pdf"], capsys)
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "unknown report format pdf" in err
+    assert not out.exists()
+
+
+def test_report_on_a_missing_project_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["report", str(tmp_path / "nope"), "-o", str(tmp_path / "o")], capsys)
+    assert code == 2
+    assert "no such folder" in err

@@ -1,0 +1,138 @@
+"""Rendering without a database: diagram layout, SVG, PNG and HTML from plain values."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from scopewise.analysis.prisma import Flow
+from scopewise.errors import ReportError, UsageError
+from scopewise.protocol import parse_protocol
+from scopewise.report import IncludedRecord, ReportData, SearchInfo, parse_formats, write_report
+from scopewise.report.diagram import layout, to_svg, write_png
+from scopewise.report.html import Section, render_html
+
+PROTOCOL = """
+questions = ["Q?"]
+[review]
+title = "A review"
+[pcc]
+population = "P"
+concept = "C"
+context = "X"
+[[criteria.inclusion]]
+code = "IN"
+text = "In"
+[[criteria.exclusion]]
+code = "OUT"
+text = "Out"
+"""
+
+
+def flow(**changes: object) -> Flow:
+    values: dict[str, object] = dict(
+        sources={"PubMed & <Ovid>": 700, "Embase": 534},
+        identified=1234,
+        duplicates_removed=234,
+        screened=1000,
+        excluded_title_abstract=880,
+        passed_title_abstract=110,
+        open_title_abstract=10,
+        sought=110,
+        not_retrieved=3,
+        awaiting_retrieval=0,
+        assessed=107,
+        excluded_full_text={"OUT": 60, "IN": 25},
+        open_full_text=0,
+        included=22,
+    )
+    values.update(changes)
+    return Flow(**values)  # type: ignore[arg-type]
+
+
+def test_svg_is_well_formed_and_shows_every_number_escaped() -> None:
+    svg = to_svg(layout(flow()))
+    root = ET.fromstring(svg)  # raises on malformed XML or unescaped '<' and '&'
+    text = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    for number in (
+        "1,234",
+        "234",
+        "1,000",
+        "880",
+        "110",
+        "107",
+        "22",
+        "OUT (n = 60)",
+        "IN (n = 25)",
+    ):
+        assert number in text
+    assert "PubMed & <Ovid>" in text  # parsed back: it was escaped in the file
+    assert "Still to decide: n = 10" in text
+
+
+def test_boxes_do_not_overlap() -> None:
+    boxes = [b for b in layout(flow()).boxes if b.kind != "phase"]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a.x + a.w <= b.x or b.x + b.w <= a.x or a.y + a.h <= b.y or b.y + b.h <= a.y
+            assert apart, (a.lines[0], b.lines[0])
+
+
+def test_one_box_per_source_even_with_many_sources() -> None:
+    sources = {f"Database {i}": 10 for i in range(7)}
+    diagram = layout(flow(sources=sources, identified=70))
+    assert sum(1 for b in diagram.boxes if b.kind == "source") == 7
+
+
+def test_png_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "flow.png"
+    write_png(layout(flow()), path, dpi=60)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def data(**changes: object) -> ReportData:
+    values: dict[str, object] = dict(
+        protocol=parse_protocol(PROTOCOL, "test"),
+        flow=flow(),
+        searches=(
+            SearchInfo(1, "PubMed", "", 'a AND "b" <c>', "2024-01-02", "file", "x.ris", 700),
+        ),
+        included=(
+            IncludedRecord(7, "<script>alert(1)</script>", ("Doe, J",), 2020, "J", "", "PubMed"),
+        ),
+    )
+    values.update(changes)
+    return ReportData(**values)  # type: ignore[arg-type]
+
+
+def test_html_is_escaped_and_self_contained() -> None:
+    html = render_html(data())
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "a AND &#34;b&#34; &lt;c&gt;" in html
+    assert not re.search(r"""(src|href)=["']https?:""", html)  # nothing fetched from outside
+    assert "<svg" in html  # the diagram is inline
+
+
+def test_extra_sections_plug_in() -> None:
+    def summary(d: ReportData) -> Section:
+        return Section("extra", "Extra section", "section_searches.html", {"searches": ()})
+
+    html = render_html(data(), sections=[summary])
+    assert 'id="extra"' in html and "No search has been imported yet." in html
+
+
+def test_formats_are_checked() -> None:
+    assert parse_formats("html, JSON") == ("json", "html")
+    with pytest.raises(UsageError, match="unknown report format docx"):
+        parse_formats("json,docx")
+
+
+def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    with pytest.raises(ReportError, match="is a file"):
+        write_report(data(), target, ["json"])
