@@ -47,7 +47,7 @@ def test_sure_duplicates_are_grouped_with_reason_and_primary() -> None:
 
 
 def test_possible_duplicates_are_queued_not_merged() -> None:
-    no_year = MAYBE.with_changes(year=None)
+    no_year = MAYBE.with_changes(year=None, authors=())
     result = find_duplicates([(1, UNRELATED), (2, no_year), (3, COPY)])
     assert result.groups == ()
     assert [(c.a, c.b) for c in result.candidates] == [(2, 3)]

@@ -96,6 +96,8 @@ def _americanise(word: str) -> str:
 def _fold(text: str) -> str:
     """Lower case, Greek letters spelled out, markup dropped, diacritics removed."""
     text = _MARKUP_RE.sub(" ", text.lower())
+    if text.isascii():
+        return text
     text = _GREEK_RE.sub(lambda m: " " + _GREEK[m.group(0)] + " ", text)
     text = text.replace("ß", "ss").replace("æ", "ae").replace("ø", "o").replace("ł", "l")
     text = unicodedata.normalize("NFKD", text)
@@ -113,6 +115,7 @@ def normalise_title(text: str) -> str:
     return "" if out in _PLACEHOLDERS else out
 
 
+@lru_cache(maxsize=200_000)
 def normalise_name(text: str) -> str:
     """A family name as letters only: ``"O'Neill-Smith"`` -> ``"oneillsmith"``."""
     return _NON_WORD_RE.sub("", _fold(text))
@@ -203,6 +206,7 @@ _NOTICE_RE = re.compile(
     r"|\b(reply|author s reply|authors reply|reply to|response to|comment on|"
     r"commentary on|correction to|erratum to|retraction of|retraction note)$"
     r"|\bvol \d+ pg \d+( \d{4})?$"
+    r"|\b(reply to|in reply to|comment on|comments on|commentary on|erratum to)\b"
 )
 _PREPRINT_DOI_PREFIXES = (
     "10.1101/",
@@ -263,6 +267,7 @@ class MatchKeys:
     main_title: str  # before the first ":" / " - " (subtitles are often added or dropped)
     title_numbers: tuple[str, ...]  # numbers in the title other than the part number
     authors: tuple[tuple[str, ...], ...]
+    author_parts: frozenset[str]  # every name part of the first 60 authors
     first_author: str  # first name part of the first author (family, as read)
     year: int | None
     journal: tuple[str, ...]
@@ -271,6 +276,7 @@ class MatchKeys:
     first_page: str
     last_page: str
     generic_title: bool  # "Editorial", "Book review": says nothing about which article
+    abstract: str  # start of the normalised abstract, "" when missing
     part: str  # "1", "2", ... from "Part 1", "" when none
     notice: str  # erratum/comment/reply/retraction word, "" for an ordinary record
     preprint: bool
@@ -291,9 +297,15 @@ _GENERIC_TITLES = frozenset({
 })  # fmt: skip
 
 
-def _split_main(title_raw: str) -> str:
-    head = re.split(r"\s*[:?.!]\s+|\s+[-–—]+\s+|\s*--\s*|\s*[:?]\s*$", title_raw, maxsplit=1)[0]
-    return normalise_title(head)
+_MAIN_SPLIT_RE = re.compile(r"\s*[:?.!]\s+|\s+[-–—]+\s+|\s*--\s*|\s*[:?]\s*$")
+
+
+def _split_main(title_raw: str, title: str) -> str:
+    """The title before its subtitle (normalised); the whole title when there is none."""
+    parts = _MAIN_SPLIT_RE.split(title_raw, maxsplit=1)
+    if len(parts) == 1 or not parts[1].strip():
+        return title
+    return normalise_title(parts[0])
 
 
 # MEDLINE notes inside titles: "[Erratum appears in ...]", "[Comment in: ...]", "[Swedish]"
@@ -363,9 +375,10 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         pmid=normalise_pmid(record.pmid),
         title=title,
         title_words=words,
-        main_title=_split_main(raw_title) or title,
+        main_title=_split_main(raw_title, title) or title,
         title_numbers=numbers,
         authors=authors,
+        author_parts=frozenset(p for author in authors[:60] for p in author),
         first_author=authors[0][0] if authors else "",
         year=record.year,
         journal=journal,
@@ -374,6 +387,9 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         first_page=first_page,
         last_page=last_page,
         generic_title=title in _GENERIC_TITLES or 0 < len(words) <= 2,
+        abstract=" ".join(_NON_WORD_RE.sub(" ", _fold(record.abstract[:400])).split())
+        if record.abstract
+        else "",
         part=part,
         notice=notice,
         preprint=preprint,

@@ -128,14 +128,15 @@ def find_duplicates(
         return verdict.outcome is not Outcome.DISTINCT
 
     sure = [(a, b, v.score) for (a, b), v in verdicts.items() if v.outcome is Outcome.SURE]
+    possible = [(a, b) for (a, b), v in verdicts.items() if v.outcome is Outcome.POSSIBLE]
     clusters = cluster_pairs(sure, compatible, fixed=list(known.values()), cannot_link=forbidden)
 
     in_group = {m: n for n, members in enumerate(clusters) for m in members}
     links_of: dict[int, list[dict[str, Any]]] = {}
-    for (a, b), v in sorted(verdicts.items()):
+    for a, b, _ in sorted(sure):
         n = in_group.get(a, -1)
-        if v.outcome is Outcome.SURE and n >= 0 and in_group.get(b) == n:
-            links_of.setdefault(n, []).append({"a": a, "b": b, **v.reason()})
+        if n >= 0 and in_group.get(b) == n:
+            links_of.setdefault(n, []).append({"a": a, "b": b, **verdicts[a, b].reason()})
     groups: list[DuplicateGroup] = []
     for n, members in enumerate(clusters):
         old = {group_of_known[m] for m in members if m in group_of_known}
@@ -156,10 +157,9 @@ def find_duplicates(
             )
         )
     candidates = [
-        CandidatePair(a, b, v.score, v.reason())
-        for (a, b), v in sorted(verdicts.items())
-        if v.outcome is Outcome.POSSIBLE
-        and not (a in in_group and in_group.get(a) == in_group.get(b))
+        CandidatePair(a, b, verdicts[a, b].score, verdicts[a, b].reason())
+        for a, b in sorted(possible)
+        if not (a in in_group and in_group.get(a) == in_group.get(b))
     ]
     candidates.sort(key=lambda c: -c.score)
     return DedupResult(

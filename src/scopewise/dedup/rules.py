@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from scopewise.dedup.keys import MatchKeys
 from scopewise.dedup.score import Field, PairEvidence, compare
 
@@ -118,6 +120,27 @@ def _trap(a: MatchKeys, b: MatchKeys, ev: PairEvidence, ids_same: bool) -> str:
     return ""
 
 
+def _clearly_different(a: MatchKeys, b: MatchKeys) -> bool:
+    """Cheap screen before the full comparison: different titles and nothing shared
+    that a rule could still use (identifiers, page ranges, one title inside the other)."""
+    if not a.title or not b.title:
+        return False
+    if (a.doi and a.doi == b.doi) or (a.pmid and a.pmid == b.pmid):
+        return False
+    if a.doi.startswith("10.1002/14651858") and b.doi.startswith("10.1002/14651858"):
+        return False
+    if a.first_page and a.first_page == b.first_page:
+        return False
+    if fuzz.ratio(a.title, b.title, score_cutoff=60) >= 60:
+        return False
+    if fuzz.ratio(a.main_title, b.main_title, score_cutoff=90) >= 90:
+        return False
+    short, long_ = (a, b) if len(a.title_words) <= len(b.title_words) else (b, a)
+    long_words = set(long_.title_words)
+    shared = sum(w in long_words for w in short.title_words)
+    return shared < 0.7 * len(short.title_words)
+
+
 def _supported(ev: PairEvidence) -> bool:
     """Volume and first page agree: the strongest evidence short of an identifier."""
     return ev.volume is Field.SAME and ev.first_page is Field.SAME
@@ -164,6 +187,8 @@ def _conflicts(a: MatchKeys, b: MatchKeys, ev: PairEvidence) -> list[str]:
         out.append("first_page")
     if ev.issue is Field.DIFFERENT and not (supported and _numeric_pages(a)):
         out.append("issue")
+    if ev.abstract is Field.DIFFERENT and not supported:
+        out.append("abstract")
     if a.conference != b.conference and not supported and ev.journal is not Field.SAME:
         out.append("conference vs journal")
     return out
@@ -179,7 +204,10 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
     ev:
         Their comparison, when already computed.
     """
-    ev = ev or compare(a, b)
+    if ev is None:
+        if _clearly_different(a, b):
+            return Verdict(Outcome.DISTINCT, "different titles", 0.0)
+        ev = compare(a, b)
     cochrane = bool(ev.doi is Field.DIFFERENT and cochrane_id(a.doi) == cochrane_id(b.doi) != "")
     ids_same = ev.doi is Field.SAME or ev.pmid is Field.SAME or cochrane
     score = _score(ev, ids_same)
@@ -262,14 +290,26 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
             return verdict(Outcome.SURE, "title, authors, volume and issue (journal name varies)")
         return verdict(Outcome.POSSIBLE, "similar titles, but " + ", ".join(conflicts) + " differ")
 
-    if not author_ok or (ev.first_author is Field.MISSING and not _supported(ev)):
+    long_title = ev.title >= 0.97 and min(len(a.title_words), len(b.title_words)) >= 6
+    if not author_ok:
+        return verdict(Outcome.POSSIBLE, "similar titles, authors differ")
+    if ev.first_author is Field.MISSING and not _supported(ev):
+        if ev.title >= 0.95 and ev.abstract is Field.SAME and ev.year_gap in (0, None):
+            return verdict(Outcome.SURE, "title and abstract; authors unknown")
+        if long_title and ev.year_gap == 0:
+            return verdict(Outcome.SURE, "long title and year; authors unknown, nothing differs")
         return verdict(Outcome.POSSIBLE, "similar titles, authors unknown")
     if ev.year_gap is None and not _supported(ev):
+        same_people = ev.authors >= 0.99 and len(a.authors) == len(b.authors)
+        if long_title and same_people:
+            return verdict(Outcome.SURE, "long title and all authors; year unknown")
         return verdict(Outcome.POSSIBLE, "similar titles, year unknown")
     if ev.title >= 0.95 or _supported(ev):
         return verdict(Outcome.SURE, "title, authors and year")
     if ev.title_contained and ev.first_page is Field.SAME and ev.authors >= 0.8:
         return verdict(Outcome.SURE, "title with subtitle added, authors, year and first page")
+    if ev.title_contained and len(a.authors) == len(b.authors) >= 2 and ev.authors >= 0.99:
+        return verdict(Outcome.SURE, "title with subtitle added, all authors and year")
     if ev.main_title >= 0.97 and ev.journal is Field.SAME and ev.first_page is not Field.MISSING:
         return verdict(Outcome.SURE, "title without subtitle, authors, year and source")
     return verdict(Outcome.POSSIBLE, "similar titles, authors and year")

@@ -51,6 +51,7 @@ class PairEvidence:
     same_pages: bool  # identical numeric page ranges of two pages or more
     doi: Field
     pmid: Field
+    abstract: Field  # SAME when the abstracts begin alike, DIFFERENT when clearly not
 
 
 def title_similarity(a: str, b: str) -> float:
@@ -66,8 +67,11 @@ def _contained(a: MatchKeys, b: MatchKeys) -> bool:
         return False
     if short.title in long_.title:
         return True
+    long_words = set(long_.title_words)
+    if sum(w in long_words for w in short.title_words) < 0.7 * len(short.title_words):
+        return False
     # one typo allowed inside the shared part
-    return fuzz.partial_ratio(short.title, long_.title) >= 97
+    return fuzz.partial_ratio(short.title, long_.title, score_cutoff=97) >= 97
 
 
 def _name_match(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
@@ -84,11 +88,16 @@ def _name_match(x: tuple[str, ...], y: tuple[str, ...]) -> bool:
     return False
 
 
-def _author_overlap(a: tuple[tuple[str, ...], ...], b: tuple[tuple[str, ...], ...]) -> float:
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    short, long_ = short[:30], long_[:60]
-    found = sum(1 for x in short if any(_name_match(x, y) for y in long_))
-    return found / len(short)
+def _author_overlap(a: MatchKeys, b: MatchKeys) -> float:
+    """Share of the shorter author list found in the longer one."""
+    short, long_ = (a, b) if len(a.authors) <= len(b.authors) else (b, a)
+    parts = long_.author_parts
+    found = 0
+    for n, x in enumerate(short.authors[:30]):
+        # exact name parts first; the fuzzy match (typos, joined names) for the first few
+        if not parts.isdisjoint(x) or (n < 3 and any(_name_match(x, y) for y in long_.authors[:8])):
+            found += 1
+    return found / min(len(short.authors), 30)
 
 
 def journals_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -141,7 +150,7 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
     main = title_similarity(a.main_title, b.main_title)
     contained = not title_missing and _contained(a, b)
     if a.authors and b.authors:
-        authors = _author_overlap(a.authors, b.authors)
+        authors = _author_overlap(a, b)
         first = Field.SAME if _name_match(a.authors[0], b.authors[0]) else Field.DIFFERENT
         if first is Field.DIFFERENT and len(b.authors) > 1 and len(a.authors) > 1:
             # "Reynoso, Gómez and Manuel, Juan" style splits shift names by one
@@ -167,6 +176,12 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         and a.last_page == b.last_page != ""
         and int(a.last_page) > int(a.first_page)
     )
+    if a.abstract and b.abstract and min(len(a.abstract), len(b.abstract)) >= 100:
+        n = min(len(a.abstract), len(b.abstract), 300)
+        ratio = fuzz.ratio(a.abstract[:n], b.abstract[:n])
+        abstract = Field.SAME if ratio >= 90 else Field.DIFFERENT if ratio < 60 else Field.MISSING
+    else:
+        abstract = Field.MISSING
     if a.journal and b.journal:
         journal = Field.SAME if journals_compatible(a.journal, b.journal) else Field.DIFFERENT
     else:
@@ -187,4 +202,5 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         same_pages=same_pages,
         doi=Field.of(a.doi, b.doi),
         pmid=Field.of(a.pmid, b.pmid),
+        abstract=abstract,
     )
