@@ -105,3 +105,35 @@ def test_broken_invariant_stops_the_report_and_writes_nothing(
     with pytest.raises(ReportError, match=r"identified = duplicates removed \+ screened"):
         review.report(tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_stopping_estimate_and_agreement_show_in_the_report(
+    project: Project, tmp_path: Path
+) -> None:
+    from scopewise.review.report import STOPPING_EVENT
+
+    review, _ = project
+    with review.store.transaction() as conn:
+        review.store.audit(
+            conn,
+            "Lead",
+            STOPPING_EVENT,
+            {
+                "rule": "statistical",
+                "screened": 6,
+                "total": 8,
+                "target_recall": 0.95,
+                "can_stop": True,
+                "stopped_after": 6,
+                "estimated_recall": 0.97,
+                "confidence": "95% lower bound 91.0%",
+            },
+        )
+    summary = review.stopping_summary()
+    assert summary is not None and summary.left_unscreened == 2
+    review.report(tmp_path / "out", "html")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "allowed stopping after 6 of 8 records" in html
+    assert "estimated recall 97.0%" in html
+    assert "Ana and Ben" in html  # the reviewer pair of the agreement table
+    assert "Records left unscreened at title and abstract: <strong>1</strong>" in html

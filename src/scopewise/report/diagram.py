@@ -93,7 +93,8 @@ def _source_row(flow: Flow, y: float) -> list[Box]:
     names = list(flow.sources.items()) or [("no searches imported", 0)]
     per_row = min(len(names), 4)
     total_w = WIDTH - MAIN_X - 10.0
-    w = (total_w - (per_row - 1) * 12.0) / per_row
+    # A single source sits straight above the main column.
+    w = MAIN_W if len(names) == 1 else (total_w - (per_row - 1) * 12.0) / per_row
     boxes: list[Box] = []
     row_y = y
     for start in range(0, len(names), per_row):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from scopewise.analysis.overlap import source_overlap
 from scopewise.analysis.prisma import Flow, compute_flow
@@ -45,10 +44,10 @@ class ReportMixin(ReviewCore):
 
     def stopping_summary(self) -> StoppingSummary | None:
         """The latest stopping-rule estimate recorded in the audit trail, if any."""
-        events = [e for e in self.store.audit_events() if e.action == STOPPING_EVENT]
-        if not events:
+        with self.store.reading() as conn:
+            detail = db.latest_audit_detail(conn, STOPPING_EVENT)
+        if detail is None:
             return None
-        detail: dict[str, Any] = dict(events[-1].detail)
         known = set(StoppingSummary.__dataclass_fields__)
         try:
             return StoppingSummary(**{k: v for k, v in detail.items() if k in known})

@@ -24,6 +24,7 @@ __all__ = [
     "duplicate_members",
     "flow_data",
     "included_records",
+    "latest_audit_detail",
     "search_rows",
     "source_record_ids",
 ]
@@ -156,3 +157,12 @@ def source_record_ids(conn: Connection) -> dict[int, str]:
     """Every record id and its own id in the file it came from (``source_record_id``)."""
     rows = conn.execute(sa.select(t.records.c.id, t.records.c.source_record_id)).all()
     return {int(rid): str(sid or "") for rid, sid in rows}
+
+
+def latest_audit_detail(conn: Connection, action: str) -> dict[str, Any] | None:
+    """The detail of the latest audit event with ``action``, or ``None``."""
+    a = t.audit_events
+    detail = conn.execute(
+        sa.select(a.c.detail).where(a.c.action == action).order_by(a.c.id.desc()).limit(1)
+    ).scalar()
+    return dict(detail) if isinstance(detail, dict) else None
