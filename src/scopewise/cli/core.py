@@ -14,7 +14,6 @@ from scopewise.review import Review
 
 __all__ = ["audit", "init", "protocol", "status"]
 
-STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full text"}
 DIR = click.argument("directory", type=click.Path(path_type=Path))
 
 
@@ -66,11 +65,20 @@ def _status_table(counts: dict[str, object]) -> Table:
         ("unique_records", "records to screen"),
     ):
         table.add_row(label, str(counts[key]))
-    stages = counts["stages"]
-    assert isinstance(stages, dict)
-    for stage, numbers in stages.items():
-        for key, value in numbers.items():
-            table.add_row(f"{STAGE_LABELS.get(stage, stage)}: {key.replace('_', ' ')}", str(value))
+    screening = counts["screening"]
+    assert isinstance(screening, dict)
+    for key, label in (
+        ("screened", "title/abstract: screened"),
+        ("pending_title_abstract", "title/abstract: still open"),
+        ("excluded_title_abstract", "title/abstract: excluded"),
+        ("sought_for_retrieval", "full text: sought"),
+        ("not_retrieved", "full text: not retrieved"),
+        ("assessed_full_text", "full text: assessed"),
+        ("pending_full_text", "full text: still open"),
+        ("excluded_full_text", "full text: excluded"),
+        ("included", "included"),
+    ):
+        table.add_row(label, str(screening[key]))
     table.add_row("charting entries", str(counts["charting_entries"]))
     table.add_row("consultation participants", str(counts["participants"]))
     return table

@@ -15,6 +15,7 @@ from scopewise.review.project import (
     resolve_db_url,
 )
 from scopewise.store import AuditEvent, ProtocolVersion, Store
+from scopewise.store.screening import screening_snapshot
 from scopewise.store.status import status_counts
 
 __all__ = ["ReviewCore"]
@@ -181,8 +182,10 @@ class ReviewCore:
 
     def status(self) -> dict[str, Any]:
         """Counts per stage."""
+        protocol = self.protocol
         with self.store.reading() as conn:
             counts = status_counts(conn)
+            counts["screening"] = screening_snapshot(conn, protocol).counts()
         counts["protocol_version"] = len(self.store.protocol_versions())
         counts["title"] = self.protocol.review.title
         counts["database"] = self.store.backend

@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 from scopewise.errors import DatabaseUnreachable, NotFound, ProjectExists, ProjectLocked
 from scopewise.protocol import diff_protocols
 from scopewise.store import schema as t
-from scopewise.store.engine import make_engine, migrate
+from scopewise.store.engine import READ_ONLY, make_engine, migrate
 
 __all__ = ["AuditEvent", "ProtocolVersion", "Store", "User", "now"]
 
@@ -109,6 +109,7 @@ class Store:
     def reading(self) -> Iterator[Connection]:
         """A connection for reads (no transaction is committed)."""
         with self.engine.connect() as conn:
+            conn.execution_options(**{READ_ONLY: True})
             yield conn
 
     # -- project ---------------------------------------------------------------

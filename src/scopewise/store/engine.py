@@ -26,6 +26,8 @@ __all__ = [
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SUPPORTED = ("sqlite", "postgresql")
+# Execution option marking a connection that only reads.
+READ_ONLY = "scopewise_read_only"
 
 
 def sqlite_url(path: Path) -> str:
@@ -94,7 +96,11 @@ def make_engine(url: str) -> Engine:
 
         @sa.event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Readers take no write lock; writers take it at BEGIN.
+            if conn.get_execution_options().get(READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     try:
         with engine.connect() as conn:

@@ -26,7 +26,7 @@ def active_duplicate_members() -> sa.Select[tuple[int, int, int]]:
 
 
 def status_counts(conn: Connection) -> dict[str, Any]:
-    """How far the review has come: searches, records, duplicates, decisions per stage."""
+    """How far the review has come before screening: searches, records, duplicates, people."""
 
     def scalar(query: sa.Select[Any]) -> int:
         return int(conn.execute(query).scalar_one() or 0)
@@ -43,36 +43,12 @@ def status_counts(conn: Connection) -> dict[str, Any]:
         .select_from(t.duplicate_candidates)
         .where(t.duplicate_candidates.c.status == "queued")
     )
-    stages: dict[str, dict[str, int]] = {}
-    for stage in ("title_abstract", "full_text"):
-        latest = (
-            sa.select(
-                t.decisions.c.record_id,
-                t.decisions.c.reviewer_id,
-                sa.func.max(t.decisions.c.id).label("id"),
-            )
-            .where(t.decisions.c.stage == stage)
-            .group_by(t.decisions.c.record_id, t.decisions.c.reviewer_id)
-            .subquery()
-        )
-        rows = conn.execute(
-            sa.select(t.decisions.c.decision, sa.func.count(sa.distinct(t.decisions.c.record_id)))
-            .join(latest, latest.c.id == t.decisions.c.id)
-            .group_by(t.decisions.c.decision)
-        ).all()
-        decided = scalar(
-            sa.select(sa.func.count(sa.distinct(t.decisions.c.record_id))).where(
-                t.decisions.c.stage == stage
-            )
-        )
-        stages[stage] = {"records_with_decisions": decided, **{r[0]: int(r[1]) for r in rows}}
     return {
         "searches": scalar(sa.select(sa.func.count()).select_from(t.searches)),
         "identified": identified,
         "duplicates_removed": duplicates,
         "unique_records": identified - duplicates,
         "possible_duplicates_queued": queued,
-        "stages": stages,
         "charting_entries": scalar(sa.select(sa.func.count()).select_from(t.charting_entries)),
         "participants": scalar(sa.select(sa.func.count()).select_from(t.participants)),
         "reviewers": scalar(sa.select(sa.func.count()).select_from(t.users)),
