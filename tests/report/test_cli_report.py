@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from scopewise.cli import main
-from scopewise.review import Review
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -19,16 +18,6 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def sqlite_project(tmp_path: Path, protocol_file: Path) -> Path:
-    from report_fixture import fill
-
-    folder = tmp_path / "proj"
-    with Review.create(folder, protocol_path=protocol_file) as review:
-        fill(review)
-    return folder
 
 
 def test_report_command_writes_the_chosen_formats(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from report_fixture import SCRIPT_TITLE, decide
 
 from scopewise.errors import ReportError
 from scopewise.review import Review
@@ -16,6 +16,7 @@ from scopewise.store import now
 from scopewise.store import schema as t
 
 Project = tuple[Review, dict[str, int]]
+SCRIPT_TITLE = "<script>alert('x')</script> Latent trajectories of PTSD"  # as in conftest
 
 
 def test_flow_of_a_review_in_progress(project: Project) -> None:
@@ -32,14 +33,16 @@ def test_flow_of_a_review_in_progress(project: Project) -> None:
     assert not flow.complete
 
 
-def test_finishing_the_review_closes_the_open_counts(project: Project) -> None:
+def test_finishing_the_review_closes_the_open_counts(
+    project: Project, decide_fn: Callable[..., None]
+) -> None:
     review, ids = project
     with review.store.transaction() as conn:
         users = {
             str(r.name): int(r.id) for r in conn.execute(sa.select(t.users.c.name, t.users.c.id))
         }
-        decide(conn, users, ids["h"], "title_abstract", "Ben", "exclude", ("DESIGN",))
-        decide(conn, users, ids["b"], "full_text", "Ben", "include")
+        decide_fn(conn, users, ids["h"], "title_abstract", "Ben", "exclude", ("DESIGN",))
+        decide_fn(conn, users, ids["b"], "full_text", "Ben", "include")
     flow = review.flow()
     assert flow.complete
     assert flow.included == 2
@@ -59,13 +62,15 @@ def test_report_writes_every_format(project: Project, tmp_path: Path) -> None:
     assert (out / "prisma.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_html_escapes_titles_and_shows_every_number(project: Project, tmp_path: Path) -> None:
+def test_html_escapes_titles_and_shows_every_number(
+    project: Project, tmp_path: Path, decide_fn: Callable[..., None]
+) -> None:
     review, ids = project
     with review.store.transaction() as conn:
         users = {
             str(r.name): int(r.id) for r in conn.execute(sa.select(t.users.c.name, t.users.c.id))
         }
-        decide(conn, users, ids["b"], "full_text", "Ben", "include")
+        decide_fn(conn, users, ids["b"], "full_text", "Ben", "include")
     review.report(tmp_path / "out", ["html"])
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "<script>" not in html
@@ -136,4 +141,6 @@ def test_stopping_estimate_and_agreement_show_in_the_report(
     assert "allowed stopping after 6 of 8 records" in html
     assert "estimated recall 97.0%" in html
     assert "Ana and Ben" in html  # the reviewer pair of the agreement table
+    assert "<td>Lead</td>" in html  # who resolved the title/abstract conflict
+    assert "title and abstract, full text" in html  # stages of a criterion, in words
     assert "Records left unscreened at title and abstract: <strong>1</strong>" in html

@@ -83,6 +83,7 @@ class ScreeningSummary:
     reviewers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     agreement: tuple[tuple[str, PairAgreement], ...] = ()  # (stage, reviewer pair)
     resolutions: dict[str, int] = field(default_factory=dict)
+    resolvers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     left_unscreened: int = 0
     ranker: str = ""
     stopping: StoppingSummary | None = None

@@ -73,12 +73,13 @@ class ReportMixin(ReviewCore):
         plan = protocol.screening
         reviewers: dict[str, tuple[str, ...]] = {}
         resolutions: dict[str, int] = {}
+        resolvers: dict[str, tuple[str, ...]] = {}
         for stage in plan.stages:
             names = [d.reviewer for d in decisions if d.stage == stage and d.kind == "screen"]
             reviewers[stage] = tuple(dict.fromkeys(names))
-            resolutions[stage] = len(
-                {d.record_id for d in decisions if d.stage == stage and d.kind == "resolution"}
-            )
+            settled = [d for d in decisions if d.stage == stage and d.kind == "resolution"]
+            resolutions[stage] = len({d.record_id for d in settled})
+            resolvers[stage] = tuple(dict.fromkeys(d.reviewer for d in settled))
         pairs = tuple(
             (stage, pair) for stage in plan.stages for pair in agreement(decisions, stage).pairs
         )
@@ -88,6 +89,7 @@ class ReportMixin(ReviewCore):
             reviewers=reviewers,
             agreement=pairs,
             resolutions=resolutions,
+            resolvers=resolvers,
             left_unscreened=flow.open_title_abstract,
             ranker=plan.ranker,
             stopping=self.stopping_summary(),
