@@ -117,7 +117,7 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["stage"] = lambda v: STAGE_LABELS.get(v, v).lower()
+    env.filters["stage"] = lambda v: STAGE_LABELS.get(str(v), str(v)).lower()
     env.filters["n"] = lambda v: f"{v:,}" if isinstance(v, int) else v
     env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.1f}%"
     env.filters["num"] = lambda v, d=2: "–" if v is None else f"{v:.{d}f}"
