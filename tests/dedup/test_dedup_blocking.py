@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
-from helpers_dedup import keys, rec
+from scopewise.dedup import MatchKeys, candidate_pairs, match_keys
+from scopewise.records import Author, Record
 
-from scopewise.dedup import candidate_pairs
+
+def rec(title: str = "", authors: str = "", **fields: Any) -> Record:
+    """A record from a title, ``"Family, Given; Family, Given"`` authors and fields."""
+    people = tuple(Author.parse(a) for a in authors.split(";") if a.strip())
+    return Record(title=title, authors=people, **fields)
+
+
+def keys(record: Record, record_id: int = 1) -> MatchKeys:
+    return match_keys(record_id, record)
+
 
 WORDS = [
     *("child", "adult", "trauma", "stress", "cohort", "trial", "review", "care", "nurse"),

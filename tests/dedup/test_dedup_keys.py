@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from helpers_dedup import keys, rec
+from typing import Any
 
-from scopewise.dedup import normalise_journal, normalise_title
+from scopewise.dedup import MatchKeys, match_keys, normalise_journal, normalise_title
 from scopewise.dedup.score import journals_compatible
+from scopewise.records import Author, Record
+
+
+def rec(title: str = "", authors: str = "", **fields: Any) -> Record:
+    """A record from a title, ``"Family, Given; Family, Given"`` authors and fields."""
+    people = tuple(Author.parse(a) for a in authors.split(";") if a.strip())
+    return Record(title=title, authors=people, **fields)
+
+
+def keys(record: Record, record_id: int = 1) -> MatchKeys:
+    return match_keys(record_id, record)
 
 
 def test_title_ignores_case_punctuation_and_markup() -> None:

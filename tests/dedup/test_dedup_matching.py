@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from helpers_dedup import rec
 
 from scopewise.dedup import find_duplicates
 from scopewise.errors import UsageError
+from scopewise.records import Author, Record
+
+
+def rec(title: str = "", authors: str = "", **fields: Any) -> Record:
+    """A record from a title, ``"Family, Given; Family, Given"`` authors and fields."""
+    people = tuple(Author.parse(a) for a in authors.split(";") if a.strip())
+    return Record(title=title, authors=people, **fields)
+
 
 ORIGINAL = rec(
     "Trauma-focused therapy for adolescents: a randomised trial",

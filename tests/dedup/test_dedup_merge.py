@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from helpers_dedup import rec
 
 from scopewise.dedup import merge_records
 from scopewise.errors import UsageError
+from scopewise.records import Author, Record
+
+
+def rec(title: str = "", authors: str = "", **fields: Any) -> Record:
+    """A record from a title, ``"Family, Given; Family, Given"`` authors and fields."""
+    people = tuple(Author.parse(a) for a in authors.split(";") if a.strip())
+    return Record(title=title, authors=people, **fields)
 
 
 def test_best_value_per_field_with_provenance() -> None:

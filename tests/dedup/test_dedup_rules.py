@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from helpers_dedup import judge, rec
+from typing import Any
 
-from scopewise.dedup import Outcome
+from scopewise.dedup import Outcome, Verdict, classify, match_keys
+from scopewise.records import Author, Record
+
+
+def rec(title: str = "", authors: str = "", **fields: Any) -> Record:
+    """A record from a title, ``"Family, Given; Family, Given"`` authors and fields."""
+    people = tuple(Author.parse(a) for a in authors.split(";") if a.strip())
+    return Record(title=title, authors=people, **fields)
+
+
+def judge(a: Record, b: Record) -> Verdict:
+    return classify(match_keys(1, a), match_keys(2, b))
+
 
 TITLE = "Eculizumab for atypical haemolytic uraemic syndrome in children"
 PEOPLE = "Smith, Anna; Jones, Bob; Lee, Carla"

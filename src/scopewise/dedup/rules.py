@@ -274,6 +274,11 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
             return verdict(
                 Outcome.SURE, "title, authors, journal volume and issue (years one apart)"
             )
+        if conflicts:
+            return verdict(
+                Outcome.DISTINCT,
+                "similar titles one year apart, " + ", ".join(conflicts) + " differ",
+            )
         return verdict(Outcome.POSSIBLE, "similar titles one year apart")
 
     if conflicts:
@@ -288,7 +293,10 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
             and not ev.author_counts_differ
         ):
             return verdict(Outcome.SURE, "title, authors, volume and issue (journal name varies)")
-        return verdict(Outcome.POSSIBLE, "similar titles, but " + ", ".join(conflicts) + " differ")
+        differ = ", ".join(conflicts)
+        if len(conflicts) >= 4 or ("authors" in conflicts and len(conflicts) >= 2):
+            return verdict(Outcome.DISTINCT, f"similar titles, but {differ} differ")
+        return verdict(Outcome.POSSIBLE, f"similar titles, but {differ} differ")
 
     long_title = ev.title >= 0.97 and min(len(a.title_words), len(b.title_words)) >= 6
     if not author_ok:
