@@ -121,6 +121,25 @@ def prioritised_order(
     -------
     order, stop report, records screened when stopping was allowed, retrainings.
     """
+    # Some scikit-learn models draw from numpy's global generator when given no
+    # random_state (LinearSVC does), which would make the order differ between runs;
+    # seed it for this run and put it back afterwards.
+    saved = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        return _prioritised_order(records, labels, ranker_name, stop_rule, criteria, seed)
+    finally:
+        np.random.set_state(saved)
+
+
+def _prioritised_order(
+    records: Sequence[Record],
+    labels: np.ndarray,
+    ranker_name: str,
+    stop_rule: StoppingRule,
+    criteria: str,
+    seed: int,
+) -> tuple[list[int], StopReport | None, int | None, int]:
     n = len(records)
     name = "scopewise" if ranker_name == "default" else ranker_name
     ranker = get_ranker(name).prepare(records, criteria=criteria)
