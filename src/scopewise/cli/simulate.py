@@ -1,0 +1,188 @@
+"""``scopewise simulate``: screen a labelled dataset as a reviewer would, and score the order.
+
+The dataset follows ASReview's CSV conventions: a ``label_included`` column (1 or 0),
+``title``, ``abstract`` and optionally ``keywords``, and a ``record_id`` column (else
+the 0-based row number identifies a record).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from scopewise.errors import ImportFormatError, UsageError
+from scopewise.records import Record
+from scopewise.screening.rankers import available_rankers, get_ranker
+from scopewise.screening.simulate import SimulationResult
+from scopewise.screening.simulate import simulate as run_simulation
+from scopewise.screening.stopping import STOPPING_RULES, get_stopping_rule
+
+__all__ = ["COMMANDS", "simulate"]
+
+_TRUE = {"1", "1.0", "true", "yes", "y", "included", "include"}
+_FALSE = {"0", "0.0", "false", "no", "n", "excluded", "exclude"}
+
+
+def _read_labelled_csv(path: Path) -> tuple[list[str], list[Record], list[int]]:
+    """Record ids, records and labels of an ASReview-style labelled CSV."""
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise UsageError(f"{path}: cannot read the file ({error.strerror})") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        header = {name.strip().lower(): name for name in reader.fieldnames or []}
+        if "label_included" not in header:
+            raise ImportFormatError(
+                "no label_included column: a simulation needs every record labelled 1 or 0",
+                path=str(path), line=1)
+        ids: list[str] = []
+        records: list[Record] = []
+        labels: list[int] = []
+        for row_number, row in enumerate(reader):
+            def field(name: str, row: dict[str, str | None] = row) -> str:
+                column = header.get(name)
+                return (row.get(column) or "").strip() if column else ""
+
+            raw_label = field("label_included").lower()
+            if raw_label in _TRUE:
+                labels.append(1)
+            elif raw_label in _FALSE:
+                labels.append(0)
+            else:
+                raise ImportFormatError(
+                    f"label_included is {raw_label or 'empty'!r}; it must be 1 or 0",
+                    path=str(path), line=reader.line_num, record=row_number + 1)
+            keywords = tuple(k.strip() for k in field("keywords").replace(",", ";").split(";")
+                             if k.strip())
+            records.append(Record(title=field("title"), abstract=field("abstract"),
+                                  keywords=keywords))
+            ids.append(field("record_id") or str(row_number))
+    if not records:
+        raise ImportFormatError("the file holds no records", path=str(path))
+    if len(set(ids)) != len(ids):
+        raise ImportFormatError("record_id values are not unique", path=str(path))
+    return ids, records, labels
+
+
+def _write_order(path: Path, ids: list[str], result: SimulationResult) -> None:
+    """ORDER.csv, written to a temporary file first so a failure leaves nothing behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".order-", suffix=".csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["rank", "record_id", "label", "prior"])
+            for rank, (position, label, prior) in enumerate(
+                    zip(result.order, result.labels, result.prior, strict=True), start=1):
+                writer.writerow([rank, ids[position], int(label), int(prior)])
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _percent(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.1%}"
+
+
+def _number(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.3f}"
+
+
+@click.command("simulate")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--ranker", default="scopewise", show_default=True,
+              help=f"Ranker by name ({', '.join(available_rankers())}).")
+@click.option("--prior-included", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Relevant records the reviewer starts from, drawn at random.")
+@click.option("--prior-excluded", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Irrelevant records the reviewer starts from, drawn at random.")
+@click.option("--prior-record-ids", default=None,
+              help="Comma-separated record ids to start from instead of a random draw.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws.")
+@click.option("--criteria", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Text file with the review's questions and criteria (cold start).")
+@click.option("--stop-rule", type=click.Choice(sorted(STOPPING_RULES)), default=None,
+              help="Stop when this rule says so, and report the recall reached.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="ORDER.csv to write: rank, record_id, label, prior.")
+@click.option("--summary", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the metrics and stop report as JSON here.")
+def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
+             prior_record_ids: str | None, seed: int, criteria: Path | None,
+             stop_rule: str | None, output: Path, summary: Path | None) -> None:
+    """Screen the labelled dataset FILE.csv as a reviewer would and score the order.
+
+    The simulated reviewer starts from the prior records, then screens one record at
+    a time in the order the ranker chooses; the ranker is retrained after every
+    decision and never sees a label before that record is screened.
+    """
+    ids, records, labels = _read_labelled_csv(file)
+    criteria_text = None
+    if criteria is not None:
+        try:
+            criteria_text = criteria.read_text(encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"{criteria}: cannot read the criteria ({error.strerror})") from None
+    priors = None
+    if prior_record_ids:
+        where = {record_id: i for i, record_id in enumerate(ids)}
+        wanted = [p.strip() for p in prior_record_ids.split(",") if p.strip()]
+        missing = [p for p in wanted if p not in where]
+        if missing:
+            raise UsageError(f"--prior-record-ids: no record with id {missing[0]} in {file}")
+        priors = [where[p] for p in wanted]
+    elif prior_included + prior_excluded == 0 and criteria_text is None and ranker != "random":
+        raise UsageError("with no prior records, give --criteria FILE.txt so the ranker can start")
+    model = get_ranker(ranker)
+    rule = get_stopping_rule(stop_rule) if stop_rule else None
+
+    with Progress(TextColumn("Screening"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty(),
+                  console=None) as progress:
+        task = progress.add_task("screen", total=len(records))
+        result = run_simulation(
+            records, labels, model, prior_included=prior_included,
+            prior_excluded=prior_excluded, seed=seed, criteria=criteria_text, stop_rule=rule,
+            priors=priors, progress=lambda done: progress.update(task, completed=done))
+    _write_order(output, ids, result)
+
+    m = result.metrics
+    click.echo(f"Screened {result.n_screened} of {len(records)} records "
+               f"({result.n_priors} prior) in {result.seconds:.1f} s with ranker {ranker!r}; "
+               f"order written to {output}.")
+    click.echo(f"Recall after screening 10%: {_percent(m.recall_at_10)}")
+    click.echo(f"WSS@95: {_number(m.wss_95)} (a perfect order: {_number(m.wss_95_limit)})")
+    click.echo(f"WSS@100: {_number(m.wss_100)}")
+    click.echo(f"Average time to discovery: {_number(m.atd)}")
+    if result.stop is not None and result.stopped_at is not None:
+        s = result.stop
+        bound = (f", recall >= {s.recall_lower_bound:.1%} with {1 - rule.alpha:.0%} confidence"  # type: ignore[union-attr]
+                 if s.recall_lower_bound is not None and hasattr(rule, "alpha") else "")
+        click.echo(f"Stop rule {s.rule!r} stopped after {result.stopped_at - result.n_priors} "
+                   f"screened records with {s.unscreened} left unscreened; recall reached "
+                   f"{_percent(result.recall_at_stop or float('nan'))}{bound} ({s.detail}).")
+    if summary is not None:
+        data = {"metrics": m.as_dict(), "n_screened": result.n_screened,
+                "n_priors": result.n_priors, "seconds": result.seconds,
+                "stop": result.stop.as_dict() if result.stop else None,
+                "stopped_at": result.stopped_at, "recall_at_stop": result.recall_at_stop}
+        summary.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+COMMANDS = [simulate]
+
+if __name__ == "__main__":  # used by bench/screening.py: the whole command in a fresh process
+    from scopewise.cli import main
+
+    main(["simulate", *sys.argv[1:]])

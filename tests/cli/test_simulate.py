@@ -1,0 +1,127 @@
+"""``scopewise simulate`` on a small generated CSV."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from scopewise.cli import main as cli_main
+from scopewise.cli.simulate import simulate
+
+TOPIC = "peer support groups for carers of people with dementia"
+
+
+def write_dataset(path: Path, n: int = 90, with_ids: bool = True) -> list[int]:
+    rng = np.random.default_rng(3)
+    filler = [f"lex{i}" for i in range(300)]
+    labels = []
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow((["record_id"] if with_ids else []) + ["title", "abstract", "keywords",
+                                                               "label_included"])
+        for i in range(n):
+            relevant = i % 9 == 4
+            noise = " ".join(rng.choice(filler, size=25))
+            title = f"A study of {TOPIC}" if relevant else f"Report {' '.join(rng.choice(filler, 5))}"
+            abstract = f"{TOPIC}. {noise}" if relevant else noise
+            writer.writerow(([f"R{i}"] if with_ids else []) + [title, abstract, "a; b",
+                                                               int(relevant)])
+            labels.append(int(relevant))
+    return labels
+
+
+def read_order(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_simulate_writes_order_and_prints_metrics(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    labels = write_dataset(data)
+    out = tmp_path / "order.csv"
+    result = CliRunner().invoke(simulate, [str(data), "--seed", "2", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = read_order(out)
+    assert list(rows[0]) == ["rank", "record_id", "label", "prior"]
+    assert [int(r["rank"]) for r in rows] == list(range(1, len(labels) + 1))
+    assert sorted(r["record_id"] for r in rows) == sorted(f"R{i}" for i in range(len(labels)))
+    assert [r["prior"] for r in rows[:2]] == ["1", "1"] and {r["prior"] for r in rows[2:]} == {"0"}
+    assert [r["label"] for r in rows[:2]] == ["1", "0"]
+    # labels in ORDER.csv are the dataset's own
+    truth = {f"R{i}": str(label) for i, label in enumerate(labels)}
+    assert all(truth[r["record_id"]] == r["label"] for r in rows)
+    for words in ("Recall after screening 10%", "WSS@95", "WSS@100", "Average time to discovery"):
+        assert words in result.output
+
+
+def test_row_numbers_identify_records_without_a_record_id_column(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    labels = write_dataset(data, with_ids=False)
+    out = tmp_path / "order.csv"
+    result = CliRunner().invoke(simulate, [str(data), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(int(r["record_id"]) for r in read_order(out)) == list(range(len(labels)))
+
+
+def test_criteria_only_cold_start(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    write_dataset(data)
+    criteria = tmp_path / "criteria.txt"
+    criteria.write_text("We include studies of peer support for dementia carers.")
+    out = tmp_path / "order.csv"
+    result = CliRunner().invoke(simulate, [
+        str(data), "--prior-included", "0", "--prior-excluded", "0",
+        "--criteria", str(criteria), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = read_order(out)
+    assert {r["prior"] for r in rows} == {"0"}
+    assert [r["label"] for r in rows[:5]] == ["1"] * 5
+
+
+def test_stop_rule_is_reported(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    write_dataset(data, n=300)
+    out = tmp_path / "order.csv"
+    summary = tmp_path / "summary.json"
+    result = CliRunner().invoke(simulate, [str(data), "--stop-rule", "statistical", "-o", str(out),
+                                           "--summary", str(summary)])
+    assert result.exit_code == 0, result.output
+    assert "Stop rule 'statistical' stopped after" in result.output
+    assert "left unscreened" in result.output
+    assert '"stopped_at"' in summary.read_text()
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("title,abstract\nA,B\n", "no label_included column"),
+    ("title,abstract,label_included\nA,B,1\nC,D,maybe\n", "data.csv:3 (record 2): label_included"),
+])
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: str, message: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text(content)
+    out = tmp_path / "order.csv"
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["simulate", str(data), "-o", str(out)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+def test_unknown_ranker_and_missing_cold_start(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data.csv"
+    write_dataset(data, n=30)
+    out = tmp_path / "order.csv"
+    with pytest.raises(SystemExit):
+        cli_main(["simulate", str(data), "--ranker", "oracle", "-o", str(out)])
+    assert "unknown ranker 'oracle'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli_main(["simulate", str(data), "--prior-included", "0", "--prior-excluded", "0",
+                  "-o", str(out)])
+    assert "give --criteria" in capsys.readouterr().err
+    assert not out.exists()
