@@ -110,8 +110,7 @@ def normalise_title(text: str) -> str:
     >>> normalise_title("Haemolytic–uraemic <i>syndrome</i>: TNF-α.")
     'hemolytic uremic syndrome tnf alpha'
     """
-    words = _NON_WORD_RE.sub(" ", _fold(text)).split()
-    out = " ".join(_americanise(w) for w in words)
+    out = " ".join([_americanise(w) for w in _NON_WORD_RE.sub(" ", _fold(text)).split()])
     return "" if out in _PLACEHOLDERS else out
 
 
@@ -171,7 +170,7 @@ def _author_tokens(authors: tuple[Author, ...]) -> tuple[tuple[str, ...], ...]:
     all long parts lets the comparison stay agnostic.
     """
     names: list[str] = []
-    for author in authors:
+    for author in authors[:60]:
         text = author.literal or (
             f"{author.family}, {author.given}" if author.given else author.family
         )
@@ -182,13 +181,21 @@ def _author_tokens(authors: tuple[Author, ...]) -> tuple[tuple[str, ...], ...]:
             names.append(text)
     out: list[tuple[str, ...]] = []
     for name in names:
-        family, _, given = name.partition(",")
-        parts = [normalise_name(p) for p in re.split(r"[\s.]+", family) if p]
-        parts += [normalise_name(p) for p in re.split(r"[\s.]+", given) if p]
-        parts = [p for p in parts if len(p) >= 2]
-        if parts and " ".join(parts) not in _PLACEHOLDERS:
-            out.append(tuple(parts))
+        parts = _name_parts(name)
+        if parts:
+            out.append(parts)
     return tuple(out)
+
+
+_NAME_SPLIT_RE = re.compile(r"[\s.,]+")
+
+
+@lru_cache(maxsize=100_000)
+def _name_parts(name: str) -> tuple[str, ...]:
+    # family first: "Smith, John A." -> ("smith", "john")
+    parts = [normalise_name(p) for p in _NAME_SPLIT_RE.split(name) if p]
+    kept = tuple(p for p in parts if len(p) >= 2)
+    return () if not kept or " ".join(kept) in _PLACEHOLDERS else kept
 
 
 _PART_RE = re.compile(r"\bpart\s+([0-9]+|[ivx]+|one|two|three|four|five|a|b)\b")
@@ -332,12 +339,14 @@ def _venue_from_raw(record: Record) -> str:
 
 def match_keys(record_id: int, record: Record) -> MatchKeys:
     """Compute the :class:`MatchKeys` of one record."""
-    raw_title = _NOTE_RE.sub(" ", record.title or "")
+    raw_title = record.title or ""
+    if "[" in raw_title:
+        raw_title = _NOTE_RE.sub(" ", raw_title)
     title = normalise_title(raw_title)
     words = tuple(title.split())
-    part_match = _PART_RE.search(title)
+    part_match = _PART_RE.search(title) if "part" in title else None
     part = _ROMAN.get(part_match.group(1), part_match.group(1)) if part_match else ""
-    title_wo_part = _PART_RE.sub(" ", title)
+    title_wo_part = _PART_RE.sub(" ", title) if part_match else title
     numbers = tuple(_DIGITS_RE.findall(title_wo_part))
     journal = normalise_journal(record.journal or _venue_from_raw(record))
     doi = normalise_doi(record.doi)

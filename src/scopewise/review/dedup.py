@@ -76,7 +76,7 @@ class DedupMixin(ReviewCore):
         say = progress or (lambda _: None)
         say("Reading records")
         with self.store.reading() as conn:
-            records = [(rid, rec) for rid, _, rec in iter_records(conn)]
+            records = store_dedup.matching_records(conn)
             groups = store_dedup.active_groups(conn)
             blocked = store_dedup.blocked_pairs(conn)
             known_pairs = store_dedup.known_candidate_pairs(conn)
@@ -93,14 +93,22 @@ class DedupMixin(ReviewCore):
         say("Saving groups")
         created = extended = merged = queued = 0
         with self.store.transaction() as conn:
+            new_groups: list[store_dedup.NewGroup] = []
             for group in result.groups:
                 if group.known_group is not None:
                     merged += self._extend_group(conn, group, actor)
                     extended += 1
                 else:
-                    self._create_group(conn, group, screened, actor)
+                    new_groups.append(_new_group(group, screened))
                     merged += len(group.record_ids) - 1
                     created += 1
+            ids = store_dedup.insert_groups(conn, new_groups)
+            store_dedup.audit_many(
+                conn,
+                actor,
+                "dedup.merge",
+                [_merge_detail(gid, g, screened) for gid, g in zip(ids, new_groups, strict=True)],
+            )
             if not auto_only:
                 fresh = [
                     (c.a, c.b, c.score, c.reason)
@@ -126,30 +134,6 @@ class DedupMixin(ReviewCore):
             }
             self.store.audit(conn, actor, "dedup.run", detail)
         return summary
-
-    def _create_group(
-        self, conn: Connection, group: DuplicateGroup, screened: dict[int, int], actor: str
-    ) -> int:
-        # A screened member stays primary so its decisions carry over to the group.
-        decided = [m for m in group.record_ids if m in screened]
-        primary = min(decided, key=lambda m: (-screened[m], m)) if decided else group.primary_id
-        group_id = store_dedup.insert_group(
-            conn, group.record_ids, primary, group.reason, group.score, "auto"
-        )
-        self.store.audit(
-            conn,
-            actor,
-            "dedup.merge",
-            {
-                "group": group_id,
-                "records": list(group.record_ids),
-                "primary": primary,
-                "rule": group.reason.get("rule", ""),
-                "score": group.score,
-                "screened_members": decided,
-            },
-        )
-        return group_id
 
     def _extend_group(self, conn: Connection, group: DuplicateGroup, actor: str) -> int:
         assert group.known_group is not None
@@ -303,6 +287,26 @@ class DedupMixin(ReviewCore):
             members = duplicate_members(conn)
         order = [sources[rid] for rid in sorted(sources)]
         return source_overlap(sources, members, dict.fromkeys(order))
+
+
+def _new_group(group: DuplicateGroup, screened: dict[int, int]) -> store_dedup.NewGroup:
+    # A screened member stays primary so its decisions carry over to the group.
+    decided = [m for m in group.record_ids if m in screened]
+    primary = min(decided, key=lambda m: (-screened[m], m)) if decided else group.primary_id
+    return store_dedup.NewGroup(group.record_ids, primary, group.reason, group.score, "auto")
+
+
+def _merge_detail(
+    group_id: int, group: store_dedup.NewGroup, screened: dict[int, int]
+) -> dict[str, Any]:
+    return {
+        "group": group_id,
+        "records": list(group.record_ids),
+        "primary": group.primary_id,
+        "rule": group.reason.get("rule", ""),
+        "score": group.score,
+        "screened_members": [m for m in group.record_ids if m in screened],
+    }
 
 
 def _summary_dict(summary: DedupSummary) -> dict[str, Any]:

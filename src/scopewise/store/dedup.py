@@ -7,6 +7,7 @@ undone group are never merged automatically again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound, UsageError
+from scopewise.records import Author, Record
 from scopewise.store import schema as t
 from scopewise.store.core import now
 
@@ -24,17 +26,21 @@ __all__ = [
     "CANDIDATE_STATUSES",
     "Candidate",
     "DuplicateGroupRow",
+    "NewGroup",
     "active_groups",
     "add_group_members",
+    "audit_many",
     "blocked_pairs",
     "candidate",
     "decided_records",
     "get_group",
     "insert_candidates",
     "insert_group",
+    "insert_groups",
     "known_candidate_pairs",
     "last_dedup_record_id",
     "list_candidates",
+    "matching_records",
     "record_sources",
     "set_candidate_status",
     "undo_group",
@@ -160,6 +166,58 @@ def insert_group(
     group_id = int(pk[0])
     add_group_members(conn, group_id, record_ids)
     return group_id
+
+
+@dataclass(frozen=True, slots=True)
+class NewGroup:
+    """A group to store: members (primary included), primary, reason, score, creator."""
+
+    record_ids: Sequence[int]
+    primary_id: int
+    reason: dict[str, Any]
+    score: float | None
+    created_by: str
+
+
+def insert_groups(conn: Connection, groups: Sequence[NewGroup]) -> list[int]:
+    """Store many groups at once (one statement per table); returns their ids in order."""
+    if not groups:
+        return []
+    at = now()
+    result = conn.execute(
+        t.duplicate_groups.insert().returning(
+            t.duplicate_groups.c.id, sort_by_parameter_order=True
+        ),
+        [
+            {
+                "primary_record_id": g.primary_id,
+                "created_at": at,
+                "created_by": g.created_by,
+                "reason": g.reason,
+                "score": g.score,
+            }
+            for g in groups
+        ],
+    )
+    ids = [int(row[0]) for row in result]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        f"INSERT INTO duplicate_members (group_id, record_id) VALUES ({mark}, {mark})",
+        [(gid, rid) for gid, g in zip(ids, groups, strict=True) for rid in g.record_ids],
+    )
+    return ids
+
+
+def audit_many(
+    conn: Connection, actor: str, action: str, details: Sequence[dict[str, Any]]
+) -> None:
+    """Append one audit event per detail in one statement (a run may merge thousands)."""
+    if details:
+        at = now()
+        conn.execute(
+            t.audit_events.insert(),
+            [{"at": at, "actor": actor, "action": action, "detail": d} for d in details],
+        )
 
 
 def add_group_members(
@@ -334,6 +392,52 @@ def decided_records(conn: Connection) -> dict[int, int]:
     c = t.decisions.c
     rows = conn.execute(sa.select(c.record_id, sa.func.count()).group_by(c.record_id))
     return {int(rid): int(n) for rid, n in rows}
+
+
+_VENUE_KEYS = ("booktitle", "secondary_title", "T2", "conference", "series")
+
+
+def matching_records(conn: Connection) -> list[tuple[int, Record]]:
+    """Every record with the fields matching looks at, in import order.
+
+    Faster than a full read for large reviews: keywords are left out and ``raw`` is
+    decoded only when it holds a venue (``booktitle`` and the like) that a reader kept
+    there; otherwise it is empty.
+    """
+    r = t.records.c
+    query = sa.select(
+        r.id, r.title, r.abstract, r.authors, r.year, r.journal, r.volume, r.issue, r.pages,
+        r.doi, r.pmid, r.publication_type, r.source_record_id,
+        sa.type_coerce(r.raw, sa.Text).label("raw_text"),
+    ).order_by(r.id)  # fmt: skip
+    out: list[tuple[int, Record]] = []
+    for row in conn.execute(query):
+        raw_text = row.raw_text or ""
+        raw = json.loads(raw_text) if any(k in raw_text for k in _VENUE_KEYS) else {}
+        out.append(
+            (
+                int(row.id),
+                Record(
+                    title=row.title,
+                    abstract=row.abstract,
+                    authors=tuple(
+                        Author(a.get("family", ""), a.get("given", ""), a.get("literal", ""))
+                        for a in row.authors or ()
+                    ),
+                    year=row.year,
+                    journal=row.journal,
+                    volume=row.volume,
+                    issue=row.issue,
+                    pages=row.pages,
+                    doi=row.doi,
+                    pmid=row.pmid,
+                    publication_type=row.publication_type,
+                    source_record_id=row.source_record_id,
+                    raw=raw,
+                ),
+            )
+        )
+    return out
 
 
 def record_sources(conn: Connection) -> dict[int, str]:
