@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from scopewise.cli import main
+from scopewise.errors import ImportFormatError
 from scopewise.review import Review
 
 REPO = Path(__file__).resolve().parents[2]
@@ -190,3 +191,64 @@ def test_search_all_runs_the_protocol_plan(
     assert hosts[0] == "eutils.ncbi.nlm.nih.gov"  # the protocol's first planned API source
     code, _, err = run(["search", str(project)], capsys)
     assert code == 2 and "--all" in err
+
+
+@pytest.fixture
+def in_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse even small files in worker processes, in blocks of a few records."""
+    import scopewise.review.imports as imports
+    from scopewise.sources import ris
+
+    monkeypatch.setattr(imports, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(imports, "worker_count", lambda: 2)
+    monkeypatch.setattr(ris, "BLOCK_CHARS", 300)
+
+
+def many_records(n: int) -> str:
+    return "".join(
+        RIS.replace("ID  - a", f"ID  - {i}-").replace("TI  - ", f"DB  - Embase\nTI  - #{i} ")
+        for i in range(n)
+    )
+
+
+def stored(folder: Path) -> list[dict[str, str]]:
+    with Review.open(folder) as review:
+        review.export(folder / "all.csv", format="csv")
+    with (folder / "all.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_import_in_worker_processes_stores_the_same_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = ris_file(tmp_path, "big.ris", many_records(60))
+    Review.create(tmp_path / "here").close()
+    with Review.open(tmp_path / "here") as review:
+        here = review.import_file(path)
+    monkeypatch.setattr("scopewise.review.imports.PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("scopewise.review.imports.worker_count", lambda: 2)
+    monkeypatch.setattr("scopewise.sources.ris.BLOCK_CHARS", 300)
+    Review.create(tmp_path / "workers").close()
+    progress: list[int] = []
+    with Review.open(tmp_path / "workers") as review:
+        workers = review.import_file(path, progress=progress.append)
+    assert here.records == workers.records == 120
+    assert here.source == workers.source == "Embase"  # guessed from the first record's DB
+    assert len(progress) > 5 and progress == sorted(progress) and progress[-1] == 120
+    rows = stored(tmp_path / "workers")
+    assert rows == stored(tmp_path / "here")
+    assert [row["source_record_id"] for row in rows[:4]] == ["0-1", "0-2", "1-1", "1-2"]
+
+
+@pytest.mark.usefixtures("in_workers")
+def test_a_bad_record_in_a_worker_imports_nothing(tmp_path: Path) -> None:
+    text = many_records(40)
+    bad = text + text[: text.index("ER")]  # the 81st record is cut off
+    path = ris_file(tmp_path, "cut.ris", bad)
+    Review.create(tmp_path / "review").close()
+    with Review.open(tmp_path / "review") as review:
+        with pytest.raises(ImportFormatError) as error:
+            review.import_file(path)
+        assert review.status()["identified"] == 0 and review.searches() == []
+    assert error.value.record == 81 and error.value.line == text.count("\n") + 1
+    assert "cut off" in str(error.value)

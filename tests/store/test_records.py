@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -12,11 +13,14 @@ from scopewise.store import Store
 from scopewise.store import schema as t
 from scopewise.store.core import now
 from scopewise.store.records import (
+    VALUE_COLUMNS,
     duplicate_group_labels,
     insert_records,
     insert_search,
+    insert_values,
     iter_records,
     list_searches,
+    record_values,
     search_by_sha256,
     set_search_count,
 )
@@ -95,3 +99,27 @@ def test_filter_by_ids_and_duplicate_labels(store: Store) -> None:
     assert labels[ids[0]] == labels[ids[1]] and labels[ids[0]].startswith("G")
     assert ids[2] not in labels and ids[3] not in labels  # the undone group does not count
     assert picked == [ids[1], ids[3]]
+
+
+def test_value_batches_round_trip_with_awkward_text(store: Store) -> None:
+    awkward = 'quote " backslash \\ tab \t newline \n control \x01 é 中文 \u2028 </script>'
+    record = Record(
+        title=awkward, abstract=awkward, authors=(Author(awkward, awkward, awkward),),
+        keywords=(awkward, "plain"), raw={"AB": [awkward], "N1": ["", awkward]},
+        source_record_id="x",
+    )
+    values = record_values(record)
+    assert len(values) == len(VALUE_COLUMNS)
+    encoded = dict(zip(VALUE_COLUMNS, values, strict=True))
+    assert json.loads(encoded["authors"]) == [
+        {"family": awkward, "given": awkward, "literal": awkward}]
+    assert json.loads(encoded["keywords"]) == [awkward, "plain"]
+    assert json.loads(encoded["raw"]) == {"AB": [awkward], "N1": ["", awkward]}
+    with store.transaction() as conn:
+        search_id = insert_search(conn, source="S")
+        count = insert_values(conn, search_id, [[values, values], [], [values]])
+    assert count == 3
+    with store.reading() as conn:
+        rows = list(iter_records(conn))
+        positions = list(conn.execute(sa.select(t.records.c.position)).scalars())
+    assert [r[2] for r in rows] == [record] * 3 and sorted(positions) == [1, 2, 3]

@@ -8,8 +8,10 @@ refused the second time.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -19,15 +21,20 @@ from typing import Any
 from scopewise.errors import DuplicateImport, UsageError
 from scopewise.records import Record
 from scopewise.review.core import DEFAULT_ACTOR, ReviewCore
-from scopewise.sources import SourceFile, write_records
+from scopewise.sources import Reader, SourceFile, write_records
+from scopewise.sources.blocks import parallel_values, worker_count
 from scopewise.sources.registry import detect_format, get_reader
 from scopewise.store.records import (
+    BATCH_SIZE,
+    VALUE_COLUMNS,
     Search,
     duplicate_group_labels,
     insert_records,
     insert_search,
+    insert_values,
     iter_records,
     list_searches,
+    record_values,
     search_by_sha256,
     set_search_count,
 )
@@ -37,6 +44,8 @@ __all__ = ["ImportResult", "ImportsMixin"]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GUESS = {"medline": "PubMed", "pubmed-xml": "PubMed", "wos": "Web of Science"}
 _DB_TAGS = ("DB", "DP")
+PARALLEL_MIN_BYTES = 8 << 20
+"""Files from this size on are parsed by worker processes (when the reader can cut blocks)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,29 +136,31 @@ class ImportsMixin(ReviewCore):
         searched_on = _check_date(searched_on)
         source_file = SourceFile(file)
         fmt = get_reader(format).name if format else detect_format(file, source_file)
+        reader = get_reader(fmt)
+        if source_file.encoding is None and reader.name != "xlsx":
+            source_file.require_text(reader.label)
         sha = file_sha256(file)
         with self.store.reading() as conn:
             earlier = search_by_sha256(conn, sha)
         if earlier is not None:
             raise DuplicateImport(_duplicate_message(file, earlier))
-        records = get_reader(fmt).read(source_file)
-        first = next(records, None)
-        name = source or _guess_source(fmt, first, file)
-        stream: Iterator[Record] = chain([first], records) if first is not None else records
-        with self.store.transaction() as conn:
-            if search_by_sha256(conn, sha) is not None:  # imported meanwhile by someone else
-                raise DuplicateImport(_duplicate_message(file, search_by_sha256(conn, sha)))
-            search_id = insert_search(
-                conn, source=name, platform=platform, query=query, searched_on=searched_on,
-                method="file", file_name=file.name, file_format=fmt, sha256=sha,
-                imported_by=actor,
-            )
-            count = insert_records(conn, search_id, stream, progress=progress)
-            set_search_count(conn, search_id, count)
-            self.store.audit(conn, actor, "search.imported", {
-                "search_id": search_id, "source": name, "file": file.name, "format": fmt,
-                "records": count, "sha256": sha,
-            })
+        with closing(_value_batches(reader, source_file)) as batches:
+            first = next(batches, [])
+            name = source or _guess_source(fmt, _first_record(first), file)
+            with self.store.transaction() as conn:
+                if search_by_sha256(conn, sha) is not None:  # imported meanwhile by someone else
+                    raise DuplicateImport(_duplicate_message(file, search_by_sha256(conn, sha)))
+                search_id = insert_search(
+                    conn, source=name, platform=platform, query=query, searched_on=searched_on,
+                    method="file", file_name=file.name, file_format=fmt, sha256=sha,
+                    imported_by=actor,
+                )
+                count = insert_values(conn, search_id, chain([first], batches), progress=progress)
+                set_search_count(conn, search_id, count)
+                self.store.audit(conn, actor, "search.imported", {
+                    "search_id": search_id, "source": name, "file": file.name, "format": fmt,
+                    "records": count, "sha256": sha,
+                })
         return ImportResult(search_id, name, count, fmt, file.name, sha)
 
     def searches(self) -> list[Search]:
@@ -289,6 +300,42 @@ class ImportsMixin(ReviewCore):
             if decision in (result.decision, result.status):
                 ids.append(record_id)
         return ids
+
+
+def _value_batches(reader: Reader, source: SourceFile) -> Generator[list[tuple[Any, ...]], None, None]:
+    """Column values of every record, in batches; parsed by worker processes when it pays.
+
+    A large file whose reader can cut it into blocks is parsed by worker processes
+    while this process stores earlier batches; otherwise records are parsed here.
+    Either way the batches come in file order and a bad record raises here, inside
+    the caller's transaction, so nothing is half-imported.
+    """
+    workers = worker_count()
+    if (
+        reader.blocks is not None
+        and reader.parse_block is not None
+        and workers > 1
+        and source.path.stat().st_size >= PARALLEL_MIN_BYTES
+    ):
+        yield from parallel_values(
+            reader.blocks(source), reader.parse_block, record_values, workers=workers
+        )
+        return
+    batch: list[tuple[Any, ...]] = []
+    for record in reader.read(source):
+        batch.append(record_values(record))
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    yield batch
+
+
+def _first_record(batch: list[tuple[Any, ...]]) -> Record | None:
+    """Enough of the first record (its id and raw fields) to guess the source."""
+    if not batch:
+        return None
+    values = dict(zip(VALUE_COLUMNS, batch[0], strict=True))
+    return Record(source_record_id=values["source_record_id"], raw=json.loads(values["raw"]))
 
 
 def _duplicate_message(path: Path, earlier: Search | None) -> str:

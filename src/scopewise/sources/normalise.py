@@ -48,9 +48,20 @@ def clean_text(value: Any) -> str:
     """
     if not value:
         return ""
-    if not isinstance(value, str):
+    if type(value) is not str and not isinstance(value, str):
         value = " ".join(str(v) for v in value) if isinstance(value, Sequence) else str(value)
     text: str = value
+    # Plain ASCII without markup or entities, the common case, skips all of this.
+    if "<" in text or "&" in text or not text.isascii():
+        text = _clean_markup(text)
+    # Collapsing whitespace with a regex is the costliest step for long abstracts:
+    # only do it when there is something to collapse.
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+        return _SPACE.sub(" ", text).strip()
+    return text.strip()
+
+
+def _clean_markup(text: str) -> str:
     if "<" in text:
         text = _COMMENT.sub(" ", text)
         text = _SCRIPT.sub(" ", text)
@@ -63,11 +74,7 @@ def clean_text(value: Any) -> str:
             text = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False)
         if "\u00a0" in text:
             text = text.replace("\u00a0", " ")
-    # Collapsing whitespace with a regex is the costliest step for long abstracts:
-    # only do it when there is something to collapse.
-    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
-        return _SPACE.sub(" ", text).strip()
-    return text.strip()
+    return text
 
 
 def first(values: Any) -> str:
@@ -116,26 +123,41 @@ def parse_authors(values: Iterable[str] | str, *, separator: str | None = None) 
         values = [values]
     out: list[Author] = []
     for value in values:
-        parts = value.split(separator) if separator else [value]
-        for part in parts:
+        for part in value.split(separator) if separator else (value,):
             name = clean_text(part)
             if not name:
                 continue
-            author = Author.parse(name)
+            if "," in name and name.isascii() and name.isprintable():
+                # What Author.parse gives, without its whitespace pass: clean_text
+                # already left single spaces only.
+                family, _, given = name.partition(",")
+                author = Author(family=family.strip(), given=given.strip())
+            else:
+                author = Author.parse(name)
             if author.family or author.given:
                 out.append(author)
     return tuple(out)
+
+
+_SPLITTERS: dict[str, re.Pattern[str]] = {}
 
 
 def parse_keywords(values: Iterable[str] | str, *, separators: str = ";\n") -> tuple[str, ...]:
     """Keywords, split on ``;`` and newlines, cleaned, duplicates removed in order."""
     if isinstance(values, str):
         values = [values]
+    pattern = _SPLITTERS.get(separators)
+    if pattern is None:
+        pattern = _SPLITTERS[separators] = re.compile("[" + re.escape(separators) + "]")
+    usual = separators == ";\n"
     seen: dict[str, None] = {}
-    pattern = "[" + re.escape(separators) + "]"
     for value in values:
-        parts = re.split(pattern, value) if value and any(c in value for c in separators) \
-            else [value or ""]
+        if not value:
+            continue
+        if (";" in value or "\n" in value) if usual else any(c in value for c in separators):
+            parts: Iterable[str] = pattern.split(value)
+        else:
+            parts = (value,)
         for part in parts:
             keyword = clean_text(part)
             if keyword and keyword not in seen:
@@ -151,7 +173,7 @@ def split_identifiers(values: Iterable[str] | str) -> tuple[str, str]:
     isbns: list[str] = []
     for value in values:
         text = value or ""
-        for match in _ISBN.finditer(text):
+        for match in _ISBN.finditer(text) if len(text) >= 10 else ():
             digits = match.group(0).replace("-", "")
             if len(digits) in (10, 13) and match.group(0) not in isbns:
                 isbns.append(match.group(0))

@@ -23,6 +23,7 @@ from typing import Any
 
 from scopewise.errors import ImportFormatError, UsageError
 from scopewise.records import Record
+from scopewise.sources.blocks import TextBlock
 from scopewise.sources.textfile import Head, SourceFile
 
 __all__ = [
@@ -63,6 +64,11 @@ class Reader:
         :class:`~scopewise.errors.ImportFormatError` naming file and line on bad input.
     priority:
         Higher sniffs first (specific formats before generic ones such as CSV).
+    blocks, parse_block:
+        Optional, for large files: ``blocks`` cuts a file into
+        :class:`~scopewise.sources.blocks.TextBlock` values of whole records and
+        ``parse_block`` (a module-level function) parses one block, so that blocks can
+        be parsed in worker processes. ``read`` must give the same records.
     """
 
     name: str
@@ -71,6 +77,8 @@ class Reader:
     sniff: Callable[[Head], bool]
     read: Callable[[SourceFile], Iterator[Record]]
     priority: int = 0
+    blocks: Callable[[SourceFile], Iterator[TextBlock]] | None = None
+    parse_block: Callable[[TextBlock], list[Record]] | None = None
 
 
 @dataclass(frozen=True)

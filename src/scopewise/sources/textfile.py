@@ -142,3 +142,15 @@ class SourceFile:
                 yield 1, first.lstrip("\ufeff").rstrip("\n")
             for number, line in enumerate(handle, start=2):
                 yield number, line[:-1] if line.endswith("\n") else line
+
+    def chunks(self, what: str = "records", size: int = 1 << 20) -> Iterator[str]:
+        """The text in pieces of about ``size`` characters, newlines already ``\\n``.
+
+        Cheaper than :meth:`lines` for large files: a reader splits each piece itself.
+        A piece may end in the middle of a line; a BOM is dropped.
+        """
+        with self.open_text(what) as handle:
+            piece = handle.read(size).lstrip("\ufeff")
+            while piece:
+                yield piece
+                piece = handle.read(size)

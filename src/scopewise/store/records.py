@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,13 +25,16 @@ from scopewise.store.status import active_duplicate_members
 
 __all__ = [
     "BATCH_SIZE",
+    "VALUE_COLUMNS",
     "Search",
     "duplicate_group_labels",
     "insert_records",
     "insert_search",
+    "insert_values",
     "iter_records",
     "list_searches",
     "record_from_row",
+    "record_values",
     "search_by_sha256",
     "set_search_count",
 ]
@@ -132,25 +136,45 @@ def list_searches(conn: Connection) -> list[Search]:
 
 
 # One encoder for every value: json.dumps with options builds a new one per call.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# Values are plain lists and dicts of strings, never self-referencing: no circularity check.
+_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
 
-_COLUMNS = (
-    "search_id", "position", "source_record_id", "title", "abstract", "authors", "year",
-    "journal", "volume", "issue", "pages", "doi", "pmid", "pmcid", "issn", "isbn", "url",
-    "keywords", "language", "publication_type", "raw",
+_quote: Callable[[str], str] = encode_basestring  # JSON string, non-ASCII kept as is
+
+VALUE_COLUMNS: tuple[str, ...] = (
+    "source_record_id", "title", "abstract", "authors", "year", "journal", "volume", "issue",
+    "pages", "doi", "pmid", "pmcid", "issn", "isbn", "url", "keywords", "language",
+    "publication_type", "raw",
 )
+"""The ``records`` columns :func:`record_values` fills, in order."""
+_COLUMNS = (*VALUE_COLUMNS, "search_id", "position")
 
 
-def _row(search_id: int, position: int, record: Record) -> tuple[Any, ...]:
-    """Values in :data:`_COLUMNS` order, JSON columns already encoded."""
+def _authors_json(authors: tuple[Author, ...]) -> str:
+    # What _dumps gives for [{"family": ..., "given": ..., "literal": ...}, ...], built
+    # from the C string encoder directly: authors are the most numerous JSON values.
+    if not authors:
+        return "[]"
+    quote = _quote
+    return "[" + ",".join([
+        f'{{"family":{quote(a.family)},"given":{quote(a.given)},"literal":{quote(a.literal)}}}'
+        for a in authors
+    ]) + "]"
+
+
+def record_values(record: Record) -> tuple[Any, ...]:
+    """A record's column values in :data:`VALUE_COLUMNS` order, JSON columns encoded.
+
+    A plain tuple of strings and numbers: cheap to send from a worker process.
+    """
+    raw = record.raw
     return (
-        search_id,
-        position,
         record.source_record_id[:500],
         record.title,
         record.abstract,
-        _dumps([{"family": a.family, "given": a.given, "literal": a.literal}
-                for a in record.authors]),
+        _authors_json(record.authors),
         record.year,
         record.journal,
         record.volume[:100],
@@ -162,10 +186,10 @@ def _row(search_id: int, position: int, record: Record) -> tuple[Any, ...]:
         record.issn[:100],
         record.isbn[:100],
         record.url,
-        _dumps(list(record.keywords)),
+        "[" + ",".join(map(_quote, record.keywords)) + "]",
         record.language[:100],
         record.publication_type[:200],
-        _dumps(dict(record.raw)),
+        _dumps(raw if type(raw) is dict else dict(raw)),
     )
 
 
@@ -180,6 +204,44 @@ def _insert_sql(conn: Connection) -> str:
     )
 
 
+def insert_values(
+    conn: Connection,
+    search_id: int,
+    batches: Iterable[list[tuple[Any, ...]]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Insert records of one search given as batches of :func:`record_values` tuples.
+
+    Positions count from 1 across batches; ``progress`` is called with the running
+    count after each batch. Returns how many records were inserted.
+    """
+    sql = _insert_sql(conn)
+    count = 0
+    for batch in batches:
+        if not batch:
+            continue
+        conn.exec_driver_sql(sql, [
+            (*values, search_id, position)
+            for position, values in enumerate(batch, start=count + 1)
+        ])
+        count += len(batch)
+        if progress is not None:
+            progress(count)
+    return count
+
+
+def _batches(records: Iterable[Record], size: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch: list[tuple[Any, ...]] = []
+    for record in records:
+        batch.append(record_values(record))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def insert_records(
     conn: Connection,
     search_id: int,
@@ -192,21 +254,7 @@ def insert_records(
 
     ``progress`` is called with the running count after each batch.
     """
-    sql = _insert_sql(conn)
-    batch: list[tuple[Any, ...]] = []
-    count = 0
-    for count, record in enumerate(records, start=1):
-        batch.append(_row(search_id, count, record))
-        if len(batch) >= batch_size:
-            conn.exec_driver_sql(sql, batch)
-            batch = []
-            if progress is not None:
-                progress(count)
-    if batch:
-        conn.exec_driver_sql(sql, batch)
-        if progress is not None:
-            progress(count)
-    return count
+    return insert_values(conn, search_id, _batches(records, batch_size), progress=progress)
 
 
 def record_from_row(row: Any) -> Record:
