@@ -10,6 +10,7 @@ import multiprocessing as mp
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from scopewise.review import Review
@@ -52,7 +53,15 @@ def screen_all(
             review.decide(rid, expected(reviewer, i), reviewer, stage="title_abstract")
 
 
-def test_two_reviewers_at_once_lose_no_decision(tmp_path: Path, db_url: str) -> None:
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_two_reviewers_at_once_lose_no_decision(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Spawned workers unpickle screen_all from this module by name (tests.test_concurrency);
+    # pytest's importlib mode leaves the repository off sys.path, which they inherit.
+    monkeypatch.syspath_prepend(str(REPO))
     protocol = tmp_path / "protocol.toml"
     protocol.write_text(PROTOCOL)
     folder = tmp_path / "project"

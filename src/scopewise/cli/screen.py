@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,9 @@ from scopewise.review import Review
 from scopewise.review.screening import NextRecord
 from scopewise.screening.agreement import PairAgreement
 from scopewise.screening.decisions import STAGE_LABELS
+
+if TYPE_CHECKING:
+    from scopewise.screening.stopping import StopReport
 
 __all__ = ["COMMANDS", "screen"]
 
@@ -31,6 +35,7 @@ ACTIONS = (
     "--not-retrieved",
     "--pilot",
     "--close-pilot",
+    "--stopping",
 )
 
 
@@ -65,6 +70,29 @@ def _print_next(item: NextRecord, reviewer: str, directory: Path) -> None:
         f"{'|maybe' if item.stage == 'title_abstract' else ''} --reviewer {plain(reviewer)}"
         + (" --reason CODE" if item.stage == "full_text" else "")
     )
+
+
+def _stopping_lines(report: StopReport, target_recall: float) -> list[str]:
+    """The stopping estimate in sentences: recall with its bound, what is left, the verdict."""
+    total = report.screened + report.unscreened
+    if report.estimated_recall is not None and report.estimated_recall == report.estimated_recall:
+        recall = f"estimated recall {report.estimated_recall:.1%}"
+        if report.recall_lower_bound is not None:
+            recall += f" (95% lower bound {report.recall_lower_bound:.1%})"
+    elif report.rule == "statistical":
+        recall = (
+            "no recall estimate yet: the rule needs a random sample of the records left, "
+            "which --next serves once the ranked records seem to have run dry"
+        )
+    else:
+        recall = "no recall estimate (a heuristic rule)"
+    verdict = "you may stop screening" if report.stop else "keep screening"
+    return [
+        f"Stopping rule ({report.rule}, target recall {target_recall:.0%}): {recall}.",
+        f"{report.screened:,} of {total:,} records decided at title/abstract, "
+        f"{report.unscreened:,} left unscreened; {report.relevant_found:,} relevant found.",
+        f"The rule says: {verdict}" + (f" ({report.detail})." if report.detail else "."),
+    ]
 
 
 def _pct(value: float | None) -> str:
@@ -131,8 +159,8 @@ def _need(value: str | None, option: str, why: str) -> str:
 @click.option("--reviewer", help="Who is screening (a name from the protocol team).")
 @click.option(
     "--stage",
-    type=click.Choice(["title_abstract", "full_text"]),
-    help="Stage (default: the record's current stage).",
+    metavar="STAGE",
+    help="title_abstract or full_text (default: the record's current stage).",
 )
 @click.option(
     "--import-decisions",
@@ -162,6 +190,12 @@ def _need(value: str | None, option: str, why: str) -> str:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the pilot sample.")
 @click.option("--close-pilot", is_flag=True, help="End the pilot round.")
 @click.option("--adopt", is_flag=True, help="With --close-pilot: pilot decisions count.")
+@click.option(
+    "--stopping",
+    "show_stopping",
+    is_flag=True,
+    help="The stopping rule's estimate: recall, records left, whether to stop.",
+)
 @click.option("--db", "db_url", help="Database URL, if not the project's own.")
 def screen(
     directory: Path,
@@ -181,6 +215,7 @@ def screen(
     seed: int,
     close_pilot: bool,
     adopt: bool,
+    show_stopping: bool,
     db_url: str | None,
 ) -> None:
     """Screen the records of the review in DIRECTORY (one action per call)."""
@@ -195,6 +230,7 @@ def screen(
         not_retrieved is not None,
         pilot is not None,
         close_pilot,
+        show_stopping,
     ]
     chosen = [name for name, value in zip(ACTIONS, given, strict=True) if value]
     if len(chosen) != 1:
@@ -202,6 +238,8 @@ def screen(
             f"give exactly one of {', '.join(ACTIONS)}"
             + (f" (got {', '.join(chosen)})" if chosen else "")
         )
+    if stage is not None and stage not in STAGE_LABELS:
+        raise UsageError(f"--stage must be title_abstract or full_text, not {stage!r}")
     with Review.open(directory, db_url=db_url) as review:
         actor = reviewer or "scopewise"
         if show_next:
@@ -212,6 +250,11 @@ def screen(
                 click.echo(f"Nothing left to screen for {plain(who)}{where}.")
             else:
                 _print_next(item, who, directory)
+                if item.stopping is not None and item.stopping.stop:
+                    click.echo(
+                        f"The stopping rule ({item.stopping.rule}) says screening may stop; "
+                        f"see scopewise screen {directory} --stopping"
+                    )
         elif decide is not None:
             who = _need(reviewer, "--reviewer NAME", "who decides")
             d = review.decide(decide[0], decide[1].lower(), who, stage, reasons, note)
@@ -252,6 +295,13 @@ def screen(
                 raise UsageError("give one --reason 'why the full text could not be obtained'")
             review.mark_not_retrieved(not_retrieved, reasons[0], actor)
             click.echo(f"Recorded record {not_retrieved} as full text not retrieved.")
+        elif show_stopping:
+            estimate = review.stopping_estimate(actor)
+            if estimate is None:
+                click.echo("The protocol has no title/abstract stage: no stopping estimate.")
+            else:
+                for line in _stopping_lines(estimate, review.protocol.screening.target_recall):
+                    click.echo(line)
         elif pilot is not None:
             who = _need(reviewer, "--reviewer LEAD", "a lead starts the pilot round")
             sample = review.start_pilot(pilot, seed, who)

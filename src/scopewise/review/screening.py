@@ -8,32 +8,31 @@ Choices made here (and why):
   a lead, or a reviewer who did not screen the record, resolves conflicts.
 - Blinding: :meth:`ScreeningMixin.decisions_for` hides other reviewers' decisions on a
   record until the viewer has decided it at that stage (leads see everything; a
-  protocol with ``blinding = false`` shows everything). The ranker serving
-  :meth:`ScreeningMixin.next_record` learns only from records whose outcome is final
-  and from the viewer's own decisions, so the order cannot leak a colleague's pending
-  decision either.
+  protocol with ``blinding = false`` shows everything).
+- Decisions in bulk (:meth:`ScreeningMixin.record_decisions`, and CSV imports through
+  it) follow the rules of single decisions row by row, in order, as if each were
+  recorded alone (a full-text row may follow the title/abstract rows that let its
+  record pass), but are checked in memory and written with one executemany in one
+  transaction, with one audit event for the batch. Blinding does not apply: whoever
+  imports a file already holds every decision in it.
 - Without ``--stage``, a decision goes to full text if the record already passed
   title/abstract, else to title/abstract (the confirmation names the stage).
-- Pilot round: :meth:`ScreeningMixin.start_pilot` (a lead) draws a random sample; while
-  it is open, title/abstract decisions on those records are stored as ``pilot`` and
-  served first. :meth:`ScreeningMixin.close_pilot` ends it; with ``adopt=True`` the
-  lead's word makes the pilot decisions count, by appending copies as ``screen``
-  decisions. Otherwise the sample is screened again in the main round.
+- The pilot round, the queue and ranking (``--next``) and the stopping estimate live
+  in :mod:`scopewise.review.screening_queue`.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound, ScopewiseError, ScreeningError, UsageError
-from scopewise.records import Record
-from scopewise.review.core import ReviewCore
+from scopewise.review.screening_queue import NextRecord, ScreeningQueueMixin
 from scopewise.screening.agreement import StageAgreement, agreement
 from scopewise.screening.conflicts import (
     RecordOutcome,
@@ -45,6 +44,7 @@ from scopewise.screening.conflicts import (
 from scopewise.screening.decisions import (
     STAGE_LABELS,
     Decision,
+    DecisionInput,
     latest_decisions,
     parse_decisions_csv,
     validate_decision,
@@ -57,88 +57,118 @@ from scopewise.store.screening import ScreeningSnapshot
 
 __all__ = ["NextRecord", "ScreeningMixin"]
 
-SCREENERS = ("lead", "reviewer")
+_PENDING_ID = 2**62  # ids of checked, not yet stored decisions: after every stored one
 
 
-@dataclass(frozen=True, slots=True)
-class NextRecord:
-    """The record a reviewer should screen next."""
+@dataclass
+class _Batch:
+    """What checking a batch of decisions needs, read once (see ``ScreeningMixin._batch``)."""
 
-    record_id: int
-    stage: str
-    record: Record
-    remaining: int  # records left for this reviewer at this stage, this one included
-    ordered_by: str  # how the queue was ordered, in words
-    pilot: bool = False
+    roles: dict[str, tuple[int, str]]
+    screenable: dict[int, int | None]
+    pilot: dict[str, Any] | None
+    stages: tuple[str, ...]
+    reviewers_per_record: int
+    criteria: tuple[str, ...]
+    decisions: dict[int, list[Decision]] = field(default_factory=dict)
+    full_texts: dict[int, list[FullTextEntry]] = field(default_factory=dict)
+    outcomes: dict[int, RecordOutcome] = field(default_factory=dict)
+    pending: int = 0
+
+    def outcome(self, record_id: int) -> RecordOutcome:
+        """The record's outcome, counting the decisions checked so far in the batch."""
+        if record_id not in self.outcomes:
+            self.outcomes[record_id] = outcomes(
+                [record_id],
+                self.decisions.get(record_id, []),
+                self.full_texts.get(record_id, []),
+                self.stages,
+                self.reviewers_per_record,
+                self.criteria,
+            )[record_id]
+        return self.outcomes[record_id]
+
+    def add(self, decision: Decision) -> None:
+        """Count a checked decision, as if it were already stored (after every stored one)."""
+        if decision.kind == "pilot":
+            return  # pilot decisions never count for outcomes
+        self.pending += 1
+        rid = decision.record_id
+        self.decisions.setdefault(rid, []).append(replace(decision, id=_PENDING_ID + self.pending))
+        # Only a title/abstract decision can change what the checks read (whether the
+        # record reached full text); keep the cached outcome otherwise.
+        if decision.stage == "title_abstract":
+            self.outcomes.pop(rid, None)
 
 
-class ScreeningMixin(ReviewCore):
+def _columns(d: Decision) -> dict[str, Any]:
+    return {
+        "record_id": d.record_id,
+        "stage": d.stage,
+        "decision": d.decision,
+        "reasons": d.reasons,
+        "note": d.note,
+        "kind": d.kind,
+    }
+
+
+class ScreeningMixin(ScreeningQueueMixin):
     """Review methods for screening."""
 
-    # -- helpers ---------------------------------------------------------------
+    # -- checking decisions --------------------------------------------------------
 
-    def _load_protocol(self) -> None:
-        # Read the protocol before opening a connection: on SQLite every connection
-        # begins with BEGIN IMMEDIATE, so a second one inside a transaction would wait
-        # for the first.
-        _ = self.protocol
-
-    def _screener(self, conn: Connection, name: str, allowed: Sequence[str] = SCREENERS) -> int:
-        roles = db.user_roles(conn)
-        if name not in roles:
-            known = ", ".join(sorted(n for n, (_i, r) in roles.items() if r in SCREENERS))
-            raise NotFound(
-                f"unknown reviewer {name!r}; known reviewers: {known or '(none)'}; add new "
-                "reviewers to the protocol's [[team]] and run scopewise protocol update"
-            )
-        user_id, role = roles[name]
-        if role not in allowed:
-            raise ScreeningError(
-                f"{name} is a {role.replace('_', ' ')} in the team; "
-                f"only a {' or '.join(allowed)} can do this"
-            )
-        return user_id
-
-    def _outcome(self, conn: Connection, record_id: int) -> RecordOutcome:
+    def _batch(self, conn: Connection, record_ids: Iterable[int]) -> _Batch:
+        """Everything needed to check decisions on these records, read once."""
+        ids = list(dict.fromkeys(record_ids))
         plan = self.protocol.screening
-        return outcomes(
-            [record_id],
-            db.decision_rows(conn, [record_id], kinds=("screen", "resolution")),
-            db.full_text_rows(conn, [record_id]),
-            plan.stages,
-            plan.reviewers_per_record,
-            [c.code for c in self.protocol.all_criteria],
-        )[record_id]
+        batch = _Batch(
+            roles=db.user_roles(conn),
+            screenable=db.screenability(conn, ids),
+            pilot=self._pilot_open(conn),
+            stages=tuple(plan.stages),
+            reviewers_per_record=plan.reviewers_per_record,
+            criteria=tuple(c.code for c in self.protocol.all_criteria),
+        )
+        for d in db.decision_rows(conn, ids, kinds=("screen", "resolution")):
+            batch.decisions.setdefault(d.record_id, []).append(d)
+        for e in db.full_text_rows(conn, ids):
+            batch.full_texts.setdefault(e.record_id, []).append(e)
+        return batch
 
-    def _default_stage(self, conn: Connection, record_id: int) -> str:
-        stages = self.protocol.screening.stages
-        if len(stages) == 1:
-            return stages[0]
-        ta = self._outcome(conn, record_id).title_abstract
-        return "full_text" if ta is not None and ta.passes else "title_abstract"
-
-    def _pilot_open(self, conn: Connection) -> dict[str, Any] | None:
-        state = db.pilot_state(conn)
-        return state if state and state.get("open") else None
-
-    def _decide_in(
+    def _check(
         self,
-        conn: Connection,
+        batch: _Batch,
         record_id: int,
         decision: str,
         reviewer: str,
         stage: str | None,
         reasons: Sequence[str],
         note: str,
-    ) -> Decision:
-        reviewer_id = self._screener(conn, reviewer)
-        db.check_screenable(conn, record_id)
-        stage = (
-            validate_stage(self.protocol, stage) if stage else self._default_stage(conn, record_id)
-        )
+    ) -> tuple[int, Decision]:
+        """Check one decision as if it were recorded alone; returns the reviewer's user id
+        and the decision to store (its ``id`` still 0).
+
+        The decision is then counted in ``batch``, so a later full-text decision in
+        the same batch sees the title/abstract outcome it produced.
+        """
+        reviewer_id = self._screener_of(batch.roles, reviewer)
+        if record_id not in batch.screenable:
+            raise NotFound(f"record {record_id} does not exist; check the record number")
+        primary = batch.screenable[record_id]
+        if primary is not None:
+            raise ScreeningError(
+                f"record {record_id} is a duplicate of record {primary}; screen record {primary}"
+            )
+        if stage:
+            stage = validate_stage(self.protocol, stage)
+        elif len(batch.stages) == 1:
+            stage = batch.stages[0]
+        else:
+            ta = batch.outcome(record_id).title_abstract
+            stage = "full_text" if ta is not None and ta.passes else "title_abstract"
         cleaned = validate_decision(self.protocol, stage, decision, reasons)
         if stage == "full_text":
-            outcome = self._outcome(conn, record_id)
+            outcome = batch.outcome(record_id)
             if outcome.full_text is None:
                 status = outcome.title_abstract.status if outcome.title_abstract else "?"
                 raise ScreeningError(
@@ -150,26 +180,12 @@ class ScreeningMixin(ReviewCore):
                     f"record {record_id} is marked as full text not retrieved; "
                     "attach its PDF first (scopewise screen DIR --attach)"
                 )
-        pilot = self._pilot_open(conn)
+        pilot = batch.pilot
         in_pilot = pilot is not None and stage == "title_abstract"
         kind = "pilot" if in_pilot and record_id in (pilot or {}).get("records", []) else "screen"
-        at = now()
-        new_id = db.insert_decision(
-            conn, record_id, stage, reviewer_id, decision, cleaned, note, kind, at
-        )
-        self.store.audit(
-            conn,
-            reviewer,
-            "screening.decided",
-            {
-                "record": record_id,
-                "stage": stage,
-                "decision": decision,
-                "reasons": list(cleaned),
-                "kind": kind,
-            },
-        )
-        return Decision(new_id, record_id, stage, reviewer, decision, cleaned, note, kind, at)
+        checked = Decision(0, record_id, stage, reviewer, decision, cleaned, note, kind)
+        batch.add(checked)
+        return reviewer_id, checked
 
     # -- deciding --------------------------------------------------------------
 
@@ -194,13 +210,47 @@ class ScreeningMixin(ReviewCore):
         """
         self._load_protocol()
         with self.store.transaction() as conn:
-            return self._decide_in(conn, record_id, decision, reviewer, stage, reasons, note)
+            batch = self._batch(conn, [record_id])
+            user_id, d = self._check(batch, record_id, decision, reviewer, stage, reasons, note)
+            at = now()
+            new_id = db.insert_decision(
+                conn, record_id, d.stage, user_id, decision, d.reasons, note, d.kind, at
+            )
+            self.store.audit(
+                conn,
+                reviewer,
+                "screening.decided",
+                {
+                    "record": record_id,
+                    "stage": d.stage,
+                    "decision": decision,
+                    "reasons": list(d.reasons),
+                    "kind": d.kind,
+                },
+            )
+        return replace(d, id=new_id, created_at=at)
+
+    def record_decisions(self, rows: Iterable[DecisionInput], actor: str = "scopewise") -> int:
+        """Record many decisions at once, all or none; returns how many.
+
+        Each row follows the rules of :meth:`decide`, in order (an empty ``stage``
+        means the record's current stage), except blinding, which does not apply to
+        a batch. Everything is checked before anything is written; the decisions are
+        then written in one transaction with one audit event (``screening.recorded``).
+
+        Raises
+        ------
+        NotFound, ScreeningError
+            As :meth:`decide`, naming the row (``row N``, 1-based) at fault.
+        """
+        return self._record_batch(list(rows), actor, None, "screening.recorded", {})
 
     def import_decisions(self, path: str | Path, actor: str = "scopewise") -> int:
         """Record every decision of a CSV file, all or none; returns how many.
 
         Columns: record_id, reviewer, decision, and optionally stage (default: the
-        protocol's first stage), reasons (codes separated by ``;``) and note.
+        protocol's first stage), reasons (codes separated by ``;``) and note. The rows
+        go through :meth:`record_decisions`; an error names ``file:line``.
         """
         file = Path(path)
         try:
@@ -208,27 +258,56 @@ class ScreeningMixin(ReviewCore):
         except (OSError, UnicodeDecodeError) as exc:
             raise ScreeningError(f"{file}: cannot read the file as UTF-8 text ({exc})") from None
         rows = parse_decisions_csv(text, str(file), self.protocol.screening.stages[0])
+        detail = {"file": file.name, "sha256": sha256_file(file)}
+        return self._record_batch(rows, actor, str(file), "screening.imported", detail)
+
+    def _record_batch(
+        self,
+        rows: list[DecisionInput],
+        actor: str,
+        source: str | None,
+        action: str,
+        detail: dict[str, Any],
+    ) -> int:
+        self._load_protocol()
+        if not rows:
+            return 0
         with self.store.transaction() as conn:
-            for row in rows:
+            batch = self._batch(conn, (r.record_id for r in rows))
+            checked: list[tuple[int, Decision]] = []
+            for number, r in enumerate(rows, 1):
                 try:
-                    self._decide_in(
-                        conn,
-                        row.record_id,
-                        row.decision,
-                        row.reviewer,
-                        row.stage,
-                        row.reasons,
-                        row.note,
+                    checked.append(
+                        self._check(
+                            batch, r.record_id, r.decision, r.reviewer, r.stage, r.reasons, r.note
+                        )
                     )
                 except ScopewiseError as exc:
-                    raise type(exc)(f"{file}:{row.line}: {exc}") from None
+                    where = f"{source}:{r.line}" if source and r.line else f"row {number}"
+                    raise type(exc)(f"{where}: {exc}") from None
+            at = now()
+            db.insert_decisions(
+                conn,
+                [
+                    {**_columns(d), "reviewer_id": user_id, "created_at": at}
+                    for user_id, d in checked
+                ],
+            )
+            decided = [d for _, d in checked]
             self.store.audit(
                 conn,
                 actor,
-                "screening.imported",
-                {"file": file.name, "sha256": sha256_file(file), "decisions": len(rows)},
+                action,
+                {
+                    **detail,
+                    "decisions": len(decided),
+                    "records": len({d.record_id for d in decided}),
+                    "reviewers": sorted({d.reviewer for d in decided}),
+                    "stages": dict(Counter(d.stage for d in decided)),
+                    "kinds": dict(Counter(d.kind for d in decided)),
+                },
             )
-        return len(rows)
+        return len(checked)
 
     def decisions_for(
         self, record_id: int, viewer: str, stage: str | None = None
@@ -259,7 +338,7 @@ class ScreeningMixin(ReviewCore):
         self._load_protocol()
         with self.store.reading() as conn:
             db.check_screenable(conn, record_id)
-            return self._outcome(conn, record_id)
+            return self._batch(conn, [record_id]).outcome(record_id)
 
     def conflicts(self, stage: str | None = None) -> list[StageOutcome]:
         """Records whose reviewers disagree and that nobody has resolved yet."""
@@ -334,179 +413,6 @@ class ScreeningMixin(ReviewCore):
             rows = db.decision_rows(conn, kinds=(kind,))
         return [agreement(rows, s, kind) for s in self.protocol.screening.stages]
 
-    # -- pilot round -----------------------------------------------------------
-
-    def start_pilot(self, n: int, seed: int = 0, actor: str = "") -> list[int]:
-        """Draw ``n`` unique records at random (by ``seed``) for a calibration round.
-
-        ``actor`` must be a lead. Returns the sampled record ids.
-        """
-        self._load_protocol()
-        with self.store.transaction() as conn:
-            self._screener(conn, actor, ("lead",))
-            if self._pilot_open(conn):
-                raise ScreeningError("a pilot round is already open; close it first")
-            ids = db.unique_record_ids(conn)
-            if n < 1 or n > len(ids):
-                raise UsageError(f"the pilot sample must be 1 to {len(ids)} records, not {n}")
-            sample = sorted(random.Random(seed).sample(ids, n))
-            state = {"open": True, "records": sample, "seed": seed, "started_by": actor}
-            db.set_pilot_state(conn, state)
-            self.store.audit(
-                conn, actor, "screening.pilot_started", {"records": sample, "seed": seed}
-            )
-        return sample
-
-    def pilot_records(self) -> list[int]:
-        """The records of the open pilot round (empty if none is open)."""
-        self._load_protocol()
-        with self.store.reading() as conn:
-            state = self._pilot_open(conn)
-        return list(state["records"]) if state else []
-
-    def close_pilot(self, actor: str, adopt: bool = False) -> int:
-        """End the pilot round; with ``adopt`` its decisions count for the main screening.
-
-        Returns the number of pilot decisions adopted (0 without ``adopt``).
-        """
-        self._load_protocol()
-        with self.store.transaction() as conn:
-            self._screener(conn, actor, ("lead",))
-            state = self._pilot_open(conn)
-            if state is None:
-                raise ScreeningError("no pilot round is open")
-            adopted = 0
-            if adopt:
-                roles = db.user_roles(conn)
-                latest = latest_decisions(db.decision_rows(conn, kinds=("pilot",)), ("pilot",))
-                for d in sorted(latest.values(), key=lambda d: d.id):
-                    db.insert_decision(
-                        conn,
-                        d.record_id,
-                        d.stage,
-                        roles[d.reviewer][0],
-                        d.decision,
-                        d.reasons,
-                        d.note,
-                        "screen",
-                    )
-                    adopted += 1
-            db.set_pilot_state(conn, {**state, "open": False, "closed_by": actor, "adopted": adopt})
-            self.store.audit(conn, actor, "screening.pilot_closed", {"adopted": adopted})
-        return adopted
-
-    # -- the next record -------------------------------------------------------
-
-    def next_record(self, reviewer: str, stage: str | None = None) -> NextRecord | None:
-        """The record ``reviewer`` should screen next, or ``None`` when nothing is left.
-
-        Without ``stage``, the first stage (protocol order) with work left for the
-        reviewer. Open pilot records come first. At title/abstract the queue is
-        ordered by the protocol's ranker; at full text, in input order.
-        """
-        self._load_protocol()
-        stages = [validate_stage(self.protocol, stage)] if stage else self.protocol.screening.stages
-        # Short reads, ranking outside any connection: on SQLite an open connection
-        # holds the write lock, and the other reviewers are waiting to write.
-        with self.store.reading() as conn:
-            self._screener(conn, reviewer)
-            snapshot = db.screening_snapshot(conn, self.protocol)
-            pilot = self._pilot_open(conn)
-            rows = db.decision_rows(conn)
-        for s in stages:
-            queue, ordered_by, is_pilot = self._queue(snapshot, rows, pilot, reviewer, s)
-            if queue:
-                with self.store.reading() as conn:
-                    record = db.screening_records(conn, queue[:1])[queue[0]]
-                return NextRecord(queue[0], s, record, len(queue), ordered_by, is_pilot)
-        return None
-
-    def _queue(
-        self,
-        snapshot: ScreeningSnapshot,
-        rows: list[Decision],
-        pilot: dict[str, Any] | None,
-        reviewer: str,
-        stage: str,
-    ) -> tuple[list[int], str, bool]:
-        needed = self.protocol.screening.reviewers_per_record
-        sample: list[int] = list(pilot["records"]) if pilot else []
-        if stage == "title_abstract" and sample:
-            done = {d.record_id for d in rows if d.kind == "pilot" and d.reviewer == reviewer}
-            left = [r for r in sample if r not in done]
-            if left:
-                return left, "pilot sample (random)", True
-        outcome_of = {
-            rid: (o.title_abstract if stage == "title_abstract" else o.full_text)
-            for rid, o in snapshot.records.items()
-        }
-        latest = latest_decisions(r for r in rows if r.stage == stage)
-        screeners: dict[int, set[str]] = {}
-        for rid, _s, who in latest:
-            screeners.setdefault(rid, set()).add(who)
-        candidates = [
-            rid
-            for rid, o in outcome_of.items()
-            if o is not None
-            and o.status in ("undecided", "awaiting_second_reviewer")
-            and reviewer not in screeners.get(rid, set())
-            and len(screeners.get(rid, set())) < needed
-            and rid not in sample
-        ]
-        if stage != "title_abstract" or len(candidates) < 2:
-            return candidates, "input order", False
-        return self._ranked(snapshot, latest, reviewer, candidates)
-
-    def _ranked(
-        self,
-        snapshot: ScreeningSnapshot,
-        latest: dict[tuple[int, str, str], Decision],
-        reviewer: str,
-        candidates: list[int],
-    ) -> tuple[list[int], str, bool]:
-        try:
-            import numpy as np
-
-            from scopewise.screening.rankers import get_ranker
-
-            name = self.protocol.screening.ranker
-            name = "scopewise" if name == "default" else name
-            ids = list(snapshot.records)
-            # Learn only from final outcomes and the reviewer's own decisions: training
-            # on a colleague's pending decision would leak it through the order.
-            labels: dict[int, int] = {}
-            for rid, o in snapshot.records.items():
-                ta = o.title_abstract
-                if ta is not None and ta.status in ("included", "excluded"):
-                    labels[rid] = int(ta.passes)
-            for (rid, _s, who), d in latest.items():
-                if who == reviewer:
-                    labels[rid] = int(d.decision != "exclude")
-            position = {rid: i for i, rid in enumerate(ids)}
-            # Preparing (text features of every record) is the slow part; keep the
-            # prepared ranker for this process while the records and protocol stay.
-            key = (name, tuple(ids), self.protocol.scope_text())
-            cache: dict[Any, Any] = self.__dict__.setdefault("_prepared_rankers", {})
-            ranker = cache.get(key)
-            if ranker is None:
-                with self.store.reading() as conn:
-                    records = db.screening_records(conn, ids)
-                ranker = get_ranker(name).prepare(
-                    [records[r] for r in ids], criteria=self.protocol.scope_text()
-                )
-                cache.clear()
-                cache[key] = ranker
-            ranker.fit(
-                np.array([position[r] for r in labels], dtype=np.int64),
-                np.array(list(labels.values()), dtype=np.int64),
-            )
-            mask = np.zeros(len(ids), dtype=bool)
-            mask[[position[r] for r in candidates]] = True
-            order = [ids[int(p)] for p in ranker.ranking(mask)]
-            return order, f"ranked by the {name} ranker", False
-        except (ImportError, ScopewiseError, ValueError) as exc:
-            return candidates, f"input order (ranker unavailable: {exc})", False
-
     # -- full texts ------------------------------------------------------------
 
     def attach_full_text(self, record_id: int, pdf_path: str | Path, actor: str) -> FullTextEntry:
@@ -544,7 +450,7 @@ class ScreeningMixin(ReviewCore):
             raise UsageError("say why the full text was not retrieved (--reason)")
         with self.store.transaction() as conn:
             db.check_screenable(conn, record_id)
-            outcome = self._outcome(conn, record_id)
+            outcome = self._batch(conn, [record_id]).outcome(record_id)
             ta = outcome.title_abstract
             if ta is not None and ta.status == "excluded":
                 raise ScreeningError(

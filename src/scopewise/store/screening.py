@@ -21,7 +21,7 @@ duplicate group, plus the primary record of each active group) with
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,22 +41,35 @@ from scopewise.store.status import active_duplicate_members
 
 __all__ = [
     "PILOT_KEY",
+    "STOPPING_SAMPLE_KEY",
     "ScreeningSnapshot",
     "check_screenable",
     "decision_rows",
     "full_text_rows",
     "insert_decision",
+    "insert_decisions",
     "insert_full_text",
     "pilot_state",
+    "screenability",
     "screening_records",
     "screening_snapshot",
     "set_pilot_state",
+    "set_stopping_sample",
+    "stopping_sample",
     "stored_protocol",
     "unique_record_ids",
     "user_roles",
 ]
 
 PILOT_KEY = "screening_pilot"
+STOPPING_SAMPLE_KEY = "screening_stopping_sample"
+_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
+
+
+def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
+    values = list(ids)
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -108,12 +121,32 @@ def check_screenable(conn: Connection, record_id: int) -> None:
         )
 
 
+def screenability(conn: Connection, record_ids: Iterable[int]) -> dict[int, int | None]:
+    """For each existing record among ``record_ids``: ``None`` if it is screened, else
+    the primary record of the active duplicate group it belongs to.
+
+    Ids of records that do not exist are left out. One query per 500 ids, for
+    checking a whole batch of decisions at once (:func:`check_screenable` checks one).
+    """
+    out: dict[int, int | None] = {}
+    members = active_duplicate_members().subquery()
+    for chunk in _chunks(dict.fromkeys(record_ids)):
+        found = conn.execute(sa.select(t.records.c.id).where(t.records.c.id.in_(chunk)))
+        out.update((int(rid), None) for rid in found.scalars())
+        duplicates = conn.execute(
+            sa.select(members.c.record_id, members.c.primary_record_id).where(
+                members.c.record_id.in_(chunk),
+                members.c.primary_record_id != members.c.record_id,
+            )
+        )
+        out.update((int(rid), int(primary)) for rid, primary in duplicates)
+    return out
+
+
 def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, Record]:
     """The records with these ids, as :class:`~scopewise.records.Record` values."""
     out: dict[int, Record] = {}
-    ids = list(record_ids)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in _chunks(record_ids):
         rows = conn.execute(sa.select(t.records).where(t.records.c.id.in_(chunk))).mappings()
         for row in rows:
             out[int(row["id"])] = Record.from_dict(dict(row))
@@ -173,6 +206,35 @@ def insert_decision(
     return int(pk[0])
 
 
+def insert_decisions(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Append many decisions with one executemany; returns how many.
+
+    Each row has the columns of :func:`insert_decision` (``record_id``, ``stage``,
+    ``reviewer_id``, ``decision``, ``reasons``, ``note``, ``kind``, ``created_at``).
+    Rows get increasing ids in the order given, so the last row of a reviewer on a
+    record is the decision that counts.
+    """
+    if not rows:
+        return 0
+    conn.execute(
+        t.decisions.insert(),
+        [
+            {
+                "record_id": r["record_id"],
+                "stage": r["stage"],
+                "reviewer_id": r["reviewer_id"],
+                "decision": r["decision"],
+                "reasons": list(r.get("reasons", ())),
+                "note": r.get("note", ""),
+                "kind": r.get("kind", "screen"),
+                "created_at": r.get("created_at") or now(),
+            }
+            for r in rows
+        ],
+    )
+    return len(rows)
+
+
 def decision_rows(
     conn: Connection,
     record_ids: Iterable[int] | None = None,
@@ -180,6 +242,12 @@ def decision_rows(
     kinds: Sequence[str] | None = None,
 ) -> list[Decision]:
     """Stored decisions (oldest first), optionally only some records, a stage or kinds."""
+    if record_ids is not None:
+        ids = list(dict.fromkeys(record_ids))
+        if len(ids) > _CHUNK:
+            found = [d for chunk in _chunks(ids) for d in decision_rows(conn, chunk, stage, kinds)]
+            return sorted(found, key=lambda d: d.id)
+        record_ids = ids
     query = (
         sa.select(t.decisions, t.users.c.name.label("reviewer"))
         .join(t.users, t.users.c.id == t.decisions.c.reviewer_id)
@@ -242,6 +310,12 @@ def full_text_rows(
     conn: Connection, record_ids: Iterable[int] | None = None
 ) -> list[FullTextEntry]:
     """Stored full-text entries, oldest first."""
+    if record_ids is not None:
+        ids = list(dict.fromkeys(record_ids))
+        if len(ids) > _CHUNK:
+            found = [e for chunk in _chunks(ids) for e in full_text_rows(conn, chunk)]
+            return sorted(found, key=lambda e: e.id)
+        record_ids = ids
     query = sa.select(t.full_texts).order_by(t.full_texts.c.id)
     if record_ids is not None:
         query = query.where(t.full_texts.c.record_id.in_(list(record_ids)))
@@ -264,21 +338,51 @@ def full_text_rows(
 # -- pilot round --------------------------------------------------------------------
 
 
+def _setting(conn: Connection, key: str, for_update: bool = False) -> Any:
+    query = sa.select(t.project.c.settings)
+    settings = conn.execute(query.with_for_update() if for_update else query).scalar()
+    return (settings or {}).get(key)
+
+
+def _set_setting(conn: Connection, key: str, value: Any) -> None:
+    # FOR UPDATE (PostgreSQL; SQLite writers are serialised anyway): two writers of
+    # different keys must not overwrite each other's read-modify-write.
+    row = conn.execute(
+        sa.select(t.project.c.id, t.project.c.settings).with_for_update()
+    ).first()
+    if row is None:
+        raise NotFound("the database holds no scopewise project")
+    settings = dict(row.settings or {})
+    settings[key] = value
+    conn.execute(t.project.update().where(t.project.c.id == row.id).values(settings=settings))
+
+
 def pilot_state(conn: Connection) -> dict[str, Any] | None:
     """The pilot round (kept in the project settings), or ``None`` if none was started."""
-    settings = conn.execute(sa.select(t.project.c.settings)).scalar()
-    state = (settings or {}).get(PILOT_KEY)
+    state = _setting(conn, PILOT_KEY)
     return dict(state) if state else None
 
 
 def set_pilot_state(conn: Connection, state: dict[str, Any]) -> None:
     """Store the pilot round in the project settings."""
-    row = conn.execute(sa.select(t.project.c.id, t.project.c.settings)).first()
-    if row is None:
-        raise NotFound("the database holds no scopewise project")
-    settings = dict(row.settings or {})
-    settings[PILOT_KEY] = state
-    conn.execute(t.project.update().where(t.project.c.id == row.id).values(settings=settings))
+    _set_setting(conn, PILOT_KEY, state)
+
+
+# -- stopping-rule sample -------------------------------------------------------------
+
+
+def stopping_sample(conn: Connection, for_update: bool = False) -> list[int]:
+    """Records drawn at random for the stopping rule, in the order they were drawn.
+
+    With ``for_update`` the project row is locked (PostgreSQL) until the transaction
+    ends, so that two reviewers drawing at the same moment extend the same list.
+    """
+    return [int(r) for r in _setting(conn, STOPPING_SAMPLE_KEY, for_update) or []]
+
+
+def set_stopping_sample(conn: Connection, record_ids: Sequence[int]) -> None:
+    """Store the stopping rule's random sample (record ids in drawing order)."""
+    _set_setting(conn, STOPPING_SAMPLE_KEY, [int(r) for r in record_ids])
 
 
 # -- snapshot for the PRISMA flow ---------------------------------------------------

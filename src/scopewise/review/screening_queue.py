@@ -1,0 +1,399 @@
+"""ScreeningQueueMixin: which record a reviewer screens next, and the stopping estimate.
+
+Also the small helpers every screening method builds on (who may screen, the open
+pilot round); :class:`~scopewise.review.screening.ScreeningMixin` extends this class.
+
+Choices made here (and why):
+
+- Pilot round: :meth:`ScreeningQueueMixin.start_pilot` (a lead) draws a random sample; while
+  it is open, title/abstract decisions on those records are stored as ``pilot`` and
+  served first. :meth:`ScreeningQueueMixin.close_pilot` ends it; with ``adopt=True`` the
+  lead's word makes the pilot decisions count, by appending copies as ``screen``
+  decisions. Otherwise the sample is screened again in the main round.
+
+- The ranker serving :meth:`ScreeningQueueMixin.next_record` learns only from records
+  whose outcome is final and from the viewer's own decisions, so the order cannot
+  leak a colleague's pending decision.
+- The stopping rule (protocol ``stop_rule``) reads the title/abstract history: records
+  with a final outcome, in the order of their decisions, relevant when they
+  passed. The statistical rule needs a random sample of the records left once the
+  ranker seems to have run dry; when it asks for one, ``--next`` stops serving the
+  ranked order and draws records at random (the draws are kept in the project
+  settings, so both reviewers screen the same sample and the estimate knows which
+  decisions came from it). Sampled records are placed after the others in the
+  history, as the rule expects.
+- Each estimate is written to the audit trail (``screening.stopping``, the fields of
+  :class:`~scopewise.report.StoppingSummary`) when it differs from the last one, so
+  the report shows the latest estimate without recomputing it.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection
+
+from scopewise.errors import NotFound, ScopewiseError, ScreeningError, UsageError
+from scopewise.records import Record
+from scopewise.review.core import ReviewCore
+from scopewise.review.report import STOPPING_EVENT
+from scopewise.screening.decisions import Decision, latest_decisions, validate_stage
+from scopewise.store import flow as flow_db
+from scopewise.store import screening as db
+from scopewise.store.screening import ScreeningSnapshot
+
+if TYPE_CHECKING:  # the stopping rules import scipy: load them only when screening
+    from scopewise.screening.stopping import StoppingRule, StopReport
+
+__all__ = ["SCREENERS", "NextRecord", "ScreeningQueueMixin", "stopping_rule_for"]
+
+SCREENERS = ("lead", "reviewer")
+RANDOM_SAMPLE = "random sample for the stopping rule"
+
+
+@dataclass(frozen=True, slots=True)
+class NextRecord:
+    """The record a reviewer should screen next."""
+
+    record_id: int
+    stage: str
+    record: Record
+    remaining: int  # records left for this reviewer at this stage, this one included
+    ordered_by: str  # how the queue was ordered, in words
+    pilot: bool = False
+    stopping: StopReport | None = None  # the stopping rule's view, at title/abstract
+
+
+def stopping_rule_for(rule: str, target_recall: float) -> StoppingRule:
+    """A new stopping rule as the protocol names it (the target applies to ``statistical``)."""
+    from scopewise.screening.stopping import get_stopping_rule
+
+    if rule == "statistical":
+        return get_stopping_rule(rule, target_recall=target_recall)
+    return get_stopping_rule(rule)
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not math.isfinite(value) else float(value)
+
+
+class ScreeningQueueMixin(ReviewCore):
+    """Review methods for the screening queue and the stopping estimate."""
+
+    # -- helpers shared by every screening method ---------------------------------
+
+    def _load_protocol(self) -> None:
+        # Read the protocol before opening a connection: on SQLite every connection
+        # begins with BEGIN IMMEDIATE, so a second one inside a transaction would wait
+        # for the first.
+        _ = self.protocol
+
+    def _screener(self, conn: Connection, name: str, allowed: Sequence[str] = SCREENERS) -> int:
+        return self._screener_of(db.user_roles(conn), name, allowed)
+
+    @staticmethod
+    def _screener_of(
+        roles: dict[str, tuple[int, str]], name: str, allowed: Sequence[str] = SCREENERS
+    ) -> int:
+        if name not in roles:
+            known = ", ".join(sorted(n for n, (_i, r) in roles.items() if r in SCREENERS))
+            raise NotFound(
+                f"unknown reviewer {name!r}; known reviewers: {known or '(none)'}; add new "
+                "reviewers to the protocol's [[team]] and run scopewise protocol update"
+            )
+        user_id, role = roles[name]
+        if role not in allowed:
+            raise ScreeningError(
+                f"{name} is a {role.replace('_', ' ')} in the team; "
+                f"only a {' or '.join(allowed)} can do this"
+            )
+        return user_id
+
+    def _pilot_open(self, conn: Connection) -> dict[str, Any] | None:
+        state = db.pilot_state(conn)
+        return state if state and state.get("open") else None
+
+    # -- pilot round -----------------------------------------------------------
+
+    def start_pilot(self, n: int, seed: int = 0, actor: str = "") -> list[int]:
+        """Draw ``n`` unique records at random (by ``seed``) for a calibration round.
+
+        ``actor`` must be a lead. Returns the sampled record ids.
+        """
+        self._load_protocol()
+        with self.store.transaction() as conn:
+            self._screener(conn, actor, ("lead",))
+            if self._pilot_open(conn):
+                raise ScreeningError("a pilot round is already open; close it first")
+            ids = db.unique_record_ids(conn)
+            if n < 1 or n > len(ids):
+                raise UsageError(f"the pilot sample must be 1 to {len(ids)} records, not {n}")
+            sample = sorted(random.Random(seed).sample(ids, n))
+            state = {"open": True, "records": sample, "seed": seed, "started_by": actor}
+            db.set_pilot_state(conn, state)
+            self.store.audit(
+                conn, actor, "screening.pilot_started", {"records": sample, "seed": seed}
+            )
+        return sample
+
+    def pilot_records(self) -> list[int]:
+        """The records of the open pilot round (empty if none is open)."""
+        self._load_protocol()
+        with self.store.reading() as conn:
+            state = self._pilot_open(conn)
+        return list(state["records"]) if state else []
+
+    def close_pilot(self, actor: str, adopt: bool = False) -> int:
+        """End the pilot round; with ``adopt`` its decisions count for the main screening.
+
+        Returns the number of pilot decisions adopted (0 without ``adopt``).
+        """
+        self._load_protocol()
+        with self.store.transaction() as conn:
+            self._screener(conn, actor, ("lead",))
+            state = self._pilot_open(conn)
+            if state is None:
+                raise ScreeningError("no pilot round is open")
+            adopted = 0
+            if adopt:
+                roles = db.user_roles(conn)
+                latest = latest_decisions(db.decision_rows(conn, kinds=("pilot",)), ("pilot",))
+                for d in sorted(latest.values(), key=lambda d: d.id):
+                    db.insert_decision(
+                        conn,
+                        d.record_id,
+                        d.stage,
+                        roles[d.reviewer][0],
+                        d.decision,
+                        d.reasons,
+                        d.note,
+                        "screen",
+                    )
+                    adopted += 1
+            db.set_pilot_state(conn, {**state, "open": False, "closed_by": actor, "adopted": adopt})
+            self.store.audit(conn, actor, "screening.pilot_closed", {"adopted": adopted})
+        return adopted
+
+    # -- the stopping estimate ----------------------------------------------------
+
+    def stopping_estimate(self, actor: str = "scopewise") -> StopReport | None:
+        """What the protocol's stopping rule says about title/abstract screening so far.
+
+        The estimate is also recorded in the audit trail (``screening.stopping``) for
+        the report, unless it equals the last one recorded. Returns ``None`` when the
+        protocol has no title/abstract stage.
+        """
+        self._load_protocol()
+        with self.store.reading() as conn:
+            snapshot = db.screening_snapshot(conn, self.protocol)
+            sample = db.stopping_sample(conn)
+        return self._estimate(snapshot, sample, actor)[0]
+
+    def _history(self, snapshot: ScreeningSnapshot, sample: Sequence[int]) -> tuple[
+        list[int], list[bool]
+    ]:
+        first: dict[int, int] = {}
+        labels: dict[int, int] = {}
+        for rid, o in snapshot.records.items():
+            ta = o.title_abstract
+            if ta is None or ta.status not in ("included", "excluded"):
+                continue
+            ids = [d.id for d in ta.decisions] + ([ta.resolution.id] if ta.resolution else [])
+            first[rid] = min(ids)
+            labels[rid] = int(ta.passes)
+        drawn = [r for r in dict.fromkeys(sample) if r in labels]
+        drawn_set = set(drawn)
+        ranked = sorted((r for r in labels if r not in drawn_set), key=first.__getitem__)
+        order = ranked + drawn
+        return [labels[r] for r in order], [r in drawn_set for r in order]
+
+    def _estimate(
+        self, snapshot: ScreeningSnapshot, sample: Sequence[int], actor: str
+    ) -> tuple[StopReport | None, StoppingRule | None, list[int]]:
+        plan = self.protocol.screening
+        if "title_abstract" not in plan.stages:
+            return None, None, []
+        import numpy as np
+
+        rule = stopping_rule_for(plan.stop_rule, plan.target_recall)
+        labels, sampled = self._history(snapshot, sample)
+        total = len(snapshot.records)
+        rule.fit(np.asarray(labels, dtype=np.int64), total, np.asarray(sampled, dtype=bool))
+        report = rule.report()
+        self._record_estimate(report, total, plan.target_recall, actor)
+        return report, rule, labels
+
+    def _record_estimate(
+        self, report: StopReport, total: int, target_recall: float, actor: str
+    ) -> None:
+        bound = report.recall_lower_bound
+        detail: dict[str, Any] = {
+            "rule": report.rule,
+            "screened": report.screened,
+            "total": total,
+            "target_recall": target_recall,
+            "can_stop": report.stop,
+            "estimated_recall": _finite(report.estimated_recall),
+            "confidence": "" if bound is None else f"95% lower bound {bound:.1%}",
+            "stopped_after": report.screened if report.stop else None,
+            "note": report.detail,
+        }
+        with self.store.reading() as conn:
+            if flow_db.latest_audit_detail(conn, STOPPING_EVENT) == detail:
+                return
+        with self.store.transaction() as conn:
+            self.store.audit(conn, actor, STOPPING_EVENT, detail)
+
+    # -- the next record ----------------------------------------------------------
+
+    def next_record(self, reviewer: str, stage: str | None = None) -> NextRecord | None:
+        """The record ``reviewer`` should screen next, or ``None`` when nothing is left.
+
+        Without ``stage``, the first stage (protocol order) with work left for the
+        reviewer. Open pilot records come first. At title/abstract the queue is
+        ordered by the protocol's ranker, until the stopping rule asks for a random
+        sample (see the module notes); at full text, in input order.
+        """
+        import numpy as np
+
+        self._load_protocol()
+        stages = [validate_stage(self.protocol, stage)] if stage else self.protocol.screening.stages
+        # Short reads, ranking outside any connection: on SQLite an open connection
+        # holds the write lock, and the other reviewers are waiting to write.
+        with self.store.reading() as conn:
+            self._screener(conn, reviewer)
+            snapshot = db.screening_snapshot(conn, self.protocol)
+            pilot = self._pilot_open(conn)
+            rows = db.decision_rows(conn)
+            sample = db.stopping_sample(conn)
+        estimate: StopReport | None = None
+        for s in stages:
+            if s == "title_abstract":
+                estimate, rule, labels = self._estimate(snapshot, sample, reviewer)
+                wants = bool(sample) or (
+                    rule is not None and rule.wants_random_sample(np.asarray(labels), len(snapshot.records))
+                )
+            else:
+                wants = False
+            queue, ordered_by, is_pilot = self._queue(
+                snapshot, rows, pilot, reviewer, s, sample if wants else None
+            )
+            if queue:
+                with self.store.reading() as conn:
+                    record = db.screening_records(conn, queue[:1])[queue[0]]
+                return NextRecord(
+                    queue[0], s, record, len(queue), ordered_by, is_pilot,
+                    estimate if s == "title_abstract" else None,
+                )
+        return None
+
+    def _queue(
+        self,
+        snapshot: ScreeningSnapshot,
+        rows: list[Decision],
+        pilot: dict[str, Any] | None,
+        reviewer: str,
+        stage: str,
+        sample: list[int] | None = None,
+    ) -> tuple[list[int], str, bool]:
+        needed = self.protocol.screening.reviewers_per_record
+        pilot_sample: list[int] = list(pilot["records"]) if pilot else []
+        if stage == "title_abstract" and pilot_sample:
+            done = {d.record_id for d in rows if d.kind == "pilot" and d.reviewer == reviewer}
+            left = [r for r in pilot_sample if r not in done]
+            if left:
+                return left, "pilot sample (random)", True
+        outcome_of = {
+            rid: (o.title_abstract if stage == "title_abstract" else o.full_text)
+            for rid, o in snapshot.records.items()
+        }
+        latest = latest_decisions(r for r in rows if r.stage == stage)
+        screeners: dict[int, set[str]] = {}
+        for rid, _s, who in latest:
+            screeners.setdefault(rid, set()).add(who)
+        candidates = [
+            rid
+            for rid, o in outcome_of.items()
+            if o is not None
+            and o.status in ("undecided", "awaiting_second_reviewer")
+            and reviewer not in screeners.get(rid, set())
+            and len(screeners.get(rid, set())) < needed
+            and rid not in pilot_sample
+        ]
+        if sample is not None and candidates:
+            return self._sampled(candidates, screeners, sample), RANDOM_SAMPLE, False
+        if stage != "title_abstract" or len(candidates) < 2:
+            return candidates, "input order", False
+        return self._ranked(snapshot, latest, reviewer, candidates)
+
+    def _sampled(
+        self, candidates: list[int], screeners: dict[int, set[str]], sample: list[int]
+    ) -> list[int]:
+        """The queue once the stopping rule samples: drawn records this reviewer has
+        not screened, then records a colleague started, then a new random draw."""
+        allowed = set(candidates)
+        drawn = [r for r in sample if r in allowed]
+        started = [r for r in candidates if screeners.get(r) and r not in set(sample)]
+        fresh = sorted(r for r in candidates if not screeners.get(r) and r not in set(sample))
+        if drawn or started or not fresh:
+            return drawn + started + fresh
+        pick = random.Random(f"stopping-sample-{len(sample)}").choice(fresh)
+        with self.store.transaction() as conn:
+            stored = db.stopping_sample(conn, for_update=True)
+            if pick not in stored:
+                db.set_stopping_sample(conn, [*stored, pick])
+        return [pick] + [r for r in fresh if r != pick]
+
+    def _ranked(
+        self,
+        snapshot: ScreeningSnapshot,
+        latest: dict[tuple[int, str, str], Decision],
+        reviewer: str,
+        candidates: list[int],
+    ) -> tuple[list[int], str, bool]:
+        try:
+            import numpy as np
+
+            from scopewise.screening.rankers import get_ranker
+
+            name = self.protocol.screening.ranker
+            name = "scopewise" if name == "default" else name
+            ids = list(snapshot.records)
+            # Learn only from final outcomes and the reviewer's own decisions: training
+            # on a colleague's pending decision would leak it through the order.
+            labels: dict[int, int] = {}
+            for rid, o in snapshot.records.items():
+                ta = o.title_abstract
+                if ta is not None and ta.status in ("included", "excluded"):
+                    labels[rid] = int(ta.passes)
+            for (rid, _s, who), d in latest.items():
+                if who == reviewer:
+                    labels[rid] = int(d.decision != "exclude")
+            position = {rid: i for i, rid in enumerate(ids)}
+            # Preparing (text features of every record) is the slow part; keep the
+            # prepared ranker for this process while the records and protocol stay.
+            key = (name, tuple(ids), self.protocol.scope_text())
+            cache: dict[Any, Any] = self.__dict__.setdefault("_prepared_rankers", {})
+            ranker = cache.get(key)
+            if ranker is None:
+                with self.store.reading() as conn:
+                    records = db.screening_records(conn, ids)
+                ranker = get_ranker(name).prepare(
+                    [records[r] for r in ids], criteria=self.protocol.scope_text()
+                )
+                cache.clear()
+                cache[key] = ranker
+            ranker.fit(
+                np.array([position[r] for r in labels], dtype=np.int64),
+                np.array(list(labels.values()), dtype=np.int64),
+            )
+            mask = np.zeros(len(ids), dtype=bool)
+            mask[[position[r] for r in candidates]] = True
+            order = [ids[int(p)] for p in ranker.ranking(mask)]
+            return order, f"ranked by the {name} ranker", False
+        except (ImportError, ScopewiseError, ValueError) as exc:
+            return candidates, f"input order (ranker unavailable: {exc})", False
