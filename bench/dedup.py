@@ -299,14 +299,26 @@ def build_synthetic(n: int, seed: int = 7) -> tuple[Path, Path]:
     rng = random.Random(seed)
     bases = _base_rows()
     seen: set[str] = set()
+    by_author_year: dict[str, list[set[str]]] = {}
     unique = []
     for row in bases:
-        # The screening sets hold unflagged duplicates of their own; keep one record per
-        # title start and per title end (letters only), so that the truth stays true.
-        letters = re.sub(r"[^a-z]+", "", (row.get("title") or "").lower())
+        # The screening sets hold unflagged duplicates of their own (truncated titles,
+        # added prefixes). Keep one record per title start, per title end (letters only)
+        # and per first author + year with mostly the same title words, so that the
+        # truth stays true.
+        title = (row.get("title") or "").lower()
+        letters = re.sub(r"[^a-z]+", "", title)
         keys = {"h" + letters[:40], "t" + letters[-40:]}
-        if len(letters) >= 20 and not keys & seen:
+        words = set(re.findall(r"[a-z]{3,}", title))
+        first = re.split(r"[\s,]+", (row.get("author") or "").strip().lower())[0]
+        ay = f"{first}:{row.get('year') or ''}"
+        similar = any(
+            len(words & other) >= 0.6 * min(len(words), len(other))
+            for other in by_author_year.get(ay, [])
+        )
+        if len(letters) >= 20 and not keys & seen and not (first and similar):
             seen.update(keys)
+            by_author_year.setdefault(ay, []).append(words)
             unique.append(row)
     rng.shuffle(unique)
     fields = ["ID", "ENTRYTYPE", "title", "author", "year", "journal", "volume", "number",

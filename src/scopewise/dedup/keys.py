@@ -391,7 +391,10 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         first_author=authors[0][0] if authors else "",
         year=record.year,
         journal=journal,
-        volume=_numbers(record.volume),
+        # "2016 May" in the volume field is a date, not a volume
+        volume=""
+        if record.year and _numbers(record.volume) == str(record.year)
+        else _numbers(record.volume),
         issue=_numbers(record.issue),
         first_page=first_page,
         last_page=last_page,

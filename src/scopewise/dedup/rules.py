@@ -316,7 +316,8 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
         return verdict(Outcome.SURE, "title, authors and year")
     if ev.title_contained and ev.first_page is Field.SAME and ev.authors >= 0.8:
         return verdict(Outcome.SURE, "title with subtitle added, authors, year and first page")
-    if ev.title_contained and len(a.authors) == len(b.authors) >= 2 and ev.authors >= 0.99:
+    same_people = len(a.authors) == len(b.authors) and ev.authors >= 0.99
+    if ev.title_contained and same_people and (len(a.authors) >= 2 or ev.journal is Field.SAME):
         return verdict(Outcome.SURE, "title with subtitle added, all authors and year")
     if ev.main_title >= 0.97 and ev.journal is Field.SAME and ev.first_page is not Field.MISSING:
         return verdict(Outcome.SURE, "title without subtitle, authors, year and source")
