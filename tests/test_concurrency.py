@@ -1,7 +1,8 @@
 """Two reviewers deciding in the same project at the same moment lose no decision.
 
 Two processes (spawned, so each has its own engine and connections) wait at a
-barrier, then each records 100 decisions on the same 100 records as fast as it can.
+barrier, then each records 100 decisions on the same 100 records as fast as it can:
+one at a time, or in batches of 20 (Review.record_decisions).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from scopewise.review import Review
+from scopewise.screening.decisions import DecisionInput
 from scopewise.store import now
 from scopewise.store import schema as t
 
@@ -36,6 +38,7 @@ code = "POP"
 text = "Population."
 """
 RECORDS = 100
+BATCH = 20
 
 
 def expected(reviewer: str, index: int) -> str:
@@ -44,11 +47,19 @@ def expected(reviewer: str, index: int) -> str:
 
 
 def screen_all(
-    folder: str, db_url: str, reviewer: str, record_ids: list[int], barrier: Any
+    folder: str, db_url: str, reviewer: str, record_ids: list[int], barrier: Any, bulk: bool
 ) -> None:
     with Review.open(folder, db_url=db_url) as review:
         review.protocol  # noqa: B018 - load the protocol before the race starts
         barrier.wait(timeout=60)
+        if bulk:
+            rows = [
+                DecisionInput(rid, reviewer, expected(reviewer, i), "title_abstract")
+                for i, rid in enumerate(record_ids)
+            ]
+            for start in range(0, len(rows), BATCH):
+                review.record_decisions(rows[start : start + BATCH], actor=reviewer)
+            return
         for i, rid in enumerate(record_ids):
             review.decide(rid, expected(reviewer, i), reviewer, stage="title_abstract")
 
@@ -56,8 +67,9 @@ def screen_all(
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.parametrize("bulk", [False, True], ids=["one-by-one", "batches"])
 def test_two_reviewers_at_once_lose_no_decision(
-    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, bulk: bool
 ) -> None:
     # Spawned workers unpickle screen_all from this module by name (tests.test_concurrency);
     # pytest's importlib mode leaves the repository off sys.path, which they inherit.
@@ -82,7 +94,7 @@ def test_two_reviewers_at_once_lose_no_decision(
     ctx = mp.get_context("spawn")
     barrier = ctx.Barrier(2)
     workers = [
-        ctx.Process(target=screen_all, args=(str(folder), db_url, name, record_ids, barrier))
+        ctx.Process(target=screen_all, args=(str(folder), db_url, name, record_ids, barrier, bulk))
         for name in ("Ann", "Ben")
     ]
     for w in workers:
@@ -100,10 +112,10 @@ def test_two_reviewers_at_once_lose_no_decision(
         audited = conn.execute(
             sa.select(sa.func.count())
             .select_from(t.audit_events)
-            .where(t.audit_events.c.action == "screening.decided")
+            .where(t.audit_events.c.action.in_(["screening.decided", "screening.recorded"]))
         ).scalar_one()
     assert len(rows) == 2 * RECORDS
-    assert audited == 2 * RECORDS
+    assert audited == (2 * RECORDS // BATCH if bulk else 2 * RECORDS)
     stored = {(rid, name): decision for rid, name, decision in rows}
     assert stored == {
         (rid, name): expected(name, i)

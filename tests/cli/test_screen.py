@@ -215,3 +215,28 @@ def test_screening_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     assert "Record 1 (title/abstract; 1 left for Ben" in ok(
         screen(folder, "--next", "--reviewer", "Ben")
     )
+
+
+def test_a_bad_stage_is_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    message = refused(screen(project, "--next", "--reviewer", "Ann", "--stage", "abstracts"))
+    assert message == "--stage must be title_abstract or full_text, not 'abstracts'"
+    with pytest.raises(SystemExit) as info:
+        main(["screen", str(project), "--conflicts", "--stage", "fulltext"])
+    assert info.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_stopping_prints_the_estimate(project: Path) -> None:
+    out = ok(screen(project, "--stopping"))
+    assert "Stopping rule (statistical, target recall 95%): no recall estimate yet" in out
+    assert "0 of 2 records decided at title/abstract, 2 left unscreened" in out
+    assert "The rule says: keep screening" in out
+    for record in ("1", "2"):
+        for who in ("Ann", "Ben"):
+            ok(screen(project, "--decide", record, "exclude", "--reviewer", who))
+    out = ok(screen(project, "--stopping"))
+    assert "2 of 2 records decided at title/abstract, 0 left unscreened" in out
+    assert "The rule says: you may stop screening" in out
+    with Review.open(project) as review:
+        summary = review.stopping_summary()
+    assert summary is not None and summary.can_stop and summary.left_unscreened == 0

@@ -360,3 +360,95 @@ def test_snapshot_reads_the_stored_protocol(review: Review) -> None:
     assert snapshot.reviewers_per_record == 2
     assert rows == 0
     assert all(o.title_abstract is not None for o in snapshot.records.values())
+
+
+# -- the stopping estimate and its random sample ------------------------------------
+
+
+def big_review(tmp_path: Path, db_url: str, n: int = 80) -> Review:
+    """One reviewer per record, ``n`` records; records 0, 1 and 2 are the relevant ones."""
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(PROTOCOL.format(rpr=1, blinding="true"))
+    review = Review.create(tmp_path / "big", protocol_path=protocol, db_url=db_url)
+    with review.store.transaction() as conn:
+        search = conn.execute(
+            t.searches.insert().values(source="S", imported_at=now())
+        ).inserted_primary_key[0]
+        conn.execute(
+            t.records.insert(),
+            [
+                {"search_id": search, "position": i, "title": f"Peer support study {i}"}
+                for i in range(n)
+            ],
+        )
+    return review
+
+
+def test_stopping_estimate_is_recorded_for_the_report(tmp_path: Path, db_url: str) -> None:
+    from scopewise.review.report import STOPPING_EVENT
+    from scopewise.screening.decisions import DecisionInput
+
+    with big_review(tmp_path, db_url) as review:
+        all_ids = unique_record_ids_of(review)
+        review.record_decisions(
+            [DecisionInput(r, "Ann", "include" if i < 3 else "exclude", "title_abstract")
+             for i, r in enumerate(all_ids[:20])]
+        )
+        estimate = review.stopping_estimate("Lead")
+        assert estimate is not None
+        assert (estimate.rule, estimate.screened, estimate.unscreened) == ("statistical", 20, 60)
+        assert estimate.relevant_found == 3 and not estimate.stop
+        assert estimate.estimated_recall is None  # no random sample yet: no claim
+        summary = review.stopping_summary()
+        assert summary is not None
+        assert (summary.screened, summary.total, summary.left_unscreened) == (20, 80, 60)
+        assert summary.target_recall == 0.95 and not summary.can_stop
+        review.stopping_estimate("Lead")  # unchanged: not recorded twice
+        assert [e.action for e in review.audit()].count(STOPPING_EVENT) == 1
+
+
+def unique_record_ids_of(review: Review) -> list[int]:
+    with review.store.reading() as conn:
+        return unique_record_ids(conn)
+
+
+def test_next_record_draws_a_random_sample_when_the_rule_asks(
+    tmp_path: Path, db_url: str
+) -> None:
+    from scopewise.review.screening_queue import RANDOM_SAMPLE
+    from scopewise.screening.decisions import DecisionInput
+    from scopewise.store.screening import stopping_sample
+
+    with big_review(tmp_path, db_url) as review:
+        all_ids = unique_record_ids_of(review)
+        # 3 relevant, then 55 irrelevant in a row: more than the rule's patience (50)
+        # and its minimum share screened (10%), so it asks for a random sample.
+        review.record_decisions(
+            [DecisionInput(r, "Ann", "include" if i < 3 else "exclude", "title_abstract")
+             for i, r in enumerate(all_ids[:58])]
+        )
+        item = review.next_record("Ann")
+        assert item is not None and item.ordered_by == RANDOM_SAMPLE
+        assert item.record_id in all_ids[58:]
+        # Undecided, the drawn record is served again (to anyone) before a new draw.
+        again = review.next_record("Ben")
+        assert again is not None and again.record_id == item.record_id
+        with review.store.reading() as conn:
+            assert stopping_sample(conn) == [item.record_id]
+        drawn = [item.record_id]
+        while (item := review.next_record("Ann")) is not None:
+            assert item.ordered_by == RANDOM_SAMPLE
+            review.decide(item.record_id, "exclude", "Ann")
+            drawn.append(item.record_id)
+            if item.stopping is not None and item.stopping.stop:
+                break
+        with review.store.reading() as conn:
+            assert stopping_sample(conn) == list(dict.fromkeys(drawn))
+        estimate = review.stopping_estimate()
+        assert estimate is not None
+        assert f"random sample of {len(set(drawn))} records, 0 relevant" in estimate.detail
+        # The loop ended because the rule allows stopping or nothing was left: either
+        # way the sample (no relevant record in it) now supports the recall claim.
+        assert estimate.stop and estimate.estimated_recall == 1.0
+        assert estimate.recall_lower_bound is not None and estimate.p_value is not None
+        assert estimate.p_value < 0.05

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
@@ -184,8 +184,9 @@ class ScreeningQueueMixin(ReviewCore):
         """What the protocol's stopping rule says about title/abstract screening so far.
 
         The estimate is also recorded in the audit trail (``screening.stopping``) for
-        the report, unless it equals the last one recorded. Returns ``None`` when the
-        protocol has no title/abstract stage.
+        the report, unless it equals the last one recorded. ``estimated_recall`` is
+        ``None`` until the rule can estimate it (the statistical rule: once its random
+        sample began). Returns ``None`` when the protocol has no title/abstract stage.
         """
         self._load_protocol()
         with self.store.reading() as conn:
@@ -223,7 +224,9 @@ class ScreeningQueueMixin(ReviewCore):
         labels, sampled = self._history(snapshot, sample)
         total = len(snapshot.records)
         rule.fit(np.asarray(labels, dtype=np.int64), total, np.asarray(sampled, dtype=bool))
-        report = rule.report()
+        raw = rule.report()
+        # no estimate is None, not NaN, for callers and the audit trail alike
+        report = replace(raw, estimated_recall=_finite(raw.estimated_recall))
         self._record_estimate(report, total, plan.target_recall, actor)
         return report, rule, labels
 
@@ -237,7 +240,7 @@ class ScreeningQueueMixin(ReviewCore):
             "total": total,
             "target_recall": target_recall,
             "can_stop": report.stop,
-            "estimated_recall": _finite(report.estimated_recall),
+            "estimated_recall": report.estimated_recall,
             "confidence": "" if bound is None else f"95% lower bound {bound:.1%}",
             "stopped_after": report.screened if report.stop else None,
             "note": report.detail,

@@ -1,0 +1,268 @@
+"""Decisions in bulk (Review.record_decisions, CSV imports) on SQLite and PostgreSQL.
+
+A batch follows the rules of single decisions row by row, is written with one
+executemany in one transaction, and leaves one audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from scopewise.errors import NotFound, ScreeningError
+from scopewise.review import Review
+from scopewise.screening.decisions import DecisionInput
+from scopewise.store import now
+from scopewise.store import schema as t
+from scopewise.store.screening import decision_rows
+
+PROTOCOL = """
+questions = ["What is known about peer support work?"]
+[review]
+title = "Bulk screening"
+[[team]]
+name = "Lead"
+role = "lead"
+[[team]]
+name = "Ann"
+role = "reviewer"
+[[team]]
+name = "Ben"
+role = "reviewer"
+[[team]]
+name = "Ivy"
+role = "information_specialist"
+[pcc]
+population = "Peer support workers"
+concept = "Peer support work"
+context = "Mental health services"
+[[criteria.inclusion]]
+code = "POP"
+text = "Concerns peer support workers."
+[[criteria.exclusion]]
+code = "NOFT"
+text = "No full text."
+stages = ["full_text"]
+"""
+RECORDS = 8  # the last record is a duplicate of the one before
+
+
+@pytest.fixture
+def review(tmp_path: Path, db_url: str) -> Iterator[Review]:
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(PROTOCOL)
+    review = Review.create(tmp_path / "project", protocol_path=protocol, db_url=db_url)
+    with review.store.transaction() as conn:
+        search = conn.execute(
+            t.searches.insert().values(source="S", imported_at=now())
+        ).inserted_primary_key[0]
+        conn.execute(
+            t.records.insert(),
+            [{"search_id": search, "position": i, "title": f"R{i}"} for i in range(RECORDS)],
+        )
+        ids = [int(r) for r in conn.execute(sa.select(t.records.c.id).order_by("id")).scalars()]
+        group = conn.execute(
+            t.duplicate_groups.insert().values(primary_record_id=ids[-2], created_at=now())
+        ).inserted_primary_key[0]
+        for rid in ids[-2:]:
+            conn.execute(t.duplicate_members.insert().values(group_id=group, record_id=rid))
+    review.ids = ids  # type: ignore[attr-defined]
+    yield review
+    review.close()
+
+
+def ids(review: Review) -> list[int]:
+    return review.ids  # type: ignore[attr-defined,no-any-return]
+
+
+def row(record: int, reviewer: str, decision: str, stage: str = "title_abstract",
+        reasons: tuple[str, ...] = (), note: str = "") -> DecisionInput:
+    return DecisionInput(record, reviewer, decision, stage, reasons, note)
+
+
+def stored(review: Review) -> list[tuple[int, str, str, str, tuple[str, ...], str]]:
+    with review.store.reading() as conn:
+        return [
+            (d.record_id, d.reviewer, d.decision, d.stage, d.reasons, d.kind)
+            for d in decision_rows(conn)
+        ]
+
+
+def audit_actions(review: Review) -> list[str]:
+    return [e.action for e in review.audit() if e.action.startswith("screening.")]
+
+
+def test_a_batch_is_one_executemany_and_one_audit_event(review: Review) -> None:
+    a, b, c = ids(review)[:3]
+    rows = [
+        row(a, "Ann", "include"),
+        row(a, "Ben", "include"),
+        row(b, "Ann", "exclude"),
+        row(b, "Ben", "include"),
+        row(c, "Ann", "maybe", note="unsure"),
+    ]
+    inserts: list[tuple[int, bool]] = []
+
+    def spy(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO DECISIONS"):
+            inserts.append((len(params) if many else 1, many))
+
+    sa.event.listen(review.store.engine, "before_cursor_execute", spy)
+    try:
+        assert review.record_decisions(rows, actor="Lead") == 5
+    finally:
+        sa.event.remove(review.store.engine, "before_cursor_execute", spy)
+    assert inserts == [(5, True)]
+    assert stored(review) == [
+        (a, "Ann", "include", "title_abstract", (), "screen"),
+        (a, "Ben", "include", "title_abstract", (), "screen"),
+        (b, "Ann", "exclude", "title_abstract", (), "screen"),
+        (b, "Ben", "include", "title_abstract", (), "screen"),
+        (c, "Ann", "maybe", "title_abstract", (), "screen"),
+    ]
+    assert audit_actions(review) == ["screening.recorded"]
+    detail = review.audit()[-1].detail
+    assert detail["decisions"] == 5 and detail["records"] == 3
+    assert detail["reviewers"] == ["Ann", "Ben"]
+    # The same outcomes as single decisions: agreed, in conflict, awaiting the second.
+    assert review.record_outcome(a).title_abstract.status == "included"  # type: ignore[union-attr]
+    assert [o.record_id for o in review.conflicts()] == [b]
+    assert review.record_outcome(c).title_abstract.status == (  # type: ignore[union-attr]
+        "awaiting_second_reviewer"
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "error", "message"),
+    [
+        (lambda i: row(i[1], "Zed", "include"), NotFound, "row 2: unknown reviewer 'Zed'"),
+        (lambda i: row(i[1], "Ivy", "include"), ScreeningError, "row 2: Ivy is a information"),
+        (lambda i: row(999_999, "Ann", "include"), NotFound, "row 2: record 999999 does not"),
+        (lambda i: row(i[-1], "Ann", "include"), ScreeningError, "row 2: .*a duplicate of record"),
+        (lambda i: row(i[1], "Ann", "perhaps"), ScreeningError, "row 2: 'perhaps' is not a"),
+        (lambda i: row(i[1], "Ann", "exclude", "full_text"), ScreeningError, "row 2: an exclusion"),
+        (lambda i: row(i[1], "Ann", "include", "charting"), ScreeningError, "row 2: unknown scre"),
+        (
+            lambda i: row(i[1], "Ann", "include", "full_text"),
+            ScreeningError,
+            "row 2: record .* has not passed title/abstract",
+        ),
+    ],
+)
+def test_one_bad_row_and_nothing_is_written(
+    review: Review, bad: Any, error: type[Exception], message: str
+) -> None:
+    first = row(ids(review)[0], "Ann", "include")
+    with pytest.raises(error, match=message):
+        review.record_decisions([first, bad(ids(review)), first], actor="Lead")
+    assert stored(review) == []
+    assert audit_actions(review) == []
+
+
+def test_rows_count_in_order_within_the_batch(review: Review) -> None:
+    a, b = ids(review)[:2]
+    review.record_decisions(
+        [
+            row(a, "Ann", "exclude"),
+            row(a, "Ann", "include"),  # a changed mind: the later row counts
+            row(a, "Ben", "include"),
+            # full text in the same batch, once the title/abstract rows let it pass
+            row(a, "Ann", "exclude", "full_text", ("NOFT", "POP", "NOFT")),
+            row(a, "Ben", "exclude", "", ("NOFT",)),  # no stage: the record's current one
+            row(b, "Ann", "exclude", ""),
+        ],
+        actor="Lead",
+    )
+    outcome = review.record_outcome(a)
+    assert outcome.title_abstract is not None and outcome.title_abstract.status == "included"
+    assert outcome.full_text is not None
+    assert (outcome.full_text.status, outcome.full_text.reasons) == ("excluded", ("POP", "NOFT"))
+    assert stored(review)[3][4] == ("NOFT", "POP")  # cleaned as a single decision would be
+    assert stored(review)[-1][3] == "title_abstract"
+
+
+def test_a_batch_and_single_decisions_agree(review: Review, tmp_path: Path) -> None:
+    a, b = ids(review)[:2]
+    review.decide(a, "include", "Ann")
+    review.record_decisions([row(a, "Ben", "include"), row(a, "Ann", "include", "full_text")])
+    review.decide(a, "include", "Ben", "full_text")
+    assert review.record_outcome(a).full_text.status == "included"  # type: ignore[union-attr]
+    review.mark_not_retrieved(b, "paywalled", "Lead")
+    review.record_decisions([row(b, "Ann", "include"), row(b, "Ben", "include")])
+    with pytest.raises(ScreeningError, match=r"row 1: .*marked as full text not retrieved"):
+        review.record_decisions([row(b, "Ann", "include", "full_text")])
+
+
+def test_resolutions_settle_conflicts_from_a_batch(review: Review) -> None:
+    a = ids(review)[0]
+    review.record_decisions([row(a, "Ann", "include"), row(a, "Ben", "exclude")])
+    with pytest.raises(ScreeningError, match="a lead or a third reviewer"):
+        review.resolve(a, "include", "Ann")
+    review.resolve(a, "include", "Lead")
+    assert review.conflicts() == []
+    # A resolution is final even if a later batch changes a reviewer's mind.
+    review.record_decisions([row(a, "Ben", "include"), row(a, "Ann", "exclude")])
+    assert review.record_outcome(a).title_abstract.decision == "include"  # type: ignore[union-attr]
+
+
+def test_an_open_pilot_round_makes_its_records_pilot_decisions(review: Review) -> None:
+    sample = review.start_pilot(2, seed=1, actor="Lead")
+    other = next(r for r in ids(review)[:-1] if r not in sample)
+    review.record_decisions([row(sample[0], "Ann", "include"), row(other, "Ann", "include")])
+    kinds = {rid: kind for rid, _, _, _, _, kind in stored(review)}
+    assert kinds == {sample[0]: "pilot", other: "screen"}
+
+
+def test_csv_import_names_the_file_line_and_writes_one_event(
+    review: Review, tmp_path: Path
+) -> None:
+    a, b = ids(review)[:2]
+    csv = tmp_path / "batch.csv"
+    csv.write_text(
+        "record_id,reviewer,decision,stage,reasons,note\n"
+        f"{a},Ann,include,,,\n\n{b},Ann,include,full_text,,\n"
+    )
+    with pytest.raises(ScreeningError, match=r"batch.csv:4: record .* has not passed"):
+        review.import_decisions(csv, "Lead")
+    assert stored(review) == [] and audit_actions(review) == []
+    csv.write_text(
+        "record_id,reviewer,decision,stage,reasons,note\n"
+        f"{a},Ann,include,,,\n{a},Ben,include,,,\n{b},Ann,exclude,,,first pass\n"
+    )
+    assert review.import_decisions(csv, "Lead") == 3
+    assert audit_actions(review) == ["screening.imported"]
+    detail = review.audit()[-1].detail
+    assert (detail["file"], detail["decisions"], detail["stages"]) == (
+        "batch.csv",
+        3,
+        {"title_abstract": 3},
+    )
+
+
+def test_large_batches_read_their_records_in_chunks(tmp_path: Path, db_url: str) -> None:
+    """More record ids than one IN (...) list takes (the store reads 500 at a time)."""
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(PROTOCOL)
+    with Review.create(tmp_path / "big", protocol_path=protocol, db_url=db_url) as review:
+        with review.store.transaction() as conn:
+            search = conn.execute(
+                t.searches.insert().values(source="S", imported_at=now())
+            ).inserted_primary_key[0]
+            conn.execute(
+                t.records.insert(),
+                [{"search_id": search, "position": i, "title": f"R{i}"} for i in range(1200)],
+            )
+            all_ids = [int(r) for r in conn.execute(sa.select(t.records.c.id)).scalars()]
+        rows = [row(r, who, "include" if r % 7 else "exclude") for r in all_ids
+                for who in ("Ann", "Ben")]
+        assert review.record_decisions(rows) == 2400
+        rows = [row(r, who, "include", "full_text") for r in all_ids if r % 7
+                for who in ("Ann", "Ben")]
+        assert review.record_decisions(rows) == len(rows)
+        counts = review.screening_snapshot().counts()
+        assert counts["screened"] == 1200
+        assert counts["included"] == sum(1 for r in all_ids if r % 7)
