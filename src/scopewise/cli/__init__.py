@@ -19,17 +19,41 @@ from scopewise.errors import ScopewiseError
 
 __all__ = ["cli", "main"]
 
-# Per-area modules; each exposes COMMANDS, a list of click commands.
-AREA_MODULES = (
-    "scopewise.cli.imports",
-    "scopewise.cli.dedup",
-    "scopewise.cli.screen",
-    "scopewise.cli.simulate",
-    "scopewise.cli.report",
+# Each command's module, imported only when the command runs (or --help lists them),
+# so that a small command does not pay for the machine learning stack.
+LAZY_COMMANDS = {
+    "import": "scopewise.cli.imports",
+    "export": "scopewise.cli.imports",
+    "search": "scopewise.cli.imports",
+    "dedup": "scopewise.cli.dedup",
+    "screen": "scopewise.cli.screen",
+    "simulate": "scopewise.cli.simulate",
+    "report": "scopewise.cli.report",
+    "demo": "scopewise.cli.report",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose area commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in LAZY_COMMANDS:
+            return command
+        module = importlib.import_module(LAZY_COMMANDS[cmd_name])
+        for candidate in getattr(module, "COMMANDS", ()):
+            if candidate.name == cmd_name:
+                return candidate  # type: ignore[no-any-return]
+        return None
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="scopewise")
 def cli() -> None:
     """Run a scoping review end to end: protocol, import, deduplication, screening,
@@ -41,16 +65,6 @@ def cli() -> None:
 
 for command in (init, status, protocol, audit):
     cli.add_command(command)
-
-for module_name in AREA_MODULES:
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        continue
-    for command in getattr(module, "COMMANDS", ()):
-        cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
