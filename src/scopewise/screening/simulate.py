@@ -189,6 +189,8 @@ def simulate(
         count += 1
         if not coasting and stop_rule is not None and reviewer.all_relevant_found():
             coasting = True
+        # during random sampling the ranker's order is not used: no need to retrain
+        coasting = coasting or bool(sampled[count - 1])
         if not coasting and count < n:
             ranker.fit(screened[:count], decisions[:count])
         if progress is not None and count % 25 == 0:
@@ -258,19 +260,21 @@ def rerank_latency(n_records: int = 100_000, *, ranker_name: str = "scopewise",
     for position in rng.choice(np.flatnonzero(unscreened), size=labelled - 2, replace=False):
         screened.append(int(position))
         unscreened[position] = False
-    times = []
+    times, cpu_times = [], []
     for _ in range(repeats):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         positions = np.asarray(screened)
         ranker.fit(positions, labels[positions])
         position = ranker.next_record(unscreened)
         times.append((time.perf_counter() - started) * 1000)
+        cpu_times.append((time.process_time() - cpu_started) * 1000)
         screened.append(position)
         unscreened[position] = False
     features = getattr(ranker, "X_", None)
     return {
         "median_ms": float(np.median(times)),
         "max_ms": float(np.max(times)),
+        "median_cpu_ms": float(np.median(cpu_times)),
         "n_records": n_records,
         "labelled": labelled,
         "n_features": int(features.shape[1]) if features is not None else 0,

@@ -104,7 +104,9 @@ class SVMRanker(_TextRanker):
         weights *= labels.size / weights.sum()
         shared = self.X_[screened]
         # only terms of screened records can get a weight: train on those columns alone
-        columns = np.unique(shared.indices)
+        used = np.zeros(self.X_.shape[1], dtype=bool)
+        used[shared.indices] = True
+        columns = np.flatnonzero(used)
         compact = sp.hstack([shared[:, columns], self.X_private_[screened]], format="csr")
         model = LinearSVC(C=self.C, loss="squared_hinge")
         model.fit(compact.astype(np.float64), labels, sample_weight=weights)
