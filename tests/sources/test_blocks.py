@@ -8,6 +8,8 @@ with reading the file in one piece.
 
 from __future__ import annotations
 
+import threading
+from operator import attrgetter
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,7 @@ import pytest
 from scopewise.errors import ImportFormatError
 from scopewise.records import Record
 from scopewise.sources import SourceFile, read_records, ris
-from scopewise.sources.blocks import parallel_values, records_from_blocks
+from scopewise.sources.blocks import parallel_values, records_from_blocks, worker_count
 
 # Ovid numbering, a continuation line, a one-space tag, an unknown tag, a blank value,
 # an "ER" look-alike that is not a tag line, and markup to clean.
@@ -115,8 +117,8 @@ def test_empty_of_records(tmp_path: Path) -> None:
         read_with_blocks(path, 3)
 
 
-def _title(record: Record) -> tuple[str, str]:
-    return record.source_record_id, record.title
+# Workers find the function by name: a test module is not importable from a fresh one.
+_title = attrgetter("source_record_id", "title")
 
 
 def test_worker_processes_give_the_same_values_in_order(tmp_path: Path) -> None:
@@ -141,3 +143,45 @@ def test_an_error_in_a_worker_reaches_the_caller_with_file_numbers(tmp_path: Pat
     with pytest.raises(ImportFormatError) as error:
         list(values)
     assert str(error.value) == str(whole.value) and error.value.record == 34
+
+
+def test_workers_start_afresh_when_other_threads_run(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.ris", RIS * 4)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        batches = list(parallel_values(
+            ris.ris_blocks(SourceFile(path), 100), ris.parse_ris_block, _title, workers=2
+        ))
+    finally:
+        stop.set()
+        other.join()
+    assert [v for batch in batches for v in batch] == [_title(r) for r in read_records(path)]
+
+
+def test_worker_count_can_be_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCOPEWISE_IMPORT_WORKERS", "1")
+    assert worker_count() == 1
+    monkeypatch.setenv("SCOPEWISE_IMPORT_WORKERS", "auto")
+    assert 1 <= worker_count() <= 4
+
+
+def _unimportable(record: Record) -> str:
+    return record.title
+
+
+def test_a_worker_that_cannot_run_fails_the_import_instead_of_hanging(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.ris", RIS * 4)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # workers then start afresh, without this module
+    other.start()
+    try:
+        with pytest.raises(ImportFormatError, match="worker process"):
+            list(parallel_values(
+                ris.ris_blocks(SourceFile(path), 100), ris.parse_ris_block, _unimportable,
+                workers=2,
+            ))
+    finally:
+        stop.set()
+        other.join()

@@ -51,14 +51,18 @@ def import_command(
     with Review.open(directory, db_url=db_url) as review:
         for file in files:
             big = file.is_file() and file.stat().st_size >= _PROGRESS_FROM_BYTES
+            # Redrawn on each stored batch rather than by a refresh thread: a large
+            # file is parsed by worker processes, best started from a single thread.
             with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                           TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
-                          console=out, transient=True, disable=not big) as bar:
+                          console=out, transient=True, disable=not big,
+                          auto_refresh=False) as bar:
                 task = bar.add_task(f"Importing {file.name}", total=None)
                 result = review.import_file(
                     file, source=source, platform=platform, query=query,
                     searched_on=searched_on, format=fmt, actor=actor,
-                    progress=lambda n, task=task: bar.update(task, completed=n),  # type: ignore[misc]
+                    progress=lambda n, task=task: bar.update(  # type: ignore[misc]
+                        task, completed=n, refresh=True),
                 )
             out.print(
                 f"Imported {result.records:,} records from {file.name} ({result.format}) "

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing.pool import AsyncResult
 from typing import Any, TypeVar
 
 from scopewise.errors import ImportFormatError
@@ -105,7 +107,14 @@ def records_from_blocks(blocks: Iterator[TextBlock], parse: BlockParser) -> Iter
 
 
 def worker_count() -> int:
-    """Worker processes for parsing: one per core, at most four (1 means: parse here)."""
+    """Worker processes for parsing: one per core, at most four (1 means: parse here).
+
+    ``SCOPEWISE_IMPORT_WORKERS`` overrides it, e.g. ``1`` on a busy shared server
+    where worker processes would only compete with each other.
+    """
+    setting = os.environ.get("SCOPEWISE_IMPORT_WORKERS", "").strip()
+    if setting.isdigit():
+        return max(1, int(setting))
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -118,8 +127,12 @@ def _convert_block(
 def _context() -> Any:
     # fork starts a worker in milliseconds with everything already imported; the
     # workers only parse text and never touch the parent's database connection.
+    # Forking a process that runs other threads can deadlock the child, so then
+    # workers start from a fresh interpreter instead.
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 def parallel_values(
@@ -140,28 +153,36 @@ def parallel_values(
     """
     size = workers or worker_count()
     limit = ahead or 2 * size + 1
-    pool = _context().Pool(size)
-    pending: deque[AsyncResult[tuple[list[T], int]]] = deque()
+    # An executor, not a Pool: a worker that dies (killed, out of memory, cannot
+    # import the functions) fails the import instead of leaving it waiting forever.
+    executor = ProcessPoolExecutor(size, mp_context=_context())
+    pending: deque[Future[tuple[list[T], int]]] = deque()
     records_before = lines_before = 0
+    name = ""
 
     def take() -> list[T]:
         nonlocal records_before, lines_before
         try:
-            values, lines = pending.popleft().get()
+            values, lines = pending.popleft().result()
         except BlockError as problem:
             raise problem.error(records_before, lines_before) from None
+        except BrokenProcessPool:
+            raise ImportFormatError(
+                "a worker process parsing the file stopped unexpectedly (out of memory?); "
+                "nothing was imported: try again, or set SCOPEWISE_IMPORT_WORKERS=1",
+                path=name,
+            ) from None
         records_before += len(values)
         lines_before += lines
         return values
 
     try:
         for block in blocks:
-            pending.append(pool.apply_async(_convert_block, (parse, convert, block)))
+            name = block.name
+            pending.append(executor.submit(_convert_block, parse, convert, block))
             if len(pending) >= limit:
                 yield take()
         while pending:
             yield take()
-        pool.close()
     finally:
-        pool.terminate()
-        pool.join()
+        executor.shutdown(wait=True, cancel_futures=True)

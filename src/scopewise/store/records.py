@@ -142,6 +142,26 @@ _dumps = json.JSONEncoder(
 ).encode
 
 _quote: Callable[[str], str] = encode_basestring  # JSON string, non-ASCII kept as is
+# The same JSON for ASCII text (DEL aside, escaped but equal once read); its string
+# escaping is about twice as fast, which matters for long abstracts kept in raw.
+_dumps_ascii = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+
+def _raw_json(raw: Any) -> str:
+    """``raw`` as JSON text: the value :data:`_dumps` gives, faster when it is all ASCII."""
+    if type(raw) is not dict:
+        raw = dict(raw)
+    flat: list[str] = []
+    for values in raw.values():
+        if type(values) is not list:
+            return _dumps(raw)
+        flat += values
+    try:
+        ascii_only = "".join(flat).isascii()
+    except TypeError:  # a value that is not a string
+        return _dumps(raw)
+    return _dumps_ascii(raw) if ascii_only else _dumps(raw)
+
 
 VALUE_COLUMNS: tuple[str, ...] = (
     "source_record_id", "title", "abstract", "authors", "year", "journal", "volume", "issue",
@@ -189,7 +209,7 @@ def record_values(record: Record) -> tuple[Any, ...]:
         "[" + ",".join(map(_quote, record.keywords)) + "]",
         record.language[:100],
         record.publication_type[:200],
-        _dumps(raw if type(raw) is dict else dict(raw)),
+        _raw_json(raw),
     )
 
 
