@@ -185,3 +185,16 @@ def test_a_worker_that_cannot_run_fails_the_import_instead_of_hanging(tmp_path: 
     finally:
         stop.set()
         other.join()
+
+
+def test_fast_builders_give_equal_values() -> None:
+    from scopewise.records import RECORD_FIELDS, Author
+    from scopewise.sources.building import new_author, new_record
+
+    author = new_author("Lee", "A", "")
+    assert author == Author("Lee", "A") and hash(author) == hash(Author("Lee", "A"))
+    with pytest.raises(AttributeError):
+        author.family = "x"  # type: ignore[misc]  # still frozen
+    values = {name: f"v-{name}" for name in RECORD_FIELDS}
+    values.update(authors=(author,), keywords=("k",), year=2001, raw={"TY": ["JOUR"]})
+    assert new_record(*(values[n] for n in RECORD_FIELDS)) == Record(**values)

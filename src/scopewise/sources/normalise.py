@@ -18,6 +18,7 @@ import ftfy
 from ftfy.badness import is_bad
 
 from scopewise.records import RECORD_FIELDS, Author, Record, normalise_doi, normalise_pmid
+from scopewise.sources.building import new_author
 
 __all__ = [
     "build_record",
@@ -131,7 +132,7 @@ def parse_authors(values: Iterable[str] | str, *, separator: str | None = None) 
                 # What Author.parse gives, without its whitespace pass: clean_text
                 # already left single spaces only.
                 family, _, given = name.partition(",")
-                author = Author(family=family.strip(), given=given.strip())
+                author = new_author(family.strip(), given.strip(), "")
             else:
                 author = Author.parse(name)
             if author.family or author.given:

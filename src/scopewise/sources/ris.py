@@ -21,6 +21,7 @@ from pathlib import Path
 
 from scopewise.records import Record, normalise_doi, normalise_pmid
 from scopewise.sources.blocks import BLOCK_CHARS, BlockError, TextBlock, records_from_blocks
+from scopewise.sources.building import new_record
 from scopewise.sources.normalise import (
     clean_text,
     find_pmcid,
@@ -127,28 +128,26 @@ def ris_to_record(raw: dict[str, list[str]]) -> Record:
     issn, isbn = split_identifiers(serial) if serial else ("", "")
     keywords = get("KW")
     pmcid = " ".join(_values(raw, "C2", "N1", "M2"))
-    return Record(
-        title=clean_text(_pick(raw, _TITLE)),
-        abstract=clean_text(_pick(raw, _ABSTRACT)),
-        authors=parse_authors(authors) if authors else (),
-        year=parse_year(_pick(raw, _YEAR)),
-        journal=clean_text(
-            _pick(raw, _JOURNAL) if kind not in _BOOKS else _pick(raw, _BOOK_SERIES)
-        ),
-        volume=clean_text(_pick(raw, ("VL",))),
-        issue=clean_text(_pick(raw, _ISSUE)),
-        pages=clean_text(parse_pages(_pick(raw, ("SP",)), _pick(raw, ("EP",)))),
-        doi=normalise_doi(doi.splitlines()[0]) if doi else "",
-        pmid=normalise_pmid(pmid),
-        pmcid=find_pmcid(pmcid) if pmcid else "",
-        issn=clean_text(issn),
-        isbn=clean_text(isbn),
-        url=clean_text(_pick(raw, _URL).split("\n")[0]),
-        keywords=parse_keywords(keywords) if keywords else (),
-        language=clean_text(_pick(raw, ("LA",))),
-        publication_type=clean_text(TYPES.get(kind, kind.lower())),
-        source_record_id=clean_text(_pick(raw, _RECORD_ID).split("\n")[0]),
-        raw=raw,
+    return new_record(
+        clean_text(_pick(raw, _TITLE)),
+        clean_text(_pick(raw, _ABSTRACT)),
+        parse_authors(authors) if authors else (),
+        parse_year(_pick(raw, _YEAR)),
+        clean_text(_pick(raw, _JOURNAL) if kind not in _BOOKS else _pick(raw, _BOOK_SERIES)),
+        clean_text(_pick(raw, ("VL",))),
+        clean_text(_pick(raw, _ISSUE)),
+        clean_text(parse_pages(_pick(raw, ("SP",)), _pick(raw, ("EP",)))),
+        normalise_doi(doi.splitlines()[0]) if doi else "",
+        normalise_pmid(pmid),
+        find_pmcid(pmcid) if pmcid else "",
+        clean_text(issn),
+        clean_text(isbn),
+        clean_text(_pick(raw, _URL).split("\n")[0]),
+        parse_keywords(keywords) if keywords else (),
+        clean_text(_pick(raw, ("LA",))),
+        clean_text(TYPES.get(kind, kind.lower())),
+        clean_text(_pick(raw, _RECORD_ID).split("\n")[0]),
+        raw,
     )
 
 
