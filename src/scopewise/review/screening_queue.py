@@ -275,13 +275,13 @@ class ScreeningQueueMixin(ReviewCore):
             sample = db.stopping_sample(conn)
         estimate: StopReport | None = None
         for s in stages:
+            wants = False  # whether the stopping rule's random sample is being drawn
             if s == "title_abstract":
                 estimate, rule, labels = self._estimate(snapshot, sample, reviewer)
+                history = np.asarray(labels, dtype=np.int64)
                 wants = bool(sample) or (
-                    rule is not None and rule.wants_random_sample(np.asarray(labels), len(snapshot.records))
+                    rule is not None and rule.wants_random_sample(history, len(snapshot.records))
                 )
-            else:
-                wants = False
             queue, ordered_by, is_pilot = self._queue(
                 snapshot, rows, pilot, reviewer, s, sample if wants else None
             )
@@ -338,10 +338,10 @@ class ScreeningQueueMixin(ReviewCore):
     ) -> list[int]:
         """The queue once the stopping rule samples: drawn records this reviewer has
         not screened, then records a colleague started, then a new random draw."""
-        allowed = set(candidates)
+        allowed, in_sample = set(candidates), set(sample)
         drawn = [r for r in sample if r in allowed]
-        started = [r for r in candidates if screeners.get(r) and r not in set(sample)]
-        fresh = sorted(r for r in candidates if not screeners.get(r) and r not in set(sample))
+        started = [r for r in candidates if screeners.get(r) and r not in in_sample]
+        fresh = sorted(r for r in candidates if not screeners.get(r) and r not in in_sample)
         if drawn or started or not fresh:
             return drawn + started + fresh
         pick = random.Random(f"stopping-sample-{len(sample)}").choice(fresh)
