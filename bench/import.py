@@ -8,9 +8,12 @@ Run from the repository root::
    independent count (ER lines, @entries, PMID- lines, <record> elements, CSV rows),
    and whether ASReview 3.0.8 reads it (and how many records).
 2. A generated RIS file imported end to end into a new SQLite project through
-   ``Review.import_file`` (one transaction, search row + records), and ASReview 3.0.8
-   loading the same file with ``asreview.load_dataset`` into a SQLite file, each in
-   its own process: wall time and peak RSS (median of --runs).
+   ``Review.import_file`` (one transaction, search row + records; parsed in worker
+   processes, and again in one process with ``SCOPEWISE_IMPORT_WORKERS=1``), and
+   ASReview 3.0.8 loading the same file with ``asreview.load_dataset`` into a SQLite
+   file, each in its own process, runs interleaved: wall time, CPU time (worker
+   processes included), peak RSS of the largest process and of all processes
+   together, and the load average (median of --runs).
 
 ASReview is installed by this script into bench/.venvs/asreview when absent. The
 markdown table is printed and written to bench/results/import.md.
@@ -80,51 +83,105 @@ def generate_ris(path: Path, n: int, seed: int = 7) -> None:
             out.write("DB  - Generated\nER  - \n\n")
 
 
-def measure(cmd: list[str], runs: int) -> dict[str, float]:
-    """Median wall time (s), median of the child's own timing, and peak RSS (MiB)."""
-    walls, inner, cpus, peaks = [], [], [], []
+def _tree_rss_mib(root: int) -> float:
+    """Resident memory of a process and all its descendants (MiB), read from /proc."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", encoding="ascii", errors="replace") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields.get("PPid", "0").strip() or 0)
+        rss[int(entry)] = int((fields.get("VmRSS", "0 kB").split() or ["0"])[0])
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(rss.get(pid, 0) for pid in tree) / 1024
+
+
+def run_once(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
+    """One run: timed seconds and CPU (incl. worker processes) reported by the child,
+    whole-process wall time, peak RSS of the largest process, peak RSS summed over the
+    process tree (sampled every 0.2 s), and the load average when the run started."""
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, **(env or {})})
+    tree_peak = 0.0
+    while proc.poll() is None:
+        tree_peak = max(tree_peak, _tree_rss_mib(proc.pid))
+        time.sleep(0.2)
+    wall = time.perf_counter() - start
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} failed: {err[-2000:]}")
+    result = json.loads(out.strip().splitlines()[-1])
+    return {"wall": wall, "seconds": result["seconds"], "cpu": result["cpu"],
+            "records": result["records"], "peak_mib": result["maxrss_mib"],
+            "tree_mib": tree_peak, "load": load}
+
+
+def measure(tools: dict[str, tuple[list[str], dict[str, str]]], runs: int
+            ) -> dict[str, dict[str, float]]:
+    """Run every tool ``runs`` times, interleaved so that changing load hits all alike;
+    the median of each figure per tool (load: median, with its range)."""
+    seen: dict[str, list[dict[str, float]]] = {name: [] for name in tools}
     for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        out = proc.stdout.read() if proc.stdout else ""
-        err = proc.stderr.read() if proc.stderr else ""
-        if os.waitstatus_to_exitcode(status) != 0:
-            raise RuntimeError(f"{cmd[:3]} failed: {err[-2000:]}")
-        result = json.loads(out.strip().splitlines()[-1])
-        walls.append(wall)
-        inner.append(result["seconds"])
-        cpus.append(result["cpu"])
-        peaks.append(usage.ru_maxrss / 1024)
-    return {"wall": statistics.median(walls), "seconds": statistics.median(inner),
-            "peak_mib": statistics.median(peaks), "records": result["records"],
-            "cpu": statistics.median(cpus)}
+        for name, (cmd, env) in tools.items():
+            seen[name].append(run_once(cmd, env))
+    out = {}
+    for name, results in seen.items():
+        out[name] = {key: statistics.median(r[key] for r in results) for key in results[0]}
+        out[name]["load_min"] = min(r["load"] for r in results)
+        out[name]["load_max"] = max(r["load"] for r in results)
+    return out
 
 
-SCOPEWISE_IMPORT = """
+# CPU seconds of the process and of its worker processes (reaped before reading).
+CPU = """
+import resource
+def cpu_seconds():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+def peak_mib():
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+"""
+
+SCOPEWISE_IMPORT = CPU + """
 import json, sys, time, tempfile
 from pathlib import Path
 from scopewise.review import Review
 folder = Path(tempfile.mkdtemp()) / "bench"
 review = Review.create(folder)
-start, cpu = time.perf_counter(), time.process_time()
+start, cpu = time.perf_counter(), cpu_seconds()
 result = review.import_file(sys.argv[1], source="Generated")
-seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
 review.close()
-print(json.dumps({"seconds": seconds, "cpu": cpu, "records": result.records}))
+print(json.dumps({"seconds": seconds, "cpu": cpu, "records": result.records,
+                  "maxrss_mib": peak_mib()}))
 """
 
-ASREVIEW_LOAD = """
+ASREVIEW_LOAD = CPU + """
 import json, sys, time, tempfile, os
 from pathlib import Path
 from asreview.data.loader import load_dataset
 from asreview.database.database import Database
-start, cpu = time.perf_counter(), time.process_time()
+start, cpu = time.perf_counter(), cpu_seconds()
 db = Database(Path(tempfile.mkdtemp()) / "asreview.db")
 db = load_dataset(sys.argv[1], db=db)
-seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-print(json.dumps({"seconds": seconds, "cpu": cpu, "records": len(db.input)}))
+seconds, cpu = time.perf_counter() - start, cpu_seconds() - cpu
+print(json.dumps({"seconds": seconds, "cpu": cpu, "records": len(db.input),
+                  "maxrss_mib": peak_mib()}))
 """
 
 ASREVIEW_COUNT = """
@@ -192,39 +249,55 @@ def main() -> None:
         ris = Path(tmp) / f"generated_{args.records}.ris"
         generate_ris(ris, args.records)
         size_mb = ris.stat().st_size / 2**20
-        ours = measure([sys.executable, "-c", SCOPEWISE_IMPORT, str(ris)], args.runs)
-        theirs = measure([str(asreview), "-c", ASREVIEW_LOAD, str(ris)], args.runs) \
-            if asreview else None
+        ours = [sys.executable, "-c", SCOPEWISE_IMPORT, str(ris)]
+        tools = {
+            "workers": (ours, {}),
+            "one": (ours, {"SCOPEWISE_IMPORT_WORKERS": "1"}),
+        }
+        if asreview:
+            tools["asreview"] = ([str(asreview), "-c", ASREVIEW_LOAD, str(ris)], {})
+        result = measure(tools, args.runs)
 
-    cores = os.cpu_count()
-    load = os.getloadavg()
+    cores = os.cpu_count() or 1
+    workers = min(4, cores)
+    loads = [r["load"] for r in result.values()]
     lines = [
         "# Import benchmark",
         "",
         f"Machine: {cores} cores, {platform.machine()}, Python {platform.python_version()}, "
         f"{platform.system()}; median of {args.runs} runs, each tool in its own process, "
-        f"same file, same run. Load average during the run: {load[0]:.1f} (the machine is "
-        "shared; CPU seconds are the less noisy figure).",
+        "same file, same run, runs interleaved (workers, one process, ASReview, workers, "
+        f"...). Load average (1 min) when the runs started: median {statistics.median(loads):.1f}"
+        f", from {min(r['load_min'] for r in result.values()):.1f} to "
+        f"{max(r['load_max'] for r in result.values()):.1f}. The machine is shared with other "
+        "jobs, so wall times depend on their load; CPU seconds (worker processes included) "
+        "are the steadier figure.",
         "",
         f"## A generated {args.records:,}-record RIS file ({size_mb:.0f} MiB) into SQLite",
         "",
         "| tool | what is timed | records | time (s) | records/s | CPU (s) | records/CPU-s | "
-        "whole process (s) | peak RSS (MiB) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
-        f"| scopewise | `Review.import_file` (detect, parse, normalise, one transaction) | "
-        f"{ours['records']:,} | {ours['seconds']:.1f} | {ours['records'] / ours['seconds']:,.0f} "
-        f"| {ours['cpu']:.1f} | {ours['records'] / ours['cpu']:,.0f} "
-        f"| {ours['wall']:.1f} | {ours['peak_mib']:,.0f} |",
+        "whole process (s) | peak RSS, largest process (MiB) | peak RSS, all processes (MiB) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    if theirs:
+    labels = {
+        "workers": ("scopewise", f"`Review.import_file`: parse in {workers} worker processes, "
+                    "store in one transaction"),
+        "one": ("scopewise, one process", "the same with `SCOPEWISE_IMPORT_WORKERS=1`"),
+        "asreview": ("ASReview 3.0.8", "`load_dataset` into a SQLite file (incl. its import)"),
+    }
+    for key, r in result.items():
+        name, what = labels[key]
         lines.append(
-            f"| ASReview 3.0.8 | `load_dataset` into a SQLite file (incl. its import) | "
-            f"{theirs['records']:,} | {theirs['seconds']:.1f} | "
-            f"{theirs['records'] / theirs['seconds']:,.0f} | {theirs['cpu']:.1f} | "
-            f"{theirs['records'] / theirs['cpu']:,.0f} | {theirs['wall']:.1f} | "
-            f"{theirs['peak_mib']:,.0f} |")
-        lines += ["", f"Ratio: scopewise is {theirs['seconds'] / ours['seconds']:.1f}x faster "
-                  f"and uses {theirs['peak_mib'] / ours['peak_mib']:.1f}x less peak memory."]
+            f"| {name} | {what} | {r['records']:,.0f} | {r['seconds']:.1f} | "
+            f"{r['records'] / r['seconds']:,.0f} | {r['cpu']:.1f} | "
+            f"{r['records'] / r['cpu']:,.0f} | {r['wall']:.1f} | {r['peak_mib']:,.0f} | "
+            f"{r['tree_mib']:,.0f} |")
+    if "asreview" in result:
+        ours_r, theirs = result["workers"], result["asreview"]
+        lines += ["", f"Ratio: scopewise is {theirs['seconds'] / ours_r['seconds']:.1f}x faster "
+                  f"(wall), uses {theirs['cpu'] / ours_r['cpu']:.1f}x less CPU and "
+                  f"{theirs['tree_mib'] / ours_r['tree_mib']:.1f}x less peak memory (all "
+                  "processes)."]
     lines += [
         "",
         f"## Real exports in ../shared/data/formats ({total} files)",
