@@ -106,6 +106,21 @@ def run_asreview(path: Path, seed: int) -> dict[str, object]:
     return result
 
 
+REPORT_ONLY = False
+
+
+def scopewise_cache(path: Path, seed: int, ranker: str, prior_mode: str,
+                    stop_rule: str | None) -> Path:
+    """Cache file of one scopewise run; the key includes a hash of the screening code."""
+    import hashlib
+
+    code = hashlib.sha256()
+    for source in sorted((REPO / "src" / "scopewise" / "screening").rglob("*.py")):
+        code.update(source.read_bytes())
+    key = f"{path.stem}_s{seed}_{ranker}_{prior_mode}_{stop_rule}_{code.hexdigest()[:10]}"
+    return OUT / "scopewise" / f"{key}.json"
+
+
 def run_scopewise(path: Path, seed: int, priors: list[int], ranker: str, prior_mode: str,
                   stop_rule: str | None = None) -> dict[str, object]:
     """One ``scopewise simulate`` run in a fresh process (like ASReview's, whole command).
@@ -113,15 +128,11 @@ def run_scopewise(path: Path, seed: int, priors: list[int], ranker: str, prior_m
     Cached in ``bench/out/scopewise`` under a key that includes a hash of the screening
     code, so a rerun after a code change simulates again.
     """
-    import hashlib
-
-    code = hashlib.sha256()
-    for source in sorted((REPO / "src" / "scopewise" / "screening").rglob("*.py")):
-        code.update(source.read_bytes())
-    key = f"{path.stem}_s{seed}_{ranker}_{prior_mode}_{stop_rule}_{code.hexdigest()[:10]}"
-    cache = OUT / "scopewise" / f"{key}.json"
+    cache = scopewise_cache(path, seed, ranker, prior_mode, stop_rule)
     if cache.exists():
         return json.loads(cache.read_text())
+    if REPORT_ONLY:
+        raise LookupError(cache.name)
     ids, _ = dataset_labels(path)
     with tempfile.TemporaryDirectory() as tmp:
         order_csv = Path(tmp) / "order.csv"
@@ -199,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stop-rule", default="statistical")
     parser.add_argument("--peer-only", action="store_true", help="only fill the ASReview cache")
     parser.add_argument("--no-latency", action="store_true")
+    parser.add_argument("--report-only", action="store_true",
+                        help="no new runs: tabulate the pairs both tools have in the cache")
     parser.add_argument("--cached-only", action="store_true",
                         help="only dataset x seed pairs whose ASReview run is already cached")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -211,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     tasks = [(f, s) for s in args.seeds for f in files]
     if args.cached_only:
         tasks = [(f, s) for f, s in tasks if (OUT / "asreview" / f"{f.stem}_s{s}.json").exists()]
+    if args.report_only:
+        global REPORT_ONLY
+        REPORT_ONLY = True
+        tasks = [(f, s) for f, s in tasks
+                 if (OUT / "asreview" / f"{f.stem}_s{s}.json").exists()
+                 and scopewise_cache(f, s, args.ranker, "same", None).exists()]
     ensure_asreview()
 
     def peer(task: tuple[Path, int]) -> dict[str, object]:
@@ -228,11 +247,13 @@ def main(argv: list[str] | None = None) -> int:
         base = peers[task]
         res = run_scopewise(path, seed, base["priors"], args.ranker, "same")  # type: ignore[arg-type]
         out = {"same": res}
-        if args.stop_rule:
+        if args.stop_rule and (not REPORT_ONLY or scopewise_cache(
+                path, seed, args.ranker, "same", args.stop_rule).exists()):
             # a separate run: random sampling after the stop rule's switch changes the order
             out["stop"] = run_scopewise(path, seed, base["priors"], args.ranker,  # type: ignore[arg-type]
                                         "same", stop_rule=args.stop_rule)
-        if (DATA / "criteria" / f"{path.stem}.txt").exists():
+        if (DATA / "criteria" / f"{path.stem}.txt").exists() and (not REPORT_ONLY or scopewise_cache(
+                path, seed, args.ranker, "criteria", None).exists()):
             out["criteria"] = run_scopewise(path, seed, [], args.ranker, "criteria")
         print(f"scopewise {path.stem} seed {seed}: {res['wall']:.1f} s", flush=True)
         return out
@@ -240,7 +261,15 @@ def main(argv: list[str] | None = None) -> int:
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         mine = dict(zip(tasks, pool.map(ours, tasks), strict=True))
 
-    lines = render(files, args.seeds, peers, mine, args)
+    done = [f for f in files if all((f, s) in mine for s in args.seeds)]
+    if args.report_only:
+        # datasets with every seed done; the others are listed below the table
+        lines = render(done, args.seeds, peers, mine, args)
+        missing = [f.stem for f in files if f not in done]
+        if missing:
+            lines += ["", f"Not yet run for all seeds {args.seeds}: {', '.join(missing)}."]
+    else:
+        lines = render(files, args.seeds, peers, mine, args)
     if not args.no_latency:
         lat = latency()
         lines += ["", f"Retrain + re-rank after one decision at 100,000 records: median "
