@@ -26,7 +26,7 @@ WORDS = [
 ]
 
 
-def distinct_records(n: int, seed: int = 3) -> list:
+def distinct_records(n: int, seed: int = 3) -> list[MatchKeys]:
     rng = random.Random(seed)
     out = []
     for i in range(n):
@@ -45,7 +45,7 @@ def test_pairs_are_far_fewer_than_all_pairs() -> None:
 
 def test_cost_grows_close_to_linearly_even_when_everyone_shares_a_key() -> None:
     # worst case for blocking: one author, one year, so one ever-growing block
-    def same_author(n: int) -> list:
+    def same_author(n: int) -> list[MatchKeys]:
         rng = random.Random(n)
         return [
             keys(rec(" ".join(rng.choice(WORDS) for _ in range(9)), "Wang, Li", year=2020), i)

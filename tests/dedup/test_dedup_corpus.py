@@ -10,21 +10,23 @@ import csv
 import json
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scopewise.dedup import Outcome, classify, find_duplicates, match_keys
+from scopewise.records import Record
 from scopewise.sources import read_records
 
 pytestmark = pytest.mark.corpus
 
 
-def _cases(shared_data: Path) -> list[dict]:
+def _cases(shared_data: Path) -> list[dict[str, Any]]:
     data = json.loads((shared_data / "dedup" / "test_cases.json").read_text(encoding="utf-8"))
     return list(data["cases"])
 
 
-def _pair_through_csv(case: dict, tmp_path: Path) -> tuple:
+def _pair_through_csv(case: dict[str, Any], tmp_path: Path) -> tuple[Record, Record]:
     """Write the pair as a bib-dedupe style CSV and read it back with read_records."""
     rows = [case["record_a"], case["record_b"]]
     columns = sorted({k for row in rows for k in row if k != "ID"})

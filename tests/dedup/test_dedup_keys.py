@@ -89,3 +89,45 @@ def test_notices_parts_and_preprints_are_flagged() -> None:
 def test_glued_author_list_is_split() -> None:
     k = keys(rec("T", authors="Tan A.Schulze A.O'Donnell C. P.Davis P. G."))
     assert [a[0] for a in k.authors] == ["tan", "schulze", "odonnell", "davis"]
+
+
+SUBJECT = "Gene therapy for severe anaemia in children with thalassaemia"
+
+
+def test_notice_kind_subject_title_and_citation() -> None:
+    plain = keys(rec(SUBJECT))
+    cases = {
+        f"Erratum to - {SUBJECT}": ("erratum", ""),
+        f"Corrigendum: {SUBJECT}": ("erratum", ""),
+        f"{SUBJECT} (vol 12, pg 34, 2009)": ("erratum", "12:34"),
+        f"{SUBJECT} (Blood Reviews (2009) 12 (34-39))": ("erratum", "12:34"),
+        f"Notice of retraction: {SUBJECT}": ("retraction", ""),
+        f"Expression of concern: {SUBJECT}": ("concern", ""),
+        f"{SUBJECT} - Authors' reply": ("reply", ""),
+        f"Comment on: {SUBJECT}": ("comment", ""),
+    }
+    for title, (kind, cited) in cases.items():
+        k = keys(rec(title))
+        assert (k.notice, k.cited) == (kind, cited), title
+        assert k.title == plain.title, title  # compared by the subject title
+    assert keys(rec(SUBJECT, publication_type="Erratum")).notice == "erratum"
+
+
+def test_multiple_letters_marker_is_not_part_of_the_title() -> None:
+    k = keys(rec(SUBJECT + " (multiple letters) [1]"))
+    assert (k.title, k.notice) == (keys(rec(SUBJECT)).title, "")
+
+
+def test_supplement_is_flagged_from_issue_or_venue() -> None:
+    assert keys(rec(SUBJECT, journal="Blood", volume="114", issue="Suppl. 1")).supplement
+    assert keys(rec(SUBJECT, journal="Blood. Conference: 51st ASH Annual Meeting")).supplement
+    assert not keys(rec(SUBJECT, journal="Blood", volume="114", issue="22")).supplement
+
+
+def test_abbreviated_journal_with_as_many_words_is_compatible() -> None:
+    full, short = (
+        normalise_journal("New England Journal of Medicine"),
+        normalise_journal("New Engl J Med"),
+    )
+    assert journals_compatible(full, short) and journals_compatible(short, full)
+    assert not journals_compatible(full, normalise_journal("New Zealand Medical Journal"))

@@ -39,3 +39,25 @@ def test_best_value_per_field_with_provenance() -> None:
 def test_primary_must_be_a_member() -> None:
     with pytest.raises(UsageError):
         merge_records([(1, rec("A"))], primary_id=9)
+
+
+def test_notices_are_listed_and_the_article_supplies_the_fields() -> None:
+    article = rec("Gene therapy for anaemia in children", "Kim, Jae-Won; Park, Soo",
+                  year=2019, journal="Blood", volume="133", issue="4", pages="300-309")  # fmt: skip
+    erratum = rec("Erratum: Gene therapy for anaemia in children (a longer title)", "Kim, J",
+                  year=2019, journal="Blood", volume="133", issue="9", pages="1001")  # fmt: skip
+    retraction = rec("Retraction: Gene therapy for anaemia in children", year=2020)
+    merged = merge_records([(1, erratum), (2, article), (3, retraction)], primary_id=2)
+    assert merged.notices == ((1, "erratum"), (3, "retraction"))
+    assert merged.retracted
+    assert merged.record.title == article.title and merged.record.pages == "300-309"
+    assert merged.record.year == 2019 and merged.members == (1, 2, 3)
+    assert set(merged.provenance.values()) == {2}
+
+
+def test_group_of_notices_only_is_still_merged_from_its_members() -> None:
+    a = rec("Erratum: Gene therapy for anaemia in children", year=2019, pages="1001")
+    b = rec("Erratum: Gene therapy for anaemia in children.", year=2019, pages="1001-1001")
+    merged = merge_records([(1, a), (2, b)])
+    assert merged.notices == ((1, "erratum"), (2, "erratum")) and not merged.retracted
+    assert merged.record.pages == "1001-1001"

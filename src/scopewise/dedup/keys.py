@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from scopewise.dedup.notices import clean_title, read_notice
 from scopewise.records import Author, Record, normalise_doi, normalise_pmid
 
 __all__ = [
@@ -202,19 +203,6 @@ _PART_RE = re.compile(r"\bpart\s+([0-9]+|[ivx]+|one|two|three|four|five|a|b)\b")
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7",
           "viii": "8", "ix": "9", "x": "10", "one": "1", "two": "2", "three": "3",
           "four": "4", "five": "5", "a": "1", "b": "2"}  # fmt: skip
-# Notices about another article: errata, retractions, comments and replies. Only the
-# start of a title counts (MEDLINE appends "[Erratum appears in ...]" to originals),
-# plus trailing "- Reply" and the Web of Science correction form "(vol 360, pg 542, 2009)".
-_NOTICE_RE = re.compile(
-    r"^(erratum|errata|corrigendum|corrigenda|correction|retraction|retracted|"
-    r"expression of concern|withdrawn|withdrawal|comment|commentary|reply|response|"
-    r"author reply|authors reply|in reply|letter|re|editorial comment|notice of retraction|"
-    r"addendum)\b"
-    r"|\b(reply|author s reply|authors reply|reply to|response to|comment on|"
-    r"commentary on|correction to|erratum to|retraction of|retraction note)$"
-    r"|\bvol \d+ pg \d+( \d{4})?$"
-    r"|\b(reply to|in reply to|comment on|comments on|commentary on|erratum to)\b"
-)
 _PREPRINT_DOI_PREFIXES = (
     "10.1101/",
     "10.48550/",
@@ -285,7 +273,9 @@ class MatchKeys:
     generic_title: bool  # "Editorial", "Book review": says nothing about which article
     abstract: str  # start of the normalised abstract, "" when missing
     part: str  # "1", "2", ... from "Part 1", "" when none
-    notice: str  # erratum/comment/reply/retraction word, "" for an ordinary record
+    notice: str  # kind of notice (a key of NOTICE_KINDS), "" for an ordinary article
+    cited: str  # "volume:first page" of the article an erratum notice cites, or ""
+    supplement: bool  # an abstract in a supplement or conference issue
     preprint: bool
     conference: bool
     filled: int  # number of non-empty bibliographic fields (to pick a group's primary)
@@ -315,14 +305,6 @@ def _split_main(title_raw: str, title: str) -> str:
     return normalise_title(parts[0])
 
 
-# MEDLINE notes inside titles: "[Erratum appears in ...]", "[Comment in: ...]", "[Swedish]"
-_NOTE_RE = re.compile(
-    r"\[(?:erratum|comment|retraction|retracted|corrected|update|see|summary for patients)"
-    r"[^\]]*\]?|\[[a-z]+\]\s*$",
-    re.IGNORECASE,
-)
-
-
 _VENUE_KEYS = ("booktitle", "BOOKTITLE", "secondary_title", "T2", "conference", "series")
 
 
@@ -337,12 +319,19 @@ def _venue_from_raw(record: Record) -> str:
     return ""
 
 
+_SUPPLEMENT_RE = re.compile(r"\bsuppl|\bsupplement", re.IGNORECASE)
+
+
+def _supplement(record: Record) -> bool:
+    return bool(_SUPPLEMENT_RE.search(f"{record.issue} {record.volume} {record.pages}"))
+
+
 def match_keys(record_id: int, record: Record) -> MatchKeys:
     """Compute the :class:`MatchKeys` of one record."""
-    raw_title = record.title or ""
-    if "[" in raw_title:
-        raw_title = _NOTE_RE.sub(" ", raw_title)
-    title = normalise_title(raw_title)
+    raw_title, cited = clean_title(record.title or "")
+    ptype = (record.publication_type or "").strip().lower()
+    # a notice is compared by its subject title; the notice kind itself stays
+    title, notice, cited = read_notice(normalise_title(raw_title), cited, ptype)
     words = tuple(title.split())
     part_match = _PART_RE.search(title) if "part" in title else None
     part = _ROMAN.get(part_match.group(1), part_match.group(1)) if part_match else ""
@@ -352,7 +341,6 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
     doi = normalise_doi(record.doi)
     if doi.count("/") == 1 and doi.endswith("."):
         doi = ""
-    ptype = (record.publication_type or "").strip().lower()
     jset = set(journal)
     preprint = doi.startswith(_PREPRINT_DOI_PREFIXES) or bool(
         jset & _PREPRINT_VENUES or ptype in {"preprint", "posted-content"}
@@ -362,18 +350,6 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         or bool(jset & _CONFERENCE_WORDS)
         or ("proceedings" in jset and not jset & _JOURNAL_PROCEEDINGS)
     )
-    notice_match = _NOTICE_RE.search(title)
-    notice = notice_match.group(0).strip() if notice_match else ""
-    if notice and len(title) > len(notice) + 20:
-        # compare the notice's subject title; the notice flag itself stays
-        title = (
-            title[len(notice) :]
-            if notice_match and notice_match.start() == 0
-            else title[: -len(notice)]
-        ).strip()
-        words = tuple(title.split())
-    if not notice and ptype in {"erratum", "correction", "retraction", "comment", "letter"}:
-        notice = ptype
     authors = _author_tokens(record.authors)
     first_page, last_page = _page_range(record.pages)
     fields = (title, doi, record.pmid, authors, record.year, journal, record.volume,
@@ -404,6 +380,8 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         else "",
         part=part,
         notice=notice,
+        cited=cited,
+        supplement=conference or _supplement(record),
         preprint=preprint,
         conference=conference,
         filled=sum(1 for f in fields if f),

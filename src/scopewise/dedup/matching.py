@@ -62,8 +62,14 @@ class DedupResult:
 
 
 def _primary(ids: Sequence[int], keys: Mapping[int, MatchKeys]) -> int:
-    # Most complete record first; the earliest imported (lowest id) on a tie.
-    return min(ids, key=lambda i: (-keys[i].filled, i))
+    # The article rather than a notice about it; then the most complete record, one
+    # with a page range (the full article rather than its one-page abstract); then
+    # the earliest imported (lowest id).
+    def rank(i: int) -> tuple[bool, int, bool, int]:
+        k = keys[i]
+        return bool(k.notice), -k.filled, not k.last_page or k.last_page == k.first_page, i
+
+    return min(ids, key=rank)
 
 
 def find_duplicates(

@@ -9,6 +9,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
+from scopewise.dedup.keys import normalise_title
+from scopewise.dedup.notices import clean_title, read_notice
 from scopewise.errors import UsageError
 from scopewise.records import Record, normalise_doi
 
@@ -20,13 +22,23 @@ class MergedRecord:
     """One record standing for a duplicate group.
 
     ``provenance`` names, for each field, the member record that supplied its value;
-    ``members`` lists every member id (all its sources stay countable).
+    ``members`` lists every member id (all its sources stay countable). ``notices``
+    lists the members that are notices about the article rather than the article
+    itself, as ``(record id, kind)`` with kind ``"erratum"``, ``"retraction"``,
+    ``"concern"``, ``"reply"``, ...: an erratum or a retraction attached to an
+    article stays visible. The article's own members supply the fields.
     """
 
     record: Record
     primary_id: int
     members: tuple[int, ...]
     provenance: dict[str, int]
+    notices: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def retracted(self) -> bool:
+        """True when a retraction notice is among the members."""
+        return any(kind == "retraction" for _, kind in self.notices)
 
 
 def _consensus(values: list[tuple[int, str]]) -> tuple[int, str] | None:
@@ -76,6 +88,14 @@ def merge_records(
     by_id = dict(members)
     if primary_id not in by_id:
         raise UsageError(f"merge_records: primary record {primary_id} is not a group member")
+    notices = tuple(
+        (rid, kind) for rid, r in members if (kind := notice_of(r)) and kind != "letter"
+    )
+    everyone = members
+    if len(notices) < len(members):
+        # the article's own records supply the fields; its notices are listed
+        noticed = {rid for rid, _ in notices}
+        members = [(rid, r) for rid, r in members if rid not in noticed]
     chosen: dict[str, Any] = {}
     provenance: dict[str, int] = {}
 
@@ -98,13 +118,22 @@ def merge_records(
     ranges = [(rid, r.pages) for rid, r in members if r.pages and "-" in r.pages]
     take("pages", _mode(ranges) or _mode([(rid, r.pages) for rid, r in members]))
     keywords: dict[str, None] = {}
-    for _, r in members:
+    for _, r in everyone:
         keywords.update(dict.fromkeys(r.keywords))
     primary = by_id[primary_id]
     record = primary.with_changes(**chosen, keywords=tuple(keywords))
     return MergedRecord(
         record=record,
         primary_id=primary_id,
-        members=tuple(rid for rid, _ in members),
+        members=tuple(rid for rid, _ in everyone),
         provenance=provenance,
+        notices=notices,
     )
+
+
+def notice_of(record: Record) -> str:
+    """The kind of notice a record is (``"erratum"``, ``"retraction"``, ``"reply"``, ...),
+    ``""`` for an article. See :mod:`scopewise.dedup.notices`."""
+    raw, cited = clean_title(record.title or "")
+    ptype = (record.publication_type or "").strip().lower()
+    return read_notice(normalise_title(raw), cited, ptype)[1]

@@ -11,47 +11,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import Enum
-from typing import Any
 
 from rapidfuzz import fuzz
 
 from scopewise.dedup.keys import MatchKeys
+from scopewise.dedup.links import linked
 from scopewise.dedup.score import Field, PairEvidence, compare
+from scopewise.dedup.verdict import Outcome, Verdict
 
 __all__ = ["Outcome", "Verdict", "classify"]
-
-
-class Outcome(Enum):
-    """What matching concludes about a pair."""
-
-    SURE = "sure"  # merged automatically
-    POSSIBLE = "possible"  # queued for a person
-    DISTINCT = "distinct"
-
-
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    """Outcome for a pair, with the rule that decided it and the evidence."""
-
-    outcome: Outcome
-    rule: str
-    score: float
-    matched: tuple[str, ...] = ()
-    differs: tuple[str, ...] = ()
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    def reason(self) -> dict[str, Any]:
-        """Plain-JSON explanation stored with a merge or a queued pair."""
-        return {
-            "rule": self.rule,
-            "outcome": self.outcome.value,
-            "score": round(self.score, 3),
-            "matched": list(self.matched),
-            "differs": list(self.differs),
-            **self.detail,
-        }
 
 
 _Verdictor = Callable[[Outcome, str], Verdict]
@@ -216,6 +184,11 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
 
     def verdict(outcome: Outcome, rule: str) -> Verdict:
         return Verdict(outcome, rule, score, matched, differs, detail)
+
+    link = linked(a, b, ev)
+    if link is not None:
+        outcome, rule, extra = link
+        return Verdict(outcome, rule, score, matched, differs, {**detail, **extra})
 
     trap = _trap(a, b, ev, ids_same)
     if trap:

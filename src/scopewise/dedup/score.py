@@ -108,6 +108,12 @@ def journals_compatible(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     name are allowed (``... conference 44th annual meeting``).
     """
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    if len(a) == len(b) and _words_start(b, a):
+        return True  # "new engl j med" ~ "new england journal medicine", either way round
+    return _words_start(short, long_)
+
+
+def _words_start(short: tuple[str, ...], long_: tuple[str, ...]) -> bool:
     i = 0
     for word in short:
         while i < len(long_) and not (
