@@ -107,15 +107,22 @@ def records_from_blocks(blocks: Iterator[TextBlock], parse: BlockParser) -> Iter
 
 
 def worker_count() -> int:
-    """Worker processes for parsing: one per core, at most four (1 means: parse here).
+    """Worker processes for parsing (1 means: parse in this process).
 
-    ``SCOPEWISE_IMPORT_WORKERS`` overrides it, e.g. ``1`` on a busy shared server
-    where worker processes would only compete with each other.
+    One per idle core, at most four: the cores minus the 1-minute load average, as
+    ``make -l`` judges it. On a busy machine extra processes only compete with each
+    other for the same CPU time (and cost some for passing data), so then the file
+    is parsed in this process. ``SCOPEWISE_IMPORT_WORKERS`` sets the number.
     """
     setting = os.environ.get("SCOPEWISE_IMPORT_WORKERS", "").strip()
     if setting.isdigit():
         return max(1, int(setting))
-    return max(1, min(4, os.cpu_count() or 1))
+    cores = os.cpu_count() or 1
+    try:
+        idle = cores - os.getloadavg()[0]
+    except OSError:  # pragma: no cover - no load average on this system
+        idle = cores
+    return max(1, min(4, cores, round(idle)))
 
 
 def _convert_block(
