@@ -132,3 +132,47 @@ def test_undo(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_modes_cannot_be_combined(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["dedup", str(project), "--review", "--auto-only"], capsys)
     assert code == 2 and "cannot be combined" in err
+
+
+NOTICE_RIS = """\
+TY  - JOUR
+TI  - Peer support workers in community mental health teams: a qualitative study
+AU  - Smith, Jane
+AU  - Brown, Tom
+PY  - 2019
+JO  - Journal of Mental Health
+VL  - 28
+IS  - 2
+SP  - 101
+EP  - 110
+ER  -
+
+TY  - JOUR
+TI  - Retraction: Peer support workers in community mental health teams: a qualitative study
+AU  - Smith, Jane
+PY  - 2019
+JO  - J Ment Health
+VL  - 28
+IS  - 2
+SP  - 111
+ER  -
+"""
+
+
+def test_attached_retraction_is_announced_and_kept_in_the_merged_view(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "review"
+    assert run(["init", str(folder), "--protocol", str(EXAMPLE)], capsys)[0] == 0
+    ris = tmp_path / "notice.ris"
+    ris.write_text(NOTICE_RIS, encoding="utf-8")
+    assert run(["import", str(folder), str(ris), "--source", "Embase"], capsys)[0] == 0
+    code, out, err = run(["dedup", str(folder), "--auto-only"], capsys)
+    assert code == 0, err
+    assert "1 of the groups attach a notice" in out and "RETRACTION" in out
+    with Review.open(folder) as review:
+        (group,) = review.duplicate_groups()
+        merged = review.merged_record(group.id)
+    assert "RETRACTION" in group.reason["rule"]
+    assert merged.retracted and [kind for _, kind in merged.notices] == ["retraction"]
+    assert merged.record.title.startswith("Peer support workers")

@@ -131,3 +131,8 @@ def test_abbreviated_journal_with_as_many_words_is_compatible() -> None:
     )
     assert journals_compatible(full, short) and journals_compatible(short, full)
     assert not journals_compatible(full, normalise_journal("New Zealand Medical Journal"))
+
+
+def test_re_letter_is_a_notice_but_a_re_word_is_not() -> None:
+    assert keys(rec("Re: " + SUBJECT)).notice == "comment"
+    assert keys(rec("Re-evaluation of " + SUBJECT)).notice == ""

@@ -88,6 +88,12 @@ def _run(review: Review, out: Console, auto_only: bool, full: bool, actor: str,
     grew = f" ({summary.groups_extended} existing groups grew)" if summary.groups_extended else ""
     out.print(f"Merged {summary.duplicates_merged:,} duplicate records into "
               f"{summary.groups_created:,} new groups{grew}.")  # fmt: skip
+    if summary.notices_attached:
+        out.print(f"{summary.notices_attached:,} of the groups attach a notice (erratum, "
+                  "correction, retraction or reply) to its article; the merge reason names it.")  # fmt: skip
+    if summary.retractions_attached:
+        out.print(f"[bold red]{summary.retractions_attached:,} groups hold a RETRACTION "
+                  "notice:[/] the article they stand for is retracted.")  # fmt: skip
     if auto_only:
         out.print("The queue of possible duplicates was left untouched (--auto-only).")
     elif summary.queued:

@@ -331,7 +331,7 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
     raw_title, cited = clean_title(record.title or "")
     ptype = (record.publication_type or "").strip().lower()
     # a notice is compared by its subject title; the notice kind itself stays
-    title, notice, cited = read_notice(normalise_title(raw_title), cited, ptype)
+    title, notice, cited = read_notice(normalise_title(raw_title), cited, ptype, raw_title)
     words = tuple(title.split())
     part_match = _PART_RE.search(title) if "part" in title else None
     part = _ROMAN.get(part_match.group(1), part_match.group(1)) if part_match else ""

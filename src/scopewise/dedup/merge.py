@@ -136,4 +136,4 @@ def notice_of(record: Record) -> str:
     ``""`` for an article. See :mod:`scopewise.dedup.notices`."""
     raw, cited = clean_title(record.title or "")
     ptype = (record.publication_type or "").strip().lower()
-    return read_notice(normalise_title(raw), cited, ptype)[1]
+    return read_notice(normalise_title(raw), cited, ptype, raw)[1]

@@ -102,14 +102,19 @@ def clean_title(raw_title: str) -> tuple[str, str]:
     return raw_title, ""
 
 
-def read_notice(title: str, cited: str = "", publication_type: str = "") -> tuple[str, str, str]:
+def read_notice(
+    title: str, cited: str = "", publication_type: str = "", raw_title: str = "re:"
+) -> tuple[str, str, str]:
     """``(subject title, kind, cited)`` of a normalised title.
 
     ``cited`` is a citation already found by :func:`clean_title`; a Web of Science
     marker (``vol 360 pg 542 2009``) supplies one too. ``kind`` is a key of
-    :data:`NOTICE_KINDS`, ``""`` for an ordinary article.
+    :data:`NOTICE_KINDS`, ``""`` for an ordinary article. ``raw_title`` tells a letter
+    ("Re: ...") from a title that starts with a hyphenated "Re-".
     """
     marker, subject = split_marker(title)
+    if marker == "re" and not raw_title.lstrip()[:3].lower().startswith(("re:", "re ")):
+        marker, subject = "", title  # "Re-evaluation of ..." is an article
     kind = notice_kind(marker) or ("erratum" if cited else "") or kind_of_type(publication_type)
     if marker and not cited:
         wos = _WOS_CITATION_RE.match(marker)

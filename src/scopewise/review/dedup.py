@@ -44,6 +44,8 @@ class DedupSummary:
     duplicates_merged: int  # records that joined a group in this run
     queued: int  # possible duplicates added to the queue
     seconds: float
+    notices_attached: int = 0  # groups in which a notice (erratum, reply...) joined its article
+    retractions_attached: int = 0  # of those, groups with a retraction notice
 
 
 class DedupMixin(ReviewCore):
@@ -126,6 +128,8 @@ class DedupMixin(ReviewCore):
                 duplicates_merged=merged,
                 queued=queued,
                 seconds=time.perf_counter() - start,
+                notices_attached=sum(bool(_notice_kinds(g)) for g in result.groups),
+                retractions_attached=sum("retraction" in _notice_kinds(g) for g in result.groups),
             )
             detail: dict[str, Any] = {
                 "last_record_id": max((rid for rid, _ in records), default=last or 0),
@@ -307,6 +311,11 @@ def _merge_detail(
         "score": group.score,
         "screened_members": [m for m in group.record_ids if m in screened],
     }
+
+
+def _notice_kinds(group: DuplicateGroup) -> set[str]:
+    """Kinds of the notices (erratum, retraction, reply...) a group's links attached."""
+    return {str(link["notice"]) for link in group.reason.get("links", ()) if link.get("notice")}
 
 
 def _summary_dict(summary: DedupSummary) -> dict[str, Any]:
