@@ -26,9 +26,7 @@ def _pg_available() -> bool:
     try:
         import psycopg
 
-        with psycopg.connect(
-            PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3
-        ):
+        with psycopg.connect(PG_URL.replace("postgresql+psycopg", "postgresql"), connect_timeout=3):
             return True
     except Exception:
         return False

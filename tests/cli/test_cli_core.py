@@ -78,7 +78,7 @@ def test_protocol_update_stores_a_version_with_diff(
     assert "version 2" in out
     code, out, _ = run(["protocol", "history", str(project), "--diff"], capsys)
     assert "v1 (registered)" in out and "population set" in out
-    assert "+population = \"adults with psychosis\"" in out
+    assert '+population = "adults with psychosis"' in out
     code, out, _ = run(["protocol", "show", str(project)], capsys)
     assert "adults with psychosis" in out
     code, out, _ = run(["audit", str(project), "--json"], capsys)
@@ -98,7 +98,10 @@ def test_protocol_check_reports_counts(capsys: pytest.CaptureFixture[str]) -> No
         (["status", "{tmp}/nowhere"], "no such folder"),
         (["status", "{tmp}"], "not a scopewise project"),
         (["protocol", "check", "{tmp}/missing.toml"], "file not found"),
-        (["init", "{tmp}/x", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/test"], "cannot reach"),
+        (
+            ["init", "{tmp}/x", "--db", "postgresql+psycopg://postgres@127.0.0.1:1/test"],
+            "cannot reach",
+        ),
         (["init", "{tmp}/x", "--db", "not a url"], "not a database URL"),
         (["init", "{tmp}/x", "--protocol", "{tmp}/missing.toml"], "file not found"),
     ],
@@ -108,6 +111,7 @@ def test_user_errors_are_one_line_with_exit_code_2(
 ) -> None:
     code, out, err = run([a.format(tmp=tmp_path) for a in args], capsys)
     assert code == 2
+    assert out == ""
     assert message in err
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
@@ -132,7 +136,9 @@ def test_locked_project_is_a_clear_error(
     holder = sqlite3.connect(project / "project.db", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:
-        code, _, err = run(["protocol", "update", str(project), "--author", "a", "--note", "n"], capsys)
+        code, _, err = run(
+            ["protocol", "update", str(project), "--author", "a", "--note", "n"], capsys
+        )
     finally:
         holder.execute("ROLLBACK")
         holder.close()

@@ -67,7 +67,12 @@ def test_wrong_value_type_names_line_and_field(tmp_path: Path) -> None:
         ('code = "E1"', 'code = "E 1"', "criteria.exclusion[0].code", 'code = "E 1"'),
         ("blinding = true", "blinding = 3", "screening.blinding", "blinding = 3"),
         ('role = "lead"', 'role = "boss"', "team[0].role", 'role = "boss"'),
-        ("reviewers_per_record = 2", "reviewers_per_record = 3", "screening.reviewers_per_record", "reviewers_per_record = 3"),
+        (
+            "reviewers_per_record = 2",
+            "reviewers_per_record = 3",
+            "screening.reviewers_per_record",
+            "reviewers_per_record = 3",
+        ),
         ("[pcc]", "[pcc]\ncolour = 1", "pcc.colour", "colour = 1"),
     ],
 )

@@ -36,15 +36,17 @@ def test_one_project_per_database(store: Store) -> None:
 
 def test_protocol_versions_keep_diffs(store: Store) -> None:
     with store.transaction() as conn:
-        assert store.add_protocol_version(conn, SKELETON, "lead", "registered", registered=True) == 1
+        assert (
+            store.add_protocol_version(conn, SKELETON, "lead", "registered", registered=True) == 1
+        )
         assert store.add_protocol_version(conn, SKELETON, "lead", "same text") is None
         changed = SKELETON.replace("TODO: who", "peer support workers")
         assert store.add_protocol_version(conn, changed, "lead", "population narrowed") == 2
     versions = store.protocol_versions()
     assert [v.version for v in versions] == [1, 2]
     assert versions[0].registered and not versions[1].registered
-    assert "-population = \"TODO: who\"" in versions[1].diff
-    assert "+population = \"peer support workers\"" in versions[1].diff
+    assert '-population = "TODO: who"' in versions[1].diff
+    assert '+population = "peer support workers"' in versions[1].diff
     assert store.current_protocol_text() == changed
 
 
@@ -78,9 +80,7 @@ def test_audit_events_in_order_with_json_detail(store: Store) -> None:
 
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(sa.exc.IntegrityError), store.transaction() as conn:
-        conn.execute(
-            t.duplicate_members.insert().values(group_id=999, record_id=999)
-        )
+        conn.execute(t.duplicate_members.insert().values(group_id=999, record_id=999))
 
 
 @pytest.mark.parametrize(
