@@ -66,6 +66,24 @@ def ensure_asreview() -> Path:
     return ASREVIEW
 
 
+def run_measured(cmd: list[str]) -> tuple[int, str, float, float]:
+    """Run ``cmd``; return code, stderr tail, wall seconds and CPU seconds of the child.
+
+    CPU time (user + system, from ``wait4`` of that one child and its own children)
+    does not grow when other jobs share the cores, so it is the fairer speed figure
+    on a loaded machine.
+    """
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        tail = err.read()[-2000:].decode(errors="replace")
+    return proc.returncode, tail, wall, usage.ru_utime + usage.ru_stime
+
+
 def dataset_labels(path: Path) -> tuple[list[str], list[int]]:
     """Record ids (``record_id`` column, else the row number) and labels of a dataset."""
     with path.open(newline="", encoding="utf-8") as handle:
@@ -74,24 +92,24 @@ def dataset_labels(path: Path) -> tuple[list[str], list[int]]:
     return ids, [int(float(row["label_included"])) for row in rows]
 
 
-def run_asreview(path: Path, seed: int) -> dict[str, object]:
-    """One ASReview simulation, cached: 0-based rows in labelling order, priors, time."""
-    cache = OUT / "asreview" / f"{path.stem}_s{seed}.json"
+def run_asreview(path: Path, seed: int, cache_dir: str = "asreview") -> dict[str, object]:
+    """One ASReview simulation, cached: 0-based rows in labelling order, priors, time.
+
+    ``cache_dir="asreview_timing"`` reruns a pair whose order is cached from a run
+    made before CPU time was measured, to time it (wall and CPU) again.
+    """
+    cache = OUT / cache_dir / f"{path.stem}_s{seed}.json"
     if cache.exists():
         return json.loads(cache.read_text())
     exe = ensure_asreview()
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "run.asreview"
-        start = time.perf_counter()
-        proc = subprocess.run(
+        code, tail, wall, cpu = run_measured(
             [str(exe), "simulate", str(path), "--ai", "elas_u4",
              "--n-prior-included", "1", "--n-prior-excluded", "1",
-             "--prior-seed", str(seed), "--seed", str(seed), "-o", str(project)],
-            capture_output=True, text=True, check=False,
-        )
-        wall = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"asreview failed on {path.name}: {proc.stderr[-2000:]}")
+             "--prior-seed", str(seed), "--seed", str(seed), "-o", str(project)])
+        if code != 0:
+            raise RuntimeError(f"asreview failed on {path.name}: {tail}")
         with zipfile.ZipFile(project) as archive:
             archive.extract("results.db", tmp)
         db = sqlite3.connect(Path(tmp) / "results.db")
@@ -100,7 +118,8 @@ def run_asreview(path: Path, seed: int) -> dict[str, object]:
         db.close()
     order = [row_of[rid] for rid, _ in results]
     priors = [row_of[rid] for rid, training in results if training is None]
-    result = {"order": order, "priors": priors, "wall": wall}
+    result = {"order": order, "priors": priors, "wall": wall, "cpu": cpu,
+              "load": os.getloadavg()[0]}
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(result))
     return result
@@ -146,11 +165,9 @@ def run_scopewise(path: Path, seed: int, priors: list[int], ranker: str, prior_m
             cmd += ["--prior-included", "0", "--prior-excluded", "0", "--criteria", str(criteria)]
         if stop_rule:
             cmd += ["--stop-rule", stop_rule]
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - start
-        if proc.returncode != 0:
-            raise RuntimeError(f"scopewise failed on {path.name}: {proc.stderr[-2000:]}")
+        code, tail, wall, cpu = run_measured(cmd)
+        if code != 0:
+            raise RuntimeError(f"scopewise failed on {path.name}: {tail}")
         row_of = {rid: i for i, rid in enumerate(ids)}
         with order_csv.open(newline="") as handle:
             rows = list(csv.DictReader(handle))
@@ -161,7 +178,8 @@ def run_scopewise(path: Path, seed: int, priors: list[int], ranker: str, prior_m
     if info["stopped_at"] is not None:
         stop = {"recall": info["recall_at_stop"],
                 "screened": info["stopped_at"] - info["n_priors"]}
-    result = {"order": order, "priors": prior_rows, "wall": wall, "stop": stop}
+    result = {"order": order, "priors": prior_rows, "wall": wall, "cpu": cpu,
+              "load": os.getloadavg()[0], "stop": stop}
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(result))
     return result
@@ -176,6 +194,19 @@ def score(order: list[int], priors: list[int], labels: list[int]) -> dict[str, f
     rest = [i for i in range(len(labels)) if i not in seen]
     ordered = [labels[i] for i in order + rest if i not in prior_set]
     return screening_metrics(ordered).as_dict()
+
+
+def _num(value: float, suffix: str = "") -> str:
+    return "–" if value != value else f"{value:.1f}{suffix}"
+
+
+def peer_timing(path: Path, seed: int) -> dict[str, float] | None:
+    """Wall and CPU time of a re-timed ASReview run (``bench/out/asreview_timing``)."""
+    cache = OUT / "asreview_timing" / f"{path.stem}_s{seed}.json"
+    if not cache.exists():
+        return None
+    data = json.loads(cache.read_text())
+    return {"wall": data["wall"], "cpu": data["cpu"]}
 
 
 def mean(values: list[float]) -> float:
@@ -294,11 +325,12 @@ def render(files: list[Path], seeds: list[int], peers: dict, mine: dict,
         f"Ranker `{args.ranker}`. Values are means over seeds; time is wall time of the whole command.",
         "",
         "| dataset | N | R | WSS@95 asr | WSS@95 sw | Δ | limit | rec@10 asr | rec@10 sw "
-        "| ATD asr | ATD sw | time asr s | time sw s | speed-up |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| ATD asr | ATD sw | wall asr s | wall sw s | wall ratio | CPU asr s | CPU sw s "
+        "| CPU ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    agg: dict[str, list[float]] = {k: [] for k in
-                                   ("wa", "ws", "ra", "rs", "aa", "as", "ta", "ts", "lim")}
+    agg: dict[str, list[float]] = {k: [] for k in ("wa", "ws", "ra", "rs", "aa", "as", "ta",
+                                                   "ts", "ca", "cs", "lim")}
     stops: list[tuple[float, float]] = []
     crit_rows: list[str] = []
     worse: list[str] = []
@@ -309,12 +341,16 @@ def render(files: list[Path], seeds: list[int], peers: dict, mine: dict,
         for s in seeds:
             p = peers[(f, s)]
             m = mine[(f, s)]
+            timing = peer_timing(f, s) or p
             a = score(p["order"], p["priors"], labels)
             b = score(m["same"]["order"], m["same"]["priors"], labels)
             for key, value in (("wa", a["wss_95"]), ("ws", b["wss_95"]),
                                ("ra", a["recall_at_10"]), ("rs", b["recall_at_10"]),
-                               ("aa", a["atd"]), ("as", b["atd"]), ("ta", p["wall"]),
-                               ("ts", m["same"]["wall"]), ("lim", b["wss_95_limit"])):
+                               ("aa", a["atd"]), ("as", b["atd"]), ("ta", timing["wall"]),
+                               ("ts", m["same"]["wall"]),
+                               ("ca", timing.get("cpu", float("nan"))),
+                               ("cs", m["same"].get("cpu", float("nan"))),
+                               ("lim", b["wss_95_limit"])):
                 per[key].append(value)
             if "stop" in m:
                 stops.append(stop_summary(m["stop"]["stop"], len(labels) - 2))
@@ -331,18 +367,27 @@ def render(files: list[Path], seeds: list[int], peers: dict, mine: dict,
         lines.append(
             f"| {f.stem} | {len(labels)} | {sum(labels)} | {row['wa']:.3f} | {row['ws']:.3f} | "
             f"{delta:+.3f} | {row['lim']:.3f} | {row['ra']:.3f} | {row['rs']:.3f} | {row['aa']:.3f} | "
-            f"{row['as']:.3f} | {row['ta']:.1f} | {row['ts']:.1f} | {row['ta'] / row['ts']:.1f}x |"
+            f"{row['as']:.3f} | {row['ta']:.1f} | {row['ts']:.1f} | {row['ta'] / row['ts']:.1f}x | "
+            f"{_num(row['ca'])} | {_num(row['cs'])} | {_num(row['ca'] / row['cs'], 'x')} |"
         )
         if crit_w:
             crit_rows.append(f"| {f.stem} | {mean(same_w):.3f} | {mean(crit_w):.3f} | "
                              f"{mean(crit_w) - mean(same_w):+.3f} |")
     m = {k: mean(v) for k, v in agg.items()}
     total_a, total_s = sum(agg["ta"]), sum(agg["ts"])
+    timed = [(a, b) for a, b in zip(agg["ca"], agg["cs"], strict=True) if a == a and b == b]
+    cpu_ratio = sum(a for a, _ in timed) / sum(b for _, b in timed) if timed else float("nan")
     lines.append(
         f"| **mean** | | | **{m['wa']:.3f}** | **{m['ws']:.3f}** | {m['ws'] - m['wa']:+.3f} | "
         f"{m['lim']:.3f} | **{m['ra']:.3f}** | **{m['rs']:.3f}** | {m['aa']:.3f} | {m['as']:.3f} | "
-        f"{m['ta']:.1f} | {m['ts']:.1f} | {total_a / total_s:.1f}x |"
+        f"{m['ta']:.1f} | {m['ts']:.1f} | {total_a / total_s:.1f}x | | | "
+        f"**{_num(cpu_ratio, 'x')}** |"
     )
+    lines += ["", f"Speed: total wall time ASReview / scopewise {total_a / total_s:.2f}x over "
+              f"{len(agg['ta'])} datasets; total CPU time {_num(cpu_ratio, 'x')} over the "
+              f"{len(timed)} datasets where ASReview's CPU time was measured (CPU time of the "
+              "child process and its children, from wait4; the fairer figure on a shared "
+              "machine)."]
     lines += ["", "Datasets worse than ASReview by more than 0.02 WSS@95: "
               + (", ".join(worse) if worse else "none") + "."]
     if crit_rows:

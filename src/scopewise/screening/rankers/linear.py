@@ -19,6 +19,7 @@ from sklearn.svm import LinearSVC
 from scopewise.records import Record
 from scopewise.screening.rankers.base import Ranker, _check_fit_input
 from scopewise.screening.rankers.features import TextFeatures, split_shared_terms
+from scopewise.screening.rankers.solver import TrainingRows, fit_squared_hinge
 
 __all__ = ["CriteriaRanker", "RandomRanker", "SVMRanker", "ScopewiseRanker"]
 
@@ -86,29 +87,68 @@ class SVMRanker(_TextRanker):
         Weight of the separate title block of the features.
     ngram_range:
         Word n-gram lengths.
+    tol:
+        Stopping tolerance of the solver.
+    solver:
+        ``"liblinear"`` (a fresh ``LinearSVC`` fit after every decision, as ASReview
+        does) or ``"warm"`` (the same objective solved by a truncated Newton method
+        started from the previous weights: much less work per decision).
     """
 
     name = "svm"
 
     def __init__(self, C: float = 0.11, ratio: float = 9.8, title_weight: float = 0.0,
-                 ngram_range: tuple[int, int] = (1, 2)) -> None:
+                 ngram_range: tuple[int, int] = (1, 2), tol: float = 1e-4,
+                 solver: str = "liblinear") -> None:
         self.C = C
         self.ratio = ratio
         self.title_weight = title_weight
         self.ngram_range = ngram_range
+        self.tol = tol
+        self.solver = solver
+
+    def prepare(self, records: Sequence[Record], criteria: str | None = None) -> Self:
+        super().prepare(records, criteria)
+        if self.solver not in ("liblinear", "warm"):
+            raise ValueError(f"unknown solver {self.solver!r}: use 'liblinear' or 'warm'")
+        if self.solver == "warm":
+            # all training columns (shared, then private) once, in float64
+            self.training_ = TrainingRows(sp.hstack([self.X_, self.X_private_], format="csr",
+                                                    dtype=np.float64))
+            self.shared_weights_ = np.zeros(self.X_.shape[1], dtype=np.float32)
+        return self
+
+    def _warm_weights(self, screened: np.ndarray, labels: np.ndarray,
+                      weights: np.ndarray) -> np.ndarray:
+        """Shared-term weights from the warm-started solver."""
+        training = self.training_
+        rows, slot = training.update(screened)
+        row_labels = np.empty_like(labels)
+        row_labels[slot] = labels
+        row_weights = np.empty_like(weights)
+        row_weights[slot] = weights
+        solution = fit_squared_hinge(rows, row_labels, row_weights, self.C, training.weights,
+                                     tol=self.tol)
+        training.weights = solution
+        shared = training.columns < self.X_.shape[1]
+        self.shared_weights_[training.columns[shared]] = solution[:-1][shared]
+        return self.shared_weights_
 
     def _model_scores(self, screened: np.ndarray, labels: np.ndarray) -> np.ndarray:
         n_relevant = labels.sum()
         n_irrelevant = labels.size - n_relevant
         weights = np.where(labels == 1, 1.0, n_relevant / (self.ratio * n_irrelevant))
         weights *= labels.size / weights.sum()
+        if self.solver == "warm" and np.unique(screened).size == screened.size:
+            warm: np.ndarray = self.X_ @ self._warm_weights(screened, labels, weights)
+            return warm
         shared = self.X_[screened]
         # only terms of screened records can get a weight: train on those columns alone
         used = np.zeros(self.X_.shape[1], dtype=bool)
         used[shared.indices] = True
         columns = np.flatnonzero(used)
         compact = sp.hstack([shared[:, columns], self.X_private_[screened]], format="csr")
-        model = LinearSVC(C=self.C, loss="squared_hinge")
+        model = LinearSVC(C=self.C, loss="squared_hinge", tol=self.tol)
         model.fit(compact.astype(np.float64), labels, sample_weight=weights)
         self.model_ = model
         weight = np.zeros(self.X_.shape[1], dtype=np.float32)
@@ -133,9 +173,13 @@ class ScopewiseRanker(SVMRanker):
     ``criteria_weight * fade / (fade + relevant found)``, so it leads the cold
     start and fades out as relevant records are found.
 
+    The model is retrained after every decision with the warm-started solver
+    (:mod:`~scopewise.screening.rankers.solver`), which solves ELAS u4's objective
+    from the previous weights to a relative gradient tolerance of ``tol``.
+
     Parameters
     ----------
-    C, ratio, title_weight, ngram_range:
+    C, ratio, title_weight, ngram_range, tol, solver:
         As for :class:`SVMRanker`.
     criteria_weight:
         Weight of the criteria similarity before any relevant record is found.
@@ -147,8 +191,9 @@ class ScopewiseRanker(SVMRanker):
 
     def __init__(self, C: float = 0.11, ratio: float = 9.8, title_weight: float = 0.5,
                  ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 1.0,
-                 fade: float = 3.0) -> None:
-        super().__init__(C=C, ratio=ratio, title_weight=title_weight, ngram_range=ngram_range)
+                 fade: float = 3.0, tol: float = 1e-3, solver: str = "warm") -> None:
+        super().__init__(C=C, ratio=ratio, title_weight=title_weight, ngram_range=ngram_range,
+                         tol=tol, solver=solver)
         self.criteria_weight = criteria_weight
         self.fade = fade
 
