@@ -188,8 +188,8 @@ def linked(
     The detail names a notice member (``notice`` kind and ``notice_record`` id), so
     the merged record can show that an erratum, retraction or reply is attached.
     """
-    if ev.title_missing:
-        return None
+    if ev.title_missing or (ev.title < 0.97 and not (a.notice or b.notice)):
+        return None  # every rule but the notice rules needs nearly equal titles
     printed_once = ev.volume is Field.SAME and ev.first_page is Field.SAME
     for x, y in ((a, b), (b, a)) if not printed_once else ():
         # (one notice indexed twice, once without its marker, is left to the usual rules)
