@@ -293,9 +293,9 @@ def main() -> None:
             f"{r['records'] / r['seconds']:,.0f} | {r['cpu']:.1f} | "
             f"{r['records'] / r['cpu']:,.0f} | {r['wall']:.1f} | {r['peak_mib']:,.0f} | "
             f"{r['tree_mib']:,.0f} |")
-    lines += ["", "By default scopewise uses one worker per idle core (cores minus the 1-minute "
-              "load average, at most 4) and parses in the importing process when no core is "
-              "idle: on a busy machine extra processes only add work."]
+    lines += ["", "By default scopewise parses files from 8 MiB on in one worker process per "
+              "core (at most 4); the workers add some CPU time for passing data, and pay off "
+              "in wall time when cores are free."]
     if "asreview" in result:
         ours_r = min(result["workers"], result["one"], key=lambda r: r["seconds"])
         theirs = result["asreview"]

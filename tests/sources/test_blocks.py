@@ -160,19 +160,17 @@ def test_workers_start_afresh_when_other_threads_run(tmp_path: Path) -> None:
     assert [v for batch in batches for v in batch] == [_title(r) for r in read_records(path)]
 
 
-def test_worker_count_follows_idle_cores_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_count_follows_the_cores_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
     import scopewise.sources.blocks as blocks
 
     monkeypatch.delenv("SCOPEWISE_IMPORT_WORKERS", raising=False)
-    monkeypatch.setattr(blocks.os, "cpu_count", lambda: 2)
-    for load, expected in ((0.0, 2), (0.4, 2), (1.2, 1), (6.0, 1)):
-        monkeypatch.setattr(blocks.os, "getloadavg", lambda load=load: (load, load, load))
-        assert worker_count() == expected, load
-    monkeypatch.setattr(blocks.os, "cpu_count", lambda: 16)
-    monkeypatch.setattr(blocks.os, "getloadavg", lambda: (0.0, 0.0, 0.0))
-    assert worker_count() == 4
+    for cores, expected in ((1, 1), (2, 2), (16, 4)):
+        monkeypatch.setattr(blocks.os, "cpu_count", lambda cores=cores: cores)
+        assert worker_count() == expected
     monkeypatch.setenv("SCOPEWISE_IMPORT_WORKERS", "3")
     assert worker_count() == 3
+    monkeypatch.setenv("SCOPEWISE_IMPORT_WORKERS", "auto")
+    assert worker_count() == 4
 
 
 def _unimportable(record: Record) -> str:

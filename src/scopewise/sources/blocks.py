@@ -107,22 +107,15 @@ def records_from_blocks(blocks: Iterator[TextBlock], parse: BlockParser) -> Iter
 
 
 def worker_count() -> int:
-    """Worker processes for parsing (1 means: parse in this process).
+    """Worker processes for parsing: one per core, at most four (1 means: parse here).
 
-    One per idle core, at most four: the cores minus the 1-minute load average, as
-    ``make -l`` judges it. On a busy machine extra processes only compete with each
-    other for the same CPU time (and cost some for passing data), so then the file
-    is parsed in this process. ``SCOPEWISE_IMPORT_WORKERS`` sets the number.
+    ``SCOPEWISE_IMPORT_WORKERS`` sets the number, e.g. ``1`` on a shared server where
+    the import should take one core only.
     """
     setting = os.environ.get("SCOPEWISE_IMPORT_WORKERS", "").strip()
     if setting.isdigit():
         return max(1, int(setting))
-    cores = os.cpu_count() or 1
-    try:
-        idle = cores - os.getloadavg()[0]
-    except OSError:  # pragma: no cover - no load average on this system
-        idle = cores
-    return max(1, min(4, cores, round(idle)))
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _convert_block(
