@@ -1,0 +1,84 @@
+"""The warm-started squared-hinge solver and the incrementally kept training rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.svm import LinearSVC
+
+from scopewise.records import Record
+from scopewise.screening.rankers import get_ranker
+from scopewise.screening.rankers.solver import TrainingRows, fit_squared_hinge
+
+
+def problem(n: int = 60, d: int = 40, seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray,
+                                                              np.ndarray]:
+    rng = np.random.default_rng(seed)
+    dense = rng.random((n, d)) * (rng.random((n, d)) < 0.2)
+    labels = (dense[:, 0] + 0.3 * rng.random(n) > 0.4).astype(np.int64)
+    weights = np.where(labels == 1, 1.0, 0.3)
+    return sp.csr_matrix(dense), labels, weights
+
+
+def reference(rows: sp.csr_matrix, labels: np.ndarray, weights: np.ndarray,
+              C: float) -> np.ndarray:
+    """liblinear's solution of the same objective, solved tightly."""
+    model = LinearSVC(C=C, loss="squared_hinge", tol=1e-10, max_iter=100_000)
+    model.fit(rows, labels, sample_weight=weights)
+    return np.append(model.coef_.ravel(), model.intercept_)
+
+
+@pytest.mark.parametrize("C", [0.11, 1.0])
+def test_cold_solution_is_liblinears(C: float) -> None:
+    rows, labels, weights = problem()
+    ours = fit_squared_hinge(rows, labels, weights, C, tol=1e-8)
+    np.testing.assert_allclose(ours, reference(rows, labels, weights, C), atol=1e-4)
+
+
+def test_warm_start_reaches_the_same_solution() -> None:
+    rows, labels, weights = problem(seed=1)
+    before = fit_squared_hinge(rows[:-1], labels[:-1], weights[:-1], 0.5, tol=1e-8)
+    warm = fit_squared_hinge(rows, labels, weights, 0.5, start=before, tol=1e-8)
+    np.testing.assert_allclose(warm, reference(rows, labels, weights, 0.5), atol=1e-4)
+
+
+def dense_rows(training: TrainingRows, matrix: sp.csr_matrix, screened: np.ndarray) -> None:
+    """The compact rows, put back in feature order, equal the screened records' rows."""
+    rows, slot = training.update(screened)
+    full = np.zeros((screened.size, matrix.shape[1]))
+    full[:, training.columns] = rows.toarray()[slot]
+    np.testing.assert_array_equal(full, matrix[screened].toarray())
+
+
+def test_training_rows_grow_in_any_order() -> None:
+    matrix, _, _ = problem(n=30, d=25, seed=2)
+    training = TrainingRows(matrix)
+    dense_rows(training, matrix, np.array([4, 9]))
+    dense_rows(training, matrix, np.array([9, 17, 4]))  # a new record in the middle
+    assert training.rows.tolist() == [4, 9, 17]  # appended, not rebuilt
+    dense_rows(training, matrix, np.array([17, 4]))  # a record dropped: rebuilt
+    assert sorted(training.rows.tolist()) == [4, 17]
+    with pytest.raises(ValueError, match="twice"):
+        training.update(np.array([4, 4]))
+
+
+def test_warm_ranker_orders_like_a_fresh_liblinear_fit() -> None:
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(200)]
+    records, labels = [], []
+    for i in range(120):
+        relevant = i % 6 == 0
+        extra = "sleep insomnia therapy trial" if relevant else "river sediment flow"
+        records.append(Record(title=f"record {i} {extra}",
+                              abstract=f"{extra} {' '.join(rng.choice(words, 20))}"))
+        labels.append(int(relevant))
+    y = np.asarray(labels)
+    warm = get_ranker("scopewise", tol=1e-6).prepare(records)
+    fresh = get_ranker("scopewise", solver="liblinear", tol=1e-8).prepare(records)
+    screened: list[int] = [0, 1]
+    for position in rng.permutation(np.arange(2, 120))[:30]:
+        screened.append(int(position))
+        warm.fit(np.asarray(screened), y[screened])
+    fresh.fit(np.asarray(screened), y[screened])
+    assert np.corrcoef(warm.scores(), fresh.scores())[0, 1] > 0.9999
