@@ -7,6 +7,7 @@ and control characters (which could drive the terminal) are dropped.
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,8 +67,9 @@ def _print_next(item: NextRecord, reviewer: str, directory: Path) -> None:
     click.echo("Abstract:")
     click.echo(plain(r.abstract) or "(no abstract)")
     click.echo(
-        f"Decide with: scopewise screen {directory} --decide {item.record_id} include|exclude"
-        f"{'|maybe' if item.stage == 'title_abstract' else ''} --reviewer {plain(reviewer)}"
+        f"Decide with: scopewise screen {shlex.quote(str(directory))} --decide {item.record_id} "
+        f"include|exclude{'|maybe' if item.stage == 'title_abstract' else ''} "
+        f"--reviewer {shlex.quote(plain(reviewer))}"
         + (" --reason CODE" if item.stage == "full_text" else "")
     )
 
