@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
-from scipy.stats import hypergeom
 
 from scopewise.errors import UsageError
 
@@ -92,6 +91,14 @@ class StoppingRule(ABC):
         """The outcome of the last :meth:`fit`."""
 
 
+
+def _hypergeom_cdf(k: Any, urn: Any, relevant: Any, drawn: Any) -> Any:
+    """``scipy.stats.hypergeom.cdf``, imported on first use (scipy.stats takes ~0.7 s
+    to import, which every ``scopewise simulate`` run would pay otherwise)."""
+    from scipy.stats import hypergeom
+
+    return hypergeom.cdf(k, urn, relevant, drawn)
+
 def recall_p_value(found_before: int, sample_relevant: int, sample_size: int,
                    urn_size: int, target_recall: float) -> float:
     """p-value of "recall is below ``target_recall``" after a random sample.
@@ -113,7 +120,7 @@ def recall_p_value(found_before: int, sample_relevant: int, sample_size: int,
     if k_null > urn_size:
         # the urn cannot hold enough relevant records for recall to be this low
         return 0.0
-    return float(hypergeom.cdf(sample_relevant, urn_size, k_null, sample_size))
+    return float(_hypergeom_cdf(sample_relevant, urn_size, k_null, sample_size))
 
 
 class StatisticalStopping(StoppingRule):
@@ -209,7 +216,7 @@ class StatisticalStopping(StoppingRule):
             return None
         k, n, urn = self.sample_relevant_, self.sample_size_, self.urn_
         candidates = np.arange(k, urn - (n - k) + 1)
-        plausible = candidates[hypergeom.cdf(k, urn, candidates, n) >= self.alpha]
+        plausible = candidates[_hypergeom_cdf(k, urn, candidates, n) >= self.alpha]
         worst = int(plausible.max()) if plausible.size else k
         return self.relevant_found_ / (self.relevant_found_ + worst - k)
 
