@@ -147,7 +147,10 @@ def simulate(
         prior_positions = choose_priors(labels, prior_included, prior_excluded, seed)
     else:
         prior_positions = np.asarray(priors, dtype=np.int64)
-    rng = np.random.default_rng([seed, 1])
+    # the random sample of a stop rule: its own stream, which also depends on the size
+    # of the review, so runs on different datasets with one seed draw independently
+    # (one shared stream drew records at the same relative positions in every dataset)
+    rng = np.random.default_rng([seed, 1, n])
 
     screened = np.empty(n, dtype=np.int64)
     decisions = np.empty(n, dtype=np.int64)
