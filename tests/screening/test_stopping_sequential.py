@@ -126,3 +126,36 @@ def test_vectorised_p_values_match_the_scalar_ones() -> None:
     for i in range(5):
         assert values[i] == pytest.approx(recall_p_value(40, int(k[i]), int(n[i]), 1000, TARGET))
     assert values[0] == 1.0
+
+
+def _sample_positions(n_records: int, seed: int) -> np.ndarray:
+    """Relative positions (0-1) of the records the statistical rule sampled in a run."""
+    from scopewise.records import Record
+    from scopewise.screening.rankers import get_ranker
+    from scopewise.screening.simulate import simulate
+
+    records = [Record(title=f"record {i}", abstract="") for i in range(n_records)]
+    labels = np.zeros(n_records, dtype=np.int64)
+    labels[:3] = 1
+    rule = StatisticalStopping(patience=5, min_screened=10)
+    result = simulate(records, labels, get_ranker("random"), seed=seed, priors=[0, 5],
+                      stop_rule=rule)
+    sampled = result.order[: result.n_screened][result.sampled[: result.n_screened]]
+    return np.asarray(sampled) / n_records
+
+
+def test_simulated_sample_spans_all_unscreened_records() -> None:
+    """The random sample is drawn from every unscreened record, not from one end."""
+    positions = _sample_positions(600, seed=0)
+    assert positions.size > 50
+    # first and last thirds of the review both appear among the early draws
+    early = positions[:60]
+    assert (early < 1 / 3).any() and (early > 2 / 3).any()
+
+
+def test_runs_on_reviews_of_different_size_draw_independently() -> None:
+    """One seed, two reviews of different size: the sampled relative positions differ
+    (a shared random stream drew the same relative positions in every review)."""
+    first, second = _sample_positions(600, seed=0), _sample_positions(640, seed=0)
+    size = min(first.size, second.size, 40)
+    assert np.abs(first[:size] - second[:size]).mean() > 0.1
