@@ -12,21 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scopewise.cli import main
+from cli_runner import run
 from scopewise.records import Record
 from scopewise.review import Review
 from scopewise.review.demo import bundled_example, duplicate_check, prioritised_order
 from scopewise.screening.stopping import get_stopping_rule
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def bundled_rows() -> list[dict[str, str]]:

@@ -9,22 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from scopewise.cli import main
+from cli_runner import run
 from scopewise.protocol import SKELETON
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "examples" / "peer-support" / "protocol.toml"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI in-process; return (exit code, stdout, stderr)."""
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_init_and_status_on_the_example(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

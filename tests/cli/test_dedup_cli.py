@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scopewise.cli import cli, main
+from cli_runner import run
+from scopewise.cli import cli
 from scopewise.review import Review
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,16 +55,6 @@ TY  - JOUR
 TI  - Recovery colleges and their students
 ER  -
 """
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

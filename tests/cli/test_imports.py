@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from scopewise.cli import main
+from cli_runner import run
 from scopewise.errors import ImportFormatError
 from scopewise.review import Review
 
@@ -20,16 +20,6 @@ RIS = (
     "TY  - JOUR\nID  - a2\nTI  - Second record\nAB  - <b>bold</b> &amp; <script>x()</script>\n"
     "PY  - 2019\nER  - \n"
 )
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

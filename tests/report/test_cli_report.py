@@ -7,17 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from scopewise.cli import main
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    code = 0
-    try:
-        main(args)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from cli_runner import run
 
 
 def test_report_command_writes_the_chosen_formats(
