@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -95,3 +97,28 @@ def test_bad_urls_are_one_line_errors(url: str) -> None:
     with pytest.raises(DatabaseUnreachable) as caught:
         Store(url)
     assert "\n" not in str(caught.value)
+
+
+def test_new_sqlite_databases_use_8_kib_pages_and_old_ones_keep_theirs(tmp_path: Path) -> None:
+    import sqlite3
+
+    new = tmp_path / "new.db"
+    store = Store(f"sqlite:///{new}")
+    store.close()
+    with sqlite3.connect(new) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as conn:  # a database made before the change
+        conn.execute("PRAGMA page_size=4096")
+        conn.execute("CREATE TABLE kept (x INTEGER)")
+        conn.execute("INSERT INTO kept VALUES (1)")
+    store = Store(f"sqlite:///{old}")
+    with store.transaction() as conn:
+        store.create_project(conn, "Old file", {})
+    assert store.has_project()
+    store.close()
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        assert conn.execute("SELECT x FROM kept").fetchall() == [(1,)]
