@@ -11,6 +11,7 @@ from scopewise.errors import UsageError
 from scopewise.screening.stopping import (
     ConsecutiveIrrelevant,
     KneeStopping,
+    PlainStatisticalStopping,
     StatisticalStopping,
     get_stopping_rule,
     recall_p_value,
@@ -101,7 +102,33 @@ def test_knee_stops_on_a_bent_gain_curve_only() -> None:
 
 
 def test_rules_by_name() -> None:
-    assert isinstance(get_stopping_rule("statistical", target_recall=0.9), StatisticalStopping)
+    rule = get_stopping_rule("statistical", target_recall=0.9)
+    assert isinstance(rule, StatisticalStopping) and rule.correction == "exact"
+    plain = get_stopping_rule("statistical-plain", target_recall=0.9)
+    assert isinstance(plain, PlainStatisticalStopping) and plain.correction == "none"
+    assert plain.target_recall == 0.9
+    with pytest.raises(UsageError, match="unknown correction"):
+        StatisticalStopping(correction="bonferroni")
     assert isinstance(get_stopping_rule("knee"), KneeStopping)
     with pytest.raises(UsageError, match="unknown stop rule"):
         get_stopping_rule("never")
+
+
+def test_report_of_the_corrected_rule() -> None:
+    """Stopped, the report names the per-look level; its p-value is below that level
+    and its lower bound (at the per-look level) is at least the target."""
+    history = np.array([1] * 200 + [0] * 300 + [0] * 1500)
+    sampled = np.array([False] * 500 + [True] * 1500)
+    rule = StatisticalStopping().fit(history, 3500, sampled)
+    plain = PlainStatisticalStopping().fit(history, 3500, sampled)
+    assert rule.stop_ and plain.stop_
+    assert rule.level_ < 0.05 and plain.level_ == 0.05
+    report = rule.report()
+    assert report.p_value is not None and report.p_value < rule.level_
+    assert report.recall_lower_bound is not None and report.recall_lower_bound >= 0.95
+    assert f"per-look level {rule.level_:.3g}" in report.detail
+    assert "uncorrected" in plain.report().detail
+    # the corrected bound is the more cautious one
+    plain_bound = plain.report().recall_lower_bound
+    assert plain_bound is not None and report.recall_lower_bound <= plain_bound
+    assert report.unscreened == 1500 and report.relevant_found == 200

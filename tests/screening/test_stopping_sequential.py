@@ -1,8 +1,11 @@
-"""The statistical stopping rule run draw by draw, as a review runs it, on synthetic urns.
+"""The statistical stopping rules run draw by draw, as a review runs them, on synthetic urns.
 
-The rule is tested after every random draw and stops at the first p < alpha. Repeated
-testing could inflate the error rate, so these Monte-Carlo checks (seeded, vectorised,
-a few seconds) measure how often a run stops with recall below the target.
+Both rules test after every random draw and stop at the first rejection. The paper's
+plain rule (``statistical-plain``) tests at alpha each time, which inflates its error
+rate; the default rule (``statistical``) tests at the exact per-look level of
+:func:`~scopewise.screening.sequential.per_look_level`. These Monte-Carlo checks
+(seeded, vectorised, a few seconds) measure how often a run stops with recall below
+the target, and compare the exact error computation with them.
 """
 
 from __future__ import annotations
@@ -12,20 +15,33 @@ import math
 import numpy as np
 import pytest
 
-from scopewise.screening.stopping import StatisticalStopping, recall_p_value
+from scopewise.screening.sequential import (
+    _Design,
+    look_schedule,
+    max_sequential_error,
+    per_look_level,
+)
+from scopewise.screening.stopping import (
+    PlainStatisticalStopping,
+    StatisticalStopping,
+    recall_p_value,
+)
 
 TARGET, ALPHA = 0.95, 0.05
+TRIALS = 4000
+# three standard errors of a binomial proportion at alpha
+TOLERANCE = 3 * math.sqrt(ALPHA * (1 - ALPHA) / TRIALS)
 
 
-def _thresholds(found_before: int, urn_labels: np.ndarray) -> np.ndarray:
+def _thresholds(found_before: int, urn_labels: np.ndarray, level: float = ALPHA) -> np.ndarray:
     """For each count k of relevant records in the sample, the first draw at which the
-    rule's p-value falls below alpha (p falls as the sample grows with k fixed)."""
+    rule's p-value falls below ``level`` (p falls as the sample grows with k fixed)."""
     urn = urn_labels.size
     draws = np.arange(1, urn + 1)
     first = np.full(int(urn_labels.sum()) + 1, urn, dtype=np.int64)
     for k in range(first.size):
         p = recall_p_value(found_before, np.full(urn, k), draws, urn, TARGET)
-        below = np.flatnonzero((p < ALPHA) & (draws >= k))
+        below = np.flatnonzero((p < level) & (draws >= k))
         if below.size:
             first[k] = draws[below[0]]
     return first
@@ -43,6 +59,24 @@ def _sequential_run(found_before: int, urn_labels: np.ndarray, rng: np.random.Ge
     stop = int(below[0]) + 1 if below.size else sample.size
     total = found_before + int(urn_labels.sum())
     return stop, (found_before + int(found_in_sample[stop - 1])) / total
+
+
+def _miss_rate(found_before: int, left: int, urn: int, level: float) -> float:
+    """Monte-Carlo share of runs stopping with recall below the target."""
+    rng = np.random.default_rng([found_before, left, urn])
+    urn_labels = np.zeros(urn, dtype=np.int64)
+    urn_labels[:left] = 1
+    first = _thresholds(found_before, urn_labels, level)
+    misses = sum(_sequential_run(found_before, urn_labels, rng, first)[1] < TARGET
+                 for _ in range(TRIALS))
+    return misses / TRIALS
+
+
+def _exact_error(found_before: int, left: int, urn: int, level: float) -> float:
+    """The exact error of the design for one number of relevant records left."""
+    design = _Design(found_before, urn, TARGET, look_schedule(urn, 1), k_high=left)
+    at = np.flatnonzero(design.urn_relevant == left)
+    return float(design.error(level)[at[0]]) if at.size else 0.0
 
 
 @pytest.mark.parametrize(("found_before", "left", "urn"), [
@@ -70,19 +104,67 @@ def test_sequential_error_rate_is_at_most_alpha(found_before: int, left: int, ur
     (90, 6, 1500),    # recall 0.9375, six left
     (200, 15, 3000),  # recall 0.93, fifteen left
 ])
-def test_repeated_testing_inflates_the_error_rate_only_mildly(found_before: int, left: int,
-                                                               urn: int) -> None:
-    """Just below the target with many relevant left, testing after every draw errs in
-    more than alpha of runs (a known cost of repeated looks, documented in
-    StatisticalStopping) but stays well under twice alpha."""
-    rng = np.random.default_rng([found_before, left, urn])
-    urn_labels = np.zeros(urn, dtype=np.int64)
-    urn_labels[:left] = 1
-    trials = 4000
-    first = _thresholds(found_before, urn_labels)
-    misses = sum(_sequential_run(found_before, urn_labels, rng, first)[1] < TARGET
-                 for _ in range(trials))
-    assert misses / trials <= 1.8 * ALPHA
+def test_the_plain_rule_errs_more_than_alpha(found_before: int, left: int, urn: int) -> None:
+    """Just below the target with many relevant left, testing at alpha after every
+    draw stops with recall below the target in more than alpha of runs, as the exact
+    computation says."""
+    rate = _miss_rate(found_before, left, urn, ALPHA)
+    exact = _exact_error(found_before, left, urn, ALPHA)
+    assert exact > ALPHA + 0.005
+    assert rate > ALPHA
+    assert abs(rate - exact) <= 3 * math.sqrt(exact * (1 - exact) / TRIALS)
+
+
+@pytest.mark.parametrize(("found_before", "left", "urn"), [
+    (90, 6, 1500),
+    (90, 7, 1500),    # the worst number left for this urn (exact computation)
+    (200, 15, 3000),
+    (200, 14, 3000),  # the worst number left for this urn
+])
+def test_the_corrected_rule_keeps_alpha_under_repeated_looks(found_before: int, left: int,
+                                                              urn: int) -> None:
+    """At the exact per-look level the same runs err in at most alpha of runs, and
+    the Monte-Carlo rate agrees with the exact error."""
+    level = per_look_level(found_before, urn, TARGET, ALPHA)
+    assert level < ALPHA
+    rate = _miss_rate(found_before, left, urn, level)
+    exact = _exact_error(found_before, left, urn, level)
+    assert exact <= ALPHA
+    assert rate <= ALPHA + TOLERANCE
+    assert abs(rate - exact) <= 3 * math.sqrt(max(exact, 0.01) * (1 - exact) / TRIALS)
+
+
+@pytest.mark.parametrize(("found_before", "urn", "k_high"), [
+    (60, 400, 400),      # every K up to the whole urn
+    (150, 1200, 148),    # K up to 6 K_tar(0) + 100
+])
+def test_the_exact_level_holds_beyond_the_range_searched(found_before: int, urn: int,
+                                                          k_high: int) -> None:
+    """The level is searched on K (relevant left) up to 2 K_tar(0) + 20; it keeps the
+    overall error at most alpha on a much wider range too."""
+    level = per_look_level(found_before, urn, TARGET, ALPHA)
+    design = _Design(found_before, urn, TARGET, look_schedule(urn, 1), k_high=k_high)
+    errors = design.error(level)
+    assert design.urn_relevant[-1] == k_high
+    assert errors.max() <= ALPHA
+    # and the level is not needlessly small: the plain level errs above alpha here,
+    # the corrected one uses nearly all of alpha
+    assert design.error(ALPHA).max() > ALPHA
+    assert errors.max() > 0.9 * ALPHA
+
+
+def test_no_correction_where_the_plain_rule_already_keeps_alpha() -> None:
+    # one relevant found: any miss costs recall, the test is exact at every look
+    assert per_look_level(1, 300, TARGET, ALPHA) == ALPHA
+    assert max_sequential_error(1, 300, TARGET, ALPHA) <= ALPHA
+
+
+def test_planned_looks_need_less_correction() -> None:
+    every_draw = per_look_level(200, 3000, TARGET, ALPHA, 1)
+    every_50 = per_look_level(200, 3000, TARGET, ALPHA, 50)
+    assert every_draw < every_50 <= ALPHA
+    assert max_sequential_error(200, 3000, TARGET, every_50, 50) <= ALPHA
+    assert list(look_schedule(120, 50)) == [50, 100, 120]
 
 
 def test_sequential_rule_saves_work_when_nothing_is_left() -> None:
@@ -96,26 +178,67 @@ def test_sequential_rule_saves_work_when_nothing_is_left() -> None:
     assert all(draws < 0.6 * urn_labels.size for draws, _ in stops)
 
 
-def test_rule_fitted_after_every_draw_matches_the_vectorised_test() -> None:
-    """StatisticalStopping.fit on the growing history stops at the same draw."""
+@pytest.mark.parametrize("rule_class", [StatisticalStopping, PlainStatisticalStopping])
+def test_rule_fitted_after_every_draw_matches_the_vectorised_test(
+        rule_class: type[StatisticalStopping]) -> None:
+    """StatisticalStopping.fit on the growing history stops at the same draw as the
+    vectorised test at the rule's level."""
     rng = np.random.default_rng(11)
-    ranked = np.array([1] * 16 + [0] * 84)
-    urn_labels = np.zeros(400, dtype=np.int64)
-    urn_labels[:2] = 1
+    ranked = np.array([1] * 90 + [0] * 110)
+    urn_labels = np.zeros(1500, dtype=np.int64)
+    urn_labels[:5] = 1
     n_records = ranked.size + urn_labels.size
+    level = per_look_level(90, 1500, TARGET, ALPHA) if rule_class is StatisticalStopping \
+        else ALPHA
     for _ in range(3):
         sample = rng.permutation(urn_labels)
-        p = recall_p_value(16, np.cumsum(sample), np.arange(1, 401), 400, TARGET)
-        below = np.flatnonzero(p < ALPHA)
-        expected = int(below[0]) + 1 if below.size else 400
-        rule = StatisticalStopping()
-        for draws in range(1, 401):
+        p = recall_p_value(90, np.cumsum(sample), np.arange(1, 1501), 1500, TARGET)
+        below = np.flatnonzero(p < level)
+        expected = int(below[0]) + 1 if below.size else 1500
+        rule = rule_class()
+        for draws in range(1, 1501):
             history = np.concatenate([ranked, sample[:draws]])
             flags = np.r_[np.zeros(ranked.size, bool), np.ones(draws, bool)]
             if rule.fit(history, n_records, flags).stop_:
                 break
         assert draws == expected
+        assert rule.level_ == pytest.approx(level)
         assert rule.p_value_ == pytest.approx(p[draws - 1])
+
+
+def test_a_look_skipped_between_two_fits_still_counts() -> None:
+    """A review may record several decisions between two estimates: the rule tests
+    every planned look up to the current sample, not only the last one."""
+    ranked = np.array([1] * 40 + [0] * 60)
+    sample = np.zeros(620, dtype=np.int64)
+    sample[599] = 1  # drawn after the test could already reject (about 570 draws)
+    flags = np.r_[np.zeros(100, bool), np.ones(620, bool)]
+    history = np.concatenate([ranked, sample])
+    rule = StatisticalStopping().fit(history, 1000, flags)
+    # tested on the whole sample alone, the rule would go on
+    assert recall_p_value(40, 1, 620, 900, TARGET) > rule.level_
+    # but an earlier look rejected: it stops and reports that look
+    assert rule.stop_
+    assert rule.sample_size_ < 600 and rule.sample_relevant_ == 0
+    assert rule.p_value_ < rule.level_
+    assert rule.report().unscreened == 1000 - 720
+    # fitted again on another history, it does not reuse the looks of the first
+    other = np.concatenate([ranked, np.ones(50, np.int64)])
+    assert not rule.fit(other, 1000, flags[:150]).stop_
+
+
+def test_looks_every_few_draws_stop_only_at_a_look() -> None:
+    ranked = np.array([1] * 40 + [0] * 60)
+    rule = StatisticalStopping(look_every=100)
+    stops = []
+    for draws in range(1, 901):
+        history = np.concatenate([ranked, np.zeros(draws, np.int64)])
+        flags = np.r_[np.zeros(100, bool), np.ones(draws, bool)]
+        if rule.fit(history, 1000, flags).stop_:
+            stops.append(draws)
+            break
+    assert stops and stops[0] % 100 == 0
+    assert rule.p_value_ < rule.level_
 
 
 def test_vectorised_p_values_match_the_scalar_ones() -> None:

@@ -69,10 +69,11 @@ class NextRecord:
 
 
 def stopping_rule_for(rule: str, target_recall: float) -> StoppingRule:
-    """A new stopping rule as the protocol names it (the target applies to ``statistical``)."""
+    """A new stopping rule as the protocol names it (the target applies to the
+    statistical rules: ``statistical`` and the uncorrected ``statistical-plain``)."""
     from scopewise.screening.stopping import get_stopping_rule
 
-    if rule == "statistical":
+    if rule in ("statistical", "statistical-plain"):
         return get_stopping_rule(rule, target_recall=target_recall)
     return get_stopping_rule(rule)
 
