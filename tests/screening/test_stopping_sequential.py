@@ -221,7 +221,10 @@ def test_a_look_skipped_between_two_fits_still_counts() -> None:
     assert rule.stop_
     assert rule.sample_size_ < 600 and rule.sample_relevant_ == 0
     assert rule.p_value_ < rule.level_
-    assert rule.report().unscreened == 1000 - 720
+    report = rule.report()
+    assert report.unscreened == 1000 - 720
+    assert f"random sample of 620 records, 1 relevant; H0 recall < 0.95 rejected after " \
+        f"{rule.sample_size_} draws" in report.detail
     # fitted again on another history, it does not reuse the looks of the first
     other = np.concatenate([ranked, np.ones(50, np.int64)])
     assert not rule.fit(other, 1000, flags[:150]).stop_

@@ -271,18 +271,25 @@ class StatisticalStopping(StoppingRule):
         return self.relevant_found_ / (self.relevant_found_ + worst - k)
 
     def report(self) -> StopReport:
-        level = (f"per-look level {self.level_:.3g} for overall alpha {self.alpha:g} "
-                 "(exact for repeated looks)" if self.correction == "exact"
-                 else f"level {self.alpha:g} at every look (uncorrected)")
+        k_drawn, n_drawn = self._drawn
+        # once a look rejected, the test's numbers are those of that look
+        where = (f" rejected after {self.sample_size_} draws"
+                 if self.sample_size_ < n_drawn else "")
+        if self.correction == "none":
+            level = f"level {self.alpha:g} at every look (uncorrected)"
+        elif n_drawn == 0:
+            level = "the per-look level is set when sampling starts"
+        else:
+            level = (f"per-look level {self.level_:.3g} for overall alpha {self.alpha:g} "
+                     "(exact for repeated looks)")
         return StopReport(
             rule=self.name, stop=self.stop_, screened=self.screened_,
             unscreened=self.unscreened_, relevant_found=self.relevant_found_,
             estimated_recall=self.estimated_recall_,
             recall_lower_bound=self.recall_lower_bound(),
             p_value=self.p_value_,
-            detail=(f"random sample of {self.sample_size_} records, "
-                    f"{self.sample_relevant_} relevant; H0 recall < {self.target_recall:g}: "
-                    f"p = {self.p_value_:.3g}, {level}"),
+            detail=(f"random sample of {n_drawn} records, {k_drawn} relevant; H0 recall < "
+                    f"{self.target_recall:g}{where}: p = {self.p_value_:.3g}, {level}"),
         )
 
 

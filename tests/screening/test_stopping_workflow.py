@@ -1,0 +1,119 @@
+"""The statistical stopping rule in the review workflow: ``--next`` serves the random
+sample, and what ``Review.stopping_estimate`` and the audit trail report is what the
+rule says on the same history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from scopewise.review import Review
+from scopewise.review.report import STOPPING_EVENT
+from scopewise.review.screening_queue import RANDOM_SAMPLE
+from scopewise.screening.stopping import StatisticalStopping
+from scopewise.store import now
+from scopewise.store import schema as t
+from scopewise.store.screening import stopping_sample, unique_record_ids
+
+PROTOCOL = """
+questions = ["What is known about peer support work in mental health services?"]
+
+[review]
+title = "Stopping workflow test"
+
+[[team]]
+name = "Lead"
+role = "lead"
+
+[[team]]
+name = "Ann"
+role = "reviewer"
+
+[pcc]
+population = "Peer support workers"
+concept = "Peer support work"
+context = "Mental health services"
+
+[[criteria.inclusion]]
+code = "POP"
+text = "Concerns peer support workers in mental health services."
+
+[[criteria.exclusion]]
+code = "NOTPEER"
+text = "Peer support is not the focus."
+
+[screening]
+stages = ["title_abstract"]
+reviewers_per_record = 1
+"""
+
+
+def test_the_workflow_reports_what_the_rule_says(tmp_path: Path, db_url: str) -> None:
+    n = 240
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(PROTOCOL)
+    with Review.create(tmp_path / "project", protocol_path=protocol, db_url=db_url) as review:
+        with review.store.transaction() as conn:
+            search = conn.execute(
+                t.searches.insert().values(source="S", imported_at=now())
+            ).inserted_primary_key[0]
+            conn.execute(t.records.insert(), [
+                {"search_id": search, "position": i,
+                 "title": ("Peer support workers in mental health services, study"
+                           if i % 40 == 0 else "Hip fracture surgery outcomes, study") + f" {i}"}
+                for i in range(n)
+            ])
+        with review.store.reading() as conn:
+            ids = unique_record_ids(conn)
+        relevant = {rid for i, rid in enumerate(ids) if i % 40 == 0}
+        sampled_served = 0
+        estimate = None
+        while (item := review.next_record("Ann")) is not None:
+            estimate = item.stopping
+            if estimate is not None and estimate.stop:
+                break
+            sampled_served += item.ordered_by == RANDOM_SAMPLE
+            review.decide(item.record_id,
+                          "include" if item.record_id in relevant else "exclude", "Ann")
+        assert sampled_served > 0, "the rule never asked for its random sample"
+        assert estimate is not None and estimate.stop
+
+        report = review.stopping_estimate("Lead")
+        assert report is not None and report.stop
+        # the same history, fitted directly: ranked decisions first, then the sample
+        with review.store.reading() as conn:
+            drawn = list(stopping_sample(conn))
+        decided = _decision_order(review)
+        # the record served last was drawn but not decided: it is not in the history
+        sample = [r for r in drawn if r in set(decided)]
+        assert len(drawn) == len(sample) + 1
+        sample_set = set(sample)
+        history_ids = [rid for rid in decided if rid not in sample_set]
+        labels = [int(r in relevant) for r in history_ids] + [int(r in relevant) for r in sample]
+        flags = [False] * len(history_ids) + [True] * len(sample)
+        rule = StatisticalStopping().fit(np.array(labels), n, np.array(flags))
+        assert rule.stop_
+        assert report.p_value == rule.p_value_ and report.p_value is not None
+        assert report.p_value < rule.level_
+        assert report.recall_lower_bound == rule.recall_lower_bound()
+        assert report.unscreened == n - len(labels) and report.unscreened > 0
+        assert report.relevant_found == sum(labels)
+        assert f"per-look level {rule.level_:.3g}" in report.detail
+        # the audit trail holds the same numbers for the report
+        summary = review.stopping_summary()
+        assert summary is not None and summary.can_stop
+        assert summary.left_unscreened == report.unscreened
+        assert summary.note == report.detail
+        bound = report.recall_lower_bound
+        assert bound is not None and summary.confidence == f"95% lower bound {bound:.1%}"
+        assert [e.action for e in review.audit()].count(STOPPING_EVENT) >= 1
+
+
+def _decision_order(review: Review) -> list[int]:
+    """Record ids in the order of their first title/abstract decision."""
+    from scopewise.store.screening import decision_rows
+
+    with review.store.reading() as conn:
+        rows = decision_rows(conn)
+    return list(dict.fromkeys(d.record_id for d in sorted(rows, key=lambda d: d.id)))
