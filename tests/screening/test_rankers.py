@@ -77,6 +77,29 @@ def test_cold_start_from_criteria_text() -> None:
     assert labels[top].sum() == 10
 
 
+def test_criteria_lead_only_until_both_decisions_are_known() -> None:
+    records, labels = corpus()
+    criteria = "We include randomised trials of mindfulness interventions for anxiety."
+    with_criteria = get_ranker("scopewise").prepare(records, criteria=criteria)
+    without = get_ranker("scopewise").prepare(records)
+    relevant_only = np.array([0])
+    with_criteria.fit(relevant_only, labels[relevant_only])
+    without.fit(relevant_only, labels[relevant_only])
+    assert not np.allclose(with_criteria.scores(), without.scores())
+    screened = np.array([0, 1, 2, 3])
+    with_criteria.fit(screened, labels[screened])
+    without.fit(screened, labels[screened])
+    np.testing.assert_allclose(with_criteria.scores(), without.scores())
+    # the blend is still there for those who ask for it: criteria added to the z-scores
+    blended = get_ranker("scopewise", criteria_weight=1.0).prepare(records, criteria=criteria)
+    blended.fit(screened, labels[screened])
+    model = without.scores()
+    z = (model - model.mean()) / model.std()
+    assert not np.allclose(blended.scores(), z)
+    np.testing.assert_allclose(blended.scores() - z,
+                               0.75 * blended.criteria_similarity_, atol=1e-5)
+
+
 def test_fit_rejects_positions_outside_the_records() -> None:
     records, _ = corpus(10)
     ranker = get_ranker("svm").prepare(records)

@@ -2,9 +2,9 @@
 
 ``scopewise`` (the default) is a class-weighted linear SVM on word n-gram TF-IDF,
 retrained after every decision by a warm-started solver, with a protocol-aware cold start:
-before any relevant record is known it ranks by similarity to the review's criteria
-text, and that prior fades out as relevant records are found. ``svm`` reproduces the
-configuration of ASReview's ELAS u4 (for comparison).
+until both a relevant and an irrelevant decision are known it ranks by similarity to
+the review's criteria text (and to the records already found), then by the model alone.
+``svm`` reproduces the configuration of ASReview's ELAS u4 (for comparison).
 """
 
 from __future__ import annotations
@@ -173,9 +173,15 @@ class ScopewiseRanker(SVMRanker):
     without), so it is off by default.
 
     The criteria similarity (TF-IDF cosine between each record and the review's
-    questions and criteria) is added to the model's standardised scores with weight
-    ``criteria_weight * fade / (fade + relevant found)``, so it leads the cold
-    start and fades out as relevant records are found.
+    questions and criteria) leads the cold start: it ranks the records until both a
+    relevant and an irrelevant decision are known. After that it can be added to the
+    model's standardised scores with weight
+    ``criteria_weight * fade / (fade + relevant found)``; that blend is off by default
+    (``criteria_weight = 0``). Screening from the criteria alone (no prior records)
+    with the blend at weight 1 ended 0.077 WSS@95 below the 1+1 start on
+    scoping_solastalgia (the blend kept pulling the order towards records that share
+    the criteria's words, and the last relevant record does not); without it all three
+    datasets with a criteria file were within 0.02 of their 1+1 result.
 
     The model is retrained after every decision with the warm-started solver
     (:mod:`~scopewise.screening.rankers.solver`), which solves ELAS u4's objective
@@ -186,7 +192,8 @@ class ScopewiseRanker(SVMRanker):
     C, ratio, title_weight, ngram_range, tol, solver:
         As for :class:`SVMRanker`.
     criteria_weight:
-        Weight of the criteria similarity before any relevant record is found.
+        Weight of the criteria similarity blended into the model's scores once both
+        classes are known (0: the criteria lead the cold start only).
     fade:
         Relevant records after which the criteria weight has halved.
     """
@@ -194,7 +201,7 @@ class ScopewiseRanker(SVMRanker):
     name = "scopewise"
 
     def __init__(self, C: float = 0.11, ratio: float = 9.8, title_weight: float = 0.0,
-                 ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 1.0,
+                 ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 0.0,
                  fade: float = 3.0, tol: float = 1e-3, solver: str = "warm") -> None:
         super().__init__(C=C, ratio=ratio, title_weight=title_weight, ngram_range=ngram_range,
                          tol=tol, solver=solver)
@@ -203,7 +210,7 @@ class ScopewiseRanker(SVMRanker):
 
     def fit(self, screened: np.ndarray, labels: np.ndarray) -> Self:
         super().fit(screened, labels)
-        if (self.criteria_similarity_ is not None and labels.size
+        if (self.criteria_similarity_ is not None and self.criteria_weight and labels.size
                 and np.min(labels) != np.max(labels)):
             weight = self.criteria_weight * self.fade / (self.fade + float(np.sum(labels)))
             self.scores_ = _standardise(self.scores_) + weight * self.criteria_similarity_
