@@ -240,3 +240,16 @@ def test_stopping_prints_the_estimate(project: Path) -> None:
     with Review.open(project) as review:
         summary = review.stopping_summary()
     assert summary is not None and summary.can_stop and summary.left_unscreened == 0
+
+
+@pytest.mark.parametrize("rule", ["statistical", "statistical-plain"])
+def test_stopping_lines_before_the_sample_name_the_sample_for_both_statistical_rules(
+    rule: str,
+) -> None:
+    from scopewise.cli.screen import _stopping_lines
+    from scopewise.screening.stopping import StopReport
+
+    lines = _stopping_lines(StopReport(rule, False, 120, 880, 9), 0.95)
+    assert lines[0].startswith(f"Stopping rule ({rule}, target recall 95%): no recall estimate yet")
+    assert "120 of 1,000 records decided" in lines[1]
+    assert "heuristic" not in " ".join(lines)

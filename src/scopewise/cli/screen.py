@@ -81,7 +81,7 @@ def _stopping_lines(report: StopReport, target_recall: float) -> list[str]:
         recall = f"estimated recall {report.estimated_recall:.1%}"
         if report.recall_lower_bound is not None:
             recall += f" (95% lower bound {report.recall_lower_bound:.1%})"
-    elif report.rule == "statistical":
+    elif report.rule in ("statistical", "statistical-plain"):
         recall = (
             "no recall estimate yet: the rule needs a random sample of the records left, "
             "which --next serves once the ranked records seem to have run dry"

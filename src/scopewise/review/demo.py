@@ -34,8 +34,9 @@ from scopewise.errors import ScopewiseError, UsageError
 from scopewise.records import Record
 from scopewise.review import Review
 from scopewise.review.report import STOPPING_EVENT
+from scopewise.review.screening_queue import stopping_rule_for
 from scopewise.screening.rankers import get_ranker
-from scopewise.screening.stopping import StoppingRule, StopReport, get_stopping_rule
+from scopewise.screening.stopping import StoppingRule, StopReport
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as screening_db
 
@@ -342,11 +343,7 @@ def _screen_title_abstract(
     final = np.where(first == second, first, truth)
 
     plan = protocol.screening
-    rule = (
-        get_stopping_rule(plan.stop_rule, target_recall=plan.target_recall)
-        if (plan.stop_rule == "statistical")
-        else get_stopping_rule(plan.stop_rule)
-    )
+    rule = stopping_rule_for(plan.stop_rule, plan.target_recall)
     order, stop, stopped_after, fits = prioritised_order(
         [records[rid] for rid in ids], final, plan.ranker, rule, protocol.scope_text(), seed
     )
