@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("SCOPEWISE_SHARED_DATA", REPO.parent / "shared" / "data"))
+# Prepared rankers that tests cache (review/ranker_cache.py) go to a folder of the
+# test run, never to the user's own cache.
+os.environ["SCOPEWISE_CACHE_DIR"] = tempfile.mkdtemp(prefix="scopewise-test-cache-")
 PG_URL = os.environ.get("SCOPEWISE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 

@@ -352,6 +352,23 @@ class ScreeningQueueMixin(ReviewCore):
                 db.set_stopping_sample(conn, [*stored, pick])
         return [pick] + [r for r in fresh if r != pick]
 
+    def _prepared_ranker(self, name: str, ids: list[int]) -> Any:
+        """The ranker prepared on these records: from the user's disk cache when a
+        one-shot command prepared it before (see :mod:`scopewise.review.ranker_cache`)."""
+        from scopewise.review import ranker_cache
+        from scopewise.screening.rankers import get_ranker
+
+        with self.store.reading() as conn:
+            found = db.screening_records(conn, ids)
+        records = [found[r] for r in ids]
+        criteria = self.protocol.scope_text()
+        disk_key = ranker_cache.prepared_key(name, records, criteria)
+        ranker = ranker_cache.load_prepared(disk_key)
+        if ranker is None:
+            ranker = get_ranker(name).prepare(records, criteria=criteria)
+            ranker_cache.store_prepared(disk_key, ranker)
+        return ranker
+
     def _ranked(
         self,
         snapshot: ScreeningSnapshot,
@@ -361,8 +378,6 @@ class ScreeningQueueMixin(ReviewCore):
     ) -> tuple[list[int], str, bool]:
         try:
             import numpy as np
-
-            from scopewise.screening.rankers import get_ranker
 
             name = self.protocol.screening.ranker
             name = "scopewise" if name == "default" else name
@@ -384,11 +399,7 @@ class ScreeningQueueMixin(ReviewCore):
             cache: dict[Any, Any] = self.__dict__.setdefault("_prepared_rankers", {})
             ranker = cache.get(key)
             if ranker is None:
-                with self.store.reading() as conn:
-                    records = db.screening_records(conn, ids)
-                ranker = get_ranker(name).prepare(
-                    [records[r] for r in ids], criteria=self.protocol.scope_text()
-                )
+                ranker = self._prepared_ranker(name, ids)
                 cache.clear()
                 cache[key] = ranker
             ranker.fit(

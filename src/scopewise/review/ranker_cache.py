@@ -1,0 +1,105 @@
+"""A disk cache of prepared rankers for one-shot ``scopewise screen --next`` calls.
+
+Preparing a ranker (the text features of every record) takes seconds at a few
+thousand records; a long-lived process keeps the prepared ranker in memory, but
+each ``scopewise screen --next`` is a new process. The prepared ranker (before any
+fit) is therefore kept on disk and loaded by the next call with the same records.
+
+Where: ``SCOPEWISE_CACHE_DIR``, else ``$XDG_CACHE_HOME/scopewise``, else
+``~/.cache/scopewise``; ``SCOPEWISE_CACHE_DIR=off`` turns the cache off. It is the
+user's own folder, never the project folder: a cached ranker is a pickle, and a
+project folder may be shared with colleagues, so only files this user wrote are
+loaded. The key hashes the ranker's name, the ranker code, the criteria text and
+every record's normalised fields in screening order, so any change prepares anew.
+Only the newest few files are kept. Any problem with the cache (unreadable,
+full disk, a file from another version) only means preparing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from scopewise.records import RECORD_FIELDS, Record
+
+__all__ = ["KEEP", "cache_dir", "load_prepared", "prepared_key", "store_prepared"]
+
+KEEP = 3
+"""How many prepared rankers the cache keeps (the newest)."""
+
+_FIELDS = tuple(f for f in RECORD_FIELDS if f != "raw")
+_SUFFIX = ".ranker.pickle"
+
+
+def cache_dir() -> Path | None:
+    """The folder of the cache, or ``None`` when it is turned off."""
+    setting = os.environ.get("SCOPEWISE_CACHE_DIR", "").strip()
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting) / "rankers"
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return Path(base) / "scopewise" / "rankers"
+
+
+def _code_digest() -> bytes:
+    from scopewise.screening import rankers
+
+    digest = hashlib.sha256()
+    for source in sorted(Path(rankers.__file__).parent.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.digest()
+
+
+def prepared_key(name: str, records: Sequence[Record], criteria: str) -> str:
+    """The cache key of a ranker ``name`` prepared on ``records`` with ``criteria``."""
+    digest = hashlib.sha256(_code_digest())
+    digest.update(repr((name, criteria)).encode())
+    for record in records:
+        digest.update(repr(tuple(getattr(record, f) for f in _FIELDS)).encode())
+    return digest.hexdigest()
+
+
+def load_prepared(key: str) -> Any | None:
+    """The prepared ranker stored under ``key``, or ``None``."""
+    folder = cache_dir()
+    if folder is None:
+        return None
+    path = folder / f"{key}{_SUFFIX}"
+    try:
+        with path.open("rb") as handle:
+            ranker = pickle.load(handle)
+        os.utime(path)  # recently used: kept longer
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError):
+        return None
+    return ranker
+
+
+def store_prepared(key: str, ranker: Any) -> None:
+    """Keep ``ranker`` (just prepared, not fitted) under ``key``; drop the oldest files."""
+    folder = cache_dir()
+    if folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, name = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    except OSError:
+        return
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(ranker, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / f"{key}{_SUFFIX}")
+        files = sorted(folder.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime,
+                       reverse=True)
+        for old in files[KEEP:]:
+            old.unlink(missing_ok=True)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,143 @@
+"""The disk cache of prepared rankers that one-shot ``screen --next`` calls share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from scopewise.records import Record
+from scopewise.review import Review
+from scopewise.review import ranker_cache
+from scopewise.screening.rankers import get_ranker
+from scopewise.store import now
+from scopewise.store import schema as t
+
+PROTOCOL = """
+questions = ["What is known about peer support work in mental health services?"]
+[review]
+title = "Ranker cache test"
+[[team]]
+name = "Lead"
+role = "lead"
+[[team]]
+name = "Ann"
+role = "reviewer"
+[pcc]
+population = "Peer support workers"
+concept = "Peer support work"
+context = "Mental health services"
+[[criteria.inclusion]]
+code = "POP"
+text = "Concerns peer support workers in mental health services."
+[screening]
+reviewers_per_record = 1
+"""
+TITLES = [
+    "Peer support workers in community mental health teams",
+    "Statins after myocardial infarction",
+    "Training peer specialists for forensic mental health services",
+    "Hip fracture surgery outcomes in older adults",
+    "Family peer support in child and adolescent mental health services",
+    "Antibiotic prophylaxis in dental surgery",
+]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SCOPEWISE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "rankers"
+
+
+def _records(titles: list[str]) -> list[Record]:
+    return [Record(title=title, abstract=f"About {title.lower()}.") for title in titles]
+
+
+def _project(tmp_path: Path, db_url: str) -> Path:
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(PROTOCOL)
+    folder = tmp_path / "project"
+    review = Review.create(folder, protocol_path=protocol, db_url=db_url)
+    with review.store.transaction() as conn:
+        search = conn.execute(
+            t.searches.insert().values(source="PubMed", imported_at=now())
+        ).inserted_primary_key[0]
+        for i, title in enumerate(TITLES, 1):
+            conn.execute(t.records.insert().values(
+                search_id=search, position=i, title=title, abstract=f"Abstract of {title}."))
+    review.close()
+    return folder
+
+
+def test_the_key_changes_with_records_order_criteria_and_ranker() -> None:
+    records = _records(TITLES)
+    key = ranker_cache.prepared_key("scopewise", records, "peer support")
+    assert key == ranker_cache.prepared_key("scopewise", _records(TITLES), "peer support")
+    changed = [*records[:-1], records[-1].with_changes(abstract="Another abstract.")]
+    others = {
+        ranker_cache.prepared_key("scopewise", changed, "peer support"),
+        ranker_cache.prepared_key("scopewise", records[::-1], "peer support"),
+        ranker_cache.prepared_key("scopewise", records, "peer workers"),
+        ranker_cache.prepared_key("svm", records, "peer support"),
+    }
+    assert key not in others and len(others) == 4
+
+
+def test_a_stored_ranker_ranks_as_the_one_prepared(cache: Path) -> None:
+    records = _records(TITLES)
+    prepared = get_ranker("scopewise").prepare(records, criteria="peer support mental health")
+    ranker_cache.store_prepared("k1", prepared)
+    loaded = ranker_cache.load_prepared("k1")
+    assert loaded is not None and loaded is not prepared
+    for ranker in (prepared, loaded):
+        ranker.fit(np.array([0, 1]), np.array([1, 0]))
+    unscreened = np.array([False, False, True, True, True, True])
+    assert list(loaded.ranking(unscreened)) == list(prepared.ranking(unscreened))
+    assert [p.name for p in cache.iterdir()] == ["k1.ranker.pickle"]
+
+
+def test_only_the_newest_are_kept_and_a_broken_file_is_a_miss(cache: Path) -> None:
+    for i in range(ranker_cache.KEEP + 2):
+        ranker_cache.store_prepared(f"k{i}", {"n": i})
+    kept = sorted(p.name for p in cache.iterdir())
+    assert len(kept) == ranker_cache.KEEP and "k0.ranker.pickle" not in kept
+    assert ranker_cache.load_prepared(f"k{ranker_cache.KEEP + 1}") == {"n": ranker_cache.KEEP + 1}
+    (cache / "bad.ranker.pickle").write_bytes(b"not a pickle")
+    assert ranker_cache.load_prepared("bad") is None
+    assert ranker_cache.load_prepared("never stored") is None
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCOPEWISE_CACHE_DIR", "off")
+    assert ranker_cache.cache_dir() is None
+    ranker_cache.store_prepared("k", {"x": 1})
+    assert ranker_cache.load_prepared("k") is None
+    monkeypatch.delenv("SCOPEWISE_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert ranker_cache.cache_dir() == tmp_path / "xdg" / "scopewise" / "rankers"
+
+
+def test_a_second_process_serves_next_from_the_cached_ranker(
+    tmp_path: Path, db_url: str, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _project(tmp_path, db_url)
+    ranker_class = type(get_ranker("scopewise"))
+    calls: list[int] = []
+    real_prepare = ranker_class.prepare
+
+    def counting_prepare(self: Any, records: Any, **kwargs: Any) -> Any:
+        calls.append(len(records))
+        return real_prepare(self, records, **kwargs)
+
+    monkeypatch.setattr(ranker_class, "prepare", counting_prepare)
+    served = []
+    for _ in range(2):  # two one-shot commands: two Review objects, no memory shared
+        with Review.open(folder, db_url=db_url) as review:
+            item = review.next_record("Ann")
+            assert item is not None
+            served.append(item.record_id)
+    assert calls == [len(TITLES)]  # prepared once, loaded the second time
+    assert served[0] == served[1]
+    assert len(list(cache.glob("*.ranker.pickle"))) == 1
