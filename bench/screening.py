@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         mine = dict(zip(tasks, pool.map(ours, tasks), strict=True))
 
     done = [f for f in files if all((f, s) in mine for s in args.seeds)]
-    if args.report_only:
+    if args.report_only or args.cached_only:
         # datasets with every seed done; the others are listed below the table
         lines = render(done, args.seeds, peers, mine, args)
         missing = [f.stem for f in files if f not in done]
@@ -331,7 +331,7 @@ def render(files: list[Path], seeds: list[int], peers: dict, mine: dict,
     ]
     agg: dict[str, list[float]] = {k: [] for k in ("wa", "ws", "ra", "rs", "aa", "as", "ta",
                                                    "ts", "ca", "cs", "lim")}
-    stops: list[tuple[float, float]] = []
+    stops: list[tuple[str, int, float, float]] = []
     crit_rows: list[str] = []
     worse: list[str] = []
     for f in files:
@@ -353,7 +353,7 @@ def render(files: list[Path], seeds: list[int], peers: dict, mine: dict,
                                ("lim", b["wss_95_limit"])):
                 per[key].append(value)
             if "stop" in m:
-                stops.append(stop_summary(m["stop"]["stop"], len(labels) - 2))
+                stops.append((f.stem, s, *stop_summary(m["stop"]["stop"], len(labels) - 2)))
             if "criteria" in m:
                 c = score(m["criteria"]["order"], [], labels)
                 crit_w.append(c["wss_95"])
@@ -393,14 +393,16 @@ def render(files: list[Path], seeds: list[int], peers: dict, mine: dict,
     if crit_rows:
         lines += ["", "Cold start from the criteria text alone (0+0 priors) vs 1+1 priors, WSS@95:", "",
                   "| dataset | 1+1 | criteria only (0+0) | Δ |", "|---|---:|---:|---:|", *crit_rows]
-    valid = [(r, w) for r, w in stops if r == r]
+    valid = [(r, w) for _, _, r, w in stops if r == r]
     if valid:
         ok = sum(1 for r, _ in valid if r >= 0.95)
+        misses = [f"{name} seed {seed} ({r:.3f})" for name, seed, r, _ in stops if r == r and r < 0.95]
         lines += ["", f"Stopping rule `{args.stop_rule}`: recall >= 0.95 in {ok}/{len(valid)} "
                   f"dataset x seed runs ({ok / len(valid):.0%}); mean recall at the stop "
                   f"{mean([r for r, _ in valid]):.3f}; mean work saved (share of records left "
                   f"unscreened) {mean([w for _, w in valid]):.3f}; min recall "
-                  f"{min(r for r, _ in valid):.3f}."]
+                  f"{min(r for r, _ in valid):.3f}. Runs below 0.95: "
+                  + (", ".join(misses) if misses else "none") + "."]
     return lines
 
 
