@@ -14,14 +14,18 @@ from collections.abc import Sequence
 import click
 
 from scopewise import __version__
-from scopewise.cli.core import audit, init, protocol, status
 from scopewise.errors import ScopewiseError
 
 __all__ = ["cli", "main"]
 
 # Each command's module, imported only when the command runs (or --help lists them),
-# so that a small command does not pay for the machine learning stack.
+# so that a small command does not pay for the machine learning stack, and
+# ``simulate`` (no project) not for the database layer.
 LAZY_COMMANDS = {
+    "init": "scopewise.cli.core",
+    "status": "scopewise.cli.core",
+    "protocol": "scopewise.cli.core",
+    "audit": "scopewise.cli.core",
     "import": "scopewise.cli.imports",
     "export": "scopewise.cli.imports",
     "search": "scopewise.cli.imports",
@@ -61,10 +65,6 @@ def cli() -> None:
 
     Add --debug anywhere to see a traceback instead of a one-line error.
     """
-
-
-for command in (init, status, protocol, audit):
-    cli.add_command(command)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -12,7 +12,7 @@ from rich.table import Table
 from scopewise.protocol import Protocol, load_protocol
 from scopewise.review import Review
 
-__all__ = ["audit", "init", "protocol", "status"]
+__all__ = ["COMMANDS", "audit", "init", "protocol", "status"]
 
 DIR = click.argument("directory", type=click.Path(path_type=Path))
 
@@ -238,3 +238,6 @@ def audit(directory: Path, limit: int | None, as_json: bool, db_url: str | None)
             click.echo(
                 f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<24} {json.dumps(e.detail, sort_keys=True)}"
             )
+
+
+COMMANDS = [init, status, protocol, audit]
