@@ -15,38 +15,11 @@ from scopewise.screening.stopping import StatisticalStopping
 from scopewise.store import now
 from scopewise.store import schema as t
 from scopewise.store.screening import stopping_sample, unique_record_ids
+from small_protocol import small_protocol
 
-PROTOCOL = """
-questions = ["What is known about peer support work in mental health services?"]
-
-[review]
-title = "Stopping workflow test"
-
-[[team]]
-name = "Lead"
-role = "lead"
-
-[[team]]
-name = "Ann"
-role = "reviewer"
-
-[pcc]
-population = "Peer support workers"
-concept = "Peer support work"
-context = "Mental health services"
-
-[[criteria.inclusion]]
-code = "POP"
-text = "Concerns peer support workers in mental health services."
-
-[[criteria.exclusion]]
-code = "NOTPEER"
-text = "Peer support is not the focus."
-
-[screening]
-stages = ["title_abstract"]
-reviewers_per_record = 1
-"""
+PROTOCOL = small_protocol(
+    "Stopping workflow test", 'stages = ["title_abstract"]\nreviewers_per_record = 1'
+)
 
 
 def test_the_workflow_reports_what_the_rule_says(tmp_path: Path, db_url: str) -> None:

@@ -9,32 +9,13 @@ import numpy as np
 import pytest
 
 from scopewise.records import Record
-from scopewise.review import Review
-from scopewise.review import ranker_cache
+from scopewise.review import Review, ranker_cache
 from scopewise.screening.rankers import get_ranker
 from scopewise.store import now
 from scopewise.store import schema as t
+from small_protocol import small_protocol
 
-PROTOCOL = """
-questions = ["What is known about peer support work in mental health services?"]
-[review]
-title = "Ranker cache test"
-[[team]]
-name = "Lead"
-role = "lead"
-[[team]]
-name = "Ann"
-role = "reviewer"
-[pcc]
-population = "Peer support workers"
-concept = "Peer support work"
-context = "Mental health services"
-[[criteria.inclusion]]
-code = "POP"
-text = "Concerns peer support workers in mental health services."
-[screening]
-reviewers_per_record = 1
-"""
+PROTOCOL = small_protocol("Ranker cache test")
 TITLES = [
     "Peer support workers in community mental health teams",
     "Statins after myocardial infarction",
