@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -122,3 +123,46 @@ def test_a_second_process_serves_next_from_the_cached_ranker(
     assert calls == [len(TITLES)]  # prepared once, loaded the second time
     assert served[0] == served[1]
     assert len(list(cache.glob("*.ranker.pickle"))) == 1
+
+
+def test_stopping_levels_are_computed_once_and_kept_in_the_cache(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scopewise.screening import stopping
+
+    calls: list[tuple[int, int]] = []
+    real = stopping.per_look_level
+
+    def counting(found_before: int, urn: int, *args: Any) -> float:
+        calls.append((found_before, urn))
+        return real(found_before, urn, *args)
+
+    monkeypatch.setattr(stopping, "per_look_level", counting)
+    first = stopping.StatisticalStopping(levels=ranker_cache.LevelFile())
+    level = first._level(30, 400)
+    assert 0 < level <= 0.05 and calls == [(30, 400)]
+    # a new process: a new rule and a new LevelFile read the same file
+    again = stopping.StatisticalStopping(levels=ranker_cache.LevelFile())
+    assert again._level(30, 400) == level and calls == [(30, 400)]
+    again._level(31, 400)  # another urn state: computed
+    assert calls == [(30, 400), (31, 400)]
+    # the plain rule needs no level; another target recall is another key
+    assert stopping.PlainStatisticalStopping(levels=ranker_cache.LevelFile())._level(30, 400) == 0.05
+    stopping.StatisticalStopping(target_recall=0.9, levels=ranker_cache.LevelFile())._level(30, 400)
+    assert len(calls) == 3
+    files = list(cache.parent.glob("levels-*.json"))
+    assert len(files) == 1 and len(json.loads(files[0].read_text())) == 3
+
+
+def test_a_level_file_that_cannot_be_read_starts_empty(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    levels = ranker_cache.LevelFile()
+    levels["k"] = 0.04
+    assert levels.path is not None
+    levels.path.write_text("{not json", encoding="utf-8")
+    assert dict(ranker_cache.LevelFile()) == {}
+    monkeypatch.setenv("SCOPEWISE_CACHE_DIR", "off")
+    memory = ranker_cache.LevelFile()
+    memory["k"] = 0.03
+    assert memory.path is None and dict(memory) == {"k": 0.03}

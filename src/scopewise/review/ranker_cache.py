@@ -1,4 +1,5 @@
-"""A disk cache of prepared rankers for one-shot ``scopewise screen --next`` calls.
+"""A disk cache of prepared rankers (and stopping-rule levels) for one-shot
+``scopewise screen --next`` calls.
 
 Preparing a ranker (the text features of every record) takes seconds at a few
 thousand records; a long-lived process keeps the prepared ranker in memory, but
@@ -13,21 +14,26 @@ loaded. The key hashes the ranker's name, the ranker code, the criteria text and
 every record's normalised fields in screening order, so any change prepares anew.
 Only the newest few files are kept. Any problem with the cache (unreadable,
 full disk, a file from another version) only means preparing again.
+
+The statistical stopping rule's per-look levels (a second or more each for a large
+urn, see :mod:`scopewise.screening.sequential`) are kept the same way, as plain JSON
+numbers in one file per version of the rule's code (:class:`LevelFile`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from scopewise.records import RECORD_FIELDS, Record
 
-__all__ = ["KEEP", "cache_dir", "load_prepared", "prepared_key", "store_prepared"]
+__all__ = ["KEEP", "LevelFile", "cache_dir", "load_prepared", "prepared_key", "store_prepared"]
 
 KEEP = 3
 """How many prepared rankers the cache keeps (the newest)."""
@@ -103,3 +109,52 @@ def store_prepared(key: str, ranker: Any) -> None:
             old.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         temporary.unlink(missing_ok=True)
+
+
+class LevelFile(MutableMapping[str, float]):
+    """Stopping-rule levels in a JSON file of the cache, one file per version of the
+    rule's code (``screening/stopping.py`` and ``screening/sequential.py``), so a
+    changed computation never reuses old levels. Without a cache folder it is an
+    ordinary in-memory mapping."""
+
+    def __init__(self) -> None:
+        from scopewise.screening import sequential, stopping
+
+        digest = hashlib.sha256()
+        for module in (stopping, sequential):
+            digest.update(Path(module.__file__ or "").read_bytes())
+        folder = cache_dir()
+        self.path = None if folder is None else (
+            folder.parent / f"levels-{digest.hexdigest()[:16]}.json")
+        self._levels: dict[str, float] = {}
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self._levels = {str(k): float(v) for k, v in data.items()}
+            except (OSError, ValueError, TypeError, AttributeError):
+                self._levels = {}
+
+    def __getitem__(self, key: str) -> float:
+        return self._levels[key]
+
+    def __setitem__(self, key: str, value: float) -> None:
+        self._levels[key] = float(value)
+        if self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, name = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(self._levels, handle)
+            os.replace(name, self.path)
+        except OSError:
+            pass
+
+    def __delitem__(self, key: str) -> None:
+        del self._levels[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._levels)
+
+    def __len__(self) -> int:
+        return len(self._levels)

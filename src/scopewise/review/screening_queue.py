@@ -74,7 +74,9 @@ def stopping_rule_for(rule: str, target_recall: float) -> StoppingRule:
     from scopewise.screening.stopping import get_stopping_rule
 
     if rule in ("statistical", "statistical-plain"):
-        return get_stopping_rule(rule, target_recall=target_recall)
+        from scopewise.review.ranker_cache import LevelFile
+
+        return get_stopping_rule(rule, target_recall=target_recall, levels=LevelFile())
     return get_stopping_rule(rule)
 
 

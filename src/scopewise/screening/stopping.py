@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
@@ -148,6 +148,10 @@ class StatisticalStopping(StoppingRule):
         ``"none"``: every look at level ``alpha``, as in the paper.
     look_every:
         Draws between planned looks (the last look is the whole urn).
+    levels:
+        Where computed per-look levels are kept between runs (a mapping from a key
+        naming the urn and the settings to the level), e.g. a file the review keeps;
+        computing one takes a second or more for a large urn.
     """
 
     name = "statistical"
@@ -155,7 +159,8 @@ class StatisticalStopping(StoppingRule):
 
     def __init__(self, target_recall: float = 0.95, alpha: float = 0.05,
                  patience: int | None = None, min_screened: int | None = None,
-                 correction: str | None = None, look_every: int = 1) -> None:
+                 correction: str | None = None, look_every: int = 1,
+                 levels: MutableMapping[str, float] | None = None) -> None:
         self.target_recall = target_recall
         self.alpha = alpha
         self.patience = patience
@@ -166,6 +171,7 @@ class StatisticalStopping(StoppingRule):
         if look_every < 1:
             raise UsageError("look_every must be at least 1")
         self.look_every = look_every
+        self.levels = levels
         self._looked: tuple[tuple[int, int, int], np.ndarray, float] | None = None
 
     def _patience(self, n_records: int) -> int:
@@ -186,8 +192,14 @@ class StatisticalStopping(StoppingRule):
     def _level(self, found_before: int, urn: int) -> float:
         if self.correction == "none" or urn <= 0:
             return self.alpha
-        return per_look_level(found_before, urn, self.target_recall, self.alpha,
-                              self.look_every)
+        key = f"{found_before}:{urn}:{self.target_recall!r}:{self.alpha!r}:{self.look_every}"
+        if self.levels is not None and isinstance(known := self.levels.get(key), float):
+            return known
+        level = per_look_level(found_before, urn, self.target_recall, self.alpha,
+                               self.look_every)
+        if self.levels is not None:
+            self.levels[key] = level
+        return level
 
     def _first_rejection(self, key: tuple[int, int, int], sample: np.ndarray,
                          level: float) -> int | None:
