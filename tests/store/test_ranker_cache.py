@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,12 @@ def _project(tmp_path: Path, db_url: str) -> Path:
     return folder
 
 
+def _backdate(cache: Path, key: str, seconds: float) -> None:
+    path = cache / f"{key}.ranker.pickle"
+    stamp = path.stat().st_mtime - seconds
+    os.utime(path, (stamp, stamp))
+
+
 def test_the_key_changes_with_records_order_criteria_and_ranker() -> None:
     records = _records(TITLES)
     key = ranker_cache.prepared_key("scopewise", records, "peer support")
@@ -83,12 +90,25 @@ def test_a_stored_ranker_ranks_as_the_one_prepared(cache: Path) -> None:
 def test_only_the_newest_are_kept_and_a_broken_file_is_a_miss(cache: Path) -> None:
     for i in range(ranker_cache.KEEP + 2):
         ranker_cache.store_prepared(f"k{i}", {"n": i})
+        _backdate(cache, f"k{i}", ranker_cache.KEEP + 2 - i)  # file times may tie
     kept = sorted(p.name for p in cache.iterdir())
     assert len(kept) == ranker_cache.KEEP and "k0.ranker.pickle" not in kept
     assert ranker_cache.load_prepared(f"k{ranker_cache.KEEP + 1}") == {"n": ranker_cache.KEEP + 1}
     (cache / "bad.ranker.pickle").write_bytes(b"not a pickle")
     assert ranker_cache.load_prepared("bad") is None
     assert ranker_cache.load_prepared("never stored") is None
+
+
+def test_the_byte_budget_keeps_the_newest_only(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ranker_cache, "MAX_BYTES", 3000)
+    ranker_cache.store_prepared("old", b"x" * 2000)
+    _backdate(cache, "old", 10)
+    ranker_cache.store_prepared("new", b"y" * 2000)  # both together exceed the budget
+    assert [p.name for p in cache.iterdir()] == ["new.ranker.pickle"]
+    ranker_cache.store_prepared("big", b"z" * 5000)  # the newest stays even when too big
+    assert [p.name for p in cache.iterdir()] == ["big.ranker.pickle"]
 
 
 def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,7 @@ user's own folder, never the project folder: a cached ranker is a pickle, and a
 project folder may be shared with colleagues, so only files this user wrote are
 loaded. The key hashes the ranker's name, the ranker code, the criteria text and
 every record's normalised fields in screening order, so any change prepares anew.
-Only the newest few files are kept. Any problem with the cache (unreadable,
+Only the newest few files are kept, within a byte budget. Any problem with the cache (unreadable,
 full disk, a file from another version) only means preparing again.
 
 The statistical stopping rule's per-look levels (a second or more each for a large
@@ -33,10 +33,12 @@ from typing import Any
 
 from scopewise.records import RECORD_FIELDS, Record
 
-__all__ = ["KEEP", "LevelFile", "cache_dir", "load_prepared", "prepared_key", "store_prepared"]
+__all__ = ["KEEP", "MAX_BYTES", "LevelFile", "cache_dir", "load_prepared", "prepared_key", "store_prepared"]
 
 KEEP = 3
 """How many prepared rankers the cache keeps (the newest)."""
+MAX_BYTES = 2 << 30
+"""The most the kept rankers may take together; the newest one is always kept."""
 
 _FIELDS = tuple(f for f in RECORD_FIELDS if f != "raw")
 _SUFFIX = ".ranker.pickle"
@@ -102,11 +104,17 @@ def store_prepared(key: str, ranker: Any) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             pickle.dump(ranker, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / f"{key}{_SUFFIX}")
-        files = sorted(folder.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime,
-                       reverse=True)
-        for old in files[KEEP:]:
-            old.unlink(missing_ok=True)
+        path = folder / f"{key}{_SUFFIX}"
+        os.replace(temporary, path)
+        # the file just written first, then the others from the most recently used
+        others = sorted((p for p in folder.glob(f"*{_SUFFIX}") if p != path),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
+        files = [path, *others]
+        total = 0
+        for rank, old in enumerate(files):
+            total += old.stat().st_size
+            if rank >= KEEP or (rank > 0 and total > MAX_BYTES):
+                old.unlink(missing_ok=True)
     except (OSError, pickle.PicklingError, TypeError, AttributeError):
         temporary.unlink(missing_ok=True)
 
