@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
+from scopewise.review.fulltext import FullTextMixin
 from scopewise.review.imports import ImportsMixin
 from scopewise.review.report import ReportMixin
-from scopewise.review.screening import ScreeningMixin
 
 __all__ = ["Review"]
 
 
-class Review(ImportsMixin, DedupMixin, ScreeningMixin, ReportMixin, ReviewCore):
+class Review(ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, ReviewCore):
     """A scoping review project: every stage, one facade."""

@@ -1,7 +1,8 @@
 """ScreeningQueueMixin: which record a reviewer screens next, and the stopping estimate.
 
 Also the small helpers every screening method builds on (who may screen, the open
-pilot round); :class:`~scopewise.review.screening.ScreeningMixin` extends this class.
+pilot round); :class:`~scopewise.review.screening.ScreeningMixin` extends this class,
+and :class:`~scopewise.review.fulltext.FullTextMixin` extends that.
 
 Choices made here (and why):
 
