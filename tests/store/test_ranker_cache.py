@@ -118,7 +118,7 @@ def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert ranker_cache.load_prepared("k") is None
     monkeypatch.delenv("SCOPEWISE_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert ranker_cache.cache_dir() == tmp_path / "xdg" / "scopewise" / "rankers"
+    assert ranker_cache.cache_dir() == tmp_path / "xdg" / "scopewise"
 
 
 def test_a_second_process_serves_next_from_the_cached_ranker(

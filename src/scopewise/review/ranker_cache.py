@@ -12,8 +12,8 @@ user's own folder, never the project folder: a cached ranker is a pickle, and a
 project folder may be shared with colleagues, so only files this user wrote are
 loaded. The key hashes the ranker's name, the ranker code, the criteria text and
 every record's normalised fields in screening order, so any change prepares anew.
-Only the newest few files are kept, within a byte budget. Any problem with the cache (unreadable,
-full disk, a file from another version) only means preparing again.
+Only the newest few files are kept, within a byte budget. Any problem with the cache
+(unreadable, full disk, a file from another version) only means preparing again.
 
 The statistical stopping rule's per-look levels (a second or more each for a large
 urn, see :mod:`scopewise.screening.sequential`) are kept the same way, as plain JSON
@@ -27,13 +27,17 @@ import json
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from scopewise.records import RECORD_FIELDS, Record
 
-__all__ = ["KEEP", "MAX_BYTES", "LevelFile", "cache_dir", "load_prepared", "prepared_key", "store_prepared"]
+__all__ = [
+    "KEEP", "MAX_BYTES", "LevelFile", "cache_dir", "load_prepared", "prepared_key",
+    "store_prepared",
+]
 
 KEEP = 3
 """How many prepared rankers the cache keeps (the newest)."""
@@ -45,24 +49,53 @@ _SUFFIX = ".ranker.pickle"
 
 
 def cache_dir() -> Path | None:
-    """The folder of the cache, or ``None`` when it is turned off."""
+    """The user's scopewise cache folder, or ``None`` when the cache is turned off."""
     setting = os.environ.get("SCOPEWISE_CACHE_DIR", "").strip()
     if setting.lower() == "off":
         return None
     if setting:
-        return Path(setting) / "rankers"
+        return Path(setting)
     base = os.environ.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
-    return Path(base) / "scopewise" / "rankers"
+    return Path(base) / "scopewise"
+
+
+def _rankers_dir() -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / "rankers"
+
+
+def _write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> bool:
+    """Write ``path`` through a temporary file beside it and rename it into place, so a
+    reader never sees half a file; ``False`` (and nothing left behind) on any OS error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, name = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    except OSError:
+        return False
+    temporary = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(temporary, path)
+    except (OSError, pickle.PicklingError, TypeError, AttributeError, ValueError):
+        temporary.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _source_digest(files: Sequence[Path]) -> bytes:
+    """A digest of source files (names and contents): a code change changes it."""
+    digest = hashlib.sha256()
+    for source in files:
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.digest()
 
 
 def _code_digest() -> bytes:
     from scopewise.screening import rankers
 
-    digest = hashlib.sha256()
-    for source in sorted(Path(rankers.__file__).parent.glob("*.py")):
-        digest.update(source.name.encode())
-        digest.update(source.read_bytes())
-    return digest.digest()
+    return _source_digest(sorted(Path(rankers.__file__).parent.glob("*.py")))
 
 
 def prepared_key(name: str, records: Sequence[Record], criteria: str) -> str:
@@ -76,7 +109,7 @@ def prepared_key(name: str, records: Sequence[Record], criteria: str) -> str:
 
 def load_prepared(key: str) -> Any | None:
     """The prepared ranker stored under ``key``, or ``None``."""
-    folder = cache_dir()
+    folder = _rankers_dir()
     if folder is None:
         return None
     path = folder / f"{key}{_SUFFIX}"
@@ -92,31 +125,24 @@ def load_prepared(key: str) -> Any | None:
 
 def store_prepared(key: str, ranker: Any) -> None:
     """Keep ``ranker`` (just prepared, not fitted) under ``key``; drop the oldest files."""
-    folder = cache_dir()
+    folder = _rankers_dir()
     if folder is None:
         return
-    try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, name = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    except OSError:
+    path = folder / f"{key}{_SUFFIX}"
+    dump = partial(pickle.dump, ranker, protocol=pickle.HIGHEST_PROTOCOL)
+    if not _write_atomically(path, dump):
         return
-    temporary = Path(name)
+    # the file just written first, then the others from the most recently used
     try:
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(ranker, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        path = folder / f"{key}{_SUFFIX}"
-        os.replace(temporary, path)
-        # the file just written first, then the others from the most recently used
         others = sorted((p for p in folder.glob(f"*{_SUFFIX}") if p != path),
                         key=lambda p: p.stat().st_mtime, reverse=True)
-        files = [path, *others]
         total = 0
-        for rank, old in enumerate(files):
+        for rank, old in enumerate([path, *others]):
             total += old.stat().st_size
             if rank >= KEEP or (rank > 0 and total > MAX_BYTES):
                 old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError, TypeError, AttributeError):
-        temporary.unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 class LevelFile(MutableMapping[str, float]):
@@ -128,12 +154,9 @@ class LevelFile(MutableMapping[str, float]):
     def __init__(self) -> None:
         from scopewise.screening import sequential, stopping
 
-        digest = hashlib.sha256()
-        for module in (stopping, sequential):
-            digest.update(Path(module.__file__ or "").read_bytes())
+        version = _source_digest([Path(m.__file__ or "") for m in (stopping, sequential)])
         folder = cache_dir()
-        self.path = None if folder is None else (
-            folder.parent / f"levels-{digest.hexdigest()[:16]}.json")
+        self.path = None if folder is None else folder / f"levels-{version.hex()[:16]}.json"
         self._levels: dict[str, float] = {}
         if self.path is not None:
             try:
@@ -147,16 +170,13 @@ class LevelFile(MutableMapping[str, float]):
 
     def __setitem__(self, key: str, value: float) -> None:
         self._levels[key] = float(value)
-        if self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, name = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self._levels, handle)
-            os.replace(name, self.path)
-        except OSError:
-            pass
+        if self.path is not None:
+            text = json.dumps(self._levels).encode("utf-8")
+
+            def write(handle: IO[bytes]) -> None:
+                handle.write(text)
+
+            _write_atomically(self.path, write)
 
     def __delitem__(self, key: str) -> None:
         del self._levels[key]
