@@ -11,11 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from scopewise.records import Record
 from scopewise.screening.rankers.base import record_text
+from scopewise.screening.rankers.tfidf import WordTfidf, unit_rows
 
 __all__ = ["TextFeatures"]
 
@@ -40,45 +39,29 @@ class TextFeatures:
         self.min_df = min_df
         self.max_df = max_df
 
-    def _vectorizer(self) -> TfidfVectorizer:
-        return TfidfVectorizer(ngram_range=self.ngram_range, sublinear_tf=True,
-                               min_df=self.min_df, max_df=self.max_df, dtype=np.float32)
+    def _vectorizer(self) -> WordTfidf:
+        return WordTfidf(ngram_range=self.ngram_range, sublinear_tf=True,
+                         min_df=self.min_df, max_df=self.max_df, dtype=np.float32)
 
     def fit_transform(self, records: Sequence[Record]) -> sp.csr_matrix:
         """Learn the vocabularies from ``records`` and return their feature rows."""
         texts = [record_text(record) for record in records]
         whole = [f"{title} {body}" for title, body in texts]
         self.whole_ = self._vectorizer()
-        blocks = [_fit(self.whole_, whole)]
+        blocks = [self.whole_.fit_transform(whole)]
         self.title_ = None
         titles = [title for title, _ in texts]
         if self.title_weight > 0 and any(t.strip() for t in titles):
             self.title_ = self._vectorizer()
-            blocks.append(self.title_weight * _fit(self.title_, titles))
-        return _unit_rows(sp.hstack(blocks, format="csr"))
+            blocks.append(self.title_weight * self.title_.fit_transform(titles))
+        return unit_rows(sp.hstack(blocks, format="csr"))
 
     def transform_text(self, text: str) -> sp.csr_matrix:
         """One feature row for free text such as the review's criteria."""
         blocks = [self.whole_.transform([text]) if self.whole_ is not None else None]
         if self.title_ is not None:
             blocks.append(self.title_weight * self.title_.transform([text]))
-        return _unit_rows(sp.hstack([b for b in blocks if b is not None], format="csr"))
-
-
-def _fit(vectorizer: TfidfVectorizer, texts: list[str]) -> sp.csr_matrix:
-    try:
-        matrix: sp.csr_matrix = vectorizer.fit_transform(texts)
-    except ValueError:
-        # every text empty or every term too frequent: one blank column keeps shapes valid
-        vectorizer.vocabulary_ = {}
-        matrix = sp.csr_matrix((len(texts), 1), dtype=np.float32)
-        return matrix
-    return matrix
-
-
-def _unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    result: sp.csr_matrix = normalize(matrix, norm="l2", copy=False).astype(np.float32)
-    return result
+        return unit_rows(sp.hstack([b for b in blocks if b is not None], format="csr"))
 
 
 def split_shared_terms(matrix: sp.csr_matrix) -> tuple[sp.csr_matrix, sp.csr_matrix]:
