@@ -143,9 +143,11 @@ class TrainingRows:
         self.slot = np.full(self.matrix.shape[0], -1, dtype=np.int64)
         self.columns = np.empty(0, dtype=np.int64)
         self.rows = np.empty(0, dtype=np.int64)
-        self.data = np.empty(0, dtype=np.float64)
-        self.indices = np.empty(0, dtype=np.int64)
-        self.indptr = np.zeros(1, dtype=np.int64)
+        # entries of the compact rows, in buffers that grow by doubling: appending one
+        # record copies only its own entries, not every row so far
+        self._data = np.empty(1024, dtype=np.float64)
+        self._indices = np.empty(1024, dtype=np.int64)
+        self._indptr = np.zeros(1024, dtype=np.int64)
         self.weights = np.zeros(1)  # compact column weights, then the intercept
 
     def update(self, screened: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -169,11 +171,27 @@ class TrainingRows:
             self.columns = np.concatenate([self.columns, unseen])
             self.weights = np.concatenate([self.weights[:-1], np.zeros(unseen.size),
                                            self.weights[-1:]])
-            self.data = np.concatenate([self.data, block.data])
-            self.indices = np.concatenate([self.indices, self.column_id[block.indices]])
-            self.indptr = np.concatenate([self.indptr, block.indptr[1:] + self.indptr[-1]])
-            self.slot[new] = np.arange(self.rows.size, self.rows.size + new.size)
+            n_rows, nnz = self.rows.size, int(self._indptr[self.rows.size])
+            end = nnz + block.nnz
+            self._data = _room(self._data, end)
+            self._indices = _room(self._indices, end)
+            self._indptr = _room(self._indptr, n_rows + new.size + 1)
+            self._data[nnz:end] = block.data
+            self._indices[nnz:end] = self.column_id[block.indices]
+            self._indptr[n_rows + 1: n_rows + new.size + 1] = block.indptr[1:] + nnz
+            self.slot[new] = np.arange(n_rows, n_rows + new.size)
             self.rows = np.concatenate([self.rows, new])
-        matrix = sp.csr_matrix((self.data, self.indices, self.indptr),
-                               shape=(self.rows.size, self.columns.size))
+        n_rows = self.rows.size
+        nnz = int(self._indptr[n_rows])
+        matrix = sp.csr_matrix((self._data[:nnz], self._indices[:nnz], self._indptr[: n_rows + 1]),
+                               shape=(n_rows, self.columns.size))
         return matrix, self.slot[screened]
+
+
+def _room(buffer: np.ndarray, size: int) -> np.ndarray:
+    """``buffer``, or a copy at least twice as long if it holds fewer than ``size`` values."""
+    if buffer.size >= size:
+        return buffer
+    grown = np.empty(max(size, 2 * buffer.size), dtype=buffer.dtype)
+    grown[: buffer.size] = buffer
+    return grown
