@@ -96,3 +96,13 @@ def test_unit_rows_handles_trailing_empty_rows() -> None:
     matrix = sp.csr_matrix(np.array([[3.0, 4.0], [0.0, 0.0], [0.0, 0.0]], dtype=np.float32))
     scaled = unit_rows(matrix)
     assert np.allclose(scaled.toarray(), [[0.6, 0.8], [0, 0], [0, 0]])
+
+
+def test_prefix_tokens_merge_inflections() -> None:
+    from scopewise.screening.rankers.tfidf import PrefixTokens
+
+    tokens = PrefixTokens(6)
+    assert tokens("Screened SCREENING screen, interventions") == [
+        "screen", "screen", "screen", "interv"]
+    with pytest.raises(ValueError, match="at least 2"):
+        PrefixTokens(1)

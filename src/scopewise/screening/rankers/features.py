@@ -14,7 +14,7 @@ import scipy.sparse as sp
 
 from scopewise.records import Record
 from scopewise.screening.rankers.base import record_text
-from scopewise.screening.rankers.tfidf import WordTfidf, unit_rows
+from scopewise.screening.rankers.tfidf import PrefixTokens, WordTfidf, unit_rows
 
 __all__ = ["TextFeatures"]
 
@@ -30,17 +30,24 @@ class TextFeatures:
         Weight of the separate title block (0 leaves it out).
     min_df, max_df:
         Document-frequency bounds of the vocabulary.
+    prefix:
+        Cut every word to this many characters before forming n-grams
+        (:class:`~scopewise.screening.rankers.tfidf.PrefixTokens`); ``None`` keeps
+        whole words.
     """
 
     def __init__(self, ngram_range: tuple[int, int] = (1, 2), title_weight: float = 0.5,
-                 min_df: int | float = 1, max_df: int | float = 0.95) -> None:
+                 min_df: int | float = 1, max_df: int | float = 0.95,
+                 prefix: int | None = None) -> None:
+        self.prefix = prefix
         self.ngram_range = ngram_range
         self.title_weight = title_weight
         self.min_df = min_df
         self.max_df = max_df
 
     def _vectorizer(self) -> WordTfidf:
-        return WordTfidf(ngram_range=self.ngram_range, sublinear_tf=True,
+        tokens = PrefixTokens(self.prefix) if self.prefix else None
+        return WordTfidf(ngram_range=self.ngram_range, sublinear_tf=True, tokens=tokens,
                          min_df=self.min_df, max_df=self.max_df, dtype=np.float32)
 
     def fit_transform(self, records: Sequence[Record]) -> sp.csr_matrix:
