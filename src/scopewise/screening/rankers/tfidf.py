@@ -49,7 +49,7 @@ class PrefixTokens:
 
     def __call__(self, text: str) -> list[str]:
         length = self.length
-        return [word[:length] for word in _TOKEN.findall(text.lower())]
+        return [word[:length] for word in default_tokens(text)]
 
 
 def unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
