@@ -63,6 +63,41 @@ def test_training_rows_grow_in_any_order() -> None:
         training.update(np.array([4, 4]))
 
 
+def test_class_sums_follow_rows_and_label_changes() -> None:
+    matrix, labels, _ = problem(n=40, d=30, seed=4)
+    labels = labels.copy()
+    training = TrainingRows(matrix)
+
+    def check(screened: np.ndarray) -> None:
+        rows, _ = training.update(screened)
+        row_labels = labels[training.rows]  # rows are kept in the order first seen
+        irrelevant, relevant = training.class_sums(row_labels)
+        dense = rows.toarray()
+        assert relevant.shape == irrelevant.shape == (training.columns.size,)
+        np.testing.assert_allclose(relevant, dense[row_labels == 1].sum(axis=0))
+        np.testing.assert_allclose(irrelevant, dense[row_labels == 0].sum(axis=0))
+
+    screened = np.array([0, 5])
+    check(screened)
+    for extra in (7, 11, 3, 20, 21):  # rows appended one at a time, new columns too
+        screened = np.append(screened, extra)
+        check(screened)
+    labels[7] = 1 - labels[7]  # a decision revised: the sums start again
+    check(screened)
+    check(np.array([5, 11]))  # a record dropped: the rows are rebuilt
+    with pytest.raises(ValueError, match="labels for"):
+        training.class_sums(np.array([1]))
+
+
+def test_given_gradient_at_zero_changes_nothing() -> None:
+    rows, labels, weights = problem(seed=5)
+    C = 0.3
+    at_zero = rows.T @ (2 * C * weights * np.where(labels == 1, 1.0, -1.0))
+    np.testing.assert_array_equal(
+        fit_squared_hinge(rows, labels, weights, C, gradient_at_zero=at_zero),
+        fit_squared_hinge(rows, labels, weights, C))
+
+
 def test_warm_ranker_orders_like_a_fresh_liblinear_fit() -> None:
     rng = np.random.default_rng(3)
     words = [f"w{i}" for i in range(200)]

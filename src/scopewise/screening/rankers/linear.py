@@ -127,8 +127,14 @@ class SVMRanker(_TextRanker):
         row_labels[slot] = labels
         row_weights = np.empty_like(weights)
         row_weights[slot] = weights
+        # the solver's tolerance scale, from per-class sums kept up to date row by row
+        irrelevant_sum, relevant_sum = training.class_sums(row_labels)
+        relevant_weight = float(weights[labels == 1][0])
+        irrelevant_weight = float(weights[labels == 0][0])
+        at_zero = 2.0 * self.C * (relevant_weight * relevant_sum
+                                  - irrelevant_weight * irrelevant_sum)
         solution = fit_squared_hinge(rows, row_labels, row_weights, self.C, training.weights,
-                                     tol=self.tol)
+                                     tol=self.tol, gradient_at_zero=at_zero)
         training.weights = solution
         shared = training.columns < self.X_.shape[1]
         self.shared_weights_[training.columns[shared]] = solution[:-1][shared]

@@ -26,7 +26,8 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
 
 def fit_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np.ndarray,
                       C: float, start: np.ndarray | None = None, *, tol: float = 1e-3,
-                      max_newton: int = 20, max_cg: int = 50) -> np.ndarray:
+                      max_newton: int = 20, max_cg: int = 50,
+                      gradient_at_zero: np.ndarray | None = None) -> np.ndarray:
     """Weights (last entry: the intercept) of the squared-hinge linear SVM.
 
     Parameters
@@ -43,6 +44,10 @@ def fit_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
         Initial weights (``rows.shape[1] + 1`` values), e.g. the previous solution.
     tol:
         Stop when the gradient norm is below ``tol`` times that at ``w = 0``.
+    gradient_at_zero:
+        ``rows.T @ (2 C sample_weight * (+1 relevant, -1 irrelevant))``, if the caller
+        keeps it up to date more cheaply (:meth:`TrainingRows.class_sums`); else it is
+        computed here.
     """
     signs = np.where(np.asarray(labels) == 1, 1.0, -1.0)
     cost = 2.0 * C * np.asarray(sample_weight, dtype=np.float64)
@@ -52,7 +57,9 @@ def fit_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
     w = np.zeros(d + 1) if start is None else np.array(start, dtype=np.float64)
     # gradient norm at w = 0 (all margins 1): the scale the tolerance refers to
     at_zero = cost * signs
-    g0 = np.sqrt(_dot(Xt @ at_zero, Xt @ at_zero) + float(at_zero.sum()) ** 2)
+    if gradient_at_zero is None:
+        gradient_at_zero = Xt @ at_zero
+    g0 = np.sqrt(_dot(gradient_at_zero, gradient_at_zero) + float(at_zero.sum()) ** 2)
     limit = tol * max(g0, 1e-12)
 
     def margins(weights: np.ndarray) -> np.ndarray:
@@ -149,6 +156,35 @@ class TrainingRows:
         self._indices = np.empty(1024, dtype=np.int64)
         self._indptr = np.zeros(1024, dtype=np.int64)
         self.weights = np.zeros(1)  # compact column weights, then the intercept
+        # per-class column sums of the rows, and the row labels they were summed with
+        self._sums = np.zeros((2, 0))
+        self._summed = np.empty(0, dtype=np.int64)
+
+    def class_sums(self, row_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Column sums of the irrelevant rows and of the relevant rows (compact columns).
+
+        ``row_labels`` holds the label of every row in row order. Rows appended since
+        the last call are added to the sums; if an earlier row's label changed, the
+        sums are recomputed from all rows.
+        """
+        row_labels = np.asarray(row_labels, dtype=np.int64)
+        n_rows = self.rows.size
+        if row_labels.size != n_rows:
+            raise ValueError(f"{row_labels.size} labels for {n_rows} training rows")
+        done = self._summed.size
+        if done > n_rows or not np.array_equal(self._summed, row_labels[:done]):
+            self._sums = np.zeros((2, 0))
+            done = 0
+        if self._sums.shape[1] < self.columns.size:  # room for new columns, by doubling
+            grown = np.zeros((2, max(self.columns.size, 2 * self._sums.shape[1])))
+            grown[:, : self._sums.shape[1]] = self._sums
+            self._sums = grown
+        start, end = int(self._indptr[done]), int(self._indptr[n_rows])
+        entry_label = np.repeat(row_labels[done:], np.diff(self._indptr[done: n_rows + 1]))
+        np.add.at(self._sums, (entry_label, self._indices[start:end]), self._data[start:end])
+        self._summed = row_labels.copy()
+        width = self.columns.size
+        return self._sums[0, :width], self._sums[1, :width]
 
     def update(self, screened: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """The compact training rows of ``screened`` and where each screened record is.
