@@ -9,7 +9,7 @@ from sklearn.svm import LinearSVC
 
 from scopewise.records import Record
 from scopewise.screening.rankers import get_ranker
-from scopewise.screening.rankers.solver import TrainingRows, fit_squared_hinge
+from scopewise.screening.rankers.solver import TrainingRows, fit_squared_hinge, solve_squared_hinge
 
 
 def problem(n: int = 60, d: int = 40, seed: int = 0) -> tuple[sp.csr_matrix, np.ndarray,
@@ -96,6 +96,30 @@ def test_given_gradient_at_zero_changes_nothing() -> None:
     np.testing.assert_array_equal(
         fit_squared_hinge(rows, labels, weights, C, gradient_at_zero=at_zero),
         fit_squared_hinge(rows, labels, weights, C))
+
+
+def test_decision_values_carry_over_to_the_next_solve() -> None:
+    matrix, labels, _ = problem(n=50, d=35, seed=6)
+    training = TrainingRows(matrix)
+    rows, _ = training.update(np.arange(10))
+    assert training.start_decision(rows) is None  # nothing solved yet
+    weights = np.where(labels[:10] == 1, 1.0, 0.4)
+    training.weights, training.decision = solve_squared_hinge(rows, labels[:10], weights, 0.5)
+    np.testing.assert_allclose(training.decision, rows @ training.weights[:-1]
+                               + training.weights[-1])
+    screened = np.arange(13)
+    rows, _ = training.update(screened)  # three rows (and new columns) appended
+    given = training.start_decision(rows)
+    assert given is not None
+    np.testing.assert_allclose(given, rows @ training.weights[:-1] + training.weights[-1])
+    weights = np.where(labels[screened] == 1, 1.0, 0.4)
+    with_given = solve_squared_hinge(rows, labels[screened], weights, 0.5, training.weights,
+                                     start_decision=given)
+    computed = solve_squared_hinge(rows, labels[screened], weights, 0.5, training.weights)
+    np.testing.assert_allclose(with_given[0], computed[0])
+    np.testing.assert_allclose(with_given[1], rows @ with_given[0][:-1] + with_given[0][-1])
+    training.update(np.array([0, 2]))  # rebuilt: the decision values are gone
+    assert training.start_decision(training.update(np.array([0, 2]))[0]) is None
 
 
 def test_warm_ranker_orders_like_a_fresh_liblinear_fit() -> None:

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from scopewise.records import Record
 from scopewise.screening.rankers.base import Ranker, _check_fit_input
 from scopewise.screening.rankers.features import TextFeatures, split_shared_terms
-from scopewise.screening.rankers.solver import TrainingRows, fit_squared_hinge
+from scopewise.screening.rankers.solver import TrainingRows, solve_squared_hinge
 
 __all__ = ["CriteriaRanker", "RandomRanker", "SVMRanker", "ScopewiseRanker"]
 
@@ -133,8 +133,9 @@ class SVMRanker(_TextRanker):
         irrelevant_weight = float(weights[labels == 0][0])
         at_zero = 2.0 * self.C * (relevant_weight * relevant_sum
                                   - irrelevant_weight * irrelevant_sum)
-        solution = fit_squared_hinge(rows, row_labels, row_weights, self.C, training.weights,
-                                     tol=self.tol, gradient_at_zero=at_zero)
+        solution, training.decision = solve_squared_hinge(
+            rows, row_labels, row_weights, self.C, training.weights, tol=self.tol,
+            gradient_at_zero=at_zero, start_decision=training.start_decision(rows))
         training.weights = solution
         shared = training.columns < self.X_.shape[1]
         self.shared_weights_[training.columns[shared]] = solution[:-1][shared]

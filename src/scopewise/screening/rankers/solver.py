@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["fit_squared_hinge"]
+__all__ = ["TrainingRows", "fit_squared_hinge", "solve_squared_hinge"]
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -29,6 +29,24 @@ def fit_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
                       max_newton: int = 20, max_cg: int = 50,
                       gradient_at_zero: np.ndarray | None = None) -> np.ndarray:
     """Weights (last entry: the intercept) of the squared-hinge linear SVM.
+
+    The parameters are those of :func:`solve_squared_hinge`.
+    """
+    weights, _ = solve_squared_hinge(rows, labels, sample_weight, C, start, tol=tol,
+                                     max_newton=max_newton, max_cg=max_cg,
+                                     gradient_at_zero=gradient_at_zero)
+    return weights
+
+
+def solve_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np.ndarray,
+                        C: float, start: np.ndarray | None = None, *, tol: float = 1e-3,
+                        max_newton: int = 20, max_cg: int = 50,
+                        gradient_at_zero: np.ndarray | None = None,
+                        start_decision: np.ndarray | None = None,
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Weights of the squared-hinge linear SVM and the rows' decision values.
+
+    Returns the weights (last entry: the intercept) and ``rows @ w + b`` at them.
 
     Parameters
     ----------
@@ -48,6 +66,10 @@ def fit_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
         ``rows.T @ (2 C sample_weight * (+1 relevant, -1 irrelevant))``, if the caller
         keeps it up to date more cheaply (:meth:`TrainingRows.class_sums`); else it is
         computed here.
+    start_decision:
+        ``rows @ start[:-1] + start[-1]``, if the caller knows it (rows that were
+        in the previous solve keep their decision values while the new columns'
+        weights are zero); else it is computed here.
     """
     signs = np.where(np.asarray(labels) == 1, 1.0, -1.0)
     cost = 2.0 * C * np.asarray(sample_weight, dtype=np.float64)
@@ -62,15 +84,16 @@ def fit_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
     g0 = np.sqrt(_dot(gradient_at_zero, gradient_at_zero) + float(at_zero.sum()) ** 2)
     limit = tol * max(g0, 1e-12)
 
-    def margins(weights: np.ndarray) -> np.ndarray:
-        result: np.ndarray = 1.0 - signs * (X @ weights[:d] + weights[d])
+    def decision(weights: np.ndarray) -> np.ndarray:
+        result: np.ndarray = X @ weights[:d] + weights[d]
         return result
 
     def value(weights: np.ndarray, margin: np.ndarray) -> float:
         active = np.maximum(margin, 0.0)
         return 0.5 * _dot(weights, weights) + 0.5 * _dot(cost, active * active)
 
-    margin = margins(w)
+    scores = decision(w) if start_decision is None else np.asarray(start_decision, np.float64)
+    margin = 1.0 - signs * scores
     f = value(w, margin)
     for _ in range(max_newton):
         active = margin > 0
@@ -88,13 +111,14 @@ def fit_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
         scale = 1.0
         for _ in range(20):
             trial = w + scale * step
-            trial_margin = margins(trial)
+            trial_scores = decision(trial)
+            trial_margin = 1.0 - signs * trial_scores
             f_trial = value(trial, trial_margin)
             if f_trial <= f + 0.01 * scale * slope:
                 break
             scale *= 0.5
-        w, margin, f = trial, trial_margin, f_trial
-    return w
+        w, scores, margin, f = trial, trial_scores, trial_margin, f_trial
+    return w, scores
 
 
 def _conjugate_gradient(X: sp.csr_matrix, Xt: sp.csc_matrix, curvature: np.ndarray,
@@ -129,6 +153,9 @@ def _conjugate_gradient(X: sp.csr_matrix, Xt: sp.csc_matrix, curvature: np.ndarr
 class TrainingRows:
     """The screened records' feature rows on the columns they use, kept up to date.
 
+    It also keeps what the next warm-started solve can reuse: the weights, each
+    row's decision value at them, and per-class column sums.
+
     Screening adds one record at a time, so the compact training matrix grows by
     appending rows (and the new columns they bring) instead of being rebuilt from
     all features after every decision. The solver's weights live in the same compact
@@ -156,6 +183,8 @@ class TrainingRows:
         self._indices = np.empty(1024, dtype=np.int64)
         self._indptr = np.zeros(1024, dtype=np.int64)
         self.weights = np.zeros(1)  # compact column weights, then the intercept
+        # decision values of the rows solved with ``weights`` (rows appended since: none)
+        self.decision = np.empty(0)
         # per-class column sums of the rows, and the row labels they were summed with
         self._sums = np.zeros((2, 0))
         self._summed = np.empty(0, dtype=np.int64)
@@ -185,6 +214,19 @@ class TrainingRows:
         self._summed = row_labels.copy()
         width = self.columns.size
         return self._sums[0, :width], self._sums[1, :width]
+
+    def start_decision(self, rows: sp.csr_matrix) -> np.ndarray | None:
+        """Decision values of ``rows`` (from :meth:`update`) at :attr:`weights`.
+
+        Rows solved before keep theirs (the columns they bring in have weight 0 and
+        no old row uses them); only the rows appended since are multiplied out.
+        ``None`` when nothing was solved since the last rebuild.
+        """
+        known = self.decision.size
+        if known == 0 or known > rows.shape[0]:
+            return None
+        fresh: np.ndarray = rows[known:] @ self.weights[:-1] + self.weights[-1]
+        return np.concatenate([self.decision, fresh])
 
     def update(self, screened: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """The compact training rows of ``screened`` and where each screened record is.
