@@ -141,3 +141,31 @@ def test_warm_ranker_orders_like_a_fresh_liblinear_fit() -> None:
         warm.fit(np.asarray(screened), y[screened])
     fresh.fit(np.asarray(screened), y[screened])
     assert np.corrcoef(warm.scores(), fresh.scores())[0, 1] > 0.9999
+
+
+def test_scores_kept_when_the_weights_stay_and_rebuilt_after_a_dropped_record() -> None:
+    rng = np.random.default_rng(7)
+    words = [f"w{i}" for i in range(150)]
+    records = [Record(title=f"record {i} {'sleep trial' if i % 5 == 0 else 'river flow'}",
+                      abstract=" ".join(rng.choice(words, 15))) for i in range(300)]
+    y = np.asarray([int(i % 5 == 0) for i in range(300)])
+    ranker = get_ranker("scopewise", tol=0.05).prepare(records)  # loose: steps are rare
+    screened = [0, 1]
+    kept = 0
+    for position in rng.permutation(np.arange(2, 300))[:150]:
+        screened.append(int(position))
+        before = ranker.scores()
+        ranker.fit(np.asarray(screened), y[screened])
+        kept += ranker.scores() is before  # the solver took no step: nothing re-ranked
+        # whatever path was taken, the scores are those of the current weights
+        np.testing.assert_allclose(ranker.scores(), ranker.X_ @ ranker.shared_weights_,
+                                   rtol=1e-6)
+    assert kept > 0
+    # a record taken back: the rows are rebuilt and no weight of its terms lingers
+    ranker = get_ranker("scopewise", tol=1e-8).prepare(records)
+    ranker.fit(np.asarray(screened), y[screened])
+    fewer = screened[:-1]
+    ranker.fit(np.asarray(fewer), y[fewer])
+    fresh = get_ranker("scopewise", tol=1e-8).prepare(records).fit(np.asarray(fewer), y[fewer])
+    np.testing.assert_allclose(ranker.shared_weights_, fresh.shared_weights_, atol=1e-5)
+    np.testing.assert_allclose(ranker.scores(), fresh.scores(), atol=1e-5)

@@ -29,6 +29,11 @@ def _standardise(values: np.ndarray) -> np.ndarray:
     return centred / spread if spread > 0 else centred
 
 
+def _repeats(positions: np.ndarray, n_records: int) -> bool:
+    """True if a position occurs twice (a bincount: cheaper than sorting for this size)."""
+    return bool(positions.size) and int(np.bincount(positions, minlength=n_records).max()) > 1
+
+
 class _TextRanker(Ranker):
     """Shared ``prepare``: features of every record and the criteria similarity."""
 
@@ -116,13 +121,22 @@ class SVMRanker(_TextRanker):
             self.training_ = TrainingRows(sp.hstack([self.X_, self.X_private_], format="csr",
                                                     dtype=np.float64))
             self.shared_weights_ = np.zeros(self.X_.shape[1], dtype=np.float32)
+            self.warm_scores_: np.ndarray | None = None  # X_ @ shared_weights_, once known
         return self
 
     def _warm_weights(self, screened: np.ndarray, labels: np.ndarray,
-                      weights: np.ndarray) -> np.ndarray:
-        """Shared-term weights from the warm-started solver."""
+                      weights: np.ndarray) -> bool:
+        """Update the shared-term weights with the warm-started solver; True if they moved.
+
+        Right after a decision the previous weights often still meet the tolerance;
+        then the solver takes no step and every score stays what it was.
+        """
         training = self.training_
+        rebuilds = training.rebuilds
         rows, slot = training.update(screened)
+        if training.rebuilds != rebuilds:  # rows rebuilt: no old weight carries over
+            self.shared_weights_[:] = 0.0
+            self.warm_scores_ = None
         row_labels = np.empty_like(labels)
         row_labels[slot] = labels
         row_weights = np.empty_like(weights)
@@ -136,18 +150,23 @@ class SVMRanker(_TextRanker):
         solution, training.decision = solve_squared_hinge(
             rows, row_labels, row_weights, self.C, training.weights, tol=self.tol,
             gradient_at_zero=at_zero, start_decision=training.start_decision(rows))
+        moved = not np.array_equal(solution, training.weights)
         training.weights = solution
-        shared = training.columns < self.X_.shape[1]
-        self.shared_weights_[training.columns[shared]] = solution[:-1][shared]
-        return self.shared_weights_
+        if moved:
+            shared = training.columns < self.X_.shape[1]
+            self.shared_weights_[training.columns[shared]] = solution[:-1][shared]
+        return moved
 
     def _model_scores(self, screened: np.ndarray, labels: np.ndarray) -> np.ndarray:
         n_relevant = labels.sum()
         n_irrelevant = labels.size - n_relevant
         weights = np.where(labels == 1, 1.0, n_relevant / (self.ratio * n_irrelevant))
         weights *= labels.size / weights.sum()
-        if self.solver == "warm" and np.unique(screened).size == screened.size:
-            warm: np.ndarray = self.X_ @ self._warm_weights(screened, labels, weights)
+        if self.solver == "warm" and not _repeats(screened, self.X_.shape[0]):
+            moved = self._warm_weights(screened, labels, weights)
+            if moved or self.warm_scores_ is None:
+                self.warm_scores_ = self.X_ @ self.shared_weights_
+            warm: np.ndarray = self.warm_scores_
             return warm
         shared = self.X_[screened]
         # only terms of screened records can get a weight: train on those columns alone

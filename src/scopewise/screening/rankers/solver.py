@@ -169,10 +169,12 @@ class TrainingRows:
 
     def __init__(self, matrix: sp.csr_matrix) -> None:
         self.matrix = matrix
+        self.rebuilds = -1  # how often the rows were rebuilt from scratch
         self.reset()
 
     def reset(self) -> None:
         """Forget every row (the next :meth:`update` starts afresh)."""
+        self.rebuilds += 1
         self.column_id = np.full(self.matrix.shape[1], -1, dtype=np.int64)
         self.slot = np.full(self.matrix.shape[0], -1, dtype=np.int64)
         self.columns = np.empty(0, dtype=np.int64)
@@ -236,7 +238,7 @@ class TrainingRows:
         When a record was dropped from ``screened`` the rows are rebuilt from
         scratch; a record listed twice raises ``ValueError``.
         """
-        if np.unique(screened).size != screened.size:
+        if screened.size and np.bincount(screened, minlength=self.slot.size).max() > 1:
             raise ValueError("a record is listed twice among the screened records")
         new = screened[self.slot[screened] < 0]
         if self.rows.size + new.size != screened.size:
