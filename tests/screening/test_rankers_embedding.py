@@ -29,6 +29,7 @@ from scopewise.screening.rankers.embedding import (
     MiniLMEncoder,
     embed_texts,
 )
+from scopewise.screening.rankers.linear import ScopewiseRanker as TfidfSVM
 from scopewise.screening.simulate import simulate
 
 TOPIC = "mindfulness intervention anxiety randomised trial adolescents"
@@ -269,7 +270,7 @@ def test_all_records_empty_still_ranks() -> None:
 
 def test_hybrid_appends_the_weighted_embedding_block() -> None:
     records, _ = corpus(40)
-    plain = get_ranker("scopewise").prepare(records)
+    plain = TfidfSVM().prepare(records)  # the TF-IDF model hybrid extends
     hybrid = make("hybrid", embedding_weight=0.5).prepare(records)
     assert hybrid.X_.shape == (40, plain.X_.shape[1] + DIM)
     block = hybrid.X_[:, plain.X_.shape[1]:].toarray()
