@@ -39,14 +39,14 @@ def corpus(n: int = 80, seed: int = 0) -> tuple[list[Record], np.ndarray]:
     return records, np.asarray(labels)
 
 
-@pytest.mark.parametrize("name", ["scopewise", "svm", "criteria", "random"])
+@pytest.mark.parametrize("name", ["scopewise", "warm-svm", "svm", "criteria", "random"])
 def test_init_stores_only_hyper_parameters(name: str) -> None:
     ranker = get_ranker(name)
     assert not [a for a in vars(ranker) if a.endswith("_")]
     assert set(ranker.get_params()) == set(vars(ranker))
 
 
-@pytest.mark.parametrize("name", ["scopewise", "svm", "criteria", "random"])
+@pytest.mark.parametrize("name", ["scopewise", "warm-svm", "svm", "criteria", "random"])
 def test_fit_returns_self_and_scores_every_record(name: str) -> None:
     records, labels = corpus()
     ranker = get_ranker(name).prepare(records)

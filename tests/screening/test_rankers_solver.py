@@ -149,7 +149,7 @@ def test_scores_kept_when_the_weights_stay_and_rebuilt_after_a_dropped_record() 
     records = [Record(title=f"record {i} {'sleep trial' if i % 5 == 0 else 'river flow'}",
                       abstract=" ".join(rng.choice(words, 15))) for i in range(300)]
     y = np.asarray([int(i % 5 == 0) for i in range(300)])
-    ranker = get_ranker("scopewise", tol=0.05).prepare(records)  # loose: steps are rare
+    ranker = get_ranker("warm-svm", tol=0.05).prepare(records)  # loose: steps are rare
     screened = [0, 1]
     kept = 0
     for position in rng.permutation(np.arange(2, 300))[:150]:
@@ -162,10 +162,10 @@ def test_scores_kept_when_the_weights_stay_and_rebuilt_after_a_dropped_record() 
                                    rtol=1e-6)
     assert kept > 0
     # a record taken back: the rows are rebuilt and no weight of its terms lingers
-    ranker = get_ranker("scopewise", tol=1e-8).prepare(records)
+    ranker = get_ranker("warm-svm", tol=1e-8).prepare(records)
     ranker.fit(np.asarray(screened), y[screened])
     fewer = screened[:-1]
     ranker.fit(np.asarray(fewer), y[fewer])
-    fresh = get_ranker("scopewise", tol=1e-8).prepare(records).fit(np.asarray(fewer), y[fewer])
+    fresh = get_ranker("warm-svm", tol=1e-8).prepare(records).fit(np.asarray(fewer), y[fewer])
     np.testing.assert_allclose(ranker.shared_weights_, fresh.shared_weights_, atol=1e-5)
     np.testing.assert_allclose(ranker.scores(), fresh.scores(), atol=1e-5)

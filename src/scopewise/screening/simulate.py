@@ -273,12 +273,13 @@ def rerank_latency(n_records: int = 100_000, *, ranker_name: str = "scopewise",
         cpu_times.append((time.process_time() - cpu_started) * 1000)
         screened.append(position)
         unscreened[position] = False
-    features = getattr(ranker, "X_", None)
+    members = getattr(ranker, "members_", [ranker])  # an ensemble: all its models' features
+    n_features = sum(int(m.X_.shape[1]) for m in members if getattr(m, "X_", None) is not None)
     return {
         "median_ms": float(np.median(times)),
         "max_ms": float(np.max(times)),
         "median_cpu_ms": float(np.median(cpu_times)),
         "n_records": n_records,
         "labelled": labelled,
-        "n_features": int(features.shape[1]) if features is not None else 0,
+        "n_features": n_features,
     }

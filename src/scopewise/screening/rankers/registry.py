@@ -20,7 +20,8 @@ ENTRY_POINT_GROUP = "scopewise.rankers"
 
 #: name -> "module:attribute", the same strings as the entry points in pyproject.toml
 BUILTIN_RANKERS: dict[str, str] = {
-    "scopewise": "scopewise.screening.rankers.linear:ScopewiseRanker",
+    "scopewise": "scopewise.screening.rankers.ensemble:ScopewiseRanker",
+    "warm-svm": "scopewise.screening.rankers.linear:WarmSVMRanker",
     "svm": "scopewise.screening.rankers.linear:SVMRanker",
     "criteria": "scopewise.screening.rankers.linear:CriteriaRanker",
     "random": "scopewise.screening.rankers.linear:RandomRanker",
