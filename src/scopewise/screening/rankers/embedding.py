@@ -2,7 +2,7 @@
 
 ``embedding`` ranks by a class-weighted linear model on the MiniLM sentence embedding
 of each record (title and abstract); ``hybrid`` appends that embedding, weighted, to
-the default ranker's TF-IDF features. Both need PyTorch, so they live behind
+the ``warm-svm`` ranker's TF-IDF features. Both need PyTorch, so they live behind
 ``pip install 'scopewise[embeddings]'``; the encoder is a small seam (:class:`Encoder`)
 that tests replace with a fake, and nothing here imports torch until a text is encoded.
 """
@@ -265,7 +265,7 @@ class EmbeddingRanker(_Embeds, Ranker):
 
 
 class HybridRanker(_Embeds, ScopewiseRanker):
-    """The ``scopewise`` ranker with each record's sentence embedding appended to its features.
+    """The ``warm-svm`` ranker with each record's sentence embedding appended to its features.
 
     The embedding block (unit length, times ``embedding_weight``) joins the shared
     TF-IDF columns, so the SVM, its warm-started solver and the cold start all see it.
