@@ -29,7 +29,7 @@ from scopewise.screening.rankers.embedding import (
     MiniLMEncoder,
     embed_texts,
 )
-from scopewise.screening.rankers.linear import ScopewiseRanker as TfidfSVM
+from scopewise.screening.rankers.linear import WarmSVMRanker as TfidfSVM
 from scopewise.screening.simulate import simulate
 
 TOPIC = "mindfulness intervention anxiety randomised trial adolescents"

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from scopewise.errors import UsageError
 from scopewise.records import Record
 from scopewise.screening.rankers.base import Ranker, _check_fit_input, record_text
-from scopewise.screening.rankers.linear import ScopewiseRanker
+from scopewise.screening.rankers.linear import WarmSVMRanker
 from scopewise.screening.rankers.solver import TrainingRows, fit_squared_hinge
 
 __all__ = ["EmbeddingRanker", "Encoder", "HybridRanker", "MiniLMEncoder", "embed_texts"]
@@ -264,7 +264,7 @@ class EmbeddingRanker(_Embeds, Ranker):
         return self
 
 
-class HybridRanker(_Embeds, ScopewiseRanker):
+class HybridRanker(_Embeds, WarmSVMRanker):
     """The ``warm-svm`` ranker with each record's sentence embedding appended to its features.
 
     The embedding block (unit length, times ``embedding_weight``) joins the shared
@@ -279,7 +279,7 @@ class HybridRanker(_Embeds, ScopewiseRanker):
     encoder, cache_dir:
         As for :class:`EmbeddingRanker`.
     **params:
-        Hyper-parameters of :class:`~scopewise.screening.rankers.linear.ScopewiseRanker`.
+        Hyper-parameters of :class:`~scopewise.screening.rankers.linear.WarmSVMRanker`.
     """
 
     name = "hybrid"
@@ -302,7 +302,7 @@ class HybridRanker(_Embeds, ScopewiseRanker):
         embeddings, _ = self._embed(records, None)
         block = sp.csr_matrix(self.embedding_weight * embeddings, dtype=self.X_.dtype)
         self.X_ = sp.hstack([self.X_, block], format="csr")
-        # rebuild what ScopewiseRanker.prepare derived from the TF-IDF columns alone
+        # rebuild what WarmSVMRanker.prepare derived from the TF-IDF columns alone
         if self.solver == "warm":
             self.training_ = TrainingRows(sp.hstack([self.X_, self.X_private_], format="csr",
                                                     dtype=np.float64))

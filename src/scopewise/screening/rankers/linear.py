@@ -199,7 +199,7 @@ class WarmSVMRanker(SVMRanker):
     """:class:`SVMRanker` warm-started, on 6-character word prefixes, with a criteria prior.
 
     One member of the default ranker
-    (:class:`~scopewise.screening.rankers.ensemble.ScopewiseRanker`, which averages a
+    (:class:`~scopewise.screening.rankers.ensemble.ScopewiseRanker`, which blends a
     whole-word and a 6-character model); on its own it is ``warm-svm``.
 
     A separate title block (``title_weight > 0``) helped on 6 datasets but lowered
@@ -305,6 +305,3 @@ class RandomRanker(Ranker):
 
     def scores(self) -> np.ndarray:
         return self.scores_
-
-
-ScopewiseRanker = WarmSVMRanker  # the name this model had while it was the default
