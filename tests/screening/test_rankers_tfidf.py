@@ -106,3 +106,33 @@ def test_prefix_tokens_merge_inflections() -> None:
         "screen", "screen", "screen", "interv"]
     with pytest.raises(ValueError, match="at least 2"):
         PrefixTokens(1)
+
+
+@pytest.mark.parametrize("length", [3, 6])
+def test_prefixes_from_shared_word_ids_equal_tokenising_again(length: int) -> None:
+    from scopewise.screening.rankers.tfidf import PrefixTokens
+
+    prefixes = PrefixTokens(length)
+    fast = WordTfidf(tokens=prefixes)  # numbered from the whole-word ids
+    slow = WordTfidf(tokens=lambda text: prefixes(text))  # any other callable: tokenised
+    a, b = fast.fit_transform(CORPUS), slow.fit_transform(CORPUS)
+    assert fast.index_ == slow.index_
+    np.testing.assert_array_equal(fast.codes_, slow.codes_)
+    np.testing.assert_array_equal(a.toarray(), b.toarray())
+    query = "peer supporters supporting services"
+    np.testing.assert_array_equal(fast.transform([query]).toarray(),
+                                  slow.transform([query]).toarray())
+
+
+def test_word_ids_are_kept_for_the_last_corpus_only() -> None:
+    from scopewise.screening.rankers.tfidf import default_tokens, word_ids
+
+    first = word_ids(list(CORPUS))
+    assert word_ids(list(CORPUS)) is first  # equal texts: not tokenised again
+    ids, lengths, words = first
+    assert lengths.tolist() == [len(default_tokens(t)) for t in CORPUS]
+    assert [words[i] for i in ids] == [w for t in CORPUS for w in default_tokens(t)]
+    other = word_ids(["another corpus entirely"])
+    assert other is not first and other[2] == ["another", "corpus", "entirely"]
+    assert word_ids(list(CORPUS)) is not first  # recomputed, and equal
+    np.testing.assert_array_equal(word_ids(list(CORPUS))[0], ids)

@@ -22,7 +22,7 @@ from itertools import chain
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["PrefixTokens", "WordTfidf", "default_tokens", "unit_rows"]
+__all__ = ["PrefixTokens", "WordTfidf", "default_tokens", "unit_rows", "word_ids"]
 
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -30,6 +30,36 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 def default_tokens(text: str) -> list[str]:
     """Lower-cased words of two or more word characters (scikit-learn's default)."""
     return _TOKEN.findall(text.lower())
+
+
+# the corpus word_ids last numbered, and its result: the default ranker vectorises the
+# same texts twice (whole words, then 6-character prefixes), and tokenising is the
+# slow part of both
+_last_corpus: tuple[tuple[str, ...], tuple[np.ndarray, np.ndarray, list[str]]] | None = None
+
+
+def word_ids(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Every text's :func:`default_tokens` as integer ids, numbered by first occurrence.
+
+    Returns the ids of all tokens (texts one after another), the number of tokens of
+    each text and the words in id order. The result for the last corpus is kept, so
+    a second vectoriser on the same texts does not tokenise them again; treat the
+    arrays as read-only.
+    """
+    global _last_corpus
+    key = tuple(texts)
+    last = _last_corpus
+    if last is not None and last[0] == key:
+        return last[1]
+    tokenised = [default_tokens(text) for text in key]
+    index: dict[str, int] = {}
+    total = sum(len(t) for t in tokenised)
+    ids = np.fromiter((index.setdefault(t, len(index)) for t in chain.from_iterable(tokenised)),
+                      dtype=np.int64, count=total)
+    lengths = np.fromiter(map(len, tokenised), np.int64, len(tokenised))
+    result = (ids, lengths, list(index))
+    _last_corpus = (key, result)
+    return result
 
 
 class PrefixTokens:
@@ -104,15 +134,10 @@ class WordTfidf:
         A corpus with no term left (no words at all, or every term pruned by the
         document-frequency bounds) gives one blank column, so shapes stay valid.
         """
-        split = self.tokens or default_tokens
-        tokenised = [split(text) for text in texts]
-        self.index_: dict[str, int] = {}
-        index = self.index_
-        total = sum(len(t) for t in tokenised)
-        ids = np.fromiter((index.setdefault(t, len(index)) for t in chain.from_iterable(tokenised)),
-                          dtype=np.int64, count=total)
+        ids, lengths, index = self._token_ids(texts)
+        self.index_: dict[str, int] = index
         self._set_offsets(len(index))
-        docs, codes = self._grams(ids, np.fromiter(map(len, tokenised), np.int64, len(tokenised)))
+        docs, codes = self._grams(ids, lengths)
         n_docs = len(texts)
         if codes.size == 0:
             return self._blank(n_docs)
@@ -131,6 +156,25 @@ class WordTfidf:
         self.codes_ = vocabulary[keep]
         self.idf_ = np.log((1.0 + n_docs) / (1.0 + frequency[keep])) + 1.0
         return self._weigh(counts)
+
+    def _token_ids(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+        """Token ids numbered by first occurrence, tokens per text, and token -> id."""
+        if self.tokens is None or isinstance(self.tokens, PrefixTokens):
+            ids, lengths, words = word_ids(texts)
+            if self.tokens is None:
+                return ids, lengths, {word: i for i, word in enumerate(words)}
+            # a prefix first occurs with the first word (in id order) that has it
+            length = self.tokens.length
+            index: dict[str, int] = {}
+            remap = np.fromiter((index.setdefault(w[:length], len(index)) for w in words),
+                                dtype=np.int64, count=len(words))
+            return remap[ids], lengths, index
+        tokenised = [self.tokens(text) for text in texts]
+        index = {}
+        total = sum(len(t) for t in tokenised)
+        ids = np.fromiter((index.setdefault(t, len(index)) for t in chain.from_iterable(tokenised)),
+                          dtype=np.int64, count=total)
+        return ids, np.fromiter(map(len, tokenised), np.int64, len(tokenised)), index
 
     def _set_offsets(self, n_unigrams: int) -> None:
         high = self.ngram_range[1]
