@@ -51,15 +51,19 @@ def word_ids(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
     last = _last_corpus
     if last is not None and last[0] == key:
         return last[1]
-    tokenised = [default_tokens(text) for text in key]
+    ids, lengths, index = _numbered([default_tokens(text) for text in key])
+    result = (ids, lengths, list(index))
+    _last_corpus = (key, result)
+    return result
+
+
+def _numbered(tokenised: list[list[str]]) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Ids of all tokens (numbered by first occurrence), tokens per text, token -> id."""
     index: dict[str, int] = {}
     total = sum(len(t) for t in tokenised)
     ids = np.fromiter((index.setdefault(t, len(index)) for t in chain.from_iterable(tokenised)),
                       dtype=np.int64, count=total)
-    lengths = np.fromiter(map(len, tokenised), np.int64, len(tokenised))
-    result = (ids, lengths, list(index))
-    _last_corpus = (key, result)
-    return result
+    return ids, np.fromiter(map(len, tokenised), np.int64, len(tokenised)), index
 
 
 class PrefixTokens:
@@ -169,12 +173,7 @@ class WordTfidf:
             remap = np.fromiter((index.setdefault(w[:length], len(index)) for w in words),
                                 dtype=np.int64, count=len(words))
             return remap[ids], lengths, index
-        tokenised = [self.tokens(text) for text in texts]
-        index = {}
-        total = sum(len(t) for t in tokenised)
-        ids = np.fromiter((index.setdefault(t, len(index)) for t in chain.from_iterable(tokenised)),
-                          dtype=np.int64, count=total)
-        return ids, np.fromiter(map(len, tokenised), np.int64, len(tokenised)), index
+        return _numbered([self.tokens(text) for text in texts])
 
     def _set_offsets(self, n_unigrams: int) -> None:
         high = self.ngram_range[1]
