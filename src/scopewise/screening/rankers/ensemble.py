@@ -23,7 +23,7 @@ import numpy as np
 
 from scopewise.records import Record
 from scopewise.screening.rankers.base import Ranker, _check_fit_input
-from scopewise.screening.rankers.linear import WarmSVMRanker, _standardise
+from scopewise.screening.rankers.linear import WarmSVMRanker, _blend_criteria, _standardise
 
 __all__ = ["ScopewiseRanker"]
 
@@ -106,11 +106,8 @@ class ScopewiseRanker(Ranker):
         screened, labels = _check_fit_input(screened, labels, self.members_[0].X_.shape[0])
         for member in self.members_:
             member.fit(screened, labels)
-        self.scores_ = self._combined()
-        if (self.criteria_similarity_ is not None and self.criteria_weight and labels.size
-                and np.min(labels) != np.max(labels)):
-            weight = self.criteria_weight * self.fade / (self.fade + float(np.sum(labels)))
-            self.scores_ = _standardise(self.scores_) + weight * self.criteria_similarity_
+        self.scores_ = _blend_criteria(self._combined(), self.criteria_similarity_,
+                                       self.criteria_weight, self.fade, labels)
         return self
 
     def scores(self) -> np.ndarray:

@@ -20,7 +20,7 @@ import scipy.sparse as sp
 from scopewise.records import Record
 from scopewise.screening.rankers.base import Ranker, _check_fit_input
 from scopewise.screening.rankers.features import TextFeatures, split_shared_terms
-from scopewise.screening.rankers.solver import TrainingRows, solve_squared_hinge
+from scopewise.screening.rankers.solver import TrainingRows, has_repeats, solve_squared_hinge
 
 __all__ = ["CriteriaRanker", "RandomRanker", "SVMRanker", "WarmSVMRanker"]
 
@@ -31,9 +31,16 @@ def _standardise(values: np.ndarray) -> np.ndarray:
     return centred / spread if spread > 0 else centred
 
 
-def _repeats(positions: np.ndarray, n_records: int) -> bool:
-    """True if a position occurs twice (a bincount: cheaper than sorting for this size)."""
-    return bool(positions.size) and int(np.bincount(positions, minlength=n_records).max()) > 1
+def _blend_criteria(scores: np.ndarray, similarity: np.ndarray | None, criteria_weight: float,
+                    fade: float, labels: np.ndarray) -> np.ndarray:
+    """``scores`` standardised plus the criteria similarity, its weight fading as relevant
+    records are found; ``scores`` unchanged until both classes are known (or no blend)."""
+    if (similarity is None or not criteria_weight or not np.size(labels)
+            or np.min(labels) == np.max(labels)):
+        return scores
+    weight = criteria_weight * fade / (fade + float(np.sum(labels)))
+    blended: np.ndarray = _standardise(scores) + weight * similarity
+    return blended
 
 
 class _TextRanker(Ranker):
@@ -164,7 +171,7 @@ class SVMRanker(_TextRanker):
         n_irrelevant = labels.size - n_relevant
         weights = np.where(labels == 1, 1.0, n_relevant / (self.ratio * n_irrelevant))
         weights *= labels.size / weights.sum()
-        if self.solver == "warm" and not _repeats(screened, self.X_.shape[0]):
+        if self.solver == "warm" and not has_repeats(screened, self.X_.shape[0]):
             moved = self._warm_weights(screened, labels, weights)
             if moved or self.warm_scores_ is None:
                 self.warm_scores_ = self.X_ @ self.shared_weights_
@@ -257,10 +264,8 @@ class WarmSVMRanker(SVMRanker):
 
     def fit(self, screened: np.ndarray, labels: np.ndarray) -> Self:
         super().fit(screened, labels)
-        if (self.criteria_similarity_ is not None and self.criteria_weight and labels.size
-                and np.min(labels) != np.max(labels)):
-            weight = self.criteria_weight * self.fade / (self.fade + float(np.sum(labels)))
-            self.scores_ = _standardise(self.scores_) + weight * self.criteria_similarity_
+        self.scores_ = _blend_criteria(self.scores_, self.criteria_similarity_,
+                                       self.criteria_weight, self.fade, labels)
         return self
 
 

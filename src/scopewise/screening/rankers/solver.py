@@ -15,7 +15,12 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["TrainingRows", "fit_squared_hinge", "solve_squared_hinge"]
+__all__ = ["TrainingRows", "fit_squared_hinge", "has_repeats", "solve_squared_hinge"]
+
+
+def has_repeats(positions: np.ndarray, n_records: int) -> bool:
+    """True if a position occurs twice (a bincount: cheaper than sorting for this size)."""
+    return bool(positions.size) and int(np.bincount(positions, minlength=n_records).max()) > 1
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
@@ -238,7 +243,7 @@ class TrainingRows:
         When a record was dropped from ``screened`` the rows are rebuilt from
         scratch; a record listed twice raises ``ValueError``.
         """
-        if screened.size and np.bincount(screened, minlength=self.slot.size).max() > 1:
+        if has_repeats(screened, self.slot.size):
             raise ValueError("a record is listed twice among the screened records")
         new = screened[self.slot[screened] < 0]
         if self.rows.size + new.size != screened.size:
