@@ -23,8 +23,13 @@ import scipy.sparse as sp
 from scopewise.errors import UsageError
 from scopewise.records import Record
 from scopewise.screening.rankers.base import Ranker, _check_fit_input, record_text
-from scopewise.screening.rankers.linear import WarmSVMRanker
-from scopewise.screening.rankers.solver import TrainingRows, fit_squared_hinge
+from scopewise.screening.rankers.linear import (
+    WarmSVMRanker,
+    _class_weights,
+    _one_class,
+    _standardise,
+)
+from scopewise.screening.rankers.solver import fit_squared_hinge
 
 __all__ = ["EmbeddingRanker", "Encoder", "HybridRanker", "MiniLMEncoder", "embed_texts"]
 
@@ -163,12 +168,6 @@ def _record_string(record: Record) -> str:
     return f"{title}. {body}" if title and body else title or body
 
 
-def _standardise(values: np.ndarray) -> np.ndarray:
-    centred = np.asarray(values, dtype=np.float64) - float(np.mean(values))
-    spread = float(centred.std())
-    return centred / spread if spread > 0 else centred
-
-
 class _Embeds:
     """Shared by both rankers: where the encoder comes from."""
 
@@ -246,17 +245,10 @@ class EmbeddingRanker(_Embeds, Ranker):
     def fit(self, screened: np.ndarray, labels: np.ndarray) -> Self:
         screened, labels = _check_fit_input(screened, labels, self.embeddings_.shape[0])
         E = self.embeddings_
-        if labels.size == 0:
-            self.scores_ = self._base()
-        elif labels.min() == labels.max():
-            relevant = screened[labels == 1]
-            centroid = E[relevant if relevant.size else screened].mean(axis=0)
-            toward = _standardise(E @ centroid)
-            self.scores_ = self._base() + (toward if relevant.size else -0.5 * toward)
+        if labels.size == 0 or labels.min() == labels.max():
+            self.scores_ = _one_class(E, self._base(), screened, labels)
         else:
-            n_relevant = labels.sum()
-            weights = np.where(labels == 1, 1.0, n_relevant / (self.ratio * (labels.size - n_relevant)))
-            weights *= labels.size / weights.sum()
+            weights = _class_weights(labels, self.ratio)
             rows = sp.csr_matrix(E[screened].astype(np.float64))
             self.weights_ = fit_squared_hinge(rows, labels, weights, self.C, self.weights_,
                                               tol=self.tol)
@@ -304,7 +296,5 @@ class HybridRanker(_Embeds, WarmSVMRanker):
         self.X_ = sp.hstack([self.X_, block], format="csr")
         # rebuild what WarmSVMRanker.prepare derived from the TF-IDF columns alone
         if self.solver == "warm":
-            self.training_ = TrainingRows(sp.hstack([self.X_, self.X_private_], format="csr",
-                                                    dtype=np.float64))
-            self.shared_weights_ = np.zeros(self.X_.shape[1], dtype=np.float32)
+            self._start_warm()
         return self

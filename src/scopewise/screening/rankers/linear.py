@@ -12,7 +12,7 @@ averages two of them. ``svm`` reproduces the configuration of ASReview's ELAS u4
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +29,34 @@ def _standardise(values: np.ndarray) -> np.ndarray:
     centred = np.asarray(values, dtype=np.float64) - float(values.mean())
     spread = float(centred.std())
     return centred / spread if spread > 0 else centred
+
+
+def _one_class(features: Any, base: np.ndarray, screened: np.ndarray,
+               labels: np.ndarray) -> np.ndarray:
+    """Scores while only one class is known: ``base`` plus similarity to the centroid of
+    the relevant records found, or minus half the similarity to the irrelevant ones.
+
+    ``features`` is a sparse or dense matrix with one row per record.
+    """
+    if screened.size == 0:
+        return base.copy()
+    relevant = screened[labels == 1]
+    if relevant.size:
+        centroid = np.asarray(features[relevant].mean(axis=0)).ravel()
+        toward: np.ndarray = _standardise(features @ centroid) + base
+        return toward
+    centroid = np.asarray(features[screened].mean(axis=0)).ravel()
+    away: np.ndarray = base - 0.5 * _standardise(features @ centroid)
+    return away
+
+
+def _class_weights(labels: np.ndarray, ratio: float) -> np.ndarray:
+    """ELAS u4's sample weights: relevant 1, irrelevant ``relevant / (ratio * irrelevant)``,
+    rescaled to a mean of 1."""
+    n_relevant = labels.sum()
+    weights = np.where(labels == 1, 1.0, n_relevant / (ratio * (labels.size - n_relevant)))
+    weights *= labels.size / weights.sum()
+    return weights
 
 
 def _blend_criteria(scores: np.ndarray, similarity: np.ndarray | None, criteria_weight: float,
@@ -73,16 +101,7 @@ class _TextRanker(Ranker):
         """Before both decisions are known: similarity to what was found, or away from it."""
         base = (self.criteria_similarity_ if self.criteria_similarity_ is not None
                 else np.zeros(self.X_.shape[0]))
-        if screened.size == 0:
-            return base.copy()
-        relevant = screened[labels == 1]
-        if relevant.size:
-            centroid = np.asarray(self.X_[relevant].mean(axis=0)).ravel()
-            toward: np.ndarray = _standardise(self.X_ @ centroid) + base
-            return toward
-        centroid = np.asarray(self.X_[screened].mean(axis=0)).ravel()
-        away: np.ndarray = base - 0.5 * _standardise(self.X_ @ centroid)
-        return away
+        return _one_class(self.X_, base, screened, labels)
 
 
 class SVMRanker(_TextRanker):
@@ -126,12 +145,16 @@ class SVMRanker(_TextRanker):
         if self.solver not in ("liblinear", "warm"):
             raise ValueError(f"unknown solver {self.solver!r}: use 'liblinear' or 'warm'")
         if self.solver == "warm":
-            # all training columns (shared, then private) once, in float64
-            self.training_ = TrainingRows(sp.hstack([self.X_, self.X_private_], format="csr",
-                                                    dtype=np.float64))
-            self.shared_weights_ = np.zeros(self.X_.shape[1], dtype=np.float32)
-            self.warm_scores_: np.ndarray | None = None  # X_ @ shared_weights_, once known
+            self._start_warm()
         return self
+
+    def _start_warm(self) -> None:
+        """Fresh state of the warm-started solver for the features ``X_``, ``X_private_``."""
+        # all training columns (shared, then private) once, in float64
+        self.training_ = TrainingRows(sp.hstack([self.X_, self.X_private_], format="csr",
+                                                dtype=np.float64))
+        self.shared_weights_ = np.zeros(self.X_.shape[1], dtype=np.float32)
+        self.warm_scores_: np.ndarray | None = None  # X_ @ shared_weights_, once known
 
     def _warm_weights(self, screened: np.ndarray, labels: np.ndarray,
                       weights: np.ndarray) -> bool:
@@ -167,10 +190,7 @@ class SVMRanker(_TextRanker):
         return moved
 
     def _model_scores(self, screened: np.ndarray, labels: np.ndarray) -> np.ndarray:
-        n_relevant = labels.sum()
-        n_irrelevant = labels.size - n_relevant
-        weights = np.where(labels == 1, 1.0, n_relevant / (self.ratio * n_irrelevant))
-        weights *= labels.size / weights.sum()
+        weights = _class_weights(labels, self.ratio)
         if self.solver == "warm" and not has_repeats(screened, self.X_.shape[0]):
             moved = self._warm_weights(screened, labels, weights)
             if moved or self.warm_scores_ is None:
