@@ -23,12 +23,14 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import hashlib  # noqa: E402
 import json  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
+
+# the same scoring and code hash as the main screening benchmark (bench/screening.py)
+from screening import score, screening_code_hash  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -47,22 +49,6 @@ def datasets() -> list[str]:
     """The five named datasets first, then the rest of the folder."""
     rest = sorted(p.stem for p in DATA.glob("*.csv") if p.stem not in NAMED)
     return [n for n in NAMED if (DATA / f"{n}.csv").exists()] + rest
-
-
-def score(order: list[int], priors: list[int], labels: list[int]) -> dict[str, float]:
-    """Metrics of one order: priors removed, unscreened records appended (as bench/screening.py)."""
-    from scopewise.screening.metrics import screening_metrics
-
-    prior_set, seen = set(priors), set(order)
-    rest = [i for i in range(len(labels)) if i not in seen]
-    return screening_metrics([labels[i] for i in order + rest if i not in prior_set]).as_dict()
-
-
-def code_hash() -> str:
-    digest = hashlib.sha256()
-    for source in sorted((REPO / "src" / "scopewise" / "screening").rglob("*.py")):
-        digest.update(source.read_bytes())
-    return digest.hexdigest()[:10]
 
 
 def encode_dataset(stem: str, encoder: Any) -> float:
@@ -99,7 +85,7 @@ def run(stem: str, seed: int, name: str, encoder: Any, args: argparse.Namespace)
     from scopewise.screening.simulate import simulate
 
     settings = f"{args.embedding_c}_{args.hybrid_weight}" if name in ("embedding", "hybrid") else ""
-    cache = RUNS / f"{stem}_s{seed}_{name}{settings}_{code_hash()}.json"
+    cache = RUNS / f"{stem}_s{seed}_{name}{settings}_{screening_code_hash()}.json"
     if cache.exists():
         return dict(json.loads(cache.read_text()))
     peer = json.loads((OUT / "asreview" / f"{stem}_s{seed}.json").read_text())

@@ -128,15 +128,20 @@ def run_asreview(path: Path, seed: int, cache_dir: str = "asreview") -> dict[str
 REPORT_ONLY = False
 
 
-def scopewise_cache(path: Path, seed: int, ranker: str, prior_mode: str,
-                    stop_rule: str | None) -> Path:
-    """Cache file of one scopewise run; the key includes a hash of the screening code."""
+def screening_code_hash() -> str:
+    """First 10 hex digits of a hash of every source file under src/scopewise/screening."""
     import hashlib
 
     code = hashlib.sha256()
     for source in sorted((REPO / "src" / "scopewise" / "screening").rglob("*.py")):
         code.update(source.read_bytes())
-    key = f"{path.stem}_s{seed}_{ranker}_{prior_mode}_{stop_rule}_{code.hexdigest()[:10]}"
+    return code.hexdigest()[:10]
+
+
+def scopewise_cache(path: Path, seed: int, ranker: str, prior_mode: str,
+                    stop_rule: str | None) -> Path:
+    """Cache file of one scopewise run; the key includes a hash of the screening code."""
+    key = f"{path.stem}_s{seed}_{ranker}_{prior_mode}_{stop_rule}_{screening_code_hash()}"
     return OUT / "scopewise" / f"{key}.json"
 
 
