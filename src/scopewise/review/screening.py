@@ -228,6 +228,7 @@ class ScreeningMixin(ScreeningQueueMixin):
                     "kind": d.kind,
                 },
             )
+        self._decided(reviewer)
         return replace(d, id=new_id, created_at=at)
 
     def record_decisions(self, rows: Iterable[DecisionInput], actor: str = "scopewise") -> int:
@@ -307,6 +308,8 @@ class ScreeningMixin(ScreeningQueueMixin):
                     "kinds": dict(Counter(d.kind for d in decided)),
                 },
             )
+        for who in dict.fromkeys(d.reviewer for d in decided):
+            self._decided(who)
         return len(checked)
 
     def decisions_for(
@@ -401,6 +404,7 @@ class ScreeningMixin(ScreeningQueueMixin):
                     "reasons": list(cleaned),
                 },
             )
+        self._decided(resolver)
         return Decision(
             new_id, record_id, stage, resolver, decision, cleaned, note, "resolution", at
         )

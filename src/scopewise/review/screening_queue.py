@@ -12,9 +12,8 @@ Choices made here (and why):
   lead's word makes the pilot decisions count, by appending copies as ``screen``
   decisions. Otherwise the sample is screened again in the main round.
 
-- The ranker serving :meth:`ScreeningQueueMixin.next_record` learns only from records
-  whose outcome is final and from the viewer's own decisions, so the order cannot
-  leak a colleague's pending decision.
+- The ranked order (what the ranker learns from, and the optional background
+  worker that refits it) lives in :mod:`scopewise.review.ranking`.
 - The stopping rule (protocol ``stop_rule``) reads the title/abstract history: records
   with a final outcome, in the order of their decisions, relevant when they
   passed. The statistical rule needs a random sample of the records left once the
@@ -38,9 +37,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
-from scopewise.errors import NotFound, ScopewiseError, ScreeningError, UsageError
+from scopewise.errors import NotFound, ScreeningError, UsageError
 from scopewise.records import Record
-from scopewise.review.core import ReviewCore
+from scopewise.review.ranking import RankingMixin
 from scopewise.review.report import STOPPING_EVENT
 from scopewise.screening.decisions import Decision, latest_decisions, validate_stage
 from scopewise.store import flow as flow_db
@@ -85,7 +84,7 @@ def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
 
 
-class ScreeningQueueMixin(ReviewCore):
+class ScreeningQueueMixin(RankingMixin):
     """Review methods for the screening queue and the stopping estimate."""
 
     # -- helpers shared by every screening method ---------------------------------
@@ -180,6 +179,8 @@ class ScreeningQueueMixin(ReviewCore):
                     adopted += 1
             db.set_pilot_state(conn, {**state, "open": False, "closed_by": actor, "adopted": adopt})
             self.store.audit(conn, actor, "screening.pilot_closed", {"adopted": adopted})
+        if adopted:
+            self._decided(actor)
         return adopted
 
     # -- the stopping estimate ----------------------------------------------------
@@ -354,64 +355,3 @@ class ScreeningQueueMixin(ReviewCore):
             if pick not in stored:
                 db.set_stopping_sample(conn, [*stored, pick])
         return [pick] + [r for r in fresh if r != pick]
-
-    def _prepared_ranker(self, name: str, ids: list[int]) -> Any:
-        """The ranker prepared on these records: from the user's disk cache when a
-        one-shot command prepared it before (see :mod:`scopewise.review.ranker_cache`)."""
-        from scopewise.review import ranker_cache
-        from scopewise.screening.rankers import get_ranker
-
-        with self.store.reading() as conn:
-            found = db.screening_records(conn, ids)
-        records = [found[r] for r in ids]
-        criteria = self.protocol.scope_text()
-        disk_key = ranker_cache.prepared_key(name, records, criteria)
-        ranker = ranker_cache.load_prepared(disk_key)
-        if ranker is None:
-            ranker = get_ranker(name).prepare(records, criteria=criteria)
-            ranker_cache.store_prepared(disk_key, ranker)
-        return ranker
-
-    def _ranked(
-        self,
-        snapshot: ScreeningSnapshot,
-        latest: dict[tuple[int, str, str], Decision],
-        reviewer: str,
-        candidates: list[int],
-    ) -> tuple[list[int], str, bool]:
-        try:
-            import numpy as np
-
-            name = self.protocol.screening.ranker
-            name = "scopewise" if name == "default" else name
-            ids = list(snapshot.records)
-            # Learn only from final outcomes and the reviewer's own decisions: training
-            # on a colleague's pending decision would leak it through the order.
-            labels: dict[int, int] = {}
-            for rid, o in snapshot.records.items():
-                ta = o.title_abstract
-                if ta is not None and ta.status in ("included", "excluded"):
-                    labels[rid] = int(ta.passes)
-            for (rid, _s, who), d in latest.items():
-                if who == reviewer:
-                    labels[rid] = int(d.decision != "exclude")
-            position = {rid: i for i, rid in enumerate(ids)}
-            # Preparing (text features of every record) is the slow part; keep the
-            # prepared ranker for this process while the records and protocol stay.
-            key = (name, tuple(ids), self.protocol.scope_text())
-            cache: dict[Any, Any] = self.__dict__.setdefault("_prepared_rankers", {})
-            ranker = cache.get(key)
-            if ranker is None:
-                ranker = self._prepared_ranker(name, ids)
-                cache.clear()
-                cache[key] = ranker
-            ranker.fit(
-                np.array([position[r] for r in labels], dtype=np.int64),
-                np.array(list(labels.values()), dtype=np.int64),
-            )
-            mask = np.zeros(len(ids), dtype=bool)
-            mask[[position[r] for r in candidates]] = True
-            order = [ids[int(p)] for p in ranker.ranking(mask)]
-            return order, f"ranked by the {name} ranker", False
-        except (ImportError, ScopewiseError, ValueError) as exc:
-            return candidates, f"input order (ranker unavailable: {exc})", False

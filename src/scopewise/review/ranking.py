@@ -1,0 +1,148 @@
+"""RankingMixin: the title/abstract queue in ranked order, refitted after every decision.
+
+Choices made here (and why):
+
+- The ranker learns only from records whose outcome is final and from the viewer's
+  own decisions, so the order cannot leak a colleague's pending decision.
+- Without a worker, each ranked ``next_record`` refits in the caller's thread on a
+  ranker prepared once per process (and kept on disk between one-shot commands, see
+  :mod:`scopewise.review.ranker_cache`).
+- :meth:`RankingMixin.start_background_ranking` moves the refits to a
+  :class:`~scopewise.review.ranking_worker.RankingWorker` thread: each decision queues
+  a refit at once, and ``next_record`` serves the newest ranking without waiting more
+  than a moment for it. It is meant for long-lived processes (the web app,
+  ``scopewise screen --session``, scripts); :meth:`close` stops it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scopewise.errors import ScopewiseError
+from scopewise.review.core import ReviewCore
+from scopewise.review.ranking_worker import RankingRequest, RankingWorker, fit_ranking
+from scopewise.screening.decisions import Decision, latest_decisions
+from scopewise.store import screening as db
+from scopewise.store.screening import ScreeningSnapshot
+
+__all__ = ["RankingMixin"]
+
+
+class RankingMixin(ReviewCore):
+    """The ranked title/abstract queue, optionally refitted in a background worker."""
+
+    _ranking_worker: RankingWorker | None = None
+
+    def start_background_ranking(self, wait: float = 0.25) -> RankingWorker:
+        """Refit the ranker in a background thread from now on (see the module notes).
+
+        ``wait`` is the longest :meth:`next_record` waits for a refit still running
+        before it serves the previous ranking. Calling it again returns the running
+        worker. The worker stops with :meth:`close`.
+        """
+        if self._ranking_worker is None:
+            self._ranking_worker = RankingWorker(
+                self._prepared_ranker, self._current_request, wait=wait
+            )
+        return self._ranking_worker
+
+    def close(self) -> None:
+        """Stop the ranking worker, if one runs, and release the database."""
+        worker, self._ranking_worker = self._ranking_worker, None
+        if worker is not None:
+            worker.close()
+        super().close()
+
+    def _decided(self, reviewer: str) -> None:
+        """A decision was stored: queue the refits it calls for (with a worker)."""
+        if self._ranking_worker is not None:
+            self._ranking_worker.refresh(reviewer)
+
+    # -- what a ranking is fitted on --------------------------------------------------
+
+    def _ranking_request(
+        self,
+        snapshot: ScreeningSnapshot,
+        latest: dict[tuple[int, str, str], Decision],
+        reviewer: str,
+    ) -> RankingRequest:
+        name = self.protocol.screening.ranker
+        labels: dict[int, int] = {}
+        for rid, o in snapshot.records.items():
+            ta = o.title_abstract
+            if ta is not None and ta.status in ("included", "excluded"):
+                labels[rid] = int(ta.passes)
+        for (rid, _s, who), d in latest.items():
+            if who == reviewer:
+                labels[rid] = int(d.decision != "exclude")
+        return RankingRequest(
+            reviewer,
+            "scopewise" if name == "default" else name,
+            tuple(snapshot.records),
+            self.protocol.scope_text(),
+            tuple(sorted(labels.items())),
+        )
+
+    def _current_request(self, reviewer: str) -> RankingRequest | None:
+        """The reviewer's request as the project stands (read in the worker's thread)."""
+        with self.store.reading() as conn:
+            snapshot = db.screening_snapshot(conn, self.protocol)
+            rows = db.decision_rows(conn, stage="title_abstract")
+        if "title_abstract" not in self.protocol.screening.stages or len(snapshot.records) < 2:
+            return None
+        return self._ranking_request(snapshot, latest_decisions(rows), reviewer)
+
+    def _prepared_ranker(self, name: str, ids: tuple[int, ...], criteria: str) -> Any:
+        """The ranker prepared on these records: from the user's disk cache when a
+        one-shot command prepared it before (see :mod:`scopewise.review.ranker_cache`)."""
+        from scopewise.review import ranker_cache
+        from scopewise.screening.rankers import get_ranker
+
+        with self.store.reading() as conn:
+            found = db.screening_records(conn, ids)
+        records = [found[r] for r in ids]
+        disk_key = ranker_cache.prepared_key(name, records, criteria)
+        ranker = ranker_cache.load_prepared(disk_key)
+        if ranker is None:
+            ranker = get_ranker(name).prepare(records, criteria=criteria)
+            ranker_cache.store_prepared(disk_key, ranker)
+        return ranker
+
+    # -- the ranked queue -------------------------------------------------------------
+
+    def _ranked(
+        self,
+        snapshot: ScreeningSnapshot,
+        latest: dict[tuple[int, str, str], Decision],
+        reviewer: str,
+        candidates: list[int],
+    ) -> tuple[list[int], str, bool]:
+        request = self._ranking_request(snapshot, latest, reviewer)
+        try:
+            if self._ranking_worker is not None:
+                ranking, behind = self._ranking_worker.serve(request)
+                order, how = ranking.order, f"ranked by the {request.ranker} ranker"
+                if behind:
+                    how += f" (refit for the latest {behind} decision(s) still running)"
+            else:
+                order = fit_ranking(self._process_ranker(request), request)
+                how = f"ranked by the {request.ranker} ranker"
+        except (ImportError, ScopewiseError, ValueError) as exc:
+            return candidates, f"input order (ranker unavailable: {exc})", False
+        allowed = set(candidates)
+        queue = [r for r in order if r in allowed]
+        if len(queue) < len(candidates):  # a stale ranking lacks records taken back since
+            ranked = set(queue)
+            queue += [r for r in candidates if r not in ranked]
+        return queue, how, False
+
+    def _process_ranker(self, request: RankingRequest) -> Any:
+        """The ranker prepared for this process, while the records and protocol stay
+        (preparing, the text features of every record, is the slow part)."""
+        cache: dict[Any, Any] = self.__dict__.setdefault("_prepared_rankers", {})
+        ranker = cache.get(request.basis)
+        if ranker is None:
+            ranker = self._prepared_ranker(*request.basis)
+            cache.clear()
+            cache[request.basis] = ranker
+        return ranker

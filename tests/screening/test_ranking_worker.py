@@ -1,0 +1,176 @@
+"""The background ranking worker on its own: serving, waiting, coalescing, errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from scopewise.review.ranking_worker import Ranking, RankingRequest, RankingWorker, fit_ranking
+
+IDS = (10, 11, 12, 13, 14)
+
+
+class GatedRanker:
+    """Ranks by position, reversed after an odd number of labels; each fit may be held
+    back by a gate so a test can catch the worker mid-refit."""
+
+    def __init__(self, gate: threading.Event | None = None) -> None:
+        self.gate = gate
+        self.fitted: list[int] = []
+
+    def fit(self, screened: np.ndarray, labels: np.ndarray) -> GatedRanker:
+        if self.gate is not None:
+            assert self.gate.wait(10)
+        self.fitted = [int(p) for p in screened]
+        return self
+
+    def ranking(self, unscreened: np.ndarray) -> np.ndarray:
+        positions = np.flatnonzero(unscreened)
+        return positions[::-1] if len(self.fitted) % 2 else positions
+
+
+def request(labels: dict[int, int], reviewer: str = "Ann", ids: tuple[int, ...] = IDS) -> (
+    RankingRequest
+):
+    return RankingRequest(reviewer, "fake", ids, "criteria", tuple(sorted(labels.items())))
+
+
+@pytest.fixture
+def prepared() -> list[tuple[str, tuple[int, ...], str]]:
+    return []
+
+
+@pytest.fixture
+def worker(prepared: list[Any]) -> Iterator[RankingWorker]:
+    gate = threading.Event()
+    gate.set()
+
+    def prepare(name: str, ids: tuple[int, ...], criteria: str) -> GatedRanker:
+        prepared.append((name, ids, criteria))
+        return GatedRanker(gate)
+
+    running = RankingWorker(prepare, lambda reviewer: None, wait=0.05)
+    running.gate = gate  # type: ignore[attr-defined]
+    yield running
+    gate.set()
+    running.close()
+
+
+def test_fit_ranking_ranks_every_unlabelled_record() -> None:
+    order = fit_ranking(GatedRanker(), request({10: 1}))
+    assert order == (14, 13, 12, 11)  # one label: reversed, the labelled record left out
+    assert fit_ranking(GatedRanker(), request({10: 1, 12: 0})) == (11, 13, 14)
+
+
+def test_the_request_key_follows_labels_and_basis() -> None:
+    a, b = request({10: 1}), request({10: 1})
+    assert a.key == b.key and a == b
+    assert request({10: 0}).key != a.key
+    assert request({10: 1}, ids=IDS[:4]).key != a.key
+    assert request({10: 1}, reviewer="Bob").basis == a.basis
+
+
+def test_the_first_ranking_is_waited_for_and_then_served_without_a_refit(
+    worker: RankingWorker, prepared: list[Any]
+) -> None:
+    ranking, behind = worker.serve(request({10: 1}))
+    assert (ranking.order, behind) == ((14, 13, 12, 11), 0)
+    again, behind = worker.serve(request({10: 1}))
+    assert again is ranking and behind == 0
+    assert worker.fits == 1 and prepared == [("fake", IDS, "criteria")]
+
+
+def test_a_slow_refit_serves_the_previous_ranking_and_says_how_far_behind(
+    worker: RankingWorker,
+) -> None:
+    first, _ = worker.serve(request({10: 1}))
+    worker.gate.clear()  # type: ignore[attr-defined]
+    stale, behind = worker.serve(request({10: 1, 11: 0}))
+    assert stale is first and behind == 1
+    worker.gate.set()  # type: ignore[attr-defined]
+    assert worker.idle(10)
+    fresh, behind = worker.serve(request({10: 1, 11: 0}))
+    assert fresh.order == (12, 13, 14) and behind == 0
+
+
+def test_a_new_record_set_is_prepared_anew_and_always_waited_for(
+    worker: RankingWorker, prepared: list[Any]
+) -> None:
+    worker.serve(request({10: 1}))
+    ranking, behind = worker.serve(request({10: 1}, ids=(*IDS, 15)))
+    assert behind == 0 and ranking.order[0] == 15
+    assert [p[1] for p in prepared] == [IDS, (*IDS, 15)]
+
+
+def test_requests_that_queue_up_cost_one_refit(worker: RankingWorker) -> None:
+    worker.serve(request({10: 1}))
+    worker.gate.clear()  # type: ignore[attr-defined]
+    worker.serve(request({10: 1, 11: 0}))  # starts a refit that the gate holds back
+    with worker._changed:
+        assert worker._changed.wait_for(lambda: worker._busy == "Ann", 10)
+    for extra in (12, 13):  # queued behind it; the newest replaces the older
+        labels = {10: 1, 11: 0, 12: 0}
+        if extra == 13:
+            labels[13] = 1
+        worker.serve(request(labels))
+    worker.gate.set()  # type: ignore[attr-defined]
+    assert worker.idle(10)
+    assert worker.fits == 3  # the first, the held one, the newest queued
+    latest, behind = worker.serve(request({10: 1, 11: 0, 12: 0, 13: 1}))
+    assert behind == 0 and latest.order == (14,)
+
+
+def test_refresh_reads_every_served_reviewer_in_the_worker_thread() -> None:
+    reads: list[tuple[str, str]] = []
+    labels = {"Ann": {10: 1}, "Bob": {11: 0}}
+
+    def current(reviewer: str) -> RankingRequest:
+        reads.append((reviewer, threading.current_thread().name))
+        return request(labels[reviewer], reviewer)
+
+    worker = RankingWorker(lambda *basis: GatedRanker(), current, wait=0.05)
+    try:
+        worker.serve(request({10: 1}, "Ann"))
+        worker.serve(request({11: 0}, "Bob"))
+        labels["Ann"] = {10: 1, 12: 1}
+        worker.refresh("Ann")
+        assert worker.idle(10)
+        assert [r for r, _ in reads] == ["Ann", "Bob"]
+        assert {thread for _, thread in reads} == {"scopewise-ranking"}
+        assert worker.fits == 3  # Bob's labels had not changed: no refit for him
+        ranking, behind = worker.serve(request({10: 1, 12: 1}, "Ann"))
+        assert behind == 0 and ranking.order == (11, 13, 14)
+    finally:
+        worker.close()
+
+
+def test_an_error_reaches_the_waiting_caller_and_the_next_request_tries_again() -> None:
+    attempts: list[int] = []
+
+    def prepare(*basis: Any) -> GatedRanker:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ValueError("no text to rank")
+        return GatedRanker()
+
+    worker = RankingWorker(prepare, lambda reviewer: None)
+    try:
+        with pytest.raises(ValueError, match="no text to rank"):
+            worker.serve(request({10: 1}))
+        ranking, _ = worker.serve(request({10: 1}))
+        assert isinstance(ranking, Ranking) and len(attempts) == 2
+    finally:
+        worker.close()
+
+
+def test_a_closed_worker_refuses_to_serve_and_its_thread_ends(worker: RankingWorker) -> None:
+    worker.serve(request({10: 1}))
+    worker.close()
+    assert not worker._thread.is_alive()
+    worker.refresh("Ann")  # ignored once closed
+    with pytest.raises(RuntimeError, match="closed"):
+        worker.serve(request({10: 1}))

@@ -1,0 +1,109 @@
+"""``Review.start_background_ranking``: the queue refitted in a worker thread serves what
+the synchronous queue serves, refits as soon as a decision lands, and stops with the
+review (both backends)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from scopewise.review import Review
+from scopewise.store import now
+from scopewise.store import schema as t
+from small_protocol import small_protocol
+
+TITLES = [
+    "Peer support workers in community mental health teams",
+    "Statins after myocardial infarction",
+    "Training peer specialists for forensic mental health services",
+    "Hip fracture surgery outcomes in older adults",
+    "Family peer support in child and adolescent mental health services",
+    "Antibiotic prophylaxis in dental surgery",
+    "Lived experience workforce in acute psychiatric wards",
+    "Cataract surgery waiting times",
+]
+
+
+def _project(tmp_path: Path, db_url: str, screening: str = "reviewers_per_record = 1") -> Path:
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(small_protocol("Background ranking", screening, ("Ann", "Bob")))
+    folder = tmp_path / "project"
+    review = Review.create(folder, protocol_path=protocol, db_url=db_url)
+    with review.store.transaction() as conn:
+        search = conn.execute(
+            t.searches.insert().values(source="PubMed", imported_at=now())
+        ).inserted_primary_key[0]
+        for i, title in enumerate(TITLES, 1):
+            conn.execute(t.records.insert().values(
+                search_id=search, position=i, title=title, abstract=f"A study of {title}."))
+    review.close()
+    return folder
+
+
+def _workers() -> list[threading.Thread]:
+    return [th for th in threading.enumerate() if th.name == "scopewise-ranking"]
+
+
+def test_the_worker_serves_what_the_synchronous_queue_serves(tmp_path: Path, db_url: str) -> None:
+    folder = _project(tmp_path, db_url)
+    background = Review.open(folder, db_url=db_url)
+    synchronous = Review.open(folder, db_url=db_url)
+    try:
+        worker = background.start_background_ranking()
+        assert background.start_background_ranking() is worker
+        relevant = {1, 3, 5, 7}
+        for _ in range(5):
+            item = background.next_record("Ann")
+            same = synchronous.next_record("Ann")
+            assert item is not None and same is not None
+            assert (item.record_id, item.remaining) == (same.record_id, same.remaining)
+            assert item.ordered_by == same.ordered_by == "ranked by the scopewise ranker"
+            verdict = "include" if item.record_id in relevant else "exclude"
+            background.decide(item.record_id, verdict, "Ann")
+            assert worker.idle(30)
+    finally:
+        background.close()
+        synchronous.close()
+
+
+def test_a_decision_refits_at_once_so_next_needs_no_fit(tmp_path: Path, db_url: str) -> None:
+    folder = _project(tmp_path, db_url)
+    with Review.open(folder, db_url=db_url) as review:
+        worker = review.start_background_ranking()
+        first = review.next_record("Ann")
+        assert first is not None and worker.fits == 1
+        review.decide(first.record_id, "include", "Ann")
+        assert worker.idle(30)
+        assert worker.fits == 2  # refitted on the decision, before anyone asked
+        second = review.next_record("Ann")
+        assert second is not None and second.record_id != first.record_id
+        assert worker.fits == 2 and "still running" not in second.ordered_by
+
+
+def test_a_colleagues_pending_decision_stays_out_of_the_order(
+    tmp_path: Path, db_url: str
+) -> None:
+    folder = _project(tmp_path, db_url, "reviewers_per_record = 2")
+    with Review.open(folder, db_url=db_url) as review, \
+            Review.open(folder, db_url=db_url) as plain:
+        worker = review.start_background_ranking()
+        review.next_record("Bob")
+        for rid, verdict in ((1, "include"), (2, "exclude"), (4, "exclude")):
+            review.decide(rid, verdict, "Ann")  # pending: Bob has not decided them
+        assert worker.idle(30)
+        served = review.next_record("Bob")
+        expected = plain.next_record("Bob")
+        assert served is not None and expected is not None
+        assert served.record_id == expected.record_id
+        assert served.remaining == expected.remaining == len(TITLES)
+
+
+def test_closing_the_review_stops_the_worker(tmp_path: Path, db_url: str) -> None:
+    folder = _project(tmp_path, db_url)
+    before = len(_workers())
+    review = Review.open(folder, db_url=db_url)
+    review.start_background_ranking()
+    assert review.next_record("Ann") is not None
+    assert len(_workers()) == before + 1
+    review.close()
+    assert len(_workers()) == before
