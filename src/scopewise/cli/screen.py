@@ -27,6 +27,7 @@ __all__ = ["COMMANDS", "screen"]
 
 ACTIONS = (
     "--next",
+    "--session",
     "--decide",
     "--import-decisions",
     "--conflicts",
@@ -52,7 +53,7 @@ def plain(text: str) -> str:
     )
 
 
-def _print_next(item: NextRecord, reviewer: str, directory: Path) -> None:
+def _print_next(item: NextRecord, reviewer: str, directory: Path, hint: bool = True) -> None:
     r = item.record
     where = "pilot round" if item.pilot else STAGE_LABELS[item.stage]
     click.echo(
@@ -66,6 +67,8 @@ def _print_next(item: NextRecord, reviewer: str, directory: Path) -> None:
     click.echo(f"Journal:  {plain(r.journal) or '(unknown)'}")
     click.echo("Abstract:")
     click.echo(plain(r.abstract) or "(no abstract)")
+    if not hint:
+        return
     click.echo(
         f"Decide with: scopewise screen {shlex.quote(str(directory))} --decide {item.record_id} "
         f"include|exclude{'|maybe' if item.stage == 'title_abstract' else ''} "
@@ -144,6 +147,11 @@ def _need(value: str | None, option: str, why: str) -> str:
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--next", "show_next", is_flag=True, help="Show the next record for --reviewer.")
 @click.option(
+    "--session",
+    is_flag=True,
+    help="Screen record after record for --reviewer, typing each decision (q to stop).",
+)
+@click.option(
     "--decide",
     nargs=2,
     type=(int, str),
@@ -202,6 +210,7 @@ def _need(value: str | None, option: str, why: str) -> str:
 def screen(
     directory: Path,
     show_next: bool,
+    session: bool,
     decide: tuple[int, str] | None,
     reasons: tuple[str, ...],
     note: str,
@@ -223,6 +232,7 @@ def screen(
     """Screen the records of the review in DIRECTORY (one action per call)."""
     given = [
         show_next,
+        session,
         decide,
         import_file,
         show_conflicts,
@@ -257,6 +267,10 @@ def screen(
                         f"The stopping rule ({item.stopping.rule}) says screening may stop; "
                         f"see scopewise screen {directory} --stopping"
                     )
+        elif session:
+            from scopewise.cli.session import run_session
+
+            run_session(review, _need(reviewer, "--reviewer NAME", "who screens"), stage, directory)
         elif decide is not None:
             who = _need(reviewer, "--reviewer NAME", "who decides")
             d = review.decide(decide[0], decide[1].lower(), who, stage, reasons, note)
