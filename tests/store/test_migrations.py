@@ -6,7 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from scopewise.store import make_engine
-from scopewise.store.engine import current_revisions, downgrade, head_revisions, migrate
+from scopewise.store.engine import (
+    current_revisions,
+    downgrade,
+    head_revisions,
+    migrate,
+    script_heads,
+)
 from scopewise.store.schema import metadata
 
 
@@ -38,5 +44,17 @@ def test_downgrade_to_base_and_up_again(db_url: str) -> None:
         assert current_revisions(engine) == set()
         migrate(engine)
         assert current_revisions(engine) == head_revisions()
+    finally:
+        engine.dispose()
+
+
+def test_the_heads_read_without_alembic_are_alembics(db_url: str) -> None:
+    assert script_heads() == head_revisions() != set()
+    engine = make_engine(db_url)
+    try:
+        assert current_revisions(engine) == set()  # a fresh database: no version table
+        migrate(engine)
+        with engine.connect() as conn:
+            assert current_revisions(engine) == set(MigrationContext.configure(conn).get_current_heads())
     finally:
         engine.dispose()

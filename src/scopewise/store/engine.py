@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from scopewise.errors import DatabaseUnreachable, ProjectLocked
+
+if TYPE_CHECKING:  # alembic takes ~0.3 s to import: only when a database needs migrating
+    from alembic.config import Config
 
 __all__ = [
     "current_revisions",
     "head_revisions",
     "make_engine",
     "migrate",
+    "script_heads",
     "sqlite_url",
 ]
 
@@ -124,6 +125,8 @@ def make_engine(url: str) -> Engine:
 
 
 def _config(connection: sa.Connection) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["connection"] = connection
@@ -131,27 +134,60 @@ def _config(connection: sa.Connection) -> Config:
 
 
 def head_revisions() -> set[str]:
-    """The revisions at the heads of the migration scripts."""
+    """The revisions at the heads of the migration scripts, as alembic reads them."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return set(ScriptDirectory.from_config(cfg).get_heads())
 
 
+def script_heads() -> set[str]:
+    """The same heads read from the scripts' ``revision`` and ``down_revision`` lines,
+    without importing alembic (every command opens the store; most need no migration)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (MIGRATIONS / "versions").glob("*.py"):
+        for node in ast.parse(script.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            elif isinstance(node, ast.AnnAssign):
+                target = node.target
+            else:
+                continue
+            if not isinstance(target, ast.Name) or node.value is None:
+                continue
+            if target.id == "revision":
+                revisions.add(str(ast.literal_eval(node.value)))
+            elif target.id == "down_revision":
+                down = ast.literal_eval(node.value)
+                parents.update([down] if isinstance(down, str) else list(down or ()))
+    return revisions - parents
+
+
 def current_revisions(engine: Engine) -> set[str]:
     """The revisions the database is at (empty for a fresh database)."""
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads())
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return set()
+        rows = conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+        return {str(r) for r in rows.scalars()}
 
 
 def migrate(engine: Engine, target: str = "heads") -> None:
     """Upgrade the database to ``target`` (all heads by default) in one transaction."""
-    if target == "heads" and current_revisions(engine) == head_revisions():
+    if target == "heads" and current_revisions(engine) == script_heads():
         return
+    from alembic import command
+
     with engine.begin() as conn:
         command.upgrade(_config(conn), target)
 
 
 def downgrade(engine: Engine, target: str) -> None:
     """Downgrade the database to ``target`` (used by the migration tests)."""
+    from alembic import command
+
     with engine.begin() as conn:
         command.downgrade(_config(conn), target)
