@@ -15,6 +15,7 @@ from scopewise.review import Review, ranker_cache
 from scopewise.screening.rankers import get_ranker
 from scopewise.store import now
 from scopewise.store import schema as t
+from scopewise.store import screening as db
 from small_protocol import small_protocol
 
 PROTOCOL = small_protocol("Ranker cache test")
@@ -60,18 +61,32 @@ def _backdate(cache: Path, key: str, seconds: float) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def test_the_key_changes_with_records_order_criteria_and_ranker() -> None:
-    records = _records(TITLES)
-    key = ranker_cache.prepared_key("scopewise", records, "peer support")
-    assert key == ranker_cache.prepared_key("scopewise", _records(TITLES), "peer support")
-    changed = [*records[:-1], records[-1].with_changes(abstract="Another abstract.")]
+def test_the_key_changes_with_project_records_order_criteria_and_ranker() -> None:
+    project, ids = "project 1 created 2026-12-02T10:00:00+00:00", [3, 1, 2]
+    key = ranker_cache.prepared_key("scopewise", project, ids, "peer support")
+    assert key == ranker_cache.prepared_key("scopewise", project, [3, 1, 2], "peer support")
     others = {
-        ranker_cache.prepared_key("scopewise", changed, "peer support"),
-        ranker_cache.prepared_key("scopewise", records[::-1], "peer support"),
-        ranker_cache.prepared_key("scopewise", records, "peer workers"),
-        ranker_cache.prepared_key("svm", records, "peer support"),
+        ranker_cache.prepared_key("scopewise", project.replace("10:", "11:"), ids,
+                                  "peer support"),
+        ranker_cache.prepared_key("scopewise", project, [1, 2, 3], "peer support"),
+        ranker_cache.prepared_key("scopewise", project, [3, 1], "peer support"),
+        ranker_cache.prepared_key("scopewise", project, ids, "peer workers"),
+        ranker_cache.prepared_key("svm", project, ids, "peer support"),
     }
-    assert key not in others and len(others) == 4
+    assert key not in others and len(others) == 5
+
+
+def test_two_projects_with_the_same_records_do_not_share_a_key(
+    tmp_path: Path, db_url: str
+) -> None:
+    keys = set()
+    for name, url in (("one", db_url), ("two", f"sqlite:///{tmp_path / 'two.db'}")):
+        (tmp_path / name).mkdir()
+        folder = _project(tmp_path / name, url)
+        with Review.open(folder, db_url=url) as review, review.store.reading() as conn:
+            ids = db.unique_record_ids(conn)
+            keys.add(ranker_cache.prepared_key("scopewise", db.project_identity(conn), ids, ""))
+    assert len(keys) == 2
 
 
 def test_a_stored_ranker_ranks_as_the_one_prepared(cache: Path) -> None:

@@ -10,8 +10,12 @@ Where: ``SCOPEWISE_CACHE_DIR``, else ``$XDG_CACHE_HOME/scopewise``, else
 ``~/.cache/scopewise``; ``SCOPEWISE_CACHE_DIR=off`` turns the cache off. It is the
 user's own folder, never the project folder: a cached ranker is a pickle, and a
 project folder may be shared with colleagues, so only files this user wrote are
-loaded. The key hashes the ranker's name, the ranker code, the criteria text and
-every record's normalised fields in screening order, so any change prepares anew.
+loaded. The key hashes the ranker's name, the ranker code, the criteria text, the
+project's identity (its database row and creation time) and the record ids in
+screening order. Records are never changed once imported, so the ids stand for their
+text, and the key is made without reading any record (reading 100,000 to hash them
+took seconds of every call); any change of records, order, criteria or code prepares
+anew.
 Only the newest few files are kept, within a byte budget. Any problem with the cache
 (unreadable, full disk, a file from another version) only means preparing again.
 
@@ -27,12 +31,11 @@ import json
 import os
 import pickle
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import IO, Any
-
-from scopewise.records import RECORD_FIELDS, Record
 
 __all__ = [
     "KEEP", "MAX_BYTES", "LevelFile", "cache_dir", "load_prepared", "prepared_key",
@@ -44,7 +47,6 @@ KEEP = 3
 MAX_BYTES = 2 << 30
 """The most the kept rankers may take together; the newest one is always kept."""
 
-_FIELDS = tuple(f for f in RECORD_FIELDS if f != "raw")
 _SUFFIX = ".ranker.pickle"
 
 
@@ -98,12 +100,13 @@ def _code_digest() -> bytes:
     return _source_digest(sorted(Path(rankers.__file__).parent.glob("*.py")))
 
 
-def prepared_key(name: str, records: Sequence[Record], criteria: str) -> str:
-    """The cache key of a ranker ``name`` prepared on ``records`` with ``criteria``."""
+def prepared_key(name: str, project: str, record_ids: Sequence[int], criteria: str) -> str:
+    """The cache key of a ranker ``name`` prepared on the records ``record_ids`` (in
+    this order) of ``project`` (an identity string, see
+    :func:`scopewise.store.screening.project_identity`) with ``criteria``."""
     digest = hashlib.sha256(_code_digest())
-    digest.update(repr((name, criteria)).encode())
-    for record in records:
-        digest.update(repr(tuple(getattr(record, f) for f in _FIELDS)).encode())
+    digest.update(repr((name, criteria, project)).encode())
+    digest.update(array("q", record_ids).tobytes())
     return digest.hexdigest()
 
 

@@ -99,12 +99,13 @@ class RankingMixin(ReviewCore):
         from scopewise.screening.rankers import get_ranker
 
         with self.store.reading() as conn:
-            found = db.screening_records(conn, ids)
-        records = [found[r] for r in ids]
-        disk_key = ranker_cache.prepared_key(name, records, criteria)
+            project = db.project_identity(conn)
+        disk_key = ranker_cache.prepared_key(name, project, ids, criteria)
         ranker = ranker_cache.load_prepared(disk_key)
         if ranker is None:
-            ranker = get_ranker(name).prepare(records, criteria=criteria)
+            with self.store.reading() as conn:
+                found = db.screening_records(conn, ids)
+            ranker = get_ranker(name).prepare([found[r] for r in ids], criteria=criteria)
             ranker_cache.store_prepared(disk_key, ranker)
         return ranker
 

@@ -50,6 +50,7 @@ __all__ = [
     "insert_decisions",
     "insert_full_text",
     "pilot_state",
+    "project_identity",
     "screenability",
     "screening_records",
     "screening_snapshot",
@@ -141,6 +142,16 @@ def screenability(conn: Connection, record_ids: Iterable[int]) -> dict[int, int 
         )
         out.update((int(rid), int(primary)) for rid, primary in duplicates)
     return out
+
+
+def project_identity(conn: Connection) -> str:
+    """A string naming this project apart from any other: its row and creation time
+    (kept by copies of the database, which hold the same records)."""
+    row = conn.execute(sa.select(t.project.c.id, t.project.c.created_at)).first()
+    if row is None:
+        raise NotFound("this database holds no project")
+    created = _utc(row.created_at)
+    return f"project {row.id} created {created.isoformat() if created else ''}"
 
 
 def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, Record]:
