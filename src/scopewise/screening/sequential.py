@@ -94,14 +94,16 @@ def recall_p_value(found_before: int, sample_relevant: Any, sample_size: Any,
     k = np.asarray(sample_relevant, dtype=np.int64)
     n = np.asarray(sample_size, dtype=np.int64)
     k_null = null_relevant(found_before, k, target_recall)
-    if urn_size <= 0:
-        p = np.ones(np.broadcast(k, n).shape)
-    else:
-        p = np.asarray(_hypergeom_cdf(k, urn_size, np.minimum(k_null, urn_size), n),
-                       dtype=float)
+    k, n, k_null = np.broadcast_arrays(k, n, k_null)
+    p = np.ones(k.shape)
+    if urn_size > 0:
         # the urn cannot hold enough relevant records for recall to be this low
-        p = np.where(k_null > urn_size, 0.0, p)
-        p = np.where(n <= 0, 1.0, p)
+        p[(k_null > urn_size) & (n > 0)] = 0.0
+        # only real tests need the distribution (and scipy.stats, ~0.7 s to import):
+        # before any draw, p is 1 without it
+        test = (k_null <= urn_size) & (n > 0)
+        if test.any():
+            p[test] = _hypergeom_cdf(k[test], urn_size, k_null[test], n[test])
     return float(p) if p.ndim == 0 else p
 
 
