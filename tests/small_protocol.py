@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def small_protocol(title: str, screening: str = "reviewers_per_record = 1",
@@ -30,3 +31,26 @@ text = "Peer support is not the focus."
 [screening]
 {screening}
 """
+
+
+def project_with_titles(folder: Path, protocol_text: str, titles: Sequence[str],
+                        db_url: str | None = None) -> Path:
+    """A project in ``folder`` (its protocol written beside it) holding one search with a
+    record per title, each with a short abstract; returns the folder."""
+    from scopewise.review import Review
+    from scopewise.store import now
+    from scopewise.store import schema as t
+
+    protocol = folder.parent / f"{folder.name}-protocol.toml"
+    protocol.write_text(protocol_text, encoding="utf-8")
+    review = Review.create(folder, protocol_path=protocol, db_url=db_url)
+    with review, review.store.transaction() as conn:
+        search = conn.execute(
+            t.searches.insert().values(source="PubMed", imported_at=now())
+        ).inserted_primary_key[0]
+        conn.execute(t.records.insert(), [
+            {"search_id": search, "position": i, "title": title,
+             "abstract": f"Abstract of {title}."}
+            for i, title in enumerate(titles, 1)
+        ])
+    return folder

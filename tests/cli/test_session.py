@@ -12,9 +12,7 @@ from scopewise.cli import cli
 from scopewise.cli.session import parse_answer
 from scopewise.errors import ScopewiseError
 from scopewise.review import Review
-from scopewise.store import now
-from scopewise.store import schema as t
-from small_protocol import small_protocol
+from small_protocol import project_with_titles, small_protocol
 
 TITLES = [
     "Peer support workers in community mental health teams",
@@ -26,18 +24,7 @@ TITLES = [
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    protocol = tmp_path / "protocol.toml"
-    protocol.write_text(small_protocol("Session review"))
-    folder = tmp_path / "review"
-    review = Review.create(folder, protocol_path=protocol)
-    with review, review.store.transaction() as conn:
-        search = conn.execute(
-            t.searches.insert().values(source="PubMed", imported_at=now())
-        ).inserted_primary_key[0]
-        for i, title in enumerate(TITLES, 1):
-            conn.execute(t.records.insert().values(
-                search_id=search, position=i, title=title, abstract=f"About {title}."))
-    return folder
+    return project_with_titles(tmp_path / "review", small_protocol("Session review"), TITLES)
 
 
 def session(project: Path, typed: str, *args: str) -> Result:

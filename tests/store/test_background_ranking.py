@@ -8,9 +8,7 @@ import threading
 from pathlib import Path
 
 from scopewise.review import Review
-from scopewise.store import now
-from scopewise.store import schema as t
-from small_protocol import small_protocol
+from small_protocol import project_with_titles, small_protocol
 
 TITLES = [
     "Peer support workers in community mental health teams",
@@ -25,19 +23,8 @@ TITLES = [
 
 
 def _project(tmp_path: Path, db_url: str, screening: str = "reviewers_per_record = 1") -> Path:
-    protocol = tmp_path / "protocol.toml"
-    protocol.write_text(small_protocol("Background ranking", screening, ("Ann", "Bob")))
-    folder = tmp_path / "project"
-    review = Review.create(folder, protocol_path=protocol, db_url=db_url)
-    with review.store.transaction() as conn:
-        search = conn.execute(
-            t.searches.insert().values(source="PubMed", imported_at=now())
-        ).inserted_primary_key[0]
-        for i, title in enumerate(TITLES, 1):
-            conn.execute(t.records.insert().values(
-                search_id=search, position=i, title=title, abstract=f"A study of {title}."))
-    review.close()
-    return folder
+    protocol = small_protocol("Background ranking", screening, ("Ann", "Bob"))
+    return project_with_titles(tmp_path / "project", protocol, TITLES, db_url)
 
 
 def _workers() -> list[threading.Thread]:

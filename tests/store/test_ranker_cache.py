@@ -13,10 +13,8 @@ import pytest
 from scopewise.records import Record
 from scopewise.review import Review, ranker_cache
 from scopewise.screening.rankers import get_ranker
-from scopewise.store import now
-from scopewise.store import schema as t
 from scopewise.store import screening as db
-from small_protocol import small_protocol
+from small_protocol import project_with_titles, small_protocol
 
 PROTOCOL = small_protocol("Ranker cache test")
 TITLES = [
@@ -40,19 +38,7 @@ def _records(titles: list[str]) -> list[Record]:
 
 
 def _project(tmp_path: Path, db_url: str) -> Path:
-    protocol = tmp_path / "protocol.toml"
-    protocol.write_text(PROTOCOL)
-    folder = tmp_path / "project"
-    review = Review.create(folder, protocol_path=protocol, db_url=db_url)
-    with review.store.transaction() as conn:
-        search = conn.execute(
-            t.searches.insert().values(source="PubMed", imported_at=now())
-        ).inserted_primary_key[0]
-        for i, title in enumerate(TITLES, 1):
-            conn.execute(t.records.insert().values(
-                search_id=search, position=i, title=title, abstract=f"Abstract of {title}."))
-    review.close()
-    return folder
+    return project_with_titles(tmp_path / "project", PROTOCOL, TITLES, db_url)
 
 
 def _backdate(cache: Path, key: str, seconds: float) -> None:
