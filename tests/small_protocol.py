@@ -5,6 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+TITLES = (
+    "Peer support workers in community mental health teams",
+    "Statins after myocardial infarction",
+    "Training peer specialists for forensic mental health services",
+    "Hip fracture surgery outcomes in older adults",
+    "Family peer support in child and adolescent mental health services",
+    "Antibiotic prophylaxis in dental surgery",
+    "Lived experience workforce in acute psychiatric wards",
+    "Cataract surgery waiting times",
+)
+"""Titles of made-up records: odd positions on peer support, even ones not."""
+
 
 def small_protocol(title: str, screening: str = "reviewers_per_record = 1",
                    reviewers: Sequence[str] = ("Ann",)) -> str:

@@ -8,18 +8,7 @@ import threading
 from pathlib import Path
 
 from scopewise.review import Review
-from small_protocol import project_with_titles, small_protocol
-
-TITLES = [
-    "Peer support workers in community mental health teams",
-    "Statins after myocardial infarction",
-    "Training peer specialists for forensic mental health services",
-    "Hip fracture surgery outcomes in older adults",
-    "Family peer support in child and adolescent mental health services",
-    "Antibiotic prophylaxis in dental surgery",
-    "Lived experience workforce in acute psychiatric wards",
-    "Cataract surgery waiting times",
-]
+from small_protocol import TITLES, project_with_titles, small_protocol
 
 
 def _project(tmp_path: Path, db_url: str, screening: str = "reviewers_per_record = 1") -> Path:

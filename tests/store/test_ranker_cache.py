@@ -14,17 +14,11 @@ from scopewise.records import Record
 from scopewise.review import Review, ranker_cache
 from scopewise.screening.rankers import get_ranker
 from scopewise.store import screening as db
+from small_protocol import TITLES as PEER_TITLES
 from small_protocol import project_with_titles, small_protocol
 
 PROTOCOL = small_protocol("Ranker cache test")
-TITLES = [
-    "Peer support workers in community mental health teams",
-    "Statins after myocardial infarction",
-    "Training peer specialists for forensic mental health services",
-    "Hip fracture surgery outcomes in older adults",
-    "Family peer support in child and adolescent mental health services",
-    "Antibiotic prophylaxis in dental surgery",
-]
+TITLES = list(PEER_TITLES[:6])
 
 
 @pytest.fixture
