@@ -9,14 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("import", "dedup", "screening")
+ORDER = ("import", "dedup", "screening", "serving")
 INTRO = """# Benchmarks
 
 The latest table of every benchmark in `bench/`, each measured side by side with its
 peer in the same run on this project's machine (x86_64, 2 cores, 24 GiB, shared with
 other jobs while these ran: each table names the load). How each number is counted:
 `../shared/METRICS.md`. Rebuild this file with `python bench/collect.py` after running
-a benchmark script (`bench/import.py`, `bench/dedup.py`, `bench/screening.py`).
+a benchmark script (`bench/import.py`, `bench/dedup.py`, `bench/screening.py`,
+`bench/serving.py`).
 """
 
 
