@@ -29,11 +29,10 @@ order, and the next request tries again.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Ranking", "RankingRequest", "RankingWorker", "fit_ranking"]
@@ -57,11 +56,6 @@ class RankingRequest:
     ids: tuple[int, ...]
     criteria: str
     labels: tuple[tuple[int, int], ...]
-    key: str = field(init=False, compare=False)
-
-    def __post_init__(self) -> None:
-        digest = hashlib.sha256(repr((self.basis, self.labels)).encode())
-        object.__setattr__(self, "key", digest.hexdigest())
 
     @property
     def basis(self) -> tuple[str, tuple[int, ...], str]:
@@ -80,7 +74,7 @@ class Ranking:
     def behind(self, request: RankingRequest) -> int:
         """How many training labels ``request`` has that this ranking was not fitted on
         (added, changed or taken back); 0 when it is current."""
-        if request.key == self.request.key:
+        if request == self.request:
             return 0
         return len(set(request.labels) ^ set(self.request.labels))
 
@@ -139,7 +133,7 @@ class RankingWorker:
         with self._changed:
             self._check_open()
             current = self._rankings.get(request.reviewer)
-            if current is not None and current.request.key == request.key:
+            if current is not None and current.request == request:
                 return current, 0
             if self._pending.get(request.reviewer) != request:
                 self._pending[request.reviewer] = request
@@ -147,7 +141,7 @@ class RankingWorker:
                 self._changed.notify_all()
             while True:
                 current = self._rankings.get(request.reviewer)
-                if current is not None and current.request.key == request.key:
+                if current is not None and current.request == request:
                     return current, 0
                 error = self._errors.get(request.reviewer)
                 if error is not None:
@@ -222,7 +216,7 @@ class RankingWorker:
             if request is None:
                 return None
         current = self._rankings.get(reviewer)
-        if current is not None and current.request.key == request.key:
+        if current is not None and current.request == request:
             return current
         start = time.perf_counter()
         if self._basis != request.basis:
