@@ -85,10 +85,12 @@ class RankingMixin(ReviewCore):
 
     def _current_request(self, reviewer: str) -> RankingRequest | None:
         """The reviewer's request as the project stands (read in the worker's thread)."""
+        if "title_abstract" not in self.protocol.screening.stages:
+            return None
         with self.store.reading() as conn:
             snapshot = db.screening_snapshot(conn, self.protocol)
             rows = db.decision_rows(conn, stage="title_abstract")
-        if "title_abstract" not in self.protocol.screening.stages or len(snapshot.records) < 2:
+        if len(snapshot.records) < 2:
             return None
         return self._ranking_request(snapshot, latest_decisions(rows), reviewer)
 
