@@ -6,6 +6,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+from sqlalchemy.engine import Connection
+
 from scopewise.errors import ProjectExists, ProtocolError
 from scopewise.protocol import SKELETON, Protocol, load_protocol, parse_protocol
 from scopewise.review.project import (
@@ -16,6 +18,7 @@ from scopewise.review.project import (
 )
 from scopewise.store import AuditEvent, ProtocolVersion, Store
 from scopewise.store.screening import screening_snapshot
+from scopewise.store.screening_state import ScreeningState, ScreeningStateCache
 from scopewise.store.status import status_counts
 
 __all__ = ["ReviewCore"]
@@ -34,6 +37,7 @@ class ReviewCore:
         self.store = store
         self.config = config
         self._protocol: Protocol | None = None
+        self._screening_states = ScreeningStateCache()
 
     # -- life cycle ------------------------------------------------------------
 
@@ -142,6 +146,11 @@ class ReviewCore:
         if self._protocol is None:
             self._protocol = parse_protocol(self.store.current_protocol_text(), "stored protocol")
         return self._protocol
+
+    def _screening_state(self, conn: Connection) -> ScreeningState:
+        """What screening reads, as the project stands: kept between calls and brought
+        up to date with the rows appended since (see :mod:`scopewise.store.screening_state`)."""
+        return self._screening_states.read(conn, self.protocol)
 
     def update_protocol(
         self, source: str | Path | None = None, author: str = DEFAULT_ACTOR, note: str = ""

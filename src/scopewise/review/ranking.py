@@ -23,7 +23,7 @@ from scopewise.review.core import ReviewCore
 from scopewise.review.ranking_worker import RankingRequest, RankingWorker, fit_ranking
 from scopewise.screening.decisions import Decision, latest_decisions
 from scopewise.store import screening as db
-from scopewise.store.screening import ScreeningSnapshot
+from scopewise.store.screening_state import ScreeningState
 
 __all__ = ["RankingMixin"]
 
@@ -62,23 +62,23 @@ class RankingMixin(ReviewCore):
 
     def _ranking_request(
         self,
-        snapshot: ScreeningSnapshot,
+        state: ScreeningState,
         latest: dict[tuple[int, str, str], Decision],
         reviewer: str,
     ) -> RankingRequest:
         name = self.protocol.screening.ranker
         labels: dict[int, int] = {}
-        for rid, o in snapshot.records.items():
+        for o in state.touched_outcomes():  # every other record is undecided
             ta = o.title_abstract
             if ta is not None and ta.status in ("included", "excluded"):
-                labels[rid] = int(ta.passes)
+                labels[o.record_id] = int(ta.passes)
         for (rid, _s, who), d in latest.items():
             if who == reviewer:
                 labels[rid] = int(d.decision != "exclude")
         return RankingRequest(
             reviewer,
             "scopewise" if name == "default" else name,
-            tuple(snapshot.records),
+            state.ids,
             self.protocol.scope_text(),
             tuple(sorted(labels.items())),
         )
@@ -88,11 +88,11 @@ class RankingMixin(ReviewCore):
         if "title_abstract" not in self.protocol.screening.stages:
             return None
         with self.store.reading() as conn:
-            snapshot = db.screening_snapshot(conn, self.protocol)
-            rows = db.decision_rows(conn, stage="title_abstract")
-        if len(snapshot.records) < 2:
+            state = self._screening_state(conn)
+        if len(state.ids) < 2:
             return None
-        return self._ranking_request(snapshot, latest_decisions(rows), reviewer)
+        rows = (d for d in state.decisions if d.stage == "title_abstract")
+        return self._ranking_request(state, latest_decisions(rows), reviewer)
 
     def _prepared_ranker(self, name: str, ids: tuple[int, ...], criteria: str) -> Any:
         """The ranker prepared on these records: from the user's disk cache when a
@@ -115,12 +115,12 @@ class RankingMixin(ReviewCore):
 
     def _ranked(
         self,
-        snapshot: ScreeningSnapshot,
+        state: ScreeningState,
         latest: dict[tuple[int, str, str], Decision],
         reviewer: str,
         candidates: list[int],
     ) -> tuple[list[int], str, bool]:
-        request = self._ranking_request(snapshot, latest, reviewer)
+        request = self._ranking_request(state, latest, reviewer)
         try:
             if self._ranking_worker is not None:
                 ranking, behind = self._ranking_worker.serve(request)
@@ -132,11 +132,15 @@ class RankingMixin(ReviewCore):
                 how = f"ranked by the {request.ranker} ranker"
         except (ImportError, ScopewiseError, ValueError) as exc:
             return candidates, f"input order (ranker unavailable: {exc})", False
-        allowed = set(candidates)
-        queue = [r for r in order if r in allowed]
+        import numpy as np
+
+        ranked = np.fromiter(order, dtype=np.int64, count=len(order))
+        allowed = np.zeros(max(state.ids) + 1, dtype=bool)
+        allowed[np.asarray(candidates, dtype=np.int64)] = True
+        queue: list[int] = ranked[allowed[ranked]].tolist()
         if len(queue) < len(candidates):  # a stale ranking lacks records taken back since
-            ranked = set(queue)
-            queue += [r for r in candidates if r not in ranked]
+            known = set(queue)
+            queue += [r for r in candidates if r not in known]
         return queue, how, False
 
     def _process_ranker(self, request: RankingRequest) -> Any:

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Ranking", "RankingRequest", "RankingWorker", "fit_ranking"]
+__all__ = ["Ranking", "RankingRequest", "RankingWorker", "fit_ranking", "record_index"]
 
 Prepare = Callable[[str, tuple[int, ...], str], Any]
 """Prepare the ranker ``name`` on these record ids with this criteria text."""
@@ -79,18 +79,37 @@ class Ranking:
         return len(set(request.labels) ^ set(self.request.labels))
 
 
+_indexed: list[tuple[tuple[int, ...], Any, dict[int, int]]] = []
+_indexed_lock = threading.Lock()
+
+
+def record_index(ids: tuple[int, ...]) -> tuple[Any, dict[int, int]]:
+    """The record ids as an array and each one's position, kept for the last ids seen
+    (the screening state hands the same tuple out until the records change)."""
+    import numpy as np
+
+    with _indexed_lock:
+        if _indexed and _indexed[0][0] is ids:
+            return _indexed[0][1], _indexed[0][2]
+    array = np.asarray(ids, dtype=np.int64)
+    position = {rid: i for i, rid in enumerate(ids)}
+    with _indexed_lock:
+        _indexed[:] = [(ids, array, position)]
+    return array, position
+
+
 def fit_ranking(ranker: Any, request: RankingRequest) -> tuple[int, ...]:
     """Fit the prepared ``ranker`` on the request's labels and rank every record
     without a label, best first (record ids)."""
     import numpy as np
 
-    position = {rid: i for i, rid in enumerate(request.ids)}
+    array, position = record_index(request.ids)
     screened = np.array([position[rid] for rid, _ in request.labels], dtype=np.int64)
     labels = np.array([label for _, label in request.labels], dtype=np.int64)
     ranker.fit(screened, labels)
     unlabelled = np.ones(len(request.ids), dtype=bool)
     unlabelled[screened] = False
-    return tuple(request.ids[int(p)] for p in ranker.ranking(unlabelled))
+    return tuple(array[np.asarray(ranker.ranking(unlabelled), dtype=np.int64)].tolist())
 
 
 class RankingWorker:

@@ -334,7 +334,9 @@ class ScreeningMixin(ScreeningQueueMixin):
         """Final outcomes of every unique record at both stages (for the PRISMA flow)."""
         self._load_protocol()
         with self.store.reading() as conn:
-            return db.screening_snapshot(conn, self.protocol)
+            snapshot = self._screening_state(conn).snapshot
+        # a dict of its own: the cached one is shared with the next reads
+        return replace(snapshot, records=dict(snapshot.records))
 
     def record_outcome(self, record_id: int) -> RecordOutcome:
         """Where one record stands at each stage."""
@@ -346,9 +348,13 @@ class ScreeningMixin(ScreeningQueueMixin):
     def conflicts(self, stage: str | None = None) -> list[StageOutcome]:
         """Records whose reviewers disagree and that nobody has resolved yet."""
         self._load_protocol()
-        snapshot = self.screening_snapshot()
+        with self.store.reading() as conn:
+            state = self._screening_state(conn)
         found: list[StageOutcome] = []
-        for o in snapshot.records.values():
+        for rid in state.ids:
+            if rid not in state.touched:
+                continue
+            o = state.snapshot.records[rid]
             for s in (o.title_abstract, o.full_text):
                 if s is not None and s.status == "conflict" and stage in (None, s.stage):
                     found.append(s)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,11 +41,12 @@ from sqlalchemy.engine import Connection
 from scopewise.errors import NotFound, ScreeningError, UsageError
 from scopewise.records import Record
 from scopewise.review.ranking import RankingMixin
+from scopewise.review.ranking_worker import record_index
 from scopewise.review.report import STOPPING_EVENT
-from scopewise.screening.decisions import Decision, latest_decisions, validate_stage
+from scopewise.screening.decisions import latest_decisions, validate_stage
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as db
-from scopewise.store.screening import ScreeningSnapshot
+from scopewise.store.screening_state import ScreeningState
 
 if TYPE_CHECKING:  # the stopping rules import scipy: load them only when screening
     from scopewise.screening.stopping import StoppingRule, StopReport
@@ -195,17 +197,17 @@ class ScreeningQueueMixin(RankingMixin):
         """
         self._load_protocol()
         with self.store.reading() as conn:
-            snapshot = db.screening_snapshot(conn, self.protocol)
+            state = self._screening_state(conn)
             sample = db.stopping_sample(conn)
-        return self._estimate(snapshot, sample, actor)[0]
+        return self._estimate(state, sample, actor)[0]
 
-    def _history(self, snapshot: ScreeningSnapshot, sample: Sequence[int]) -> tuple[
+    def _history(self, state: ScreeningState, sample: Sequence[int]) -> tuple[
         list[int], list[bool]
     ]:
         first: dict[int, int] = {}
         labels: dict[int, int] = {}
-        for rid, o in snapshot.records.items():
-            ta = o.title_abstract
+        for o in state.touched_outcomes():  # every other record is undecided
+            rid, ta = o.record_id, o.title_abstract
             if ta is None or ta.status not in ("included", "excluded"):
                 continue
             ids = [d.id for d in ta.decisions] + ([ta.resolution.id] if ta.resolution else [])
@@ -218,7 +220,7 @@ class ScreeningQueueMixin(RankingMixin):
         return [labels[r] for r in order], [r in drawn_set for r in order]
 
     def _estimate(
-        self, snapshot: ScreeningSnapshot, sample: Sequence[int], actor: str
+        self, state: ScreeningState, sample: Sequence[int], actor: str
     ) -> tuple[StopReport | None, StoppingRule | None, list[int]]:
         plan = self.protocol.screening
         if "title_abstract" not in plan.stages:
@@ -226,8 +228,8 @@ class ScreeningQueueMixin(RankingMixin):
         import numpy as np
 
         rule = stopping_rule_for(plan.stop_rule, plan.target_recall)
-        labels, sampled = self._history(snapshot, sample)
-        total = len(snapshot.records)
+        labels, sampled = self._history(state, sample)
+        total = len(state.ids)
         rule.fit(np.asarray(labels, dtype=np.int64), total, np.asarray(sampled, dtype=bool))
         raw = rule.report()
         # no estimate is None, not NaN, for callers and the audit trail alike
@@ -274,21 +276,20 @@ class ScreeningQueueMixin(RankingMixin):
         # holds the write lock, and the other reviewers are waiting to write.
         with self.store.reading() as conn:
             self._screener(conn, reviewer)
-            snapshot = db.screening_snapshot(conn, self.protocol)
+            state = self._screening_state(conn)
             pilot = self._pilot_open(conn)
-            rows = db.decision_rows(conn)
             sample = db.stopping_sample(conn)
         estimate: StopReport | None = None
         for s in stages:
             wants = False  # whether the stopping rule's random sample is being drawn
             if s == "title_abstract":
-                estimate, rule, labels = self._estimate(snapshot, sample, reviewer)
+                estimate, rule, labels = self._estimate(state, sample, reviewer)
                 history = np.asarray(labels, dtype=np.int64)
                 wants = bool(sample) or (
-                    rule is not None and rule.wants_random_sample(history, len(snapshot.records))
+                    rule is not None and rule.wants_random_sample(history, len(state.ids))
                 )
             queue, ordered_by, is_pilot = self._queue(
-                snapshot, rows, pilot, reviewer, s, sample if wants else None
+                state, pilot, reviewer, s, sample if wants else None
             )
             if queue:
                 with self.store.reading() as conn:
@@ -301,42 +302,60 @@ class ScreeningQueueMixin(RankingMixin):
 
     def _queue(
         self,
-        snapshot: ScreeningSnapshot,
-        rows: list[Decision],
+        state: ScreeningState,
         pilot: dict[str, Any] | None,
         reviewer: str,
         stage: str,
         sample: list[int] | None = None,
     ) -> tuple[list[int], str, bool]:
         needed = self.protocol.screening.reviewers_per_record
+        rows = state.decisions
         pilot_sample: list[int] = list(pilot["records"]) if pilot else []
         if stage == "title_abstract" and pilot_sample:
             done = {d.record_id for d in rows if d.kind == "pilot" and d.reviewer == reviewer}
             left = [r for r in pilot_sample if r not in done]
             if left:
                 return left, "pilot sample (random)", True
-        outcome_of = {
-            rid: (o.title_abstract if stage == "title_abstract" else o.full_text)
-            for rid, o in snapshot.records.items()
-        }
         latest = latest_decisions(r for r in rows if r.stage == stage)
         screeners: dict[int, set[str]] = {}
         for rid, _s, who in latest:
             screeners.setdefault(rid, set()).add(who)
-        candidates = [
-            rid
-            for rid, o in outcome_of.items()
-            if o is not None
-            and o.status in ("undecided", "awaiting_second_reviewer")
-            and reviewer not in screeners.get(rid, set())
-            and len(screeners.get(rid, set())) < needed
-            and rid not in pilot_sample
-        ]
+        # An untouched record is undecided at the first stage and absent from the other,
+        # so only the touched ones are looked at (a few among 100,000, say).
+        stages = self.protocol.screening.stages
+        first = "title_abstract" if "title_abstract" in stages else "full_text"
+        open_ids = {rid for rid in state.touched if self._open(state, rid, stage)}
+        blocked = (state.touched - open_ids) | set(pilot_sample) | {
+            rid for rid, who in screeners.items() if reviewer in who or len(who) >= needed
+        }
+        candidates = self._in_input_order(state, blocked, None if stage == first else open_ids)
         if sample is not None and candidates:
             return self._sampled(candidates, screeners, sample), RANDOM_SAMPLE, False
         if stage != "title_abstract" or len(candidates) < 2:
             return candidates, "input order", False
-        return self._ranked(snapshot, latest, reviewer, candidates)
+        return self._ranked(state, latest, reviewer, candidates)
+
+    @staticmethod
+    def _in_input_order(
+        state: ScreeningState, blocked: AbstractSet[int], among: AbstractSet[int] | None
+    ) -> list[int]:
+        """The unique records (or those ``among`` them) except ``blocked``, in input order."""
+        import numpy as np
+
+        ids, position = record_index(state.ids)
+        if among is not None:
+            return sorted(among - blocked, key=position.__getitem__)
+        keep = np.ones(len(ids), dtype=bool)
+        keep[[position[r] for r in blocked if r in position]] = False
+        found: list[int] = ids[keep].tolist()
+        return found
+
+    @staticmethod
+    def _open(state: ScreeningState, record_id: int, stage: str) -> bool:
+        """Whether the record waits for a (further) reviewer at ``stage``."""
+        o = state.snapshot.records[record_id]
+        at = o.title_abstract if stage == "title_abstract" else o.full_text
+        return at is not None and at.status in ("undecided", "awaiting_second_reviewer")
 
     def _sampled(
         self, candidates: list[int], screeners: dict[int, set[str]], sample: list[int]

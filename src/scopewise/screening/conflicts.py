@@ -45,6 +45,7 @@ __all__ = [
     "check_resolver",
     "is_conflict",
     "outcomes",
+    "record_outcome",
     "stage_outcome",
 ]
 
@@ -230,39 +231,51 @@ def outcomes(
     for d in decisions:
         by_record[d.record_id].append(d)
     files = latest_full_texts(full_texts)
-    out: dict[int, RecordOutcome] = {}
+    return {
+        rid: record_outcome(
+            rid, by_record.get(rid, ()), files.get(rid), stages, reviewers_per_record,
+            criteria_order,
+        )
+        for rid in record_ids
+    }
+
+
+def record_outcome(
+    record_id: int,
+    decisions: Sequence[Decision],
+    entry: FullTextEntry | None,
+    stages: Sequence[str],
+    reviewers_per_record: int,
+    criteria_order: Sequence[str] = (),
+) -> RecordOutcome:
+    """Final outcomes at both stages for one record (see :func:`outcomes`), from its
+    decisions (any kind, oldest first) and its latest full-text entry."""
+    rid = record_id
     first = "title_abstract" if "title_abstract" in stages else "full_text"
-    for rid in record_ids:
-        rows = by_record.get(rid, [])
-        if not rows and rid not in files and first in stages:
-            # Most records of a review in progress: nothing decided, nothing filed. Built
-            # directly, this is a tenth of the cost of working it out (next_record reads
-            # every outcome after every decision).
-            untouched = StageOutcome(record_id=rid, stage=first, status="undecided")
-            out[rid] = RecordOutcome(
+    if not decisions and entry is None and first in stages:
+        # Most records of a review in progress: nothing decided, nothing filed. Built
+        # directly, this is a tenth of the cost of working it out.
+        untouched = StageOutcome(record_id=rid, stage=first, status="undecided")
+        return RecordOutcome(
+            record_id=rid,
+            title_abstract=untouched if first == "title_abstract" else None,
+            full_text=None if first == "title_abstract" else untouched,
+        )
+    rows = list(decisions)
+    ta = (
+        stage_outcome(rid, "title_abstract", rows, reviewers_per_record, criteria_order)
+        if "title_abstract" in stages
+        else None
+    )
+    ft: StageOutcome | None = None
+    if "full_text" in stages and (ta is None or ta.passes):
+        ft = stage_outcome(rid, "full_text", rows, reviewers_per_record, criteria_order)
+        if entry is not None and entry.status == "not_retrieved":
+            ft = StageOutcome(
                 record_id=rid,
-                title_abstract=untouched if first == "title_abstract" else None,
-                full_text=None if first == "title_abstract" else untouched,
+                stage="full_text",
+                status="not_retrieved",
+                reasons=(),
+                decisions=ft.decisions,
             )
-            continue
-        ta = (
-            stage_outcome(rid, "title_abstract", rows, reviewers_per_record, criteria_order)
-            if "title_abstract" in stages
-            else None
-        )
-        ft: StageOutcome | None = None
-        entry = files.get(rid)
-        if "full_text" in stages and (ta is None or ta.passes):
-            ft = stage_outcome(rid, "full_text", rows, reviewers_per_record, criteria_order)
-            if entry is not None and entry.status == "not_retrieved":
-                ft = StageOutcome(
-                    record_id=rid,
-                    stage="full_text",
-                    status="not_retrieved",
-                    reasons=(),
-                    decisions=ft.decisions,
-                )
-        out[rid] = RecordOutcome(
-            record_id=rid, title_abstract=ta, full_text=ft, full_text_entry=entry
-        )
-    return out
+    return RecordOutcome(record_id=rid, title_abstract=ta, full_text=ft, full_text_entry=entry)

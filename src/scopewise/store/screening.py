@@ -251,12 +251,16 @@ def decision_rows(
     record_ids: Iterable[int] | None = None,
     stage: str | None = None,
     kinds: Sequence[str] | None = None,
+    after: int | None = None,
 ) -> list[Decision]:
-    """Stored decisions (oldest first), optionally only some records, a stage or kinds."""
+    """Stored decisions (oldest first), optionally only some records, a stage, kinds, or
+    those with an id above ``after``."""
     if record_ids is not None:
         ids = list(dict.fromkeys(record_ids))
         if len(ids) > _CHUNK:
-            found = [d for chunk in _chunks(ids) for d in decision_rows(conn, chunk, stage, kinds)]
+            found = [
+                d for chunk in _chunks(ids) for d in decision_rows(conn, chunk, stage, kinds, after)
+            ]
             return sorted(found, key=lambda d: d.id)
         record_ids = ids
     query = (
@@ -270,6 +274,8 @@ def decision_rows(
         query = query.where(t.decisions.c.stage == stage)
     if kinds is not None:
         query = query.where(t.decisions.c.kind.in_(list(kinds)))
+    if after is not None:
+        query = query.where(t.decisions.c.id > after)
     return [
         Decision(
             id=int(r["id"]),
@@ -318,18 +324,20 @@ def insert_full_text(
 
 
 def full_text_rows(
-    conn: Connection, record_ids: Iterable[int] | None = None
+    conn: Connection, record_ids: Iterable[int] | None = None, after: int | None = None
 ) -> list[FullTextEntry]:
-    """Stored full-text entries, oldest first."""
+    """Stored full-text entries, oldest first (only those with an id above ``after``)."""
     if record_ids is not None:
         ids = list(dict.fromkeys(record_ids))
         if len(ids) > _CHUNK:
-            found = [e for chunk in _chunks(ids) for e in full_text_rows(conn, chunk)]
+            found = [e for chunk in _chunks(ids) for e in full_text_rows(conn, chunk, after)]
             return sorted(found, key=lambda e: e.id)
         record_ids = ids
     query = sa.select(t.full_texts).order_by(t.full_texts.c.id)
     if record_ids is not None:
         query = query.where(t.full_texts.c.record_id.in_(list(record_ids)))
+    if after is not None:
+        query = query.where(t.full_texts.c.id > after)
     return [
         FullTextEntry(
             id=int(r["id"]),
