@@ -22,9 +22,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from scopewise.errors import ScreeningError
-from scopewise.protocol import Protocol
+
+if TYPE_CHECKING:  # only annotations: simulate needs no protocol model (pydantic, 0.2 s)
+    from scopewise.protocol import Protocol
 
 __all__ = [
     "DECISIONS",

@@ -20,7 +20,8 @@ import scipy.sparse as sp
 from scopewise.records import Record
 from scopewise.screening.rankers.base import Ranker, _check_fit_input
 from scopewise.screening.rankers.features import TextFeatures, split_shared_terms
-from scopewise.screening.rankers.solver import TrainingRows, has_repeats, solve_squared_hinge
+from scopewise.screening.rankers.row_span import solve_in_row_span, weights_of
+from scopewise.screening.rankers.solver import TrainingRows, has_repeats
 
 __all__ = ["CriteriaRanker", "RandomRanker", "SVMRanker", "WarmSVMRanker"]
 
@@ -179,12 +180,15 @@ class SVMRanker(_TextRanker):
         irrelevant_weight = float(weights[labels == 0][0])
         at_zero = 2.0 * self.C * (relevant_weight * relevant_sum
                                   - irrelevant_weight * irrelevant_sum)
-        solution, training.decision = solve_squared_hinge(
-            rows, row_labels, row_weights, self.C, training.weights, tol=self.tol,
+        start = training.coefficients
+        coefficients, training.decision = solve_in_row_span(
+            rows, row_labels, row_weights, self.C, start, tol=self.tol,
             gradient_at_zero=at_zero, start_decision=training.start_decision(rows))
-        moved = not np.array_equal(solution, training.weights)
-        training.weights = solution
+        moved = not np.array_equal(coefficients, start)
+        training.coefficients = coefficients
         if moved:
+            solution = weights_of(rows, coefficients)
+            training.weights = solution
             shared = training.columns < self.X_.shape[1]
             self.shared_weights_[training.columns[shared]] = solution[:-1][shared]
         return moved

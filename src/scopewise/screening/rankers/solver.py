@@ -190,6 +190,7 @@ class TrainingRows:
         self._indices = np.empty(1024, dtype=np.int64)
         self._indptr = np.zeros(1024, dtype=np.int64)
         self.weights = np.zeros(1)  # compact column weights, then the intercept
+        self.coefficients = np.empty(0)  # the weights as a combination of the rows
         # decision values of the rows solved with ``weights`` (rows appended since: none)
         self.decision = np.empty(0)
         # per-class column sums of the rows, and the row labels they were summed with
@@ -232,8 +233,14 @@ class TrainingRows:
         known = self.decision.size
         if known == 0 or known > rows.shape[0]:
             return None
-        fresh: np.ndarray = rows[known:] @ self.weights[:-1] + self.weights[-1]
-        return np.concatenate([self.decision, fresh])
+        # the rows appended since, straight from the buffers (no sparse slice to build)
+        start, end = int(self._indptr[known]), int(self._indptr[rows.shape[0]])
+        products = self._data[start:end] * self.weights[self._indices[start:end]]
+        fresh = np.add.reduceat(products, self._indptr[known: rows.shape[0]] - start) \
+            if end > start else np.zeros(rows.shape[0] - known)
+        empty = np.diff(self._indptr[known: rows.shape[0] + 1]) == 0
+        fresh[empty] = 0.0  # reduceat gives the next entry for an empty row
+        return np.concatenate([self.decision, fresh + self.weights[-1]])
 
     def update(self, screened: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
         """The compact training rows of ``screened`` and where each screened record is.
@@ -250,7 +257,7 @@ class TrainingRows:
             self.reset()
             new = screened
         if new.size:
-            block = self.matrix[new]
+            block = _gather_rows(self.matrix, new)
             unseen = np.unique(block.indices[self.column_id[block.indices] < 0])
             self.column_id[unseen] = np.arange(self.columns.size, self.columns.size + unseen.size)
             self.columns = np.concatenate([self.columns, unseen])
@@ -266,11 +273,33 @@ class TrainingRows:
             self._indptr[n_rows + 1: n_rows + new.size + 1] = block.indptr[1:] + nnz
             self.slot[new] = np.arange(n_rows, n_rows + new.size)
             self.rows = np.concatenate([self.rows, new])
+            self.coefficients = np.concatenate([self.coefficients, np.zeros(new.size)])
         n_rows = self.rows.size
         nnz = int(self._indptr[n_rows])
         matrix = sp.csr_matrix((self._data[:nnz], self._indices[:nnz], self._indptr[: n_rows + 1]),
                                shape=(n_rows, self.columns.size))
         return matrix, self.slot[screened]
+
+
+class _Rows:
+    """Some rows of a CSR matrix as its three arrays (what ``update`` reads)."""
+
+    __slots__ = ("data", "indices", "indptr", "nnz")
+
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> None:
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.nnz = int(indptr[-1])
+
+
+def _gather_rows(matrix: sp.csr_matrix, rows: np.ndarray) -> _Rows:
+    """``matrix[rows]`` without building a sparse matrix (one row: two slices)."""
+    starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
+    indptr = np.concatenate([[0], np.cumsum(ends - starts)])
+    if rows.size == 1:
+        s, e = int(starts[0]), int(ends[0])
+        return _Rows(matrix.data[s:e], matrix.indices[s:e], indptr)
+    picks = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+    return _Rows(matrix.data[picks], matrix.indices[picks], indptr)
 
 
 def _room(buffer: np.ndarray, size: int) -> np.ndarray:
