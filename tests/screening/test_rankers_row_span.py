@@ -81,3 +81,35 @@ def test_start_decision_handles_empty_rows_among_the_new_ones() -> None:
     given = training.start_decision(rows)
     assert given is not None
     np.testing.assert_allclose(given, rows @ training.weights[:-1] + training.weights[-1])
+
+
+def test_the_kept_gram_matrix_is_the_rows_products_through_appends_and_rebuilds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import scopewise.screening.rankers.solver as solver
+
+    matrix, labels, weights = problem(40, 200, seed=4)
+    training = TrainingRows(matrix)
+
+    def expected(rows: sp.csr_matrix) -> np.ndarray:
+        dense = rows.toarray()
+        return np.asarray(dense @ dense.T + 1.0)
+
+    for screened in ([0, 1], [0, 1, 2], [0, 1, 2, 3, 4, 5, 6], [0, 2, 5], [0, 2, 5, 9]):
+        rows, _ = training.update(np.array(screened))
+        gram = training.gram_matrix(rows)
+        assert gram is not None
+        np.testing.assert_allclose(gram, expected(rows), rtol=1e-12)
+    # with K given, the solve is the one through the sparse rows
+    rows, slot = training.update(np.arange(30))
+    row_labels, row_weights = labels[:30][slot], weights[:30][slot]
+    given = solve_in_row_span(rows, row_labels, row_weights, 0.11,
+                              gram_matrix=training.gram_matrix(rows))
+    sparse = solve_in_row_span(rows, row_labels, row_weights, 0.11)
+    np.testing.assert_allclose(given[0], sparse[0], rtol=1e-9, atol=1e-12)
+    monkeypatch.setattr(solver, "GRAM_LIMIT", 31)
+    assert training.gram_matrix(training.update(np.arange(32))[0]) is None  # past the limit
+    rows, _ = training.update(np.arange(31))  # a record dropped: rebuilt below the limit
+    gram = training.gram_matrix(rows)
+    assert gram is not None
+    np.testing.assert_allclose(gram, expected(rows), rtol=1e-12)

@@ -183,7 +183,8 @@ class SVMRanker(_TextRanker):
         start = training.coefficients
         coefficients, training.decision = solve_in_row_span(
             rows, row_labels, row_weights, self.C, start, tol=self.tol,
-            gradient_at_zero=at_zero, start_decision=training.start_decision(rows))
+            gradient_at_zero=at_zero, start_decision=training.start_decision(rows),
+            gram_matrix=training.gram_matrix(rows))
         moved = not np.array_equal(coefficients, start)
         training.coefficients = coefficients
         if moved:

@@ -50,13 +50,16 @@ def solve_in_row_span(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
                       max_newton: int = 20, max_cg: int = 50,
                       gradient_at_zero: np.ndarray | None = None,
                       start_decision: np.ndarray | None = None,
+                      gram_matrix: np.ndarray | None = None,
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Row coefficients of the squared-hinge linear SVM and the rows' decision values.
 
     Returns ``beta`` (the weights are :func:`weights_of` ``(rows, beta)``) and
     ``rows @ w + b`` at them. The parameters are those of
     :func:`~scopewise.screening.rankers.solver.solve_squared_hinge`, except ``start``:
-    the starting coefficients, one per row (rows new since the last solve: 0).
+    the starting coefficients, one per row (rows new since the last solve: 0), and
+    ``gram_matrix``: ``K`` itself, if the caller keeps it
+    (:meth:`~scopewise.screening.rankers.solver.TrainingRows.gram_matrix`).
     """
     signs = np.where(np.asarray(labels) == 1, 1.0, -1.0)
     cost = 2.0 * C * np.asarray(sample_weight, dtype=np.float64)
@@ -64,7 +67,7 @@ def solve_in_row_span(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
     Xt = X.T  # CSC view: no copy
 
     def gram(v: np.ndarray) -> np.ndarray:
-        product: np.ndarray = X @ (Xt @ v) + v.sum()
+        product: np.ndarray = X @ (Xt @ v) + v.sum() if gram_matrix is None else gram_matrix @ v
         return product
 
     beta = np.zeros(X.shape[0]) if start is None else np.array(start, dtype=np.float64)
