@@ -113,3 +113,27 @@ def test_the_kept_gram_matrix_is_the_rows_products_through_appends_and_rebuilds(
     gram = training.gram_matrix(rows)
     assert gram is not None
     np.testing.assert_allclose(gram, expected(rows), rtol=1e-12)
+
+
+def test_score_columns_score_like_the_whole_shared_block() -> None:
+    from scopewise.screening.rankers.scoring import ScoreColumns
+
+    rng = np.random.default_rng(5)
+    shared = sp.random(50, 30, density=0.2, format="csr", random_state=5, dtype=np.float32)
+    block = ScoreColumns(shared)
+    columns = np.array([3, 31, 7], dtype=np.int64)  # 31: a private term, never scored
+    block.extend(columns)
+    weights = rng.standard_normal(3)
+    full = np.zeros(30, dtype=np.float32)
+    full[[3, 7]] = weights[[0, 2]]
+    np.testing.assert_allclose(block.scores(weights), shared @ full, rtol=1e-5, atol=1e-6)
+    columns = np.concatenate([columns, [0, 29, 40]])  # more columns from a new record
+    block.extend(columns)
+    weights = rng.standard_normal(6)
+    full[:] = 0
+    full[[3, 7, 0, 29]] = weights[[0, 2, 3, 4]]
+    np.testing.assert_allclose(block.scores(weights), shared @ full, rtol=1e-5, atol=1e-6)
+    block.reset()
+    block.extend(np.array([5]))
+    np.testing.assert_allclose(block.scores(np.array([2.0])), 2.0 * shared[:, 5].toarray().ravel(),
+                               rtol=1e-6)

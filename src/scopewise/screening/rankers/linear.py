@@ -21,6 +21,7 @@ from scopewise.records import Record
 from scopewise.screening.rankers.base import Ranker, _check_fit_input
 from scopewise.screening.rankers.features import TextFeatures, split_shared_terms
 from scopewise.screening.rankers.row_span import solve_in_row_span, weights_of
+from scopewise.screening.rankers.scoring import ScoreColumns
 from scopewise.screening.rankers.solver import TrainingRows, has_repeats
 
 __all__ = ["CriteriaRanker", "RandomRanker", "SVMRanker", "WarmSVMRanker"]
@@ -154,8 +155,17 @@ class SVMRanker(_TextRanker):
         # all training columns (shared, then private) once, in float64
         self.training_ = TrainingRows(sp.hstack([self.X_, self.X_private_], format="csr",
                                                 dtype=np.float64))
-        self.shared_weights_ = np.zeros(self.X_.shape[1], dtype=np.float32)
+        self.score_columns_ = ScoreColumns(self.X_)
         self.warm_scores_: np.ndarray | None = None  # X_ @ shared_weights_, once known
+
+    @property
+    def shared_weights_(self) -> np.ndarray:
+        """The warm-started weight of every shared term (0: no screened record has it)."""
+        training = self.training_
+        weights = np.zeros(self.X_.shape[1], dtype=np.float32)
+        shared = training.columns < self.X_.shape[1]
+        weights[training.columns[shared]] = training.weights[:-1][shared]
+        return weights
 
     def _warm_weights(self, screened: np.ndarray, labels: np.ndarray,
                       weights: np.ndarray) -> bool:
@@ -168,8 +178,9 @@ class SVMRanker(_TextRanker):
         rebuilds = training.rebuilds
         rows, slot = training.update(screened)
         if training.rebuilds != rebuilds:  # rows rebuilt: no old weight carries over
-            self.shared_weights_[:] = 0.0
+            self.score_columns_.reset()
             self.warm_scores_ = None
+        self.score_columns_.extend(training.columns)
         row_labels = np.empty_like(labels)
         row_labels[slot] = labels
         row_weights = np.empty_like(weights)
@@ -188,10 +199,7 @@ class SVMRanker(_TextRanker):
         moved = not np.array_equal(coefficients, start)
         training.coefficients = coefficients
         if moved:
-            solution = weights_of(rows, coefficients)
-            training.weights = solution
-            shared = training.columns < self.X_.shape[1]
-            self.shared_weights_[training.columns[shared]] = solution[:-1][shared]
+            training.weights = weights_of(rows, coefficients)
         return moved
 
     def _model_scores(self, screened: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -199,7 +207,7 @@ class SVMRanker(_TextRanker):
         if self.solver == "warm" and not has_repeats(screened, self.X_.shape[0]):
             moved = self._warm_weights(screened, labels, weights)
             if moved or self.warm_scores_ is None:
-                self.warm_scores_ = self.X_ @ self.shared_weights_
+                self.warm_scores_ = self.score_columns_.scores(self.training_.weights[:-1])
             warm: np.ndarray = self.warm_scores_
             return warm
         shared = self.X_[screened]
