@@ -101,10 +101,12 @@ def test_the_kept_gram_matrix_is_the_rows_products_through_appends_and_rebuilds(
         assert gram is not None
         np.testing.assert_allclose(gram, expected(rows), rtol=1e-12)
     # with K given, the solve is the one through the sparse rows
-    rows, slot = training.update(np.arange(30))
+    rows, slot = training.update(np.arange(30))  # many rows at once: the sparse product
+    kept = training.gram_matrix(rows)
+    assert kept is not None
+    np.testing.assert_allclose(kept, expected(rows), rtol=1e-12)
     row_labels, row_weights = labels[:30][slot], weights[:30][slot]
-    given = solve_in_row_span(rows, row_labels, row_weights, 0.11,
-                              gram_matrix=training.gram_matrix(rows))
+    given = solve_in_row_span(rows, row_labels, row_weights, 0.11, gram_matrix=kept)
     sparse = solve_in_row_span(rows, row_labels, row_weights, 0.11)
     np.testing.assert_allclose(given[0], sparse[0], rtol=1e-9, atol=1e-12)
     monkeypatch.setattr(solver, "GRAM_LIMIT", 31)

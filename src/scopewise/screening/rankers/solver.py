@@ -232,12 +232,14 @@ class TrainingRows:
                 grown = np.empty((min(GRAM_LIMIT, max(n, 2 * self._gram.shape[0])),) * 2)
                 grown[:known, :known] = self._gram[:known, :known]
                 self._gram = grown
-            # the appended rows as dense rows, straight from the buffers
-            start, end = int(self._indptr[known]), int(self._indptr[n])
-            fresh = np.zeros((n - known, rows.shape[1]))
-            row_of = np.repeat(np.arange(n - known), np.diff(self._indptr[known: n + 1]))
-            fresh[row_of, self._indices[start:end]] = self._data[start:end]
-            block = np.column_stack([rows @ row for row in fresh]) + 1.0  # n x (n - known)
+            if n - known > 8:  # many rows at once (the first fit): a sparse product
+                block = np.asarray((rows @ rows[known:n].T).toarray()) + 1.0
+            else:  # a row or two: dense rows straight from the buffers, one product each
+                start, end = int(self._indptr[known]), int(self._indptr[n])
+                fresh = np.zeros((n - known, rows.shape[1]))
+                row_of = np.repeat(np.arange(n - known), np.diff(self._indptr[known: n + 1]))
+                fresh[row_of, self._indices[start:end]] = self._data[start:end]
+                block = np.column_stack([rows @ row for row in fresh]) + 1.0  # n x (n - known)
             self._gram[:n, known:n] = block
             self._gram[known:n, :n] = block.T
             self._gram_rows = n
