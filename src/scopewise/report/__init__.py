@@ -4,6 +4,8 @@ Pure rendering: the Review facade gathers a :class:`ReportData` from the store a
 this package turns it into files.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from scopewise.report.data import (
     IncludedRecord,
     ReportData,
@@ -11,7 +13,21 @@ from scopewise.report.data import (
     SearchInfo,
     StoppingSummary,
 )
-from scopewise.report.write import FILE_NAMES, FORMATS, parse_formats, write_report
+
+if TYPE_CHECKING:
+    from scopewise.report.write import FILE_NAMES, FORMATS, parse_formats, write_report
+
+_WRITE = ("FILE_NAMES", "FORMATS", "parse_formats", "write_report")
+
+
+def __getattr__(name: str) -> Any:
+    # the writers load on first use: they bring jinja2 (0.1-0.2 s), which a command
+    # that only reads the flow numbers (screening, status) never needs
+    if name in _WRITE:
+        from scopewise.report import write
+
+        return getattr(write, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FILE_NAMES",

@@ -12,12 +12,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
 from scopewise.analysis.overlap import SourceOverlap, source_overlap
-from scopewise.dedup import DuplicateGroup, MergedRecord, find_duplicates, merge_records
 from scopewise.errors import UsageError
 from scopewise.records import Record
 from scopewise.review.core import DEFAULT_ACTOR, ReviewCore
@@ -25,6 +24,9 @@ from scopewise.store import dedup as store_dedup
 from scopewise.store.dedup import Candidate, DuplicateGroupRow
 from scopewise.store.flow import duplicate_members
 from scopewise.store.records import iter_records
+
+if TYPE_CHECKING:  # the matching itself loads when a run needs it (0.1-0.15 s)
+    from scopewise.dedup import DuplicateGroup, MergedRecord
 
 __all__ = ["DedupMixin", "DedupSummary"]
 
@@ -86,6 +88,8 @@ class DedupMixin(ReviewCore):
             last = None if full else store_dedup.last_dedup_record_id(conn)
         new_ids = None if last is None else [rid for rid, _ in records if rid > last]
         say("Comparing records")
+        from scopewise.dedup import find_duplicates
+
         result = find_duplicates(
             records,
             known_groups={g.id: list(g.record_ids) for g in groups},
@@ -282,6 +286,8 @@ class DedupMixin(ReviewCore):
             group = store_dedup.get_group(conn, group_id)
             records = {rid: rec for rid, _, rec in iter_records(conn, group.record_ids)}
         members = [(rid, records[rid]) for rid in group.record_ids]
+        from scopewise.dedup import merge_records
+
         return merge_records(members, primary_id=group.primary_record_id)
 
     def source_overlap(self) -> SourceOverlap:

@@ -8,13 +8,7 @@ from pathlib import Path
 
 from scopewise.analysis.overlap import source_overlap
 from scopewise.analysis.prisma import Flow, compute_flow
-from scopewise.report import (
-    ReportData,
-    ScreeningSummary,
-    StoppingSummary,
-    parse_formats,
-    write_report,
-)
+from scopewise.report import ReportData, ScreeningSummary, StoppingSummary
 from scopewise.review.core import ReviewCore
 from scopewise.screening.agreement import agreement
 from scopewise.store import flow as db
@@ -115,6 +109,8 @@ class ReportMixin(ReviewCore):
         list[Path]
             The files written.
         """
+        from scopewise.report import parse_formats, write_report  # jinja2: on first use
+
         chosen = parse_formats(formats if formats is not None else self.protocol.report.formats)
         written = write_report(self.report_data(), Path(out_dir), chosen)
         with self.store.transaction() as conn:
