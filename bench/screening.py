@@ -248,6 +248,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retime-peer", action="store_true",
                         help="rerun ASReview on cached pairs only to time it again "
                              "(bench/out/asreview_timing; the report prefers these times)")
+    parser.add_argument("--paired-timing", action="store_true",
+                        help="time ASReview again (bench/out/asreview_timing) right before "
+                             "each scopewise run, so both see the machine in the same state")
     parser.add_argument("--no-latency", action="store_true")
     parser.add_argument("--report-only", action="store_true",
                         help="no new runs: tabulate the pairs both tools have in the cache")
@@ -293,6 +296,10 @@ def main(argv: list[str] | None = None) -> int:
     def ours(task: tuple[Path, int]) -> dict[str, object]:
         path, seed = task
         base = peers[task]
+        if args.paired_timing:
+            timed = run_asreview(path, seed, cache_dir="asreview_timing")
+            if timed["order"] != base["order"]:
+                raise RuntimeError(f"ASReview gave another order on {path.stem} seed {seed}")
         res = run_scopewise(path, seed, base["priors"], args.ranker, "same")  # type: ignore[arg-type]
         out = {"same": res}
         if args.stop_rule and (not REPORT_ONLY or scopewise_cache(

@@ -14,8 +14,9 @@ from scopewise.review import Review
 from scopewise.store import now
 from scopewise.store import schema as t
 from scopewise.store.dedup import insert_group
-from scopewise.store.screening import decision_rows, full_text_rows, screening_snapshot
+from scopewise.store.screening import decision_rows, full_text_rows
 from scopewise.store.screening_state import ScreeningStateCache
+from scopewise.store.snapshot import screening_snapshot
 from small_protocol import TITLES, project_with_titles, small_protocol
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"

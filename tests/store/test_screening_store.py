@@ -12,7 +12,8 @@ from scopewise.errors import NotFound, ScreeningError, UsageError
 from scopewise.review import Review
 from scopewise.store import now
 from scopewise.store import schema as t
-from scopewise.store.screening import decision_rows, screening_snapshot, unique_record_ids
+from scopewise.store.screening import decision_rows, unique_record_ids
+from scopewise.store.snapshot import screening_snapshot
 
 PROTOCOL = """
 questions = ["What is known about peer support work in mental health services?"]

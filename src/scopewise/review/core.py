@@ -17,8 +17,8 @@ from scopewise.review.project import (
     resolve_db_url,
 )
 from scopewise.store import AuditEvent, ProtocolVersion, Store
-from scopewise.store.screening import screening_snapshot
 from scopewise.store.screening_state import ScreeningState, ScreeningStateCache
+from scopewise.store.snapshot import screening_snapshot
 from scopewise.store.status import status_counts
 
 __all__ = ["ReviewCore"]

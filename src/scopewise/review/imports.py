@@ -285,7 +285,7 @@ class ImportsMixin(ReviewCore):
         if stage is None or decision is None:
             raise UsageError("give both --stage and --decision to filter an export")
         try:
-            from scopewise.store.screening import screening_snapshot
+            from scopewise.store.snapshot import screening_snapshot
         except ImportError:  # pragma: no cover - screening not installed yet
             raise UsageError("filtering by screening decision is not available yet") from None
         stages = ("title_abstract", "full_text")

@@ -53,7 +53,7 @@ from scopewise.screening.decisions import (
 from scopewise.screening.fulltext import FullTextEntry, sha256_file
 from scopewise.store import now
 from scopewise.store import screening as db
-from scopewise.store.screening import ScreeningSnapshot
+from scopewise.store.snapshot import ScreeningSnapshot
 
 __all__ = ["NextRecord", "ScreeningMixin"]
 

@@ -17,7 +17,7 @@ from scopewise.analysis.prisma import OPEN, DuplicateMember, FlowData, StageOutc
 from scopewise.protocol import Protocol
 from scopewise.report.data import IncludedRecord, SearchInfo
 from scopewise.store import schema as t
-from scopewise.store.screening import screening_snapshot
+from scopewise.store.snapshot import screening_snapshot
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [

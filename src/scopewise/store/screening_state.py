@@ -36,12 +36,8 @@ from scopewise.screening.conflicts import RecordOutcome, record_outcome
 from scopewise.screening.decisions import Decision
 from scopewise.screening.fulltext import FullTextEntry
 from scopewise.store import schema as t
-from scopewise.store.screening import (
-    ScreeningSnapshot,
-    decision_rows,
-    full_text_rows,
-    unique_record_ids,
-)
+from scopewise.store.screening import decision_rows, full_text_rows, unique_record_ids
+from scopewise.store.snapshot import ScreeningSnapshot
 
 __all__ = ["ScreeningState", "ScreeningStateCache"]
 
@@ -94,7 +90,7 @@ class ScreeningState:
     (any kind, oldest first); ``full_texts`` every full-text entry (oldest first);
     ``touched`` the unique records with any decision or full-text entry (every other
     record is undecided at the first stage); ``snapshot`` the outcomes, as
-    :func:`scopewise.store.screening.screening_snapshot` gives them.
+    :func:`scopewise.store.snapshot.screening_snapshot` gives them.
     """
 
     ids: tuple[int, ...]
