@@ -2,9 +2,10 @@
 
 The rule a review can cite is :class:`StatisticalStopping`, the hypergeometric test
 of Callaghan & Müller-Hansen (2020) with an exact correction for its repeated looks;
-:class:`PlainStatisticalStopping` is the paper's uncorrected rule. Two heuristics are kept for comparison:
-:class:`ConsecutiveIrrelevant` ("stop after N irrelevant records in a row") and
-:class:`KneeStopping` (the knee method of Cormack & Grossman, 2016).
+:class:`PlainStatisticalStopping` is the paper's uncorrected rule. Two heuristics,
+kept for comparison, live in :mod:`scopewise.screening.stopping_heuristics`
+(:class:`ConsecutiveIrrelevant` and :class:`KneeStopping`); :func:`get_stopping_rule`
+gives any of them by name.
 
 Every rule follows scikit-learn conventions: ``__init__`` stores settings, ``fit``
 reads the screening history so far (decisions in screening order, which of them
@@ -15,9 +16,7 @@ came from a random sample, and the number of records in the review) and returns
 from __future__ import annotations
 
 import math
-from abc import ABC, abstractmethod
 from collections.abc import MutableMapping, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -29,6 +28,8 @@ from scopewise.screening.sequential import (
     per_look_level,
     recall_p_value,
 )
+from scopewise.screening.stopping_heuristics import ConsecutiveIrrelevant, KneeStopping
+from scopewise.screening.stopping_rule import StoppingRule, StopReport
 
 __all__ = [
     "STOPPING_RULES",
@@ -41,63 +42,6 @@ __all__ = [
     "get_stopping_rule",
     "recall_p_value",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class StopReport:
-    """What a stopping rule says about the screening so far.
-
-    ``estimated_recall`` and ``recall_lower_bound`` are ``None`` for heuristics that
-    make no statistical claim.
-    """
-
-    rule: str
-    stop: bool
-    screened: int
-    unscreened: int
-    relevant_found: int
-    estimated_recall: float | None = None
-    recall_lower_bound: float | None = None
-    p_value: float | None = None
-    detail: str = ""
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as a plain dict (for JSON and tables)."""
-        return {name: getattr(self, name) for name in self.__slots__}
-
-
-class StoppingRule(ABC):
-    """Decides, from the decisions so far, whether screening may stop."""
-
-    name: ClassVar[str] = ""
-
-    def wants_random_sample(self, labels: np.ndarray, n_records: int) -> bool:
-        """True when the next record should be drawn at random from the unscreened.
-
-        Rules that do not sample never ask for it.
-        """
-        return False
-
-    @abstractmethod
-    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
-            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
-        """Read the screening history.
-
-        Parameters
-        ----------
-        labels:
-            Decisions in screening order (1 relevant, 0 irrelevant).
-        n_records:
-            Records in the review, screened or not.
-        sampled:
-            For each decision, whether its record was drawn at random from the
-            unscreened records (rather than picked by the ranker).
-        """
-
-    @abstractmethod
-    def report(self) -> StopReport:
-        """The outcome of the last :meth:`fit`."""
-
 
 
 class StatisticalStopping(StoppingRule):
@@ -312,96 +256,6 @@ class PlainStatisticalStopping(StatisticalStopping):
 
     name = "statistical-plain"
     default_correction = "none"
-
-
-class ConsecutiveIrrelevant(StoppingRule):
-    """Heuristic: stop after ``n`` irrelevant records in a row.
-
-    Common in practice and easy to explain, but it makes no claim about recall and
-    its right ``n`` depends on the size and prevalence of the review (see the
-    comparison in Callaghan & Müller-Hansen, 2020).
-
-    Parameters
-    ----------
-    n:
-        Irrelevant records in a row; ``None`` means 5 % of the review, at least 50.
-    """
-
-    name = "irrelevant-in-a-row"
-
-    def __init__(self, n: int | None = None) -> None:
-        self.n = n
-
-    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
-            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
-        labels = np.asarray(labels, dtype=np.int64)
-        n = self.n if self.n is not None else max(50, math.ceil(0.05 * n_records))
-        relevant = np.flatnonzero(labels)
-        self.run_ = int(labels.size - (relevant[-1] + 1 if relevant.size else 0))
-        self.screened_ = int(labels.size)
-        self.unscreened_ = n_records - labels.size
-        self.relevant_found_ = int(labels.sum())
-        self.stop_ = self.run_ >= n or self.unscreened_ == 0
-        self.threshold_ = n
-        return self
-
-    def report(self) -> StopReport:
-        return StopReport(
-            rule=self.name, stop=self.stop_, screened=self.screened_, unscreened=self.unscreened_,
-            relevant_found=self.relevant_found_,
-            detail=f"{self.run_} irrelevant in a row (stops at {self.threshold_})",
-        )
-
-
-class KneeStopping(StoppingRule):
-    """Heuristic: the knee method of Cormack & Grossman (2016).
-
-    The gain curve (relevant found against records screened) bends flat once most
-    relevant records are found. The knee is the point of the curve farthest from the
-    straight line joining its start and its current end; screening stops when the
-    slope before the knee is at least ``ratio`` times the slope after it (with one
-    relevant record added after the knee to smooth small counts), once at least
-    ``min_screened`` records are screened.
-
-    Reference: Cormack, G. V. & Grossman, M. R. (2016). Engineering quality and
-    reliability in technology-assisted review. *SIGIR '16*, 75-84.
-    https://doi.org/10.1145/2911451.2911510
-    """
-
-    name = "knee"
-
-    def __init__(self, ratio: float = 6.0, min_screened: int = 150) -> None:
-        self.ratio = ratio
-        self.min_screened = min_screened
-
-    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
-            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
-        labels = np.asarray(labels, dtype=np.int64)
-        self.screened_ = int(labels.size)
-        self.unscreened_ = n_records - labels.size
-        self.relevant_found_ = int(labels.sum())
-        self.slope_ratio_ = 0.0
-        self.knee_ = 0
-        if labels.size >= self.min_screened and self.relevant_found_ > 0:
-            gain = np.cumsum(labels)
-            x = np.arange(1, labels.size + 1, dtype=float)
-            # distance from the line (0, 0) -> (s, gain[-1]), up to a constant factor
-            distance = gain * labels.size - x * gain[-1]
-            knee = int(np.argmax(distance))
-            before = gain[knee] / (knee + 1)
-            after = (gain[-1] - gain[knee] + 1) / max(labels.size - knee - 1, 1)
-            self.knee_ = knee + 1
-            self.slope_ratio_ = float(before / after)
-        self.stop_ = self.slope_ratio_ >= self.ratio or self.unscreened_ == 0
-        return self
-
-    def report(self) -> StopReport:
-        return StopReport(
-            rule=self.name, stop=self.stop_, screened=self.screened_, unscreened=self.unscreened_,
-            relevant_found=self.relevant_found_,
-            detail=f"knee at {self.knee_}, slope ratio {self.slope_ratio_:.1f} (stops at "
-                   f"{self.ratio:g})",
-        )
 
 
 STOPPING_RULES: dict[str, type[StoppingRule]] = {
