@@ -13,7 +13,8 @@ Choices made here (and why):
   it) follow the rules of single decisions row by row, in order, as if each were
   recorded alone (a full-text row may follow the title/abstract rows that let its
   record pass), but are checked in memory and written with one executemany in one
-  transaction, with one audit event for the batch. Blinding does not apply: whoever
+  transaction, with one audit event for the batch (the checks are
+  :class:`scopewise.review.decision_batch.DecisionBatch`). Blinding does not apply: whoever
   imports a file already holds every decision in it.
 - Without ``--stage``, a decision goes to full text if the record already passed
   title/abstract, else to title/abstract (the confirmation names the stage).
@@ -25,13 +26,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound, ScopewiseError, ScreeningError
+from scopewise.review.decision_batch import DecisionBatch, decision_columns
 from scopewise.review.screening_queue import NextRecord, ScreeningQueueMixin
 from scopewise.screening.agreement import StageAgreement, agreement
 from scopewise.screening.conflicts import (
@@ -39,7 +41,6 @@ from scopewise.screening.conflicts import (
     StageOutcome,
     check_resolver,
     is_conflict,
-    outcomes,
 )
 from scopewise.screening.decisions import (
     STAGE_LABELS,
@@ -50,94 +51,25 @@ from scopewise.screening.decisions import (
     validate_decision,
     validate_stage,
 )
-from scopewise.screening.fulltext import FullTextEntry, sha256_file
+from scopewise.screening.fulltext import sha256_file
 from scopewise.store import now
 from scopewise.store import screening as db
 from scopewise.store.snapshot import ScreeningSnapshot
 
 __all__ = ["NextRecord", "ScreeningMixin"]
 
-_PENDING_ID = 2**62  # ids of checked, not yet stored decisions: after every stored one
-
-
-@dataclass
-class _Batch:
-    """What checking a batch of decisions needs, read once (see ``ScreeningMixin._batch``)."""
-
-    roles: dict[str, tuple[int, str]]
-    screenable: dict[int, int | None]
-    pilot: dict[str, Any] | None
-    stages: tuple[str, ...]
-    reviewers_per_record: int
-    criteria: tuple[str, ...]
-    decisions: dict[int, list[Decision]] = field(default_factory=dict)
-    full_texts: dict[int, list[FullTextEntry]] = field(default_factory=dict)
-    outcomes: dict[int, RecordOutcome] = field(default_factory=dict)
-    pending: int = 0
-
-    def outcome(self, record_id: int) -> RecordOutcome:
-        """The record's outcome, counting the decisions checked so far in the batch."""
-        if record_id not in self.outcomes:
-            self.outcomes[record_id] = outcomes(
-                [record_id],
-                self.decisions.get(record_id, []),
-                self.full_texts.get(record_id, []),
-                self.stages,
-                self.reviewers_per_record,
-                self.criteria,
-            )[record_id]
-        return self.outcomes[record_id]
-
-    def add(self, decision: Decision) -> None:
-        """Count a checked decision, as if it were already stored (after every stored one)."""
-        if decision.kind == "pilot":
-            return  # pilot decisions never count for outcomes
-        self.pending += 1
-        rid = decision.record_id
-        self.decisions.setdefault(rid, []).append(replace(decision, id=_PENDING_ID + self.pending))
-        # Only a title/abstract decision can change what the checks read (whether the
-        # record reached full text); keep the cached outcome otherwise.
-        if decision.stage == "title_abstract":
-            self.outcomes.pop(rid, None)
-
-
-def _columns(d: Decision) -> dict[str, Any]:
-    return {
-        "record_id": d.record_id,
-        "stage": d.stage,
-        "decision": d.decision,
-        "reasons": d.reasons,
-        "note": d.note,
-        "kind": d.kind,
-    }
-
-
 class ScreeningMixin(ScreeningQueueMixin):
     """Review methods for screening."""
 
     # -- checking decisions --------------------------------------------------------
 
-    def _batch(self, conn: Connection, record_ids: Iterable[int]) -> _Batch:
+    def _batch(self, conn: Connection, record_ids: Iterable[int]) -> DecisionBatch:
         """Everything needed to check decisions on these records, read once."""
-        ids = list(dict.fromkeys(record_ids))
-        plan = self.protocol.screening
-        batch = _Batch(
-            roles=db.user_roles(conn),
-            screenable=db.screenability(conn, ids),
-            pilot=self._pilot_open(conn),
-            stages=tuple(plan.stages),
-            reviewers_per_record=plan.reviewers_per_record,
-            criteria=tuple(c.code for c in self.protocol.all_criteria),
-        )
-        for d in db.decision_rows(conn, ids, kinds=("screen", "resolution")):
-            batch.decisions.setdefault(d.record_id, []).append(d)
-        for e in db.full_text_rows(conn, ids):
-            batch.full_texts.setdefault(e.record_id, []).append(e)
-        return batch
+        return DecisionBatch.read(conn, self.protocol, self._pilot_open(conn), record_ids)
 
     def _check(
         self,
-        batch: _Batch,
+        batch: DecisionBatch,
         record_id: int,
         decision: str,
         reviewer: str,
@@ -146,45 +78,9 @@ class ScreeningMixin(ScreeningQueueMixin):
         note: str,
     ) -> tuple[int, Decision]:
         """Check one decision as if it were recorded alone; returns the reviewer's user id
-        and the decision to store (its ``id`` still 0).
-
-        The decision is then counted in ``batch``, so a later full-text decision in
-        the same batch sees the title/abstract outcome it produced.
-        """
+        and the decision to store (its ``id`` still 0), counted in ``batch``."""
         reviewer_id = self._screener_of(batch.roles, reviewer)
-        if record_id not in batch.screenable:
-            raise NotFound(f"record {record_id} does not exist; check the record number")
-        primary = batch.screenable[record_id]
-        if primary is not None:
-            raise ScreeningError(
-                f"record {record_id} is a duplicate of record {primary}; screen record {primary}"
-            )
-        if stage:
-            stage = validate_stage(self.protocol, stage)
-        elif len(batch.stages) == 1:
-            stage = batch.stages[0]
-        else:
-            ta = batch.outcome(record_id).title_abstract
-            stage = "full_text" if ta is not None and ta.passes else "title_abstract"
-        cleaned = validate_decision(self.protocol, stage, decision, reasons)
-        if stage == "full_text":
-            outcome = batch.outcome(record_id)
-            if outcome.full_text is None:
-                status = outcome.title_abstract.status if outcome.title_abstract else "?"
-                raise ScreeningError(
-                    f"record {record_id} has not passed title/abstract screening "
-                    f"(it is {status.replace('_', ' ')}); it cannot be screened at full text yet"
-                )
-            if outcome.not_retrieved:
-                raise ScreeningError(
-                    f"record {record_id} is marked as full text not retrieved; "
-                    "attach its PDF first (scopewise screen DIR --attach)"
-                )
-        pilot = batch.pilot
-        in_pilot = pilot is not None and stage == "title_abstract"
-        kind = "pilot" if in_pilot and record_id in (pilot or {}).get("records", []) else "screen"
-        checked = Decision(0, record_id, stage, reviewer, decision, cleaned, note, kind)
-        batch.add(checked)
+        checked = batch.check(self.protocol, record_id, decision, reviewer, stage, reasons, note)
         return reviewer_id, checked
 
     # -- deciding --------------------------------------------------------------
@@ -290,7 +186,7 @@ class ScreeningMixin(ScreeningQueueMixin):
             db.insert_decisions(
                 conn,
                 [
-                    {**_columns(d), "reviewer_id": user_id, "created_at": at}
+                    {**decision_columns(d), "reviewer_id": user_id, "created_at": at}
                     for user_id, d in checked
                 ],
             )
