@@ -6,6 +6,8 @@ executemany in one transaction, and leaves one audit event.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -266,3 +268,111 @@ def test_large_batches_read_their_records_in_chunks(tmp_path: Path, db_url: str)
         counts = review.screening_snapshot().counts()
         assert counts["screened"] == 1200
         assert counts["included"] == sum(1 for r in all_ids if r % 7)
+
+
+# -- decision files as spreadsheets and other tools save them, and bad ones -------------
+
+HEADER = ("record_id", "reviewer", "decision", "stage", "reasons", "note")
+
+
+def _table(review: Review, sep: str, note: str = "café au lait") -> str:
+    a, b = ids(review)[:2]
+    lines = [sep.join(HEADER), sep.join((str(a), "Ann", "include", "", "", note)),
+             sep.join((str(b), "Ben", "exclude", "", "", ""))]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _notes(review: Review) -> dict[int, str]:
+    with review.store.reading() as conn:
+        return {d.record_id: d.note for d in decision_rows(conn)}
+
+
+@pytest.mark.parametrize(
+    ("sep", "encoding"),
+    [
+        (",", "cp1252"),  # Excel "CSV" on Windows
+        (",", "utf-8-sig"),  # Excel "CSV UTF-8"
+        ("\t", "utf-16"),  # Excel "Unicode text": tab separated, UTF-16 with BOM
+        (";", "utf-8"),  # a locale with a decimal comma
+    ],
+)
+def test_decision_files_as_spreadsheets_save_them(
+    review: Review, tmp_path: Path, sep: str, encoding: str
+) -> None:
+    file = tmp_path / "decisions.csv"
+    file.write_bytes(_table(review, sep).encode(encoding))
+    assert review.import_decisions(file, "Lead") == 2
+    assert _notes(review)[ids(review)[0]] == "café au lait"
+    assert [(r, who, d) for r, who, d, *_ in stored(review)] == [
+        (ids(review)[0], "Ann", "include"), (ids(review)[1], "Ben", "exclude")]
+
+
+def _zipped() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "<row><c>record_id</c></row>" * 200)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\r\n  \r\n", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "not a text file"),
+        (_zipped(), "not a text file"),  # a workbook (.xlsx) renamed .csv
+        ("record_id,reviewer,decision\n".encode("utf-16"), "no decisions"),
+    ],
+)
+def test_bad_decision_files_are_one_line_and_write_nothing(
+    review: Review, tmp_path: Path, content: bytes, message: str
+) -> None:
+    file = tmp_path / "decisions.csv"
+    file.write_bytes(content)
+    with pytest.raises(ScreeningError, match=message) as caught:
+        review.import_decisions(file, "Lead")
+    assert "\n" not in str(caught.value) and str(file) in str(caught.value)
+    assert stored(review) == [] and audit_actions(review) == []
+
+
+def test_a_missing_decisions_file_is_one_line(review: Review, tmp_path: Path) -> None:
+    with pytest.raises(ScreeningError, match="cannot read the file"):
+        review.import_decisions(tmp_path / "nowhere.csv", "Lead")
+    assert stored(review) == []
+
+
+def test_an_oversized_decisions_file_is_refused_before_reading(
+    review: Review, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scopewise.review import screening as module
+
+    file = tmp_path / "decisions.csv"
+    file.write_text(_table(review, ","))
+    monkeypatch.setattr(module, "MAX_DECISIONS_FILE_BYTES", 64)
+    with pytest.raises(ScreeningError, match="split it and import the parts"):
+        review.import_decisions(file, "Lead")
+    assert stored(review) == []
+
+
+def test_hostile_text_in_a_note_is_kept_as_plain_text(review: Review, tmp_path: Path) -> None:
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)> \x1b[31mred'
+    file = tmp_path / "decisions.csv"
+    a = ids(review)[0]
+    quoted = hostile.replace('"', '""')
+    file.write_text(f'record_id,reviewer,decision,note\n{a},Ann,include,"{quoted}"\n')
+    assert review.import_decisions(file, "Lead") == 1
+    assert _notes(review)[a] == hostile
+
+
+def test_a_long_file_with_one_bad_last_row_writes_nothing(review: Review, tmp_path: Path) -> None:
+    a, b = ids(review)[:2]
+    rows = [f"{(a, b)[i % 2]},{('Ann', 'Ben')[i % 3 % 2]},{('include', 'exclude')[i % 2]}"
+            for i in range(20_000)]
+    file = tmp_path / "decisions.csv"
+    file.write_text("record_id,reviewer,decision\n" + "\n".join(rows) + "\n99999999,Ann,include\n")
+    with pytest.raises(NotFound, match=r"decisions.csv:20002: record 99999999 does not exist"):
+        review.import_decisions(file, "Lead")
+    assert stored(review) == [] and audit_actions(review) == []
+    file.write_text("record_id,reviewer,decision\n" + "\n".join(rows) + "\n")
+    assert review.import_decisions(file, "Lead") == 20_000
+    assert len(stored(review)) == 20_000

@@ -52,11 +52,43 @@ from scopewise.screening.decisions import (
     validate_stage,
 )
 from scopewise.screening.fulltext import sha256_file
+from scopewise.sources.textfile import HEAD_BYTES, detect_encoding
 from scopewise.store import now
 from scopewise.store import screening as db
 from scopewise.store.snapshot import ScreeningSnapshot
 
 __all__ = ["NextRecord", "ScreeningMixin"]
+
+MAX_DECISIONS_FILE_BYTES = 256 * 1024 * 1024
+"""A decisions file larger than this is refused (about 5 million rows)."""
+
+
+def _decisions_text(file: Path) -> str:
+    """The text of a decisions file, its encoding found from its bytes."""
+    try:
+        size = file.stat().st_size
+        if size > MAX_DECISIONS_FILE_BYTES:
+            raise ScreeningError(
+                f"{file}: the file is {size / 2**20:.0f} MiB, more than a decisions file "
+                f"can be ({MAX_DECISIONS_FILE_BYTES // 2**20} MiB); split it and import "
+                "the parts one after the other"
+            )
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ScreeningError(f"{file}: cannot read the file ({exc.strerror or exc})") from None
+    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise ScreeningError(f"{file}: the file is empty; it holds no decisions")
+    encoding = detect_encoding(file, data[:HEAD_BYTES])
+    if encoding is None:
+        raise ScreeningError(
+            f"{file}: this is not a text file (binary content); save the decisions as CSV"
+        )
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:  # a BOM that the rest of the file contradicts
+        raise ScreeningError(f"{file}: cannot read the file as {encoding} text ({exc.reason} "
+                             f"at byte {exc.start})") from None
+
 
 class ScreeningMixin(ScreeningQueueMixin):
     """Review methods for screening."""
@@ -146,15 +178,14 @@ class ScreeningMixin(ScreeningQueueMixin):
         """Record every decision of a CSV file, all or none; returns how many.
 
         Columns: record_id, reviewer, decision, and optionally stage (default: the
-        protocol's first stage), reasons (codes separated by ``;``) and note. The rows
-        go through :meth:`record_decisions`; an error names ``file:line``.
+        protocol's first stage), reasons (codes separated by ``;``) and note; comma,
+        tab or semicolon separated; UTF-8, UTF-16 or cp1252 (as spreadsheets save
+        them). The rows go through :meth:`record_decisions`; an error names
+        ``file:line``. An empty, binary or oversized file is refused with one line.
         """
         file = Path(path)
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScreeningError(f"{file}: cannot read the file as UTF-8 text ({exc})") from None
-        rows = parse_decisions_csv(text, str(file), self.protocol.screening.stages[0])
+        rows = parse_decisions_csv(_decisions_text(file), str(file),
+                                   self.protocol.screening.stages[0])
         detail = {"file": file.name, "sha256": sha256_file(file)}
         return self._record_batch(rows, actor, str(file), "screening.imported", detail)
 

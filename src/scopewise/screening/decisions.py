@@ -160,9 +160,18 @@ def latest_decisions(
     return out
 
 
+def _delimiter(text: str) -> str:
+    """The delimiter of the header line: a comma, or a tab or semicolon (spreadsheets
+    saved as "Unicode text" or in locales with a decimal comma) when the header splits
+    on it into more cells."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    return max((",", "\t", ";"), key=header.count) if header.count(",") == 0 else ","
+
+
 def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[DecisionInput]:
     """Read decisions from CSV text with columns record_id, reviewer, decision and,
-    optionally, stage, reasons (codes separated by ``;``) and note.
+    optionally, stage, reasons (codes separated by ``;``) and note. The delimiter is a
+    comma, or a tab or semicolon when the header has no comma.
 
     Only the shape is checked here (columns, record ids, blank cells); the caller
     validates each decision against the protocol and the project.
@@ -173,7 +182,8 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
         Missing columns, a non-numeric record id or an empty reviewer/decision, naming
         ``path:line``.
     """
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    text = text.lstrip("\ufeff")
+    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("record_id", "reviewer", "decision") if c not in header]
     if missing:
