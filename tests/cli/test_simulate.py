@@ -96,13 +96,17 @@ def test_stop_rule_is_reported(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    ("title,abstract\nA,B\n", "no label_included column"),
-    ("title,abstract,label_included\nA,B,1\nC,D,maybe\n", "data.csv:3 (record 2): label_included"),
+    (b"title,abstract\nA,B\n", "no label_included column"),
+    (b"title,abstract,label_included\nA,B,1\nC,D,maybe\n", "data.csv:3 (record 2): label_included"),
+    (b"", "the file is empty"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "not a text file"),
+    ("title,abstract,label_included\n<script>alert(1)</script>,B,yes\nC,D,2\n".encode("utf-16"),
+     "data.csv:3 (record 2): label_included is '2'"),
 ])
-def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: str, message: str,
+def test_bad_input_is_one_line_and_writes_nothing(tmp_path: Path, content: bytes, message: str,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data.csv"
-    data.write_text(content)
+    data.write_bytes(content)
     out = tmp_path / "order.csv"
     with pytest.raises(SystemExit) as exit_info:
         cli_main(["simulate", str(data), "-o", str(out)])
@@ -124,4 +128,34 @@ def test_unknown_ranker_and_missing_cold_start(tmp_path: Path,
         cli_main(["simulate", str(data), "--prior-included", "0", "--prior-excluded", "0",
                   "-o", str(out)])
     assert "give --criteria" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-16", "utf-8-sig"])
+def test_datasets_in_other_encodings_are_read(tmp_path: Path, encoding: str) -> None:
+    source = tmp_path / "utf8.csv"
+    labels = write_dataset(source, n=40)
+    data = tmp_path / "data.csv"
+    text = source.read_text(encoding="utf-8").replace("A study of", "Étude: a study of")
+    data.write_bytes(text.encode(encoding))
+    out = tmp_path / "order.csv"
+    result = CliRunner().invoke(simulate, [str(data), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    order = read_order(out)
+    assert sorted(int(r["label"]) for r in order) == sorted(labels)
+    assert {r["record_id"] for r in order} == {f"R{i}" for i in range(40)}
+
+
+def test_a_binary_criteria_file_is_one_line(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / "data.csv"
+    write_dataset(data, n=30)
+    criteria = tmp_path / "criteria.txt"
+    criteria.write_bytes(b"\x00\x01\x02\x03\x04\x05\x06\x07" * 10)
+    out = tmp_path / "order.csv"
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["simulate", str(data), "--prior-included", "0", "--prior-excluded", "0",
+                  "--criteria", str(criteria), "-o", str(out)])
+    assert exit_info.value.code == 2
+    assert "criteria file is not text" in capsys.readouterr().err
     assert not out.exists()

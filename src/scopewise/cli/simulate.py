@@ -24,6 +24,7 @@ from scopewise.screening.rankers import available_rankers, get_ranker
 from scopewise.screening.simulate import SimulationResult
 from scopewise.screening.simulate import simulate as run_simulation
 from scopewise.screening.stopping import STOPPING_RULES, get_stopping_rule
+from scopewise.sources.textfile import HEAD_BYTES, SourceFile, detect_encoding
 
 __all__ = ["COMMANDS", "simulate"]
 
@@ -35,7 +36,8 @@ def _read_labelled_csv(path: Path) -> tuple[list[str], list[Record], list[int]]:
     """Record ids, records and labels of an ASReview-style labelled CSV."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     try:
-        handle = path.open(newline="", encoding="utf-8-sig")
+        # refuses a missing, empty or binary file; finds UTF-8, UTF-16 or cp1252
+        handle = SourceFile(path).open_text("a labelled CSV")
     except OSError as error:
         raise UsageError(f"{path}: cannot read the file ({error.strerror})") from None
     with handle:
@@ -72,6 +74,15 @@ def _read_labelled_csv(path: Path) -> tuple[list[str], list[Record], list[int]]:
     if len(set(ids)) != len(ids):
         raise ImportFormatError("record_id values are not unique", path=str(path))
     return ids, records, labels
+
+
+def _criteria_text(path: Path) -> str:
+    """The criteria text in whatever encoding it was saved; a binary file is refused."""
+    data = path.read_bytes()
+    encoding = detect_encoding(path, data[:HEAD_BYTES])
+    if encoding is None:
+        raise UsageError(f"{path}: the criteria file is not text (binary content)")
+    return data.decode(encoding)
 
 
 def _write_order(path: Path, ids: list[str], result: SimulationResult) -> None:
@@ -131,7 +142,7 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
     criteria_text = None
     if criteria is not None:
         try:
-            criteria_text = criteria.read_text(encoding="utf-8")
+            criteria_text = _criteria_text(criteria)
         except OSError as error:
             raise UsageError(f"{criteria}: cannot read the criteria ({error.strerror})") from None
     priors = None
