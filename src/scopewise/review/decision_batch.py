@@ -9,7 +9,7 @@ earlier one produced. Single decisions are a batch of one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,7 +18,12 @@ from sqlalchemy.engine import Connection
 from scopewise.errors import NotFound, ScreeningError
 from scopewise.protocol import Protocol
 from scopewise.screening.conflicts import RecordOutcome, outcomes
-from scopewise.screening.decisions import Decision, validate_decision, validate_stage
+from scopewise.screening.decisions import (
+    Decision,
+    DecisionInput,
+    validate_decision,
+    validate_stage,
+)
 from scopewise.screening.fulltext import FullTextEntry
 from scopewise.store import screening as db
 
@@ -87,18 +92,11 @@ class DecisionBatch:
         if decision.stage == "title_abstract":
             self.outcomes.pop(rid, None)
 
-    def check(
-        self,
-        protocol: Protocol,
-        record_id: int,
-        decision: str,
-        reviewer: str,
-        stage: str | None,
-        reasons: Sequence[str],
-        note: str,
-    ) -> Decision:
+    def check(self, protocol: Protocol, row: DecisionInput) -> Decision:
         """Check one decision as if it were recorded alone, and count it; returns the
-        decision to store (its ``id`` still 0). The reviewer is checked by the caller."""
+        decision to store (its ``id`` still 0). The reviewer is checked by the caller;
+        an empty ``row.stage`` means the record's current stage."""
+        record_id, decision, stage = row.record_id, row.decision, row.stage
         if record_id not in self.screenable:
             raise NotFound(f"record {record_id} does not exist; check the record number")
         primary = self.screenable[record_id]
@@ -113,7 +111,7 @@ class DecisionBatch:
         else:
             ta = self.outcome(record_id).title_abstract
             stage = "full_text" if ta is not None and ta.passes else "title_abstract"
-        cleaned = validate_decision(protocol, stage, decision, reasons)
+        cleaned = validate_decision(protocol, stage, decision, row.reasons)
         if stage == "full_text":
             outcome = self.outcome(record_id)
             if outcome.full_text is None:
@@ -130,7 +128,7 @@ class DecisionBatch:
         pilot = self.pilot
         in_pilot = pilot is not None and stage == "title_abstract"
         kind = "pilot" if in_pilot and record_id in (pilot or {}).get("records", []) else "screen"
-        checked = Decision(0, record_id, stage, reviewer, decision, cleaned, note, kind)
+        checked = Decision(0, record_id, stage, row.reviewer, decision, cleaned, row.note, kind)
         self.add(checked)
         return checked
 

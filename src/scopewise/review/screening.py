@@ -99,21 +99,11 @@ class ScreeningMixin(ScreeningQueueMixin):
         """Everything needed to check decisions on these records, read once."""
         return DecisionBatch.read(conn, self.protocol, self._pilot_open(conn), record_ids)
 
-    def _check(
-        self,
-        batch: DecisionBatch,
-        record_id: int,
-        decision: str,
-        reviewer: str,
-        stage: str | None,
-        reasons: Sequence[str],
-        note: str,
-    ) -> tuple[int, Decision]:
+    def _check(self, batch: DecisionBatch, row: DecisionInput) -> tuple[int, Decision]:
         """Check one decision as if it were recorded alone; returns the reviewer's user id
         and the decision to store (its ``id`` still 0), counted in ``batch``."""
-        reviewer_id = self._screener_of(batch.roles, reviewer)
-        checked = batch.check(self.protocol, record_id, decision, reviewer, stage, reasons, note)
-        return reviewer_id, checked
+        reviewer_id = self._screener_of(batch.roles, row.reviewer)
+        return reviewer_id, batch.check(self.protocol, row)
 
     # -- deciding --------------------------------------------------------------
 
@@ -139,7 +129,8 @@ class ScreeningMixin(ScreeningQueueMixin):
         self._load_protocol()
         with self.store.transaction() as conn:
             batch = self._batch(conn, [record_id])
-            user_id, d = self._check(batch, record_id, decision, reviewer, stage, reasons, note)
+            row = DecisionInput(record_id, reviewer, decision, stage or "", tuple(reasons), note)
+            user_id, d = self._check(batch, row)
             at = now()
             new_id = db.insert_decision(
                 conn, record_id, d.stage, user_id, decision, d.reasons, note, d.kind, at
@@ -205,11 +196,7 @@ class ScreeningMixin(ScreeningQueueMixin):
             checked: list[tuple[int, Decision]] = []
             for number, r in enumerate(rows, 1):
                 try:
-                    checked.append(
-                        self._check(
-                            batch, r.record_id, r.decision, r.reviewer, r.stage, r.reasons, r.note
-                        )
-                    )
+                    checked.append(self._check(batch, r))
                 except ScopewiseError as exc:
                     where = f"{source}:{r.line}" if source and r.line else f"row {number}"
                     raise type(exc)(f"{where}: {exc}") from None
