@@ -201,3 +201,31 @@ def test_truncated_wos(tmp_path: Path) -> None:
     with pytest.raises(ImportFormatError) as error:
         list(read_records(write(tmp_path, "x.ciw", text)))
     assert error.value.line == 8
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        codecs.BOM_UTF8 + "Café".encode(),
+        "Café\r\nrecovery".encode("utf-16"),
+        "Café\r\nrecovery\r\n".encode("utf-16-le"),
+        "Café – recovery".encode("cp1252"),
+        "Café".encode("latin-1") + b"\x81",  # not cp1252: Latin-1
+        b"plain ascii\n" * 10_000,  # longer than the head
+        b"plain ascii\n" * 10_000 + "é".encode(),  # not ASCII only after the head
+        b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+    ],
+)
+def test_text_in_memory_is_decided_as_the_file_would_be(tmp_path: Path, data: bytes) -> None:
+    from scopewise.sources.textfile import decode_text, detect_encoding
+
+    path = write(tmp_path, "f.txt", data)
+    encoding = detect_encoding(path)
+    assert decode_text(data) == (None if encoding is None else data.decode(encoding))
+
+
+def test_blank_bytes() -> None:
+    from scopewise.sources.textfile import is_blank
+
+    assert is_blank(b"") and is_blank(codecs.BOM_UTF8 + b" \r\n\t") and is_blank(b"\xff\xfe\x00")
+    assert not is_blank(b" x ")

@@ -24,7 +24,7 @@ from scopewise.screening.rankers import available_rankers, get_ranker
 from scopewise.screening.simulate import SimulationResult
 from scopewise.screening.simulate import simulate as run_simulation
 from scopewise.screening.stopping import STOPPING_RULES, get_stopping_rule
-from scopewise.sources.textfile import HEAD_BYTES, SourceFile, detect_encoding
+from scopewise.sources.textfile import SourceFile, decode_text
 
 __all__ = ["COMMANDS", "simulate"]
 
@@ -78,11 +78,13 @@ def _read_labelled_csv(path: Path) -> tuple[list[str], list[Record], list[int]]:
 
 def _criteria_text(path: Path) -> str:
     """The criteria text in whatever encoding it was saved; a binary file is refused."""
-    data = path.read_bytes()
-    encoding = detect_encoding(path, data[:HEAD_BYTES])
-    if encoding is None:
+    try:
+        text = decode_text(path.read_bytes())
+    except UnicodeDecodeError as exc:  # a BOM that the rest of the file contradicts
+        raise UsageError(f"{path}: cannot read the criteria as {exc.encoding} text") from None
+    if text is None:
         raise UsageError(f"{path}: the criteria file is not text (binary content)")
-    return data.decode(encoding)
+    return text
 
 
 def _write_order(path: Path, ids: list[str], result: SimulationResult) -> None:

@@ -52,7 +52,7 @@ from scopewise.screening.decisions import (
     validate_stage,
 )
 from scopewise.screening.fulltext import sha256_file
-from scopewise.sources.textfile import HEAD_BYTES, detect_encoding
+from scopewise.sources.textfile import decode_text, is_blank
 from scopewise.store import now
 from scopewise.store import screening as db
 from scopewise.store.snapshot import ScreeningSnapshot
@@ -76,18 +76,18 @@ def _decisions_text(file: Path) -> str:
         data = file.read_bytes()
     except OSError as exc:
         raise ScreeningError(f"{file}: cannot read the file ({exc.strerror or exc})") from None
-    if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+    if is_blank(data):
         raise ScreeningError(f"{file}: the file is empty; it holds no decisions")
-    encoding = detect_encoding(file, data[:HEAD_BYTES])
-    if encoding is None:
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError as exc:  # a BOM that the rest of the file contradicts
+        raise ScreeningError(f"{file}: cannot read the file as {exc.encoding} text "
+                             f"({exc.reason} at byte {exc.start})") from None
+    if text is None:
         raise ScreeningError(
             f"{file}: this is not a text file (binary content); save the decisions as CSV"
         )
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:  # a BOM that the rest of the file contradicts
-        raise ScreeningError(f"{file}: cannot read the file as {encoding} text ({exc.reason} "
-                             f"at byte {exc.start})") from None
+    return text
 
 
 class ScreeningMixin(ScreeningQueueMixin):

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from scopewise.errors import ImportFormatError
 
-__all__ = ["Head", "SourceFile", "detect_encoding"]
+__all__ = ["Head", "SourceFile", "decode_text", "detect_encoding", "is_blank"]
 
 HEAD_BYTES = 64 * 1024
 _CHUNK = 1 << 20
@@ -63,6 +63,22 @@ def _valid(path: Path, encoding: str, skip: int = 0) -> bool:
     return True
 
 
+def _encoding_from_head(head: bytes, whole: bool) -> str | None:
+    """What the first bytes decide: an encoding, ``None`` for binary content, or ``""``
+    when the rest of the file must be checked (``whole``: ``head`` is the whole file)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        return _utf16_without_bom(head)
+    if head and sum(1 for b in head if b in _CONTROL) / len(head) > 0.01:
+        return None
+    if head.isascii() and whole:
+        return "utf-8"
+    return ""
+
+
 def detect_encoding(path: Path, head: bytes | None = None) -> str | None:
     """The encoding of ``path``, or ``None`` when its bytes are not text.
 
@@ -72,21 +88,40 @@ def detect_encoding(path: Path, head: bytes | None = None) -> str | None:
     if head is None:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in head:
-        return _utf16_without_bom(head)
-    if head and sum(1 for b in head if b in _CONTROL) / len(head) > 0.01:
-        return None
-    if head.isascii() and len(head) < HEAD_BYTES:
-        return "utf-8"
+    found = _encoding_from_head(head, len(head) < HEAD_BYTES)
+    if found != "":
+        return found
     if _valid(path, "utf-8"):
         return "utf-8"
     if _valid(path, "cp1252"):
         return "cp1252"
     return "latin-1"
+
+
+def is_blank(data: bytes) -> bool:
+    """True when the bytes hold nothing but whitespace, NULs and byte-order marks."""
+    return not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe")
+
+
+def decode_text(data: bytes) -> str | None:
+    """A whole file already in memory as text, decided as :func:`detect_encoding` does
+    (without reading the file again); ``None`` when the bytes are not text.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        A BOM or UTF-16 pattern that the rest of the bytes contradict.
+    """
+    found = _encoding_from_head(data[:HEAD_BYTES], len(data) < HEAD_BYTES)
+    if found is None:
+        return None
+    for encoding in (found,) if found else ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            if found:
+                raise
+    return data.decode("latin-1")
 
 
 class SourceFile:
@@ -102,7 +137,7 @@ class SourceFile:
             raise ImportFormatError("no such file; check the path", path=str(path))
         with self.path.open("rb") as handle:
             data = handle.read(HEAD_BYTES)
-        if not data.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        if is_blank(data):
             raise ImportFormatError(
                 "the file is empty; export the records again", path=str(self.path)
             )
