@@ -165,7 +165,9 @@ def _delimiter(text: str) -> str:
     saved as "Unicode text" or in locales with a decimal comma) when the header splits
     on it into more cells."""
     header = next((line for line in text.splitlines() if line.strip()), "")
-    return max((",", "\t", ";"), key=header.count) if header.count(",") == 0 else ","
+    if "," in header:
+        return ","
+    return max((",", "\t", ";"), key=header.count)  # a comma on a tie (a single column)
 
 
 def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[DecisionInput]:
