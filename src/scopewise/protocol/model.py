@@ -202,6 +202,12 @@ class ChartingField(_Model):
     required: StrictBool = False
     help: str = ""
     choices: tuple[str, ...] = ()
+    # The form changes mid-review (JBI: chart iteratively). Nothing stored is ever
+    # rewritten: a retired field or choice keeps its values in the history (flagged),
+    # and a renamed choice is read under its new name.
+    retired: StrictBool = False
+    retired_choices: tuple[str, ...] = ()
+    renamed_choices: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -219,13 +225,43 @@ class ChartingField(_Model):
             raise ValueError(f"field {self.name!r} of type {self.type} takes no choices")
         if len(set(self.choices)) != len(self.choices):
             raise ValueError(f"field {self.name!r} lists a choice twice")
+        unknown = [c for c in self.retired_choices if c not in self.choices]
+        if unknown:
+            raise ValueError(
+                f"field {self.name!r} retires {unknown[0]!r}, which is not one of its choices "
+                "(a retired choice stays in 'choices' so its values can still be read)"
+            )
+        for old, new in self.renamed_choices.items():
+            if new not in self.choices:
+                raise ValueError(
+                    f"field {self.name!r} renames {old!r} to {new!r}, which is not one of its choices"
+                )
+            if old in self.choices:
+                raise ValueError(
+                    f"field {self.name!r} renames {old!r}, which is still one of its choices"
+                )
         return self
+
+    @property
+    def title(self) -> str:
+        """The label a reader sees (the name when no label is given)."""
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    @property
+    def active_choices(self) -> tuple[str, ...]:
+        """The choices a reviewer may pick now (retired ones left out)."""
+        return tuple(c for c in self.choices if c not in self.retired_choices)
 
 
 class ChartingForm(_Model):
     """The charting form: an ordered list of fields."""
 
     fields: tuple[ChartingField, ...] = ()
+    reviewers_per_record: Literal[1, 2] = 1
+    pilot_sample: int = Field(default=0, ge=0)
+    # The field whose choices are the review's themes (the sections of the findings);
+    # empty: the field named "category" if there is one, else no themes.
+    themes_field: str = ""
 
     @model_validator(mode="after")
     def _unique(self) -> ChartingForm:
@@ -233,7 +269,36 @@ class ChartingForm(_Model):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"charting field names used twice: {', '.join(dupes)}")
+        if self.themes_field:
+            field = self.field(self.themes_field)
+            if field is None or field.type not in ("single_choice", "multiple_choice"):
+                raise ValueError(
+                    f"themes_field {self.themes_field!r} must name a single or multiple choice field"
+                )
         return self
+
+    def field(self, name: str) -> ChartingField | None:
+        """The field with this name (retired ones included), or ``None``."""
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def active_fields(self) -> tuple[ChartingField, ...]:
+        """The fields a reviewer fills in now (retired ones left out)."""
+        return tuple(f for f in self.fields if not f.retired)
+
+    @property
+    def theme_field(self) -> ChartingField | None:
+        """The choice field whose choices are the themes, or ``None``."""
+        field = self.field(self.themes_field or "category")
+        if field is None or field.type not in ("single_choice", "multiple_choice"):
+            return None
+        return field
+
+    @property
+    def themes(self) -> tuple[str, ...]:
+        """The review's themes: the active choices of :attr:`theme_field`."""
+        field = self.theme_field
+        return field.active_choices if field else ()
 
 
 class Consultation(_Model):
@@ -252,6 +317,10 @@ class ReportSettings(_Model):
     funding: str = ""
     conflicts_of_interest: str = ""
     formats: tuple[Literal["json", "svg", "png", "html"], ...] = ("json", "svg", "png", "html")
+    # The order of the included sources for the synthesis: each entry is a field
+    # name (sources follow that field's choice order) or FIELD=VALUE (sources with
+    # that value first), e.g. ["study_design=review", "category"]: reviews first.
+    order: tuple[str, ...] = ()
 
 
 class Protocol(_Model):
@@ -275,6 +344,15 @@ class Protocol(_Model):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"source names used twice: {', '.join(dupes)}")
+        for entry in self.report.order:
+            name, _, value = entry.partition("=")
+            field = self.charting.field(name.strip())
+            if field is None:
+                raise ValueError(f"report.order names {name.strip()!r}, which is not a charting field")
+            if value and field.choices and value.strip() not in field.choices:
+                raise ValueError(
+                    f"report.order: {value.strip()!r} is not a choice of field {field.name!r}"
+                )
         return self
 
     @property
