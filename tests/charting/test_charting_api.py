@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from charting_project import charting_project
 
+from charting_project import charting_project
 from scopewise.errors import ChartingError
 from scopewise.review import Review
 
@@ -87,7 +87,7 @@ def test_reviewer_not_on_the_team_and_stakeholder_are_refused(review: Review) ->
 
 
 def test_required_fields_on_a_complete_entry(review: Review) -> None:
-    with pytest.raises(ChartingError, match="required field.*category"):
+    with pytest.raises(ChartingError, match=r"required field.*category"):
         review.chart(1, {"study_design": "RCT"}, "Ann", complete=True)
     review.chart(1, {"study_design": "RCT", "category": "Training"}, "Ann", complete=True)
 

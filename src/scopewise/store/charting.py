@@ -24,6 +24,7 @@ from scopewise.store.snapshot import screening_snapshot
 __all__ = [
     "ThemeCandidateRow",
     "add_theme_candidates",
+    "all_record_ids",
     "append_entries",
     "chart_entries",
     "decide_theme_candidate",
@@ -31,6 +32,7 @@ __all__ = [
     "record_texts",
     "simulated_charters",
     "source_details",
+    "stored_field_values",
     "theme_candidates",
 ]
 
@@ -222,3 +224,21 @@ def simulated_charters(conn: Connection) -> bool:
     a = t.audit_events
     found = conn.execute(sa.select(a.c.id).where(a.c.action == "chart.simulated").limit(1)).scalar()
     return found is not None
+
+
+def all_record_ids(conn: Connection) -> set[int]:
+    """Every record id of the project."""
+    return {int(r) for r in conn.execute(sa.select(t.records.c.id)).scalars()}
+
+
+def stored_field_values(conn: Connection) -> dict[str, set[str]]:
+    """Every field that has stored values, with the choice strings among them."""
+    c = t.charting_entries
+    out: dict[str, set[str]] = {}
+    for name, value in conn.execute(sa.select(c.c.field, c.c.value).where(c.c.kind != "complete")):
+        values = out.setdefault(str(name), set())
+        if isinstance(value, list):
+            values.update(str(v) for v in value)
+        elif isinstance(value, str):
+            values.add(value)
+    return out
