@@ -66,12 +66,12 @@ def evidence_map_figure(emap: EvidenceMap, path: str | Path, title: str | None =
     small = n_rows * n_cols > 400
     font = 6.5 if small else 8.5
     row_width = 34 if n_rows < 30 else 48
-    col_width = 16 if n_cols < 12 else 12
+    col_width = 13 if n_cols < 6 else 11
     row_labels = [_wrap(r, row_width) for r in emap.rows]
     col_labels = [_wrap(c, col_width) for c in emap.columns]
     label_lines = max((lab.count("\n") + 1 for lab in col_labels), default=1)
     left = 0.11 * max((len(line) for lab in row_labels for line in lab.split("\n")), default=8)
-    cell = 0.42 if small else 0.62
+    cell = 0.42 if small else 0.82
     width = left + n_cols * cell + 1.2
     height = 1.6 + label_lines * 0.16 + n_rows * cell * 0.8 + 0.9
     fig, ax = plt.subplots(figsize=(max(width, 5.5), max(height, 3.0)))
@@ -140,10 +140,8 @@ def evidence_map_figure(emap: EvidenceMap, path: str | Path, title: str | None =
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    ax.set_xlabel(emap.column_label, fontsize=font + 1, labelpad=6)
-    ax.xaxis.set_label_position("top")
     ax.set_ylabel(emap.row_label, fontsize=font + 1)
-    heading = title or f"Evidence map: {emap.row_label} × {emap.column_label}"
+    heading = title or f"Evidence map: {emap.row_label} (rows) × {emap.column_label} (columns)"
     if emap.filters:
         heading += " (" + ", ".join(f"{k} = {v}" for k, v in emap.filters.items()) + ")"
     fig.suptitle(heading, fontsize=font + 3, x=0.01, ha="left")
