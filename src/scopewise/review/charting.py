@@ -115,9 +115,19 @@ class ChartingMixin(ReviewCore):
         return db.included_record_ids(conn, self.protocol)
 
     def _state(self, conn: Connection, records: Sequence[int] | None = None) -> ChartingState:
-        return charting_state(
-            db.chart_entries(conn, records), self.protocol.charting, records=records
-        )
+        form = self.protocol.charting
+        if records is not None:
+            return charting_state(db.chart_entries(conn, records), form, records=records)
+        # The whole log's state is kept while no entry is added and the form is the
+        # same object (the web app and the report ask for it again and again).
+        mark = db.log_mark(conn)
+        cached = getattr(self, "_chart_state_cache", None)
+        if cached is not None and cached[0] == mark and cached[1] is form:
+            state: ChartingState = cached[2]
+            return state
+        state = charting_state(db.chart_entries(conn), form)
+        self._chart_state_cache = (mark, form, state)
+        return state
 
     def _field(
         self, name: str, *, record_id: int | None = None, writing: bool = True

@@ -6,6 +6,7 @@ counts (see :mod:`scopewise.charting.entries`), and the history stays.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ __all__ = [
     "chart_entries",
     "decide_theme_candidate",
     "included_record_ids",
+    "log_mark",
     "record_texts",
     "simulated_charters",
     "source_details",
@@ -139,32 +141,47 @@ def append_entries(conn: Connection, rows: Iterable[tuple[int, int, str, Any, st
 
 
 def chart_entries(conn: Connection, record_ids: Sequence[int] | None = None) -> list[ChartEntry]:
-    """The charting log (of ``record_ids`` when given), oldest first."""
+    """The charting log (of ``record_ids`` when given), oldest first.
+
+    Values are read as raw JSON text and decoded in one ``json.loads`` call per chunk:
+    a project of 10,000 sources x 12 fields x 2 reviewers holds 240,000 entries, and
+    decoding them one by one through the column type was most of a map's time.
+    """
     c, u = t.charting_entries, t.users
+    names = {int(i): str(n) for i, n in conn.execute(sa.select(u.c.id, u.c.name))}
     query = sa.select(
-        c.c.id, c.c.record_id, c.c.field, u.c.name, c.c.value, c.c.kind, c.c.created_at
-    ).join(u, u.c.id == c.c.reviewer_id)
+        c.c.id,
+        c.c.record_id,
+        c.c.field,
+        c.c.reviewer_id,
+        sa.type_coerce(c.c.value, sa.Text),
+        c.c.kind,
+        c.c.created_at,
+    )
     chunks: list[list[int] | None] = (
         [None] if record_ids is None else list(_chunks(list(record_ids)))
     )
     out: list[ChartEntry] = []
     for chunk in chunks:
         q = query if chunk is None else query.where(c.c.record_id.in_(chunk))
-        for row in conn.execute(q.order_by(c.c.id)):
-            out.append(
-                ChartEntry(
-                    id=int(row[0]),
-                    record_id=int(row[1]),
-                    field=str(row[2]),
-                    reviewer=str(row[3]),
-                    value=row[4],
-                    kind=row[5],
-                    created_at=_utc(row[6]),
-                )
-            )
+        rows = conn.execute(q.order_by(c.c.id)).all()
+        values = json.loads(
+            "[" + ",".join(r[4] if r[4] is not None else "null" for r in rows) + "]"
+        )
+        out.extend(
+            ChartEntry(int(r[0]), int(r[1]), str(r[2]), names[int(r[3])], v, r[5], _utc(r[6]))
+            for r, v in zip(rows, values, strict=True)
+        )
     if record_ids is not None and len(chunks) > 1:
         out.sort(key=lambda e: e.id)
     return out
+
+
+def log_mark(conn: Connection) -> tuple[int, int]:
+    """The newest entry id and the number of entries: what a cached state is valid for."""
+    c = t.charting_entries
+    row = conn.execute(sa.select(sa.func.max(c.c.id), sa.func.count())).one()
+    return int(row[0] or 0), int(row[1])
 
 
 def add_theme_candidates(
