@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -204,18 +204,7 @@ class ChartingMixin(ReviewCore):
             ids = self._included(conn)
             details = db.source_details(conn, ids)
             state = self._state(conn, fields=fields)
-        return [
-            ChartedSource(
-                record_id=d.record_id,
-                title=d.title,
-                authors=d.authors,
-                year=d.year,
-                journal=d.journal,
-                doi=d.doi,
-                values=dict(state.final.get(d.record_id, {})),
-            )
-            for d in (details[i] for i in ids if i in details)
-        ]
+        return _with_final(ids, details, state)
 
     # -- writes --------------------------------------------------------------------
 
@@ -507,18 +496,7 @@ class ChartingMixin(ReviewCore):
             details = db.source_details(conn, ids)
             state = self._state(conn)
             simulated = db.simulated_charters(conn)
-        rows = [
-            ChartedSource(
-                record_id=d.record_id,
-                title=d.title,
-                authors=d.authors,
-                year=d.year,
-                journal=d.journal,
-                doi=d.doi,
-                values=dict(state.final.get(d.record_id, {})),
-            )
-            for d in (details[i] for i in ids if i in details)
-        ]
+        rows = _with_final(ids, details, state)
         pending = {"conflict": 0, "awaiting_second": 0, "not_started": 0}
         for rid in ids:
             statuses = state.status.get(rid)
@@ -549,6 +527,13 @@ class ChartingMixin(ReviewCore):
             simulated=simulated,
             pending=pending,
         )
+
+
+def _with_final(
+    ids: Sequence[int], details: Mapping[int, ChartedSource], state: ChartingState
+) -> list[ChartedSource]:
+    """The sources of ``ids`` (in that order) carrying their final values."""
+    return [replace(details[i], values=dict(state.final.get(i, {}))) for i in ids if i in details]
 
 
 def default_map_fields(protocol: Protocol) -> tuple[str, str] | None:

@@ -21,6 +21,7 @@ from scopewise.charting.entries import EntryRow
 from scopewise.protocol import Protocol
 from scopewise.store import schema as t
 from scopewise.store.core import now
+from scopewise.store.flow import author_name
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 
 __all__ = [
@@ -82,15 +83,6 @@ def included_record_ids(
     return sorted(out)
 
 
-def _author_name(value: Any) -> str:
-    if isinstance(value, dict):
-        if value.get("literal"):
-            return str(value["literal"])
-        family, given = str(value.get("family", "")), str(value.get("given", ""))
-        return f"{family}, {given}" if given else family
-    return str(value)
-
-
 def source_details(conn: Connection, record_ids: Sequence[int]) -> dict[int, ChartedSource]:
     """Bibliographic details of ``record_ids`` as :class:`ChartedSource` (no values yet)."""
     r = t.records
@@ -102,7 +94,7 @@ def source_details(conn: Connection, record_ids: Sequence[int]) -> dict[int, Cha
             )
         ).all()
         for row in rows:
-            authors = tuple(a for a in (_author_name(x) for x in (row[2] or ())) if a)
+            authors = tuple(a for a in (author_name(x) for x in (row[2] or ())) if a)
             out[int(row[0])] = ChartedSource(
                 record_id=int(row[0]),
                 title=str(row[1] or ""),
