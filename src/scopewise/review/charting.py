@@ -7,9 +7,11 @@ Values are checked by :mod:`scopewise.charting`, kept append-only by
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -402,9 +404,11 @@ class ChartingMixin(ReviewCore):
         """Suggested values (with evidence) for the source's choice and country fields."""
         with self.store.reading() as conn:
             texts = db.record_texts(conn, [record_id])
+            pdf = db.full_text_path(conn, record_id)
         if record_id not in texts:
             raise NotFound(f"record {record_id} does not exist")
-        return suggest(self.protocol.charting, texts[record_id])
+        full = _pdf_text(self.path / pdf) if pdf else ""
+        return suggest(self.protocol.charting, [*texts[record_id], full])
 
     def suggestions_for(self, record_ids: Sequence[int]) -> dict[int, dict[str, list[Suggestion]]]:
         """Suggestions for many sources in one read."""
@@ -527,6 +531,26 @@ class ChartingMixin(ReviewCore):
             simulated=simulated,
             pending=pending,
         )
+
+
+def _pdf_text(path: Path, max_pages: int = 40) -> str:
+    """The text of a full-text PDF (its first pages), kept beside it as ``.txt`` once
+    read; empty when the file is missing or pypdf cannot read it."""
+    cache = path.with_suffix(".txt")
+    if cache.is_file():
+        return cache.read_text(encoding="utf-8")
+    if not path.is_file():
+        return ""
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(str(path))
+        text = "\n".join((page.extract_text() or "") for page in reader.pages[:max_pages])
+    except Exception:  # a damaged or encrypted PDF gives no suggestions, not an error
+        return ""
+    with contextlib.suppress(OSError):  # a read-only project still gets its suggestions
+        cache.write_text(text, encoding="utf-8")
+    return text
 
 
 def _with_final(

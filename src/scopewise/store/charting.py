@@ -32,6 +32,7 @@ __all__ = [
     "chart_entries",
     "chart_rows",
     "decide_theme_candidate",
+    "full_text_path",
     "included_record_ids",
     "log_mark",
     "record_texts",
@@ -305,3 +306,18 @@ def chart_rows(conn: Connection, fields: Sequence[str] | None = None) -> list[En
             (r[0], r[1], r[2], names[r[3]], r[4], v) for r, v in zip(rows, values, strict=True)
         )
     return out
+
+
+def full_text_path(conn: Connection, record_id: int) -> str | None:
+    """The project-relative path of the record's attached full text, if the latest
+    full-text entry attaches one."""
+    f = t.full_texts
+    row = conn.execute(
+        sa.select(f.c.status, f.c.content)
+        .where(f.c.record_id == record_id)
+        .order_by(f.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row[0] != "attached" or not row[1]:
+        return None
+    return str(row[1])
