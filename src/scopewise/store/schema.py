@@ -214,6 +214,26 @@ charting_entries = Table(
     Index("ix_charting_record", "record_id"),
 )
 
+# Final charted values, derived from charting_entries and kept for fast reads (maps,
+# counts). Valid only while charting_final_mark matches the log's newest id, its
+# entry count and the form; otherwise readers work the values out from the log.
+charting_final = Table(
+    "charting_final",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Column("field", String(200), primary_key=True),
+    Column("value", JSONText, nullable=False),
+)
+
+charting_final_mark = Table(
+    "charting_final_mark",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_entry_id", Integer, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("form", String(64), nullable=False),  # sha256 of the charting form
+)
+
 # Candidate themes from clustering the included sources; the lead decides each.
 theme_candidates = Table(
     "theme_candidates",
