@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from scopewise.review.consultation import ConsultationMixin
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
@@ -15,5 +16,7 @@ from scopewise.review.report import ReportMixin
 __all__ = ["Review"]
 
 
-class Review(ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, ReviewCore):
+class Review(
+    ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, ConsultationMixin, ReviewCore
+):
     """A scoping review project: every stage, one facade."""
