@@ -58,17 +58,22 @@ def read_note(path: str | Path) -> str:
 
 
 def _read_text(file: Path) -> str:
-    data = file.read_bytes()
+    with file.open("rb") as handle:
+        head = handle.read(64 * 1024)
+        bom = head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        # Binary content is refused from the first bytes, before the rest is read.
+        if not bom and (
+            b"\x00" in head or (head and sum(b in _CONTROL for b in head) / len(head) > 0.01)
+        ):
+            raise ImportFormatError(
+                "this is not a text file (binary content); save the notes as .txt, .md or .docx",
+                path=str(file),
+            )
+        data = head + handle.read()
     if data.startswith(codecs.BOM_UTF8):
         return _decode(file, data[3:], "utf-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _decode(file, data, "utf-16")
-    head = data[: 64 * 1024]
-    if b"\x00" in head or (head and sum(b in _CONTROL for b in head) / len(head) > 0.01):
-        raise ImportFormatError(
-            "this is not a text file (binary content); save the notes as .txt, .md or .docx",
-            path=str(file),
-        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

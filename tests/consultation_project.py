@@ -57,3 +57,19 @@ def make_project(tmp: Path, db_url: str | None, quotes: str = "never",
     folder = tmp / "review"
     Review.create(folder, protocol_path=protocol, db_url=db_url).close()
     return folder
+
+
+def write_docx(path: Path, paragraphs: list[str], table: list[list[str]] | None = None) -> Path:
+    """A Word document at ``path`` with these paragraphs (and a table of these rows)."""
+    import docx
+
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for r, row in enumerate(table):
+            for c, value in enumerate(row):
+                grid.cell(r, c).text = value
+    document.save(str(path))
+    return path
