@@ -21,8 +21,8 @@ NOTE_SUFFIXES = (".txt", ".md", ".docx")
 # A .docx is a zip; its unpacked XML is capped too, so a small "zip bomb" cannot
 # exhaust memory before its text is seen.
 _MAX_DOCX_XML = 4 * MAX_NOTE_BYTES
-# Control bytes that never appear in a text file (tab, LF, FF, CR may).
-_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D}
+# Control bytes that never appear in a text file (tab, LF, FF, CR and ESC may).
+_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
 
 
 def read_note(path: str | Path) -> str:

@@ -109,11 +109,9 @@ class ConsultationReport:
     themes: tuple[ThemeFinding, ...]
     quotations: tuple[Quotation, ...]
     notes_stored: int
-
-    @property
-    def missing(self) -> tuple[str, ...]:
-        """The ACTIVE items the protocol still leaves blank (their ``[consultation]`` keys)."""
-        return tuple(item.key for item in self.active if not item.value)
+    # What the report cannot say yet: blank ``[consultation]`` keys of the ACTIVE
+    # items and the GRIPP2 short form, and "who" while no one has taken part.
+    missing: tuple[str, ...] = ()
 
     def theme(self, name: str) -> ThemeFinding | None:
         """The finding for theme ``name``, or ``None``."""
@@ -121,9 +119,7 @@ class ConsultationReport:
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON-ready data (what the report's JSON and the web app serve)."""
-        data = asdict(self)
-        data["missing"] = list(self.missing)
-        return data
+        return asdict(self)
 
 
 _ACTIVE_LABELS = (
@@ -134,6 +130,10 @@ _ACTIVE_LABELS = (
     ("stages", "At which review stages"),
     ("influence", "How much influence they had"),
 )
+
+
+_PLAN_KEYS = ("aim", "recruitment", "mode", "approach", "stages", "influence", "impact",
+              "reflections")
 
 
 def consultation_report(
@@ -200,6 +200,10 @@ def consultation_report(
         themes=findings,
         quotations=quotations,
         notes_stored=sum(1 for n in notes if not n.purged),
+        missing=(
+            *(("who",) if not participants else ()),
+            *(key for key in _PLAN_KEYS if not getattr(plan, key)),
+        ),
     )
 
 

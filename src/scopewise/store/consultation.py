@@ -151,15 +151,17 @@ def note_text(conn: Connection, note_id: int) -> str | None:
     NotFound
         No note has this id.
     """
-    row = conn.execute(sa.select(t.interviews.c.notes).where(t.interviews.c.id == note_id)).first()
+    i = t.interviews
+    row = conn.execute(sa.select(i.c.notes, i.c.purged_at).where(i.c.id == note_id)).first()
     if row is None:
         raise NotFound(f"no consultation note {note_id}; 'scopewise consult DIR notes' lists them")
-    return None if row.notes is None else str(row.notes)
+    return None if row.purged_at is not None else str(row.notes)
 
 
 def note_texts(conn: Connection) -> list[str]:
     """The text of every note not yet purged (for the summary guard)."""
-    rows = conn.execute(sa.select(t.interviews.c.notes).where(t.interviews.c.notes.is_not(None)))
+    i = t.interviews
+    rows = conn.execute(sa.select(i.c.notes).where(i.c.purged_at.is_(None)))
     return [str(r.notes) for r in rows]
 
 
@@ -243,7 +245,7 @@ def purge_notes(conn: Connection) -> int:
     """Remove the text of every note not yet purged; returns how many were purged."""
     i = t.interviews
     result = conn.execute(
-        i.update().where(i.c.notes.is_not(None)).values(notes=None, purged_at=now())
+        i.update().where(i.c.purged_at.is_(None)).values(notes="", purged_at=now())
     )
     return int(result.rowcount)
 

@@ -223,7 +223,7 @@ participants = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-# One session's notes. ``notes`` is set to NULL by ``consult purge-notes`` (``purged_at``);
+# One session's notes. ``consult purge-notes`` empties ``notes`` and sets ``purged_at``;
 # the counts and the coded spans stay. No file name is kept: it may name the person.
 interviews = Table(
     "interviews",
@@ -231,13 +231,14 @@ interviews = Table(
     Column("id", Integer, primary_key=True),
     Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
     Column("held_on", String(10), nullable=True),
-    Column("notes", Text, nullable=True),
-    Column("sha256", String(64), nullable=True, unique=True),
+    Column("notes", Text, nullable=False, default=""),
+    Column("sha256", String(64), nullable=True),
     Column("words", Integer, nullable=False, default=0),
     Column("file_format", String(10), nullable=False, default=""),
     Column("imported_by", String(200), nullable=False, default=""),
     Column("purged_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ux_interviews_sha256", "sha256", unique=True),
 )
 
 # An excerpt is a span [span_start, span_end) of its note, never a copy of the words.
