@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from cli_runner import run
 from consultation_project import make_project
-
 from scopewise.consultation import MAX_NOTE_BYTES
 
 

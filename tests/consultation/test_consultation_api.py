@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from consultation_project import make_project
 
+from consultation_project import make_project
 from scopewise.errors import DuplicateImport, ImportFormatError, NotFound, UsageError
 from scopewise.review import Review
 from scopewise.store import schema as t
@@ -186,3 +186,23 @@ def test_quotes_allowed_gives_quotations(tmp_path: Path, db_url: str) -> None:
             ("Training", "P01", "manager", "was <b>short</b>")]
         review.purge_notes()
         assert review.consultation_report().quotations == ()
+
+
+def test_hostile_summary_is_plain_text_and_inert_in_the_csv(project: Review,
+                                                            tmp_path: Path) -> None:
+    hostile = '<script>alert("x")</script> & <b>bold</b>'
+    project.record_theme("Training", "supported", hostile, "Lead")
+    project.record_theme("Supervision and support", "questioned", '=HYPERLINK("http://x")', "Lead")
+    report = project.consultation_report()
+    training = report.theme("Training")
+    assert training is not None and training.summary == hostile
+    out = tmp_path / "c.csv"
+    assert project.export_consultation(out) == 2
+    import csv
+
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = {r["theme"]: r for r in csv.DictReader(handle)}
+    assert rows["Training"]["summary"] == hostile
+    assert rows["Training"]["participant_code"] == "" and rows["Training"]["excerpts"] == "0"
+    # a cell that a spreadsheet would run as a formula is kept as text
+    assert rows["Supervision and support"]["summary"] == '\'=HYPERLINK("http://x")'

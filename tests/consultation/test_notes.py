@@ -6,8 +6,8 @@ import codecs
 from pathlib import Path
 
 import pytest
-from consultation_project import write_docx
 
+from consultation_project import write_docx
 from scopewise.consultation import MAX_NOTE_BYTES, read_note
 from scopewise.errors import ImportFormatError
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from consultation_project import consultation_protocol
 
+from consultation_project import consultation_protocol
 from scopewise.errors import ProtocolError
 from scopewise.protocol import load_protocol, parse_protocol
 

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+
 from cli_runner import run
 from consultation_project import make_project, write_docx
-
 from scopewise.review import Review
 from scopewise.store import schema as t
 

@@ -90,3 +90,15 @@ def test_words_not_in_the_note_are_not_echoed() -> None:
 def test_text_and_end_together_are_refused() -> None:
     with pytest.raises(UsageError, match="not both"):
         locate_span(TEXT, 1, 0, 4, quote="We")
+
+
+def test_public_names_are_pinned() -> None:
+    import scopewise.consultation
+
+    assert set(scopewise.consultation.__all__) == {
+        "MAX_NOTE_BYTES", "NOTE_SUFFIXES", "STANCES", "ActiveItem", "ConsultationReport",
+        "Excerpt", "Gripp2Item", "GroupCount", "NoteInfo", "Participant", "ParticipantRow",
+        "Quotation", "ThemeFinding", "ThemeStance", "check_code", "check_date",
+        "check_stance", "check_summary", "check_theme", "consultation_report",
+        "locate_span", "read_note",
+    }

@@ -261,6 +261,13 @@ def purge_notes(ctx: click.Context, db_url: str | None, force: bool, actor: str)
             "still count."
         )
     )
+    if not result.compacted:
+        console().print(
+            _t(
+                "The database was busy, so it was not compacted: run purge-notes again "
+                "when no one else has the project open, so no purged text stays in its free pages."
+            )
+        )
 
 
 COMMANDS = [consult]

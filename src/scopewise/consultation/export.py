@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from scopewise.consultation.report import ConsultationReport
+from scopewise.consultation.report import ConsultationReport, ParticipantRow
 
 __all__ = ["EXPORT_COLUMNS", "export_rows", "write_csv"]
 
@@ -41,7 +41,9 @@ def export_rows(report: ConsultationReport) -> list[dict[str, str]]:
     row without theme."""
     rows: list[dict[str, str]] = []
     for finding in report.themes:
-        people = [p for p in report.participants if p.themes.get(finding.theme)]
+        people: list[ParticipantRow | None] = [
+            p for p in report.participants if p.themes.get(finding.theme)
+        ]
         for person in people or [None]:
             rows.append(
                 {

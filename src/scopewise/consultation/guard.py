@@ -22,11 +22,7 @@ COPIED_WORDS = 8
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # Words that start many sentences; capitalised, they are not names.
 _COMMON = frozenset(
-    """a an and as at but by for from he her his i if in it its my no not of on or our she
-    so that the their them then there these they this those to us we what when where which
-    who why with yes you your also after before because both each every however many most
-    one some two three first second sometimes often other others all any how just well ok
-    okay interviewer participant""".split()
+    ["a", "an", "and", "as", "at", "but", "by", "for", "from", "he", "her", "his", "i", "if", "in", "it", "its", "my", "no", "not", "of", "on", "or", "our", "she", "so", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "us", "we", "what", "when", "where", "which", "who", "why", "with", "yes", "you", "your", "also", "after", "before", "because", "both", "each", "every", "however", "many", "most", "one", "some", "two", "three", "first", "second", "sometimes", "often", "other", "others", "all", "any", "how", "just", "well", "ok", "okay", "interviewer", "participant"]
 )
 
 

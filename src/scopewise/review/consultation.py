@@ -56,6 +56,7 @@ class NotesPurged:
 
     notes: int
     excerpts: int
+    compacted: bool = True  # False: the database was busy, purged text may sit in free pages
 
 
 class ConsultationMixin(ReviewCore):
@@ -277,8 +278,8 @@ class ConsultationMixin(ReviewCore):
             self.store.audit(
                 conn, actor, "consultation.notes_purged", {"notes": purged, "excerpts": kept}
             )
-        db.forget_purged_text(self.store.engine)
-        return NotesPurged(purged, kept)
+        compacted = db.forget_purged_text(self.store.engine)
+        return NotesPurged(purged, kept, compacted)
 
     def consultation_report(self) -> ConsultationReport:
         """The consultation for reports, exports and pages, filtered by the quote policy.

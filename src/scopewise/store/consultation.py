@@ -7,10 +7,12 @@ the report's data is gathered without touching a note.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from scopewise.consultation import Excerpt, NoteInfo, Participant, ThemeStance
 from scopewise.errors import NotFound
@@ -250,20 +252,26 @@ def purge_notes(conn: Connection) -> int:
     return int(result.rowcount)
 
 
-def forget_purged_text(engine: Engine) -> None:
+def forget_purged_text(engine: Engine) -> bool:
     """Rewrite the storage so purged notes do not linger in free pages or the WAL.
 
-    Runs outside any transaction (``VACUUM`` cannot run inside one).
+    Runs outside any transaction (``VACUUM`` cannot run inside one). Returns
+    ``False`` when another connection kept the database busy, so it could not be
+    compacted now (the purge itself stands).
     """
-    if engine.dialect.name == "sqlite":
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute("VACUUM")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            cursor.close()
-        finally:
-            raw.close()
-    else:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM FULL interviews")
+    try:
+        if engine.dialect.name == "sqlite":
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
+            finally:
+                raw.close()
+        else:
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("VACUUM FULL interviews")
+    except (OperationalError, sqlite3.OperationalError):
+        return False
+    return True
