@@ -35,6 +35,7 @@ LAZY_COMMANDS = {
     "report": "scopewise.cli.report",
     "consult": "scopewise.cli.consult",
     "demo": "scopewise.cli.report",
+    "chart": "scopewise.cli.chart",
 }
 
 

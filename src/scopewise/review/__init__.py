@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from scopewise.review.chart_tools import ChartingToolsMixin
 from scopewise.review.consultation import ConsultationMixin
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
@@ -17,6 +18,12 @@ __all__ = ["Review"]
 
 
 class Review(
-    ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, ConsultationMixin, ReviewCore
+    ImportsMixin,
+    DedupMixin,
+    FullTextMixin,
+    ChartingToolsMixin,
+    ReportMixin,
+    ConsultationMixin,
+    ReviewCore,
 ):
     """A scoping review project: every stage, one facade."""
