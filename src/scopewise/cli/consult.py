@@ -130,7 +130,7 @@ def show(ctx: click.Context, db_url: str | None, note_id: int, plain: bool) -> N
 @consult.command("code")
 @click.argument("note_id", type=int)
 @click.option("--theme", required=True, help="One of the protocol's themes.")
-@click.option("--start", type=click.IntRange(min=0), help="First character of the excerpt.")
+@click.option("--start", type=click.IntRange(min=0), help="First character of the excerpt (with --text: where to start looking).")
 @click.option("--end", type=click.IntRange(min=1), help="Character after the excerpt.")
 @click.option("--text", "quote", help="Words of the note that make the excerpt.")
 @click.option("--actor", default="scopewise", show_default=True, help="Who codes.")
