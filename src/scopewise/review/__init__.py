@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from scopewise.review.chart_tools import ChartingToolsMixin
+from scopewise.review.consultation import ConsultationMixin
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
@@ -16,5 +17,13 @@ from scopewise.review.report import ReportMixin
 __all__ = ["Review"]
 
 
-class Review(ImportsMixin, DedupMixin, FullTextMixin, ChartingToolsMixin, ReportMixin, ReviewCore):
+class Review(
+    ImportsMixin,
+    DedupMixin,
+    FullTextMixin,
+    ChartingToolsMixin,
+    ReportMixin,
+    ConsultationMixin,
+    ReviewCore,
+):
     """A scoping review project: every stage, one facade."""
