@@ -77,8 +77,9 @@ def pages_elocator(pages: str, rng: random.Random) -> str:
     """An article number (``e12724``) or a page count (``1-6``) in place of the range."""
     parts = _range(pages)
     if parts and rng.random() < 0.5:
-        count = max(1, int(parts[2]) - int(parts[1]) + 1) if len(parts[2]) >= len(parts[1]) else 6
-        return f"1-{min(count, 40)}"
+        first, last = parts[1], parts[2]
+        last = first[: max(0, len(first) - len(last))] + last  # "1844-59" ends at 1859
+        return f"1-{min(max(1, int(last) - int(first) + 1), 40)}"
     return f"e{rng.randint(1000, 99999)}"
 
 
@@ -133,7 +134,10 @@ def _iso4(name: str) -> str:
 
         abbreviate = Abbreviate.create()
         _ABBREVIATE = lambda text: abbreviate(text, remove_part=True)  # noqa: E731
-    return _ABBREVIATE(name).replace(".", "")
+    try:
+        return _ABBREVIATE(name).replace(".", "")
+    except IndexError:  # pyiso4 trips on a few names
+        return name
 
 
 def journal_damage(journal: str, rng: random.Random) -> str:
@@ -220,7 +224,6 @@ def check(path: Path, truth: Path) -> tuple[float, float, list[tuple[str, str]],
     """scopewise in-process (sure groups only): precision, recall, missed and false pairs."""
     sys.path.insert(0, str(HERE))
     from dedup import group_pairs, metrics, read_set, truth_pairs  # type: ignore[import-not-found]
-
     from scopewise.dedup import find_duplicates
 
     records = read_set(path)
@@ -242,7 +245,11 @@ def main() -> None:
         print(f"{path}: {counts}")
         if args.check:
             for label, p, t in (
-                (name, DATA / name / "records_pre_merged.csv", DATA / name / "merged_record_ids.csv"),
+                (
+                    name,
+                    DATA / name / "records_pre_merged.csv",
+                    DATA / name / "merged_record_ids.csv",
+                ),
                 (f"damaged {name}", path, truth),
             ):
                 precision, recall, missed, false = check(p, t)

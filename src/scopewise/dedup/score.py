@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from scopewise.dedup.keys import MatchKeys
+from scopewise.dedup.pages import Pages, same_pages_damaged
 
 __all__ = ["Field", "PairEvidence", "compare", "journals_compatible", "title_similarity"]
 
@@ -49,6 +50,7 @@ class PairEvidence:
     issue: Field
     first_page: Field
     same_pages: bool  # identical numeric page ranges of two pages or more
+    pages_damaged: bool  # different page fields that can name the same pages (e-locator vs 1-6)
     doi: Field
     pmid: Field
     abstract: Field  # SAME when the abstracts begin alike, DIFFERENT when clearly not
@@ -149,6 +151,20 @@ def _spells(word: str, long_: tuple[str, ...]) -> bool:
     return False
 
 
+def _journals_same(a: MatchKeys, b: MatchKeys) -> bool:
+    """Names compatible as written or as ISO 4 abbreviations, with or without their
+    subtitles (``Transplantation: official journal of ...``)."""
+    if journals_compatible(a.journal, b.journal):
+        return True
+    fa, fb = a.journal_forms, b.journal_forms
+    if len(fa) < 2 or len(fb) < 2:
+        return False
+    if journals_compatible(fa[1], fb[1]):
+        return True
+    # the names before their subtitles (the name itself when it has none)
+    return any(journals_compatible(x, y) for x in fa[-2:] for y in fb[-2:])
+
+
 def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
     """Compare two records field by field."""
     title_missing = not a.title or not b.title
@@ -176,6 +192,12 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         and Levenshtein.distance(a.first_page, b.first_page, score_cutoff=1) <= 1
     ):
         first_page = Field.SAME  # a typo in the first page, the last page agrees
+    pages_damaged = first_page is Field.DIFFERENT and same_pages_damaged(
+        Pages(a.first_page, a.last_page, a.article_number),
+        Pages(b.first_page, b.last_page, b.article_number),
+    )
+    if pages_damaged:
+        first_page = Field.MISSING  # the same pages, written another way: no veto, no support
     same_pages = (
         first_page is Field.SAME
         and a.first_page.isdigit()
@@ -189,7 +211,7 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
     else:
         abstract = Field.MISSING
     if a.journal and b.journal:
-        journal = Field.SAME if journals_compatible(a.journal, b.journal) else Field.DIFFERENT
+        journal = Field.SAME if _journals_same(a, b) else Field.DIFFERENT
     else:
         journal = Field.MISSING
     return PairEvidence(
@@ -206,6 +228,7 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         issue=Field.of(a.issue, b.issue),
         first_page=first_page,
         same_pages=same_pages,
+        pages_damaged=pages_damaged,
         doi=Field.of(a.doi, b.doi),
         pmid=Field.of(a.pmid, b.pmid),
         abstract=abstract,

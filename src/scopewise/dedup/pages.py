@@ -1,0 +1,101 @@
+"""Page fields as exports write them, and when two of them can still be the same pages.
+
+Exports damage page ranges in a few recurring ways: the end page abbreviated
+(``1234-45``) or cut to its last digit (``1234-5``), a supplement written as
+``Suppl-29`` for ``S417-S429``, an article number (``e12724``) in one database and
+the page count of the PDF (``1-6``) in another, or no pages at all. Reading a field
+keeps what can be trusted and drops what cannot (an end page before the first page is
+damage, not information), so that such damage never vetoes a match the other fields
+support; two genuinely different page ranges still do.
+
+>>> read_pages("1325-9")
+Pages(first='1325', last='1329', article_number=False)
+>>> read_pages("2539-2").last, read_pages("Suppl-29").first, read_pages("e12724").article_number
+('', '', True)
+>>> same_pages_damaged(read_pages("e12724"), read_pages("1-6"))
+True
+>>> same_pages_damaged(read_pages("417-429"), read_pages("1-13")), same_pages_damaged(read_pages("417-429"), read_pages("1-6"))
+(True, False)
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+__all__ = ["Pages", "read_pages", "same_pages_damaged"]
+
+_PLACEHOLDERS = frozenset({"unknown", "na", "n a", "none", "null", "n/a", "-", "--"})
+_SPLIT_RE = re.compile(r"\s*(?:[-–—]+|to|,|;)\s*")
+# "Suppl", "Suppl.", "Supplement", "S" alone: a supplement marker where the first page was
+_SUPPLEMENT_RE = re.compile(r"^(?:s|suppl|supp|supplement)\.?$")
+_ELOCATOR_RE = re.compile(r"^e\d+$")
+# Article numbers printed without an "e" are long; page numbers rarely pass 9999.
+_ARTICLE_DIGITS = 5
+
+
+class Pages(NamedTuple):
+    """First and last page as digits (``""`` when unknown) and whether the field is an
+    article number (an e-locator) rather than pages."""
+
+    first: str
+    last: str
+    article_number: bool
+
+
+def read_pages(pages: str) -> Pages:
+    """What a page field says: ``"c37-c42"`` -> first ``37``, last ``42``.
+
+    Pages without digits (roman numerals of front matter) keep their letters; a
+    supplement marker in place of the first page, or an end page that cannot follow
+    the first, is unknown rather than wrong.
+    """
+    pages = (pages or "").strip().lower()
+    if not pages or pages in _PLACEHOLDERS:
+        return Pages("", "", False)
+    parts = _SPLIT_RE.split(pages)
+    head = parts[0].strip()
+    if _SUPPLEMENT_RE.match(head):
+        return Pages("", "", False)
+    first = re.sub(r"\D", "", head).lstrip("0") or re.sub(r"[^a-z]", "", head)
+    single = len(parts) == 1 or not parts[1]
+    article_number = bool(_ELOCATOR_RE.match(head)) or (
+        single and head.isdigit() and len(first) >= _ARTICLE_DIGITS
+    )
+    last = ""
+    if not single and first.isdigit():
+        last = re.sub(r"\D", "", parts[1]).lstrip("0")
+        if last and len(last) < len(first):  # "1325-9" means 1325-1329
+            last = first[: len(first) - len(last)] + last
+            if int(last) < int(first):  # "2539-2" cut from 2539-2542: unknown
+                last = ""
+    return Pages(first, last, article_number)
+
+
+def _count(p: Pages) -> int | None:
+    """Number of pages of a numeric range (a single page counts one)."""
+    if not p.first.isdigit() or p.article_number:
+        return None
+    if not p.last:
+        return 1
+    return int(p.last) - int(p.first) + 1
+
+
+def same_pages_damaged(a: Pages, b: Pages) -> bool:
+    """True when two different page fields can still name the same pages.
+
+    That is an article number against pages (the e-locator of an online journal vs
+    the pages of its PDF or print version), or a page count ``1-N`` against a range
+    of the same ``N`` pages. Two article numbers, or two ranges at different places,
+    are different pages.
+    """
+    if not a.first or not b.first or a.first == b.first:
+        return False
+    if a.article_number != b.article_number:
+        return a.first.isdigit() and b.first.isdigit()
+    if a.article_number:
+        return False
+    count_a, count_b = _count(a), _count(b)
+    if count_a is None or count_b is None or count_a != count_b:
+        return False
+    return (a.first == "1" and bool(a.last)) or (b.first == "1" and bool(b.last))
