@@ -164,6 +164,8 @@ def damage(row: Row, rng: random.Random) -> tuple[Row, list[str]]:
     options: list[str] = []
     if row.get("pages"):
         options += ["pages"] * 3
+    # article numbers and page counts belong to journal articles, not to proceedings
+    article = bool(row.get("journal")) and row.get("ENTRYTYPE", "article") == "article"
     if row.get("title"):
         options += ["title"] * 2
     if row.get("journal"):
@@ -173,6 +175,8 @@ def damage(row: Row, rng: random.Random) -> tuple[Row, list[str]]:
     for choice in {rng.choice(options) for _ in range(rng.randint(1, 3))}:
         if choice == "pages":
             fn = rng.choice((pages_abbreviated, pages_supplement, pages_elocator, pages_empty))
+            if fn is pages_elocator and not article:
+                fn = pages_abbreviated
             new = fn(row["pages"], rng)
             if new != row["pages"] and (new or fn is pages_empty):
                 row["pages"] = new

@@ -6,6 +6,7 @@ Usage::
     python bench/dedup.py --sets haematology   # one set
     python bench/dedup.py --no-peer            # skip bib-dedupe
     python bench/dedup.py --synthetic 0        # skip the synthetic set
+    python bench/dedup.py --damaged            # skip the damaged copies (bench/damage.py)
 
 Every tool runs in its own subprocess on the same CSV file; wall time and peak RSS
 are those of the whole subprocess (interpreter start and import included). Metrics
@@ -29,6 +30,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import damage  # bench/damage.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -420,7 +423,16 @@ def table(rows: list[dict[str, object]], runs: int) -> str:
             f"{r['recall']:.4f} | {r['f1']:.4f} | {r['false_merges']} | "
             f"{r['seconds']:.1f} | {r['cpu']:.1f} | {r['rss_mb']:.0f} | {imported} |"
         )
-    return "\n".join(lines) + "\n" + NOTES
+    damaged = "".join(
+        f"\n- damaged {name}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        for name, counts in DAMAGE_COUNTS.items()
+    )
+    if damaged:
+        damaged = (
+            "\nDamage applied to the damaged copies (bench/damage.py, seeded; one member of each"
+            " known group, one to three kinds each; counts of records):" + damaged + "\n"
+        )
+    return "\n".join(lines) + "\n" + NOTES + damaged
 
 
 NOTES = """
@@ -449,6 +461,7 @@ which go to the queue.
 
 
 LOAD_AT_START = os.getloadavg()[0]
+DAMAGE_COUNTS: dict[str, dict[str, int]] = {}
 
 
 def main() -> None:
@@ -456,6 +469,12 @@ def main() -> None:
     parser.add_argument("--worker", nargs=3, metavar=("TOOL", "CSV", "OUT"))
     parser.add_argument("--sets", nargs="*", default=list(SETS))
     parser.add_argument("--synthetic", type=int, default=100_000)
+    parser.add_argument(
+        "--damaged",
+        nargs="*",
+        default=list(damage.SETS),
+        help="labelled sets to run again with export damage (bench/damage.py)",
+    )
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument(
         "--peer-synthetic",
@@ -478,6 +497,11 @@ def main() -> None:
         folder = DATA / "dedup" / name
         rows += bench_one(name, folder / "records_pre_merged.csv",
                           folder / "merged_record_ids.csv", tools, args.runs)  # fmt: skip
+    for name in args.damaged:
+        # one member of each known group damaged the way exports damage fields
+        path, truth, counts = damage.build(name)
+        DAMAGE_COUNTS[name] = counts
+        rows += bench_one(f"damaged {name}", path, truth, tools, args.runs)
     if args.synthetic:
         path, truth = build_synthetic(args.synthetic)
         peer = tools if args.peer_synthetic else {"scopewise": sys.executable}

@@ -29,7 +29,10 @@ _PLACEHOLDERS = frozenset({"unknown", "na", "n a", "none", "null", "n/a", "-", "
 _SPLIT_RE = re.compile(r"\s*(?:[-–—]+|to|,|;)\s*")
 # "Suppl", "Suppl.", "Supplement", "S" alone: a supplement marker where the first page was
 _SUPPLEMENT_RE = re.compile(r"^(?:s|suppl|supp|supplement)\.?$")
-_ELOCATOR_RE = re.compile(r"^e\d+$")
+# "e12724", and Web of Science's "ARTN 123" / "Article 123" / "Art. no. 123"
+_ELOCATOR_RE = re.compile(
+    r"^(?:e|(?:artn|art\.?\s*no\.?|article(?:\s*(?:no\.?|number))?)\s*:?\s*e?)\d+$"
+)
 # Article numbers printed without an "e" are long; page numbers rarely pass 9999.
 _ARTICLE_DIGITS = 5
 
@@ -86,8 +89,8 @@ def same_pages_damaged(a: Pages, b: Pages) -> bool:
 
     That is an article number against pages (the e-locator of an online journal vs
     the pages of its PDF or print version), or a page count ``1-N`` against a range
-    of the same ``N`` pages. Two article numbers, or two ranges at different places,
-    are different pages.
+    of the same ``N`` pages or against a single number (an article number without its
+    ``e``). Two article numbers, or two ranges at different places, are different pages.
     """
     if not a.first or not b.first or a.first == b.first:
         return False
@@ -96,6 +99,11 @@ def same_pages_damaged(a: Pages, b: Pages) -> bool:
     if a.article_number:
         return False
     count_a, count_b = _count(a), _count(b)
-    if count_a is None or count_b is None or count_a != count_b:
+    if count_a is None or count_b is None:
         return False
-    return (a.first == "1" and bool(a.last)) or (b.first == "1" and bool(b.last))
+    for x, y, count_y in ((a, b, count_b), (b, a, count_a)):
+        if x.first == "1" and x.last:
+            # "1-6" is the page count of the PDF: of a range of as many pages, or of an
+            # article whose field holds its article number ("123" for BMC, PLOS)
+            return int(x.last) == count_y or (not y.last and int(x.last) > 1)
+    return False
