@@ -52,6 +52,9 @@ DAMAGED_PAGES = [
     ("e12724", "an e-locator"),
     ("ARTN e12724", "a Web of Science article number"),
     ("", "empty"),
+    ("No-Specified", "Ovid's 'No pagination specified'"),
+    ("1844-+", "Web of Science's open end page"),
+    ("1844-nan", "an end page written as nan"),
 ]
 
 
@@ -78,6 +81,8 @@ def test_page_reading() -> None:
     assert read_pages("Suppl-29").first == ""
     assert read_pages("12345").article_number and not read_pages("1234").article_number
     assert read_pages("iii-iv").first == "iii"
+    assert read_pages("100364-nan") == ("100364", "", True)
+    assert read_pages("UNSP 1234567").article_number
 
 
 def test_which_page_fields_may_be_the_same_pages() -> None:
@@ -218,3 +223,34 @@ def test_one_text_in_two_journals_stays_apart() -> None:
     verdict = judge(a, b)
     assert "journal" in verdict.differs
     assert verdict.outcome is not Outcome.SURE
+
+
+# ------------------------------------------------------------------ translated titles
+
+SPANISH = dict(
+    authors=(Author.parse("Andres, Amado"), Author.parse("Morales, Jose")),
+    year=2010,
+    journal="Nefrologia",
+    volume="30",
+    issue="2",
+    pages="30-38",
+)
+
+
+def test_two_translations_of_one_title_at_the_same_place_match() -> None:
+    a = Record(title="Indications and contraindications for living kidney donations", **SPANISH)  # type: ignore[arg-type]
+    b = Record(
+        title="[Indications and contraindications of living-donor kidney transplantation]. [Spanish]",
+        **{**SPANISH, "pages": "30-8", "journal": "Nefrologia [Electronic Resource]"},  # type: ignore[arg-type]
+    )
+    verdict = judge(a, b)
+    assert verdict.outcome is Outcome.SURE and "translated" in verdict.rule
+
+
+def test_translations_elsewhere_in_the_volume_stay_apart() -> None:
+    a = Record(title="Indications and contraindications for living kidney donations", **SPANISH)  # type: ignore[arg-type]
+    b = Record(
+        title="[Indications and contraindications of living-donor kidney transplantation]",
+        **{**SPANISH, "pages": "40-48"},  # type: ignore[arg-type]
+    )
+    assert judge(a, b).outcome is not Outcome.SURE

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from scopewise.dedup.journals import drop_notes, iso4_words, main_title
-from scopewise.dedup.notices import clean_title, read_notice
+from scopewise.dedup.notices import clean_title, read_notice, strip_database_notes
 from scopewise.dedup.pages import read_pages
 from scopewise.records import Author, Record, normalise_doi, normalise_pmid
 
@@ -273,6 +273,7 @@ class MatchKeys:
     abstract: str  # start of the normalised abstract, "" when missing
     part: str  # "1", "2", ... from "Part 1", "" when none
     notice: str  # kind of notice (a key of NOTICE_KINDS), "" for an ordinary article
+    translated: bool  # the title is a translation in brackets ("[Title in English]")
     cited: str  # "volume:first page" of the article an erratum notice cites, or ""
     supplement: bool  # an abstract in a supplement or conference issue
     preprint: bool
@@ -327,7 +328,8 @@ def _supplement(record: Record) -> bool:
 
 def match_keys(record_id: int, record: Record) -> MatchKeys:
     """Compute the :class:`MatchKeys` of one record."""
-    raw_title, cited = clean_title(record.title or "")
+    raw_title, translated = strip_database_notes(record.title or "")
+    raw_title, cited = clean_title(raw_title)
     ptype = (record.publication_type or "").strip().lower()
     # a notice is compared by its subject title; the notice kind itself stays
     title, notice, cited = read_notice(normalise_title(raw_title), cited, ptype, raw_title)
@@ -382,6 +384,7 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         else "",
         part=part,
         notice=notice,
+        translated=translated,
         cited=cited,
         supplement=conference or _supplement(record),
         preprint=preprint,

@@ -27,11 +27,12 @@ __all__ = ["Pages", "read_pages", "same_pages_damaged"]
 
 _PLACEHOLDERS = frozenset({"unknown", "na", "n a", "none", "null", "n/a", "-", "--"})
 _SPLIT_RE = re.compile(r"\s*(?:[-–—]+|to|,|;)\s*")
-# "Suppl", "Suppl.", "Supplement", "S" alone: a supplement marker where the first page was
-_SUPPLEMENT_RE = re.compile(r"^(?:s|suppl|supp|supplement)\.?$")
-# "e12724", and Web of Science's "ARTN 123" / "Article 123" / "Art. no. 123"
+# Front matter is numbered in roman numerals; any other first page without digits
+# ("Suppl", "No pagination specified") says nothing about where the article is.
+_ROMAN_RE = re.compile(r"^[ivxlcdm]+\.?$")
+# "e12724", and Web of Science's "ARTN 123" / "UNSP 123" / "Article 123" / "Art. no. 123"
 _ELOCATOR_RE = re.compile(
-    r"^(?:e|(?:artn|art\.?\s*no\.?|article(?:\s*(?:no\.?|number))?)\s*:?\s*e?)\d+$"
+    r"^(?:e|(?:artn|unsp|art\.?\s*no\.?|article(?:\s*(?:no\.?|number))?)\s*:?\s*e?)\d+$"
 )
 # Article numbers printed without an "e" are long; page numbers rarely pass 9999.
 _ARTICLE_DIGITS = 5
@@ -58,10 +59,12 @@ def read_pages(pages: str) -> Pages:
         return Pages("", "", False)
     parts = _SPLIT_RE.split(pages)
     head = parts[0].strip()
-    if _SUPPLEMENT_RE.match(head):
+    if not re.search(r"\d", head) and not _ROMAN_RE.match(head):
+        # "Suppl", "No pagination specified" ("No-Specified"), "n.p.": no page at all
         return Pages("", "", False)
     first = re.sub(r"\D", "", head).lstrip("0") or re.sub(r"[^a-z]", "", head)
-    single = len(parts) == 1 or not parts[1]
+    # "123-+", "100364-nan", "123-&": an end page that is not there
+    single = len(parts) == 1 or not re.search(r"\d", parts[1])
     article_number = bool(_ELOCATOR_RE.match(head)) or (
         single and head.isdigit() and len(first) >= _ARTICLE_DIGITS
     )
