@@ -71,6 +71,16 @@ def test_elocator_against_a_page_count_is_the_same_article() -> None:
     assert judge(a, b).outcome is Outcome.SURE
 
 
+def test_subtitle_added_and_pages_written_differently() -> None:
+    # title close but not equal, one more author: journal and volume carry the match
+    more = (*PEOPLE, "Remuzzi, Giuseppe")
+    a = rec(title=TITLE + ": a cohort study of 273 patients", pages="e12724")
+    b = rec(authors=tuple(Author.parse(x) for x in more), pages="1-16")
+    verdict = judge(a, b)
+    assert verdict.outcome is Outcome.SURE and "page fields" in verdict.rule
+    assert judge(a, rec(authors=b.authors, pages="1-16", volume="6")).outcome is not Outcome.SURE
+
+
 def test_article_number_without_its_e_against_a_page_count() -> None:
     assert judge(rec(pages="123"), rec(pages="1-9")).outcome is Outcome.SURE
 

@@ -298,6 +298,18 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
         return verdict(Outcome.SURE, "title with subtitle added, all authors and year")
     if ev.main_title >= 0.97 and ev.journal is Field.SAME and ev.first_page is not Field.MISSING:
         return verdict(Outcome.SURE, "title without subtitle, authors, year and source")
+    if (
+        ev.pages_damaged
+        and ev.journal is Field.SAME
+        and ev.volume is Field.SAME
+        and ev.issue is not Field.DIFFERENT
+        and ev.authors >= 0.8
+    ):
+        # e12724 vs 1-6: the pages neither confirm nor veto what the rest supports
+        return verdict(
+            Outcome.SURE,
+            "title, authors, year, journal and volume; page fields written differently",
+        )
     return verdict(Outcome.POSSIBLE, "similar titles, authors and year")
 
 
