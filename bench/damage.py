@@ -172,7 +172,9 @@ def damage(row: Row, rng: random.Random) -> tuple[Row, list[str]]:
         options += ["journal"] * 2
     if not options:
         return row, kinds
-    for choice in {rng.choice(options) for _ in range(rng.randint(1, 3))}:
+    # (dict, not set: a set of strings iterates in a per-process order, and the
+    # damage must be the same on every run)
+    for choice in dict.fromkeys(rng.choice(options) for _ in range(rng.randint(1, 3))):
         if choice == "pages":
             fn = rng.choice((pages_abbreviated, pages_supplement, pages_elocator, pages_empty))
             if fn is pages_elocator and not article:

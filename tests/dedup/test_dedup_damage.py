@@ -264,3 +264,24 @@ def test_translations_elsewhere_in_the_volume_stay_apart() -> None:
         **{**SPANISH, "pages": "40-48"},  # type: ignore[arg-type]
     )
     assert judge(a, b).outcome is not Outcome.SURE
+
+
+# ------------------------------------------------------------------------ abstracts
+
+ABSTRACT = (
+    "A seven-month-old male Shetland Sheepdog was presented for assessment of thoracic limb "
+    "lameness of three weeks duration. Orthopaedic examination revealed severe discomfort."
+)
+SUMMARY = (
+    "Simple Summary Humeral intracondylar fissure is a common orthopaedic disease affecting "
+    "Spaniel breed dogs. Surgical treatment traditionally involved a large transcondylar screw."
+)
+
+
+def test_a_summary_before_the_abstract_is_not_another_abstract() -> None:
+    # Web of Science keeps MDPI's "Simple Summary" before the abstract, PubMed does not
+    a = rec(pages="", abstract=ABSTRACT, journal="ANIMALS")
+    b = rec(pages="", abstract=SUMMARY + " " + ABSTRACT, journal="Animals : an open access journal")
+    assert judge(a, b).outcome is Outcome.SURE
+    other = rec(pages="", abstract="Dogs with diabetes were studied in primary care. " * 4)
+    assert judge(a, other).outcome is Outcome.POSSIBLE  # two different abstracts still differ

@@ -165,6 +165,16 @@ def _journals_same(a: MatchKeys, b: MatchKeys) -> bool:
     return any(journals_compatible(x, y) for x in fa[-2:] for y in fb[-2:])
 
 
+# Sections some exports put before the abstract (Web of Science keeps MDPI's "Simple
+# Summary", PubMed does not), so two abstracts of one article begin differently.
+_PREFACES = ("simple summary", "plain language summary", "lay summary", "highlights",
+             "graphical abstract", "key points", "research highlights")  # fmt: skip
+
+
+def _preface(abstract: str) -> bool:
+    return abstract.startswith(_PREFACES)
+
+
 def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
     """Compare two records field by field."""
     title_missing = not a.title or not b.title
@@ -204,7 +214,9 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         and a.last_page == b.last_page != ""
         and int(a.last_page) > int(a.first_page)
     )
-    if a.abstract and b.abstract and min(len(a.abstract), len(b.abstract)) >= 100:
+    if _preface(a.abstract) != _preface(b.abstract):
+        abstract = Field.MISSING  # one export put a summary first: the starts say nothing
+    elif a.abstract and b.abstract and min(len(a.abstract), len(b.abstract)) >= 100:
         n = min(len(a.abstract), len(b.abstract), 300)
         ratio = fuzz.ratio(a.abstract[:n], b.abstract[:n])
         abstract = Field.SAME if ratio >= 90 else Field.DIFFERENT if ratio < 60 else Field.MISSING
