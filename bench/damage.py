@@ -245,9 +245,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--sets", nargs="*", default=list(SETS))
+    parser.add_argument("--seed", type=int, default=SEED, help="another draw of the damage")
     args = parser.parse_args()
     for name in args.sets:
-        path, truth, counts = build(name)
+        path, truth, counts = build(name, args.seed)
         print(f"{path}: {counts}")
         if args.check:
             for label, p, t in (

@@ -86,12 +86,12 @@ def test_article_number_without_its_e_against_a_page_count() -> None:
 
 
 def test_page_reading() -> None:
-    assert read_pages("2539-2") == ("2539", "", False)  # cut: the end page is unknown
-    assert read_pages("2297-2108") == ("2297", "2108", False)  # a typo, kept as written
+    assert read_pages("2539-2")[:3] == ("2539", "", False)  # cut: the end page is unknown
+    assert read_pages("2297-2108")[:3] == ("2297", "2108", False)  # a typo, kept as written
     assert read_pages("Suppl-29").first == ""
     assert read_pages("12345").article_number and not read_pages("1234").article_number
     assert read_pages("iii-iv").first == "iii"
-    assert read_pages("100364-nan") == ("100364", "", True)
+    assert read_pages("100364-nan")[:3] == ("100364", "", True)
     assert read_pages("UNSP 1234567").article_number
 
 
@@ -255,6 +255,23 @@ def test_two_translations_of_one_title_at_the_same_place_match() -> None:
     )
     verdict = judge(a, b)
     assert verdict.outcome is Outcome.SURE and "translated" in verdict.rule
+
+
+def test_original_title_and_translation_with_a_cut_end_page() -> None:
+    german = Record(
+        title="Plattformokonomie und Crowdworking als Herausforderungen fur das deutsche Modell",
+        **{**SPANISH, "journal": "Industrielle Beziehungen", "pages": "205-226"},  # type: ignore[arg-type]
+    )
+    english = Record(
+        title="Platform economy and crowdworking as challenges for the German model",
+        **{**SPANISH, "journal": "Industrielle Beziehungen", "pages": "205-6"},  # type: ignore[arg-type]
+    )
+    assert judge(german, english).outcome is Outcome.SURE
+    elsewhere = Record(
+        title="Platform economy and crowdworking as challenges for the German model",
+        **{**SPANISH, "journal": "Industrielle Beziehungen", "pages": "205-7"},  # type: ignore[arg-type]
+    )
+    assert judge(german, elsewhere).outcome is not Outcome.SURE  # 207 is no cut of 226
 
 
 def test_translations_elsewhere_in_the_volume_stay_apart() -> None:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from scopewise.dedup.journals import drop_notes, iso4_words, main_title
 from scopewise.dedup.notices import clean_title, read_notice, strip_database_notes
-from scopewise.dedup.pages import read_pages
+from scopewise.dedup.pages import Pages, read_pages
 from scopewise.records import Author, Record, normalise_doi, normalise_pmid
 
 __all__ = [
@@ -269,6 +269,7 @@ class MatchKeys:
     first_page: str
     last_page: str
     article_number: bool  # the page field is an e-locator (e12724), not pages
+    pages: Pages  # the page field as read (first, last, article number, end as written)
     generic_title: bool  # "Editorial", "Book review": says nothing about which article
     abstract: str  # start of the normalised abstract, "" when missing
     part: str  # "1", "2", ... from "Part 1", "" when none
@@ -378,6 +379,7 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         first_page=pages.first,
         last_page=pages.last,
         article_number=pages.article_number,
+        pages=pages,
         generic_title=title in _GENERIC_TITLES or 0 < len(words) <= 2,
         abstract=" ".join(_NON_WORD_RE.sub(" ", _fold(record.abstract[:400])).split())
         if record.abstract

@@ -9,7 +9,7 @@ damage, not information), so that such damage never vetoes a match the other fie
 support; two genuinely different page ranges still do.
 
 >>> read_pages("1325-9")
-Pages(first='1325', last='1329', article_number=False)
+Pages(first='1325', last='1329', article_number=False, end='9')
 >>> read_pages("2539-2").last, read_pages("Suppl-29").first, read_pages("e12724").article_number
 ('', '', True)
 >>> same_pages_damaged(read_pages("e12724"), read_pages("1-6"))
@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["Pages", "read_pages", "same_pages_damaged"]
+__all__ = ["Pages", "read_pages", "same_pages_damaged", "same_range"]
 
 _PLACEHOLDERS = frozenset({"unknown", "na", "n a", "none", "null", "n/a", "-", "--"})
 _SPLIT_RE = re.compile(r"\s*(?:[-–—]+|to|,|;)\s*")
@@ -45,6 +45,7 @@ class Pages(NamedTuple):
     first: str
     last: str
     article_number: bool
+    end: str = ""  # the end page's digits as written ("9" in "128-9")
 
 
 def read_pages(pages: str) -> Pages:
@@ -68,14 +69,29 @@ def read_pages(pages: str) -> Pages:
     article_number = bool(_ELOCATOR_RE.match(head)) or (
         single and head.isdigit() and len(first) >= _ARTICLE_DIGITS
     )
-    last = ""
+    last = end = ""
     if not single and first.isdigit():
-        last = re.sub(r"\D", "", parts[1]).lstrip("0")
+        last = end = re.sub(r"\D", "", parts[1]).lstrip("0")
         if last and len(last) < len(first):  # "1325-9" means 1325-1329
             last = first[: len(first) - len(last)] + last
             if int(last) < int(first):  # "2539-2" cut from 2539-2542: unknown
                 last = ""
-    return Pages(first, last, article_number)
+    return Pages(first, last, article_number, end)
+
+
+def same_range(a: Pages, b: Pages) -> bool:
+    """The same numeric range of two pages or more, allowing for an end page cut to
+    its last digits on one side (``128-9`` for ``128-139``).
+
+    >>> same_range(read_pages("128-139"), read_pages("128-9")), same_range(read_pages("128-139"), read_pages("128-38"))
+    (True, False)
+    """
+    if not a.first.isdigit() or a.first != b.first or not a.last or not b.last:
+        return False
+    if a.last == b.last:
+        return int(a.last) > int(a.first)
+    short, full = (a, b) if len(a.end) < len(b.end) else (b, a)
+    return len(short.end) < len(short.first) and full.last.endswith(short.end) and short.end != ""
 
 
 def _count(p: Pages) -> int | None:

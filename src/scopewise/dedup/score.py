@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from scopewise.dedup.keys import MatchKeys
-from scopewise.dedup.pages import Pages, same_pages_damaged
+from scopewise.dedup.pages import same_pages_damaged, same_range
 
 __all__ = ["Field", "PairEvidence", "compare", "journals_compatible", "title_similarity"]
 
@@ -49,7 +49,7 @@ class PairEvidence:
     volume: Field
     issue: Field
     first_page: Field
-    same_pages: bool  # identical numeric page ranges of two pages or more
+    same_pages: bool  # one numeric range of two pages or more (an end page may be cut)
     pages_damaged: bool  # different page fields that can name the same pages (e-locator vs 1-6)
     doi: Field
     pmid: Field
@@ -202,17 +202,16 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         and Levenshtein.distance(a.first_page, b.first_page, score_cutoff=1) <= 1
     ):
         first_page = Field.SAME  # a typo in the first page, the last page agrees
-    pages_damaged = first_page is Field.DIFFERENT and same_pages_damaged(
-        Pages(a.first_page, a.last_page, a.article_number),
-        Pages(b.first_page, b.last_page, b.article_number),
-    )
+    pages_damaged = first_page is Field.DIFFERENT and same_pages_damaged(a.pages, b.pages)
     if pages_damaged:
         first_page = Field.MISSING  # the same pages, written another way: no veto, no support
-    same_pages = (
-        first_page is Field.SAME
-        and a.first_page.isdigit()
-        and a.last_page == b.last_page != ""
-        and int(a.last_page) > int(a.first_page)
+    same_pages = first_page is Field.SAME and (
+        same_range(a.pages, b.pages)  # (a typo in the first page, the same last page:)
+        or (
+            a.first_page.isdigit()
+            and a.last_page == b.last_page != ""
+            and int(a.last_page) > int(a.first_page)
+        )
     )
     if _preface(a.abstract) != _preface(b.abstract):
         abstract = Field.MISSING  # one export put a summary first: the starts say nothing
