@@ -457,6 +457,18 @@ The synthetic set is built from real records (one per title across the labelled
 sets) with typos, missing fields, author formats, title case and added subtitles;
 its missed pairs are mostly title-only records whose copy lost year and abstract,
 which go to the queue.
+
+The *damaged* sets are the labelled sets with export damage applied by
+bench/damage.py (seeded) to one member of every known duplicate group: page ranges
+abbreviated or cut to a suffix, supplement notation (S417-S429 as Suppl-29), an
+e-locator or a page count (1-6) in place of the range, pages emptied; database notes
+added to titles ([Review] [33 refs], [Erratum in: ...], a trailing "[" or ". ["), a
+title wrapped in brackets as a translation; journal names with [Electronic
+Resource], & for and, a subtitle after ":", or their ISO 4 abbreviation. The truth
+files are unchanged. What scopewise still misses there is damage that removed the
+only evidence a link rule had: the pages of a one-page abstract in an earlier issue,
+or of a book chapter whose series and book titles differ, and a second translation
+of a title whose pages were emptied.
 """
 
 
