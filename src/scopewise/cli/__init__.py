@@ -34,6 +34,8 @@ LAZY_COMMANDS = {
     "simulate": "scopewise.cli.simulate",
     "report": "scopewise.cli.report",
     "demo": "scopewise.cli.report",
+    "serve": "scopewise.cli.serve",
+    "user": "scopewise.cli.user",
 }
 
 

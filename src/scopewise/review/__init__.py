@@ -6,14 +6,18 @@
 
 from __future__ import annotations
 
+from scopewise.review.accounts import AccountsMixin
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
+from scopewise.review.handout import HandOutMixin
 from scopewise.review.imports import ImportsMixin
 from scopewise.review.report import ReportMixin
 
 __all__ = ["Review"]
 
 
-class Review(ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, ReviewCore):
+class Review(
+    AccountsMixin, HandOutMixin, ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, ReviewCore
+):
     """A scoping review project: every stage, one facade."""
