@@ -9,11 +9,12 @@ from __future__ import annotations
 
 __all__ = [
     "AccountError",
+    "ChartingError",
     "ConnectorError",
     "DatabaseUnreachable",
     "DuplicateImport",
-    "LoginThrottled",
     "ImportFormatError",
+    "LoginThrottled",
     "NotFound",
     "ProjectExists",
     "ProjectLocked",
@@ -151,3 +152,11 @@ class LoginThrottled(AccountError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ChartingError(ScopewiseError):
+    """A charting value, sheet or form change that cannot be accepted.
+
+    The message names the record, the field and the value (and, for a sheet, the
+    file and line), and says what is allowed.
+    """

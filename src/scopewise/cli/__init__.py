@@ -36,6 +36,7 @@ LAZY_COMMANDS = {
     "demo": "scopewise.cli.report",
     "serve": "scopewise.cli.serve",
     "user": "scopewise.cli.user",
+    "chart": "scopewise.cli.chart",
 }
 
 
