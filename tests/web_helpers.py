@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from small_protocol import small_protocol
 from starlette.testclient import TestClient
+
+from small_protocol import small_protocol
 
 PASSWORD = "correct horse battery"
 ACCOUNTS = {

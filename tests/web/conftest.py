@@ -6,12 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from small_protocol import TITLES, project_with_titles
 from starlette.testclient import TestClient
-from web_helpers import ACCOUNTS, PASSWORD, team_protocol
 
 from scopewise.review import Review
 from scopewise.web import create_app
+from small_protocol import TITLES, project_with_titles
+from web_helpers import ACCOUNTS, PASSWORD, team_protocol
 
 
 @pytest.fixture

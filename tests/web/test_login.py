@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from web_helpers import PASSWORD, csrf, sign_in
 from starlette.testclient import TestClient
+
+from web_helpers import PASSWORD, csrf, sign_in
 
 
 def test_login_sets_a_new_httponly_lax_session_and_screen_shows_a_record(app_client: TestClient) -> None:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
-from web_helpers import PASSWORD, csrf, sign_in
 
 from scopewise.review import Review
+from web_helpers import PASSWORD, csrf, sign_in
 
 FIELDS = {
     "record_id": "1", "decision": "include", "stage": "title_abstract", "email": "ann@example.org",

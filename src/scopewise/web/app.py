@@ -16,7 +16,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from scopewise.review import Review
-from scopewise.web import routes_auth, routes_lead, routes_screen
+from scopewise.web import routes_auth, routes_chart, routes_lead, routes_screen
 from scopewise.web.render import HERE, make_environment, render
 from scopewise.web.security import SecurityMiddleware
 
@@ -66,6 +66,7 @@ def create_app(
         *routes_auth.ROUTES,
         *routes_screen.ROUTES,
         *routes_lead.ROUTES,
+        *routes_chart.ROUTES,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(

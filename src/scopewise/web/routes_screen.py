@@ -99,8 +99,7 @@ async def decide(request: Request) -> Response:
 
 
 def _save_upload(data: bytes) -> Path:
-    handle = tempfile.NamedTemporaryFile(suffix=".pdf", delete=False)
-    with handle:
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as handle:
         handle.write(data)
     return Path(handle.name)
 
