@@ -98,3 +98,19 @@ def test_security_headers_and_no_cors(app_client: TestClient) -> None:
     assert "access-control-allow-origin" not in page.headers
     assert "strict-transport-security" not in page.headers  # plain http here
     assert "<script>" not in page.text and "onclick" not in page.text
+
+
+def test_over_https_cookies_are_host_prefixed_and_secure_with_hsts(project: tuple) -> None:
+    from scopewise.web import create_app
+
+    folder, db_url = project
+    app = create_app(folder, db_url=db_url, https=True, ranking=False)
+    with TestClient(app, base_url="https://127.0.0.1", follow_redirects=False) as client:
+        page = client.get("/login")
+        assert page.headers["strict-transport-security"].startswith("max-age=")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        answer = client.post("/login", data={"email": "ann@example.org", "password": PASSWORD, "csrf_token": token})
+        assert answer.status_code == 303
+        cookie = next(c for c in answer.headers.get_list("set-cookie") if c.startswith("__Host-scopewise="))
+        assert "Secure" in cookie and "HttpOnly" in cookie and "Path=/" in cookie and "Domain" not in cookie
+        assert client.get("/screen").status_code == 200
