@@ -14,6 +14,7 @@ from scopewise.errors import AccountError, LoginThrottled, ScopewiseError
 from scopewise.web.render import render
 from scopewise.web.security import (
     checked_form,
+    closes_form,
     cookie_names,
     login_csrf,
     requires,
@@ -55,6 +56,7 @@ async def login_form(request: Request) -> Response:
     return _login_page(request)
 
 
+@closes_form
 async def login(request: Request) -> Response:
     request.state.session = None  # a sign-in always starts a new session
     form = await checked_form(request)
@@ -95,6 +97,7 @@ async def reset_form(request: Request) -> Response:
     return page
 
 
+@closes_form
 async def reset(request: Request) -> Response:
     request.state.session = None
     form = await checked_form(request)

@@ -78,7 +78,7 @@ def _shown(fields: Any, values: dict[str, Any]) -> dict[str, Any]:
         elif f.type in ("multiple_choice", "single_choice", "yes_no"):
             shown[f.name] = v
         else:
-            shown[f.name] = display_value(f, v) if f.type != "country" else v
+            shown[f.name] = display_value(f, v)
     return shown
 
 

@@ -178,7 +178,7 @@ async def import_upload(request: Request) -> Response:
     finally:
         path.unlink(missing_ok=True)
         folder.rmdir()
-    message = f"Imported {result.count} records from {result.file_name} as {result.source}"
+    message = f"Imported {result.records} records from {result.file_name} as {result.source}"
     return RedirectResponse(f"/import?message={message}", status_code=303)
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "ROLE_RANK",
     "SecurityMiddleware",
     "checked_form",
+    "closes_form",
     "cookie_names",
     "login_csrf",
     "requires",
@@ -81,6 +82,7 @@ async def checked_form(request: Request) -> FormData:
     if length and length.isdigit() and int(length) > MAX_FORM_BYTES:
         raise HTTPException(413, "the upload is too large")
     form = await request.form(max_files=5, max_fields=2000)
+    request.state.form = form  # closed (its uploads' temporary files too) by close_form
     sent = form.get("csrf_token") or request.headers.get("x-csrf-token") or ""
     session = request.state.session
     if session is not None:
@@ -95,6 +97,21 @@ async def checked_form(request: Request) -> FormData:
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+def closes_form(endpoint: Endpoint) -> Endpoint:
+    """Close the request's form (and the temporary files of its uploads) when done."""
+
+    @wraps(endpoint)
+    async def closing(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        finally:
+            form = getattr(request.state, "form", None)
+            if form is not None:
+                await form.close()
+
+    return closing
+
+
 def requires(role: str) -> Callable[[Endpoint], Endpoint]:
     """Only a signed-in account of ``role`` or higher reaches the route.
 
@@ -103,6 +120,7 @@ def requires(role: str) -> Callable[[Endpoint], Endpoint]:
 
     def wrap(endpoint: Endpoint) -> Endpoint:
         @wraps(endpoint)
+        @closes_form
         async def guarded(request: Request) -> Response:
             session = request.state.session
             if session is None:
