@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from scopewise.errors import NotFound
+from scopewise.errors import NotFound, ProjectLocked
 from scopewise.records import Record
 from scopewise.review.fulltext import FullTextMixin
 from scopewise.review.screening_queue import NextRecord
@@ -29,7 +29,7 @@ from scopewise.store.screening import screening_records, stopping_sample, user_r
 __all__ = ["LEASE", "HandOutMixin"]
 
 LEASE = timedelta(minutes=10)
-TRIES = 8  # records passed over before serving one unleased (a pathological race)
+TRIES = 20  # hand-outs lost to colleagues in a row before the page asks to reload
 
 
 class HandOutMixin(FullTextMixin):
@@ -72,8 +72,14 @@ class HandOutMixin(FullTextMixin):
                 if len(taken) < needed and reviewer_id not in screeners:
                     db.put_lease(conn, rid, found.stage, reviewer_id, now() + LEASE)
                     return found
+            # taken meanwhile: pass over it and everything else colleagues now hold
             exclude.add(rid)
-        return found
+            exclude |= self._full(reviewer_id, found.stage, None)
+        # never serve a record that is already taken: the page asks to try again
+        raise ProjectLocked(
+            "the records at the top of your queue were all just taken by colleagues; "
+            "reload the page for the next one"
+        )
 
     def decide_handed_out(
         self,

@@ -36,7 +36,11 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    directory: str | Path, db_url: str | None = None, https: bool = False, ranking: bool = True
+    directory: str | Path,
+    db_url: str | None = None,
+    https: bool = False,
+    ranking: bool = True,
+    rank_wait: float = 0.05,
 ) -> Starlette:
     """The web app for the project in ``directory``.
 
@@ -47,6 +51,9 @@ def create_app(
         and HSTS.
     ranking:
         Start the background ranking worker (off in tests that do not screen).
+    rank_wait:
+        The longest a page waits for a refit still running before it serves the
+        previous ranking (seconds; a page never waits for training beyond this).
     """
     folder = Path(directory)
 
@@ -54,7 +61,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         review = Review.open(folder, db_url=db_url)
         if ranking:
-            review.start_background_ranking()
+            review.start_background_ranking(wait=rank_wait)
         app.state.review = review
         app.state.project_title = review.protocol.review.title
         try:
@@ -88,4 +95,5 @@ def app_from_environment() -> Starlette:
         os.environ["SCOPEWISE_WEB_DIR"],
         db_url=os.environ.get("SCOPEWISE_WEB_DB") or None,
         https=os.environ.get("SCOPEWISE_WEB_HTTPS") == "1",
+        rank_wait=float(os.environ.get("SCOPEWISE_WEB_RANK_WAIT") or 0.05),
     )

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from scopewise.errors import ScopewiseError
+from scopewise.errors import ProjectLocked, ScopewiseError
 from scopewise.screening.decisions import DECISIONS, STAGE_LABELS, valid_reasons
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
@@ -73,6 +73,8 @@ async def screen(request: Request) -> Response:
     record_id = _int(raw, "record") if raw else None
     try:
         context = await run_in_threadpool(_screen_context, review, name, record_id)
+    except ProjectLocked as exc:  # busy: colleagues took the records, or a long write
+        raise HTTPException(503, str(exc), headers={"Retry-After": "1"}) from None
     except ScopewiseError as exc:
         raise HTTPException(400, str(exc)) from None
     last = request.query_params.get("last", "")
