@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web_helpers import PASSWORD, team_protocol
 
 from scopewise.review import Review
 from scopewise.web import create_app
+from web_helpers import PASSWORD, team_protocol
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

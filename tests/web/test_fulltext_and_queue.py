@@ -6,12 +6,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from small_protocol import TITLES, project_with_titles
 from starlette.testclient import TestClient
-from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol
 
 from scopewise.review import Review
 from scopewise.web import create_app
+from small_protocol import TITLES, project_with_titles
+from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

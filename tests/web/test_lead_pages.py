@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from starlette.testclient import TestClient
-from web_helpers import csrf, sign_in
 
 from scopewise.review import Review
+from web_helpers import csrf, sign_in
 
 RIS = "TY  - JOUR\nTI  - Peer workers on <i>wards</i>\nPY  - 2020\nER  - \n\nTY  - JOUR\nTI  - Statins\nPY  - 2019\nER  - \n"
 

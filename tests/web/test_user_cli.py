@@ -7,14 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
-from cli_runner import run
-from small_protocol import TITLES, project_with_titles
 from starlette.testclient import TestClient
-from web_helpers import csrf, sign_in, team_protocol
 
+from cli_runner import run
 from scopewise.cli import serve as serve_module
 from scopewise.review import Review
 from scopewise.web import create_app
+from small_protocol import TITLES, project_with_titles
+from web_helpers import csrf, sign_in, team_protocol
 
 
 @pytest.fixture
