@@ -66,3 +66,16 @@ def test_downloads_for_a_viewer(app_client: TestClient) -> None:
     assert records.status_code == 200 and "Peer support workers" in records.text
     assert app_client.get("/downloads/secrets.txt").status_code == 404
     assert app_client.get("/downloads/..%2fproject.db").status_code == 404
+
+
+def test_the_decisions_file_is_for_the_lead_only(app_client: TestClient, project: tuple[Path, str]) -> None:
+    with Review.open(*project) as review:
+        review.decide(2, "exclude", "Ann", reasons=["NOTPEER"], note='says "no", <b>')
+    sign_in(app_client, "ann@example.org")
+    assert app_client.get("/downloads/decisions.csv").status_code == 403
+    sign_in(app_client, "lead@example.org")
+    answer = app_client.get("/downloads/decisions.csv")
+    assert answer.status_code == 200
+    lines = answer.text.splitlines()
+    assert lines[0].startswith("record_id,reviewer,decision,stage,reasons,note")
+    assert lines[1].startswith('2,Ann,exclude,title_abstract,NOTPEER,"says ""no"", <b>"')

@@ -24,7 +24,12 @@ from scopewise.review.screening_queue import NextRecord
 from scopewise.screening.decisions import Decision
 from scopewise.store import accounts as db
 from scopewise.store import now
-from scopewise.store.screening import screening_records, stopping_sample, user_roles
+from scopewise.store.screening import (
+    decision_rows,
+    screening_records,
+    stopping_sample,
+    user_roles,
+)
 
 __all__ = ["LEASE", "HandOutMixin"]
 
@@ -130,3 +135,18 @@ class HandOutMixin(FullTextMixin):
             found += label
             points.append((i, found))
         return points
+
+    def decision_log(self, viewer: str) -> list[Decision]:
+        """Every decision, oldest first (the decisions file), for a lead only: it shows
+        every reviewer's decisions, so blinding allows no one else to have it.
+
+        Raises
+        ------
+        ScreeningError
+            ``viewer`` is not a lead.
+        """
+        self._load_protocol()
+        with self.store.reading() as conn:
+            self._screener(conn, viewer, ("lead",))
+            rows = decision_rows(conn)
+        return sorted(rows, key=lambda d: d.id)

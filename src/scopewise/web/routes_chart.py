@@ -171,6 +171,8 @@ def _map(review: Any, a: str, b: str) -> dict[str, Any]:
     if not a or not b:
         a, b = default if default else ("", "")
     emap = review.evidence_map(a, b) if a and b else None
+    if not a and len(choices) >= 2:  # nothing to show yet: offer the first two fields
+        a, b = choices[0].name, choices[1].name
     return {"map": emap, "choice_fields": choices, "a": a, "b": b,
             "counts": review.chart_summary(), "n": len(review.charted_sources())}
 

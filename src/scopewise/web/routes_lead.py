@@ -265,6 +265,19 @@ async def downloads(request: Request) -> Response:
     return render(request, "downloads.html", title="Downloads", exports=list(EXPORTS))
 
 
+def _write_decisions(path: Path, rows: Any) -> None:
+    """The decisions file, in the columns ``scopewise screen --import`` reads back."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["record_id", "reviewer", "decision", "stage", "reasons", "note",
+                         "kind", "created_at"])
+        for d in rows:
+            writer.writerow([d.record_id, d.reviewer, d.decision, d.stage, ";".join(d.reasons),
+                             d.note, d.kind, d.created_at.isoformat() if d.created_at else ""])
+
+
 def _cleanup(folder: Path) -> None:
     for p in sorted(folder.rglob("*"), reverse=True):
         p.unlink() if p.is_file() else p.rmdir()
@@ -286,6 +299,14 @@ async def download(request: Request) -> Response:
         if path is None:
             raise HTTPException(500, "the report was not written")
         media = "text/html"
+    elif name == "decisions.csv":
+        if request.state.session.account.role != "lead":
+            _cleanup(folder)
+            raise HTTPException(403, "the decisions file shows every reviewer's decisions: leads only")
+        rows = await _call(review.decision_log, _actor(request))
+        path = folder / name
+        await run_in_threadpool(_write_decisions, path, rows)
+        media = "text/csv"
     elif name in EXPORTS:
         fmt, stage, decision = EXPORTS[name]
         path = folder / name
