@@ -11,8 +11,11 @@ from scopewise.charting.entries import (
     ChartConflict,
     ChartEntry,
     ChartingState,
+    EntryRow,
     FieldStatus,
     charting_state,
+    replace_values,
+    state_from_rows,
 )
 from scopewise.charting.suggest import Suggestion, suggest, suggest_field
 from scopewise.charting.themes import CandidateTheme, candidate_themes
@@ -32,6 +35,7 @@ __all__ = [
     "ChartConflict",
     "ChartEntry",
     "ChartingState",
+    "EntryRow",
     "FieldAgreement",
     "FieldStatus",
     "Suggestion",
@@ -45,7 +49,9 @@ __all__ = [
     "is_empty",
     "jaccard",
     "normalise_stored",
+    "replace_values",
     "same_value",
+    "state_from_rows",
     "suggest",
     "suggest_field",
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from scopewise.review.accounts import AccountsMixin
 from scopewise.review.chart_tools import ChartingToolsMixin
+from scopewise.review.consultation import ConsultationMixin
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
@@ -26,6 +27,7 @@ class Review(
     FullTextMixin,
     ChartingToolsMixin,
     ReportMixin,
+    ConsultationMixin,
     ReviewCore,
 ):
     """A scoping review project: every stage, one facade."""

@@ -7,9 +7,12 @@ Values are checked by :mod:`scopewise.charting`, kept append-only by
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -35,6 +38,8 @@ from scopewise.charting import (
     display_value,
     field_agreement,
     is_empty,
+    replace_values,
+    state_from_rows,
     suggest,
 )
 from scopewise.errors import ChartingError, NotFound
@@ -112,12 +117,68 @@ class ChartingMixin(ReviewCore):
     # -- reads -------------------------------------------------------------------
 
     def _included(self, conn: Connection) -> list[int]:
-        return db.included_record_ids(conn, self.protocol)
+        snapshot = self._screening_state(conn).snapshot
+        return db.included_record_ids(conn, self.protocol, snapshot)
 
-    def _state(self, conn: Connection, records: Sequence[int] | None = None) -> ChartingState:
-        return charting_state(
-            db.chart_entries(conn, records), self.protocol.charting, records=records
-        )
+    def _state(
+        self,
+        conn: Connection,
+        records: Sequence[int] | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> ChartingState:
+        form = self.protocol.charting
+        if records is not None:
+            return charting_state(
+                db.chart_entries(conn, records, fields), form, records=records, fields=fields
+            )
+        # The whole log's state is kept while no entry is added and the form is the
+        # same object (the web app and the report ask for it again and again).
+        mark = db.log_mark(conn)
+        key = None if fields is None else tuple(sorted(fields))
+        cached: dict[Any, Any] = getattr(self, "_chart_state_cache", {})
+        hit = cached.get(key)
+        if hit is not None and hit[0] == mark and hit[1] is form:
+            state: ChartingState = hit[2]
+            return state
+        state = state_from_rows(db.chart_rows(conn, fields), form, fields=fields)
+        if not cached or any(v[0] != mark or v[1] is not form for v in cached.values()):
+            cached = {}
+        cached[key] = (mark, form, state)
+        self._chart_state_cache = cached
+        return state
+
+    def _form_key(self) -> str:
+        """What the kept final values depend on besides the log: the form."""
+        form = self.protocol.charting
+        cached = getattr(self, "_form_key_cache", None)
+        if cached is not None and cached[0] is form:
+            return str(cached[1])
+        key = hashlib.sha256(form.model_dump_json().encode("utf-8")).hexdigest()
+        self._form_key_cache = (form, key)
+        return key
+
+    def _keep_final_for(
+        self, conn: Connection, before: tuple[int, int], records: Sequence[int]
+    ) -> None:
+        """After an append: keep the final values of ``records`` up to date, or all of
+        them when the kept ones were not up to date before the append."""
+        key = self._form_key()
+        after = (*db.log_mark(conn), key)
+        form = self.protocol.charting
+        if db.final_mark(conn) == (*before, key):
+            state = charting_state(db.chart_entries(conn, records), form, records=records)
+            db.write_final(conn, state.final, after, records)
+        else:
+            db.write_final(conn, state_from_rows(db.chart_rows(conn), form).final, after)
+
+    def _final_values(
+        self, conn: Connection, fields: Sequence[str] | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """Final values per record (of ``fields``): the kept ones when they describe the
+        log as it is, else worked out from the log."""
+        if db.final_mark(conn) == (*db.log_mark(conn), self._form_key()):
+            return db.read_final(conn, fields)
+        return self._state(conn, fields=fields).final
 
     def _field(
         self, name: str, *, record_id: int | None = None, writing: bool = True
@@ -173,24 +234,14 @@ class ChartingMixin(ReviewCore):
             for e in entries
         ]
 
-    def charted_sources(self) -> list[ChartedSource]:
-        """Included sources with their final values, in record order."""
+    def charted_sources(self, fields: Sequence[str] | None = None) -> list[ChartedSource]:
+        """Included sources with their final values (of ``fields`` only, when given),
+        in record order."""
         with self.store.reading() as conn:
             ids = self._included(conn)
             details = db.source_details(conn, ids)
-            state = self._state(conn)
-        return [
-            ChartedSource(
-                record_id=d.record_id,
-                title=d.title,
-                authors=d.authors,
-                year=d.year,
-                journal=d.journal,
-                doi=d.doi,
-                values=dict(state.final.get(d.record_id, {})),
-            )
-            for d in (details[i] for i in ids if i in details)
-        ]
+            final = self._final_values(conn, fields)
+        return _with_final(ids, details, final)
 
     # -- writes --------------------------------------------------------------------
 
@@ -251,8 +302,10 @@ class ChartingMixin(ReviewCore):
             ]
             if complete:
                 rows.append((record_id, uid, "", True, "complete"))
+            before = db.log_mark(conn)
             db.append_entries(conn, rows)
             if rows:
+                self._keep_final_for(conn, before, [record_id])
                 self.store.audit(
                     conn,
                     reviewer,
@@ -304,8 +357,10 @@ class ChartingMixin(ReviewCore):
         form = self.protocol.charting
         with self.store.transaction() as conn:
             self._check_included(conn, list(rows))
-            state = self._state(conn)
+            # a fresh state (not the kept one): it is brought up to date below
+            state = state_from_rows(db.chart_rows(conn), form)
             uid = self.store.ensure_user(conn, reviewer)
+            applied: dict[int, dict[str, Any]] = {}
             out: list[tuple[int, int, str, Any, str]] = []
             changed_sources = 0
             for rid, values in rows.items():
@@ -317,11 +372,14 @@ class ChartingMixin(ReviewCore):
                 if complete:
                     self._check_required(rid, {**own, **{k: v for k, v in wanted.items()}})
                 changes = self._changes(own, wanted)
+                applied[rid] = {name: new for name, (_, new) in changes.items()}
                 out.extend((rid, uid, name, new, "value") for name, (_, new) in changes.items())
                 if complete:
                     out.append((rid, uid, "", True, "complete"))
                 changed_sources += bool(changes)
             db.append_entries(conn, out)
+            replace_values(state, form, applied, reviewer, complete=complete)
+            db.write_final(conn, state.final, (*db.log_mark(conn), self._form_key()))
             self.store.audit(
                 conn,
                 reviewer,
@@ -359,7 +417,9 @@ class ChartingMixin(ReviewCore):
         with self.store.transaction() as conn:
             self._check_included(conn, [record_id])
             uid = self.store.ensure_user(conn, reviewer)
+            before = db.log_mark(conn)
             db.append_entries(conn, [(record_id, uid, field_name, checked, "resolution")])
+            self._keep_final_for(conn, before, [record_id])
             self.store.audit(
                 conn,
                 reviewer,
@@ -388,9 +448,11 @@ class ChartingMixin(ReviewCore):
         """Suggested values (with evidence) for the source's choice and country fields."""
         with self.store.reading() as conn:
             texts = db.record_texts(conn, [record_id])
+            pdf = db.full_text_path(conn, record_id)
         if record_id not in texts:
             raise NotFound(f"record {record_id} does not exist")
-        return suggest(self.protocol.charting, texts[record_id])
+        full = _pdf_text(self.path / pdf) if pdf else ""
+        return suggest(self.protocol.charting, [*texts[record_id], full])
 
     def suggestions_for(self, record_ids: Sequence[int]) -> dict[int, dict[str, list[Suggestion]]]:
         """Suggestions for many sources in one read."""
@@ -453,12 +515,19 @@ class ChartingMixin(ReviewCore):
         """The evidence map of ``field_a`` against ``field_b`` over the final values."""
         for name in (field_a, field_b, *([segment] if segment else []), *(filters or {})):
             self._field(name, writing=False)
-        rows = self.charted_sources()
+        names = {field_a, field_b, *([segment] if segment else []), *(filters or {})}
+        rows = self.charted_sources(sorted(names))
         return evidence_map(rows, self.protocol.charting, field_a, field_b, segment, filters)
 
     def chart_summary(self) -> list[FieldCount]:
         """Counts and percentages per value of every choice-like field."""
-        return field_counts(self.charted_sources(), self.protocol.charting)
+        form = self.protocol.charting
+        names = [f.name for f in form.active_fields if f.type not in ("text", "long_text")]
+        with self.store.reading() as conn:
+            ids = self._included(conn)
+            final = self._final_values(conn, names)
+        rows = [ChartedSource(rid, "", values=final.get(rid, {})) for rid in ids]
+        return field_counts(rows, form)
 
     def default_map_fields(self) -> tuple[str, str] | None:
         """The map a report shows by default: themes x study design, or the first two
@@ -474,18 +543,7 @@ class ChartingMixin(ReviewCore):
             details = db.source_details(conn, ids)
             state = self._state(conn)
             simulated = db.simulated_charters(conn)
-        rows = [
-            ChartedSource(
-                record_id=d.record_id,
-                title=d.title,
-                authors=d.authors,
-                year=d.year,
-                journal=d.journal,
-                doi=d.doi,
-                values=dict(state.final.get(d.record_id, {})),
-            )
-            for d in (details[i] for i in ids if i in details)
-        ]
+        rows = _with_final(ids, details, state.final)
         pending = {"conflict": 0, "awaiting_second": 0, "not_started": 0}
         for rid in ids:
             statuses = state.status.get(rid)
@@ -516,6 +574,35 @@ class ChartingMixin(ReviewCore):
             simulated=simulated,
             pending=pending,
         )
+
+
+def _pdf_text(path: Path, max_pages: int = 40) -> str:
+    """The text of a full-text PDF (its first pages), kept beside it as ``.txt`` once
+    read; empty when the file is missing or pypdf cannot read it."""
+    cache = path.with_suffix(".txt")
+    if cache.is_file():
+        return cache.read_text(encoding="utf-8")
+    if not path.is_file():
+        return ""
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(str(path))
+        text = "\n".join((page.extract_text() or "") for page in reader.pages[:max_pages])
+    except Exception:  # a damaged or encrypted PDF gives no suggestions, not an error
+        return ""
+    with contextlib.suppress(OSError):  # a read-only project still gets its suggestions
+        cache.write_text(text, encoding="utf-8")
+    return text
+
+
+def _with_final(
+    ids: Sequence[int],
+    details: Mapping[int, ChartedSource],
+    final: Mapping[int, Mapping[str, Any]],
+) -> list[ChartedSource]:
+    """The sources of ``ids`` (in that order) carrying their final values."""
+    return [replace(details[i], values=dict(final.get(i, {}))) for i in ids if i in details]
 
 
 def default_map_fields(protocol: Protocol) -> tuple[str, str] | None:

@@ -6,7 +6,8 @@ counts (see :mod:`scopewise.charting.entries`), and the history stays.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,24 +17,34 @@ from sqlalchemy.engine import Connection
 
 from scopewise.analysis.charting import ChartedSource
 from scopewise.charting import ChartEntry
+from scopewise.charting.entries import EntryRow
 from scopewise.protocol import Protocol
 from scopewise.store import schema as t
 from scopewise.store.core import now
-from scopewise.store.snapshot import screening_snapshot
+from scopewise.store.flow import author_name
+from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 
 __all__ = [
+    "FinalMark",
     "ThemeCandidateRow",
     "add_theme_candidates",
     "all_record_ids",
     "append_entries",
     "chart_entries",
+    "chart_rows",
     "decide_theme_candidate",
+    "final_mark",
+    "forget_final",
+    "full_text_path",
     "included_record_ids",
+    "log_mark",
+    "read_final",
     "record_texts",
     "simulated_charters",
     "source_details",
     "stored_field_values",
     "theme_candidates",
+    "write_final",
 ]
 
 
@@ -61,9 +72,12 @@ def _utc(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def included_record_ids(conn: Connection, protocol: Protocol) -> list[int]:
-    """Records included at the protocol's last stage, in record order."""
-    snapshot = screening_snapshot(conn, protocol)
+def included_record_ids(
+    conn: Connection, protocol: Protocol, snapshot: ScreeningSnapshot | None = None
+) -> list[int]:
+    """Records included at the protocol's last stage, in record order (from ``snapshot``
+    when the caller has one: the facade keeps one between reads)."""
+    snapshot = snapshot if snapshot is not None else screening_snapshot(conn, protocol)
     last_full = "full_text" in snapshot.stages
     out: list[int] = []
     for rid, outcome in snapshot.records.items():
@@ -73,15 +87,6 @@ def included_record_ids(conn: Connection, protocol: Protocol) -> list[int]:
         elif outcome.title_abstract is not None and outcome.title_abstract.passes:
             out.append(rid)
     return sorted(out)
-
-
-def _author_name(value: Any) -> str:
-    if isinstance(value, dict):
-        if value.get("literal"):
-            return str(value["literal"])
-        family, given = str(value.get("family", "")), str(value.get("given", ""))
-        return f"{family}, {given}" if given else family
-    return str(value)
 
 
 def source_details(conn: Connection, record_ids: Sequence[int]) -> dict[int, ChartedSource]:
@@ -95,7 +100,7 @@ def source_details(conn: Connection, record_ids: Sequence[int]) -> dict[int, Cha
             )
         ).all()
         for row in rows:
-            authors = tuple(a for a in (_author_name(x) for x in (row[2] or ())) if a)
+            authors = tuple(a for a in (author_name(x) for x in (row[2] or ())) if a)
             out[int(row[0])] = ChartedSource(
                 record_id=int(row[0]),
                 title=str(row[1] or ""),
@@ -119,52 +124,85 @@ def record_texts(conn: Connection, record_ids: Sequence[int]) -> dict[int, tuple
     return out
 
 
+_ENTRY_COLUMNS = ("record_id", "reviewer_id", "field", "value", "kind", "created_at")
+
+
 def append_entries(conn: Connection, rows: Iterable[tuple[int, int, str, Any, str]]) -> int:
-    """Append ``(record_id, reviewer_id, field, value, kind)`` entries; returns how many."""
-    at = now()
+    """Append ``(record_id, reviewer_id, field, value, kind)`` entries; returns how many.
+
+    Straight through the DB-API ``executemany`` with the values already JSON text, as
+    records are imported (see :mod:`scopewise.store.records`): a sheet of 10,000
+    sources brings 120,000 values, and SQLAlchemy's per-row processing cost more
+    than the insert itself.
+    """
+    stamp = t.charting_entries.c.created_at.type.bind_processor(conn.dialect)
+    at: Any = now()
+    at = stamp(at) if stamp is not None else at
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO charting_entries ({', '.join(_ENTRY_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_ENTRY_COLUMNS))})"
+    )
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     payload = [
-        {
-            "record_id": rid,
-            "reviewer_id": uid,
-            "field": name,
-            "value": value,
-            "kind": kind,
-            "created_at": at,
-        }
+        (rid, uid, name, None if value is None else dumps(value), kind, at)
         for rid, uid, name, value, kind in rows
     ]
-    for start in range(0, len(payload), 5000):
-        conn.execute(t.charting_entries.insert(), payload[start : start + 5000])
+    for start in range(0, len(payload), 20_000):
+        conn.exec_driver_sql(sql, payload[start : start + 20_000])
     return len(payload)
 
 
-def chart_entries(conn: Connection, record_ids: Sequence[int] | None = None) -> list[ChartEntry]:
-    """The charting log (of ``record_ids`` when given), oldest first."""
+def chart_entries(
+    conn: Connection,
+    record_ids: Sequence[int] | None = None,
+    fields: Sequence[str] | None = None,
+    with_time: bool = True,
+) -> list[ChartEntry]:
+    """The charting log (of ``record_ids`` when given), oldest first.
+
+    Values are read as raw JSON text and decoded in one ``json.loads`` call per chunk:
+    a project of 10,000 sources x 12 fields x 2 reviewers holds 240,000 entries, and
+    decoding them one by one through the column type was most of a map's time.
+    """
     c, u = t.charting_entries, t.users
+    names = {int(i): str(n) for i, n in conn.execute(sa.select(u.c.id, u.c.name))}
     query = sa.select(
-        c.c.id, c.c.record_id, c.c.field, u.c.name, c.c.value, c.c.kind, c.c.created_at
-    ).join(u, u.c.id == c.c.reviewer_id)
+        c.c.id,
+        c.c.record_id,
+        c.c.field,
+        c.c.reviewer_id,
+        sa.type_coerce(c.c.value, sa.Text),
+        c.c.kind,
+        c.c.created_at if with_time else sa.null(),
+    )
     chunks: list[list[int] | None] = (
         [None] if record_ids is None else list(_chunks(list(record_ids)))
     )
     out: list[ChartEntry] = []
     for chunk in chunks:
         q = query if chunk is None else query.where(c.c.record_id.in_(chunk))
-        for row in conn.execute(q.order_by(c.c.id)):
-            out.append(
-                ChartEntry(
-                    id=int(row[0]),
-                    record_id=int(row[1]),
-                    field=str(row[2]),
-                    reviewer=str(row[3]),
-                    value=row[4],
-                    kind=row[5],
-                    created_at=_utc(row[6]),
-                )
-            )
+        if fields is not None:
+            # the entries that mark a source complete go with every field
+            q = q.where(sa.or_(c.c.field.in_(list(fields)), c.c.kind == "complete"))
+        rows = conn.execute(q.order_by(c.c.id)).all()
+        values = json.loads(
+            "[" + ",".join(r[4] if r[4] is not None else "null" for r in rows) + "]"
+        )
+        out.extend(
+            ChartEntry(int(r[0]), int(r[1]), str(r[2]), names[int(r[3])], v, r[5], _utc(r[6]))
+            for r, v in zip(rows, values, strict=True)
+        )
     if record_ids is not None and len(chunks) > 1:
         out.sort(key=lambda e: e.id)
     return out
+
+
+def log_mark(conn: Connection) -> tuple[int, int]:
+    """The newest entry id and the number of entries: what a cached state is valid for."""
+    c = t.charting_entries
+    row = conn.execute(sa.select(sa.func.max(c.c.id), sa.func.count())).one()
+    return int(row[0] or 0), int(row[1])
 
 
 def add_theme_candidates(
@@ -241,4 +279,110 @@ def stored_field_values(conn: Connection) -> dict[str, set[str]]:
             values.update(str(v) for v in value)
         elif isinstance(value, str):
             values.add(value)
+    return out
+
+
+def chart_rows(conn: Connection, fields: Sequence[str] | None = None) -> list[EntryRow]:
+    """The whole log as plain ``(id, record_id, field, reviewer, kind, value)`` tuples in
+    id order: what :func:`scopewise.charting.state_from_rows` reads, with no object
+    per entry and one JSON decode per 50,000 values."""
+    c, u = t.charting_entries, t.users
+    names = {int(i): str(n) for i, n in conn.execute(sa.select(u.c.id, u.c.name))}
+    query = sa.select(
+        c.c.id,
+        c.c.record_id,
+        c.c.field,
+        c.c.reviewer_id,
+        c.c.kind,
+        sa.type_coerce(c.c.value, sa.Text),
+    ).order_by(c.c.id)
+    if fields is not None:
+        query = query.where(sa.or_(c.c.field.in_(list(fields)), c.c.kind == "complete"))
+    out: list[EntryRow] = []
+    result = conn.execute(query)
+    while True:
+        rows = result.fetchmany(50_000)
+        if not rows:
+            break
+        values = json.loads(
+            "[" + ",".join(r[5] if r[5] is not None else "null" for r in rows) + "]"
+        )
+        out.extend(
+            (r[0], r[1], r[2], names[r[3]], r[4], v) for r, v in zip(rows, values, strict=True)
+        )
+    return out
+
+
+def full_text_path(conn: Connection, record_id: int) -> str | None:
+    """The project-relative path of the record's attached full text, if the latest
+    full-text entry attaches one."""
+    f = t.full_texts
+    row = conn.execute(
+        sa.select(f.c.status, f.c.content)
+        .where(f.c.record_id == record_id)
+        .order_by(f.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row[0] != "attached" or not row[1]:
+        return None
+    return str(row[1])
+
+
+FinalMark = tuple[int, int, str]
+"""(newest entry id, number of entries, form key) the kept final values are valid for."""
+
+
+def final_mark(conn: Connection) -> FinalMark | None:
+    """The position of the log that the kept final values describe, if any."""
+    m = t.charting_final_mark
+    row = conn.execute(sa.select(m.c.last_entry_id, m.c.entries, m.c.form).limit(1)).first()
+    return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
+
+
+def write_final(
+    conn: Connection,
+    final: Mapping[int, Mapping[str, Any]],
+    mark: FinalMark,
+    records: Sequence[int] | None = None,
+) -> None:
+    """Keep ``final`` (every record's, or only ``records``') and the mark it is valid for."""
+    f, m = t.charting_final, t.charting_final_mark
+    if records is None:
+        conn.execute(f.delete())
+        wanted: Iterable[int] = final.keys()
+    else:
+        for chunk in _chunks(list(records)):
+            conn.execute(f.delete().where(f.c.record_id.in_(chunk)))
+        wanted = records
+    mark_sql = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    payload = [
+        (rid, name, dumps(value))
+        for rid in wanted
+        for name, value in final.get(rid, {}).items()
+        if value is not None
+    ]
+    sql = f"INSERT INTO charting_final (record_id, field, value) VALUES ({mark_sql}, {mark_sql}, {mark_sql})"
+    for start in range(0, len(payload), 20_000):
+        conn.exec_driver_sql(sql, payload[start : start + 20_000])
+    conn.execute(m.delete())
+    conn.execute(m.insert().values(id=1, last_entry_id=mark[0], entries=mark[1], form=mark[2]))
+
+
+def forget_final(conn: Connection) -> None:
+    """Mark the kept final values as stale (readers then use the log)."""
+    conn.execute(t.charting_final_mark.delete())
+
+
+def read_final(conn: Connection, fields: Sequence[str] | None = None) -> dict[int, dict[str, Any]]:
+    """The kept final values (of ``fields``): record -> field -> value."""
+    f = t.charting_final
+    query = sa.select(f.c.record_id, f.c.field, sa.type_coerce(f.c.value, sa.Text))
+    if fields is not None:
+        query = query.where(f.c.field.in_(list(fields)))
+    rows = conn.execute(query).all()
+    values = json.loads("[" + ",".join(r[2] for r in rows) + "]")
+    out: dict[int, dict[str, Any]] = {}
+    for (rid, name, _), value in zip(rows, values, strict=True):
+        out.setdefault(rid, {})[name] = value
     return out
