@@ -16,7 +16,13 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from scopewise.review import Review
-from scopewise.web import routes_auth, routes_chart, routes_lead, routes_screen
+from scopewise.web import (
+    routes_auth,
+    routes_chart,
+    routes_consultation,
+    routes_lead,
+    routes_screen,
+)
 from scopewise.web.render import HERE, make_environment, render
 from scopewise.web.security import SecurityMiddleware
 
@@ -74,6 +80,7 @@ def create_app(
         *routes_screen.ROUTES,
         *routes_lead.ROUTES,
         *routes_chart.ROUTES,
+        *routes_consultation.ROUTES,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(
