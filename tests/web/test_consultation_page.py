@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from consultation_project import make_project
 from starlette.testclient import TestClient
-from web_helpers import PASSWORD, csrf, sign_in
 
+from consultation_project import make_project
 from scopewise.review import Review
 from scopewise.web import create_app
+from web_helpers import PASSWORD, csrf, sign_in
 
 SECRET = "The supervision sessions with Dr Quentin Zebedee felt like a lifeline every week"
 
