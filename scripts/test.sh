@@ -9,6 +9,12 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
 
+# The browser tests drive Debian's Chromium with Playwright (never `playwright install`:
+# it downloads a browser build of its own).
+if ! command -v chromium >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq chromium
+fi
+
 # PostgreSQL is the team backend and is tested for real. Start the local server
 # if this machine has one that is stopped; the tests fail in CI without it.
 if command -v pg_isready >/dev/null && ! pg_isready -h 127.0.0.1 -p 5432 -q; then

@@ -8,11 +8,13 @@ and keeps its traceback.
 from __future__ import annotations
 
 __all__ = [
+    "AccountError",
     "ChartingError",
     "ConnectorError",
     "DatabaseUnreachable",
     "DuplicateImport",
     "ImportFormatError",
+    "LoginThrottled",
     "NotFound",
     "ProjectExists",
     "ProjectLocked",
@@ -138,6 +140,18 @@ class ScreeningError(ScopewiseError):
 
 class ReportError(ScopewiseError):
     """The report cannot be produced, e.g. a PRISMA flow invariant is broken."""
+
+
+class AccountError(ScopewiseError):
+    """A sign-in, account or permission problem in the web app or ``scopewise user``."""
+
+
+class LoginThrottled(AccountError):
+    """Too many failed sign-ins for an account or from an address; try again later."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ChartingError(ScopewiseError):

@@ -35,6 +35,8 @@ LAZY_COMMANDS = {
     "report": "scopewise.cli.report",
     "consult": "scopewise.cli.consult",
     "demo": "scopewise.cli.report",
+    "serve": "scopewise.cli.serve",
+    "user": "scopewise.cli.user",
     "chart": "scopewise.cli.chart",
 }
 

@@ -6,11 +6,13 @@
 
 from __future__ import annotations
 
+from scopewise.review.accounts import AccountsMixin
 from scopewise.review.chart_tools import ChartingToolsMixin
 from scopewise.review.consultation import ConsultationMixin
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
+from scopewise.review.handout import HandOutMixin
 from scopewise.review.imports import ImportsMixin
 from scopewise.review.report import ReportMixin
 
@@ -18,6 +20,8 @@ __all__ = ["Review"]
 
 
 class Review(
+    AccountsMixin,
+    HandOutMixin,
     ImportsMixin,
     DedupMixin,
     FullTextMixin,

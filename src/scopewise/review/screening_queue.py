@@ -260,13 +260,16 @@ class ScreeningQueueMixin(RankingMixin):
 
     # -- the next record ----------------------------------------------------------
 
-    def next_record(self, reviewer: str, stage: str | None = None) -> NextRecord | None:
+    def next_record(
+        self, reviewer: str, stage: str | None = None, exclude: AbstractSet[int] = frozenset()
+    ) -> NextRecord | None:
         """The record ``reviewer`` should screen next, or ``None`` when nothing is left.
 
         Without ``stage``, the first stage (protocol order) with work left for the
         reviewer. Open pilot records come first. At title/abstract the queue is
         ordered by the protocol's ranker, until the stopping rule asks for a random
-        sample (see the module notes); at full text, in input order.
+        sample (see the module notes); at full text, in input order. Records in
+        ``exclude`` are passed over (the web app's records handed to colleagues).
         """
         import numpy as np
 
@@ -291,6 +294,8 @@ class ScreeningQueueMixin(RankingMixin):
             queue, ordered_by, is_pilot = self._queue(
                 state, pilot, reviewer, s, sample if wants else None
             )
+            if exclude:  # records handed to colleagues (the web app's leases)
+                queue = [r for r in queue if r not in exclude]
             if queue:
                 with self.store.reading() as conn:
                     record = db.screening_records(conn, queue[:1])[queue[0]]

@@ -314,3 +314,63 @@ audit_events = Table(
     Column("action", String(100), nullable=False),
     Column("detail", JSONText, nullable=False, default=dict),
 )
+
+# -- the web app (issue 17) ---------------------------------------------------------
+# A login for a team member: the user row is the reviewer, the account how they sign in.
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, unique=True),
+    Column("email", String(300), nullable=False, unique=True),  # lower case
+    Column("password_hash", String(300), nullable=False),  # Argon2id, PHC string
+    Column("role", String(20), nullable=False),  # lead | reviewer | viewer
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Server-side sessions: the cookie holds a random token, the id is its sha256.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Index("ix_web_sessions_account", "account_id"),
+)
+
+# Failed sign-ins, per account ("email:...") and per address ("addr:..."), for throttling.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(400), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_attempts_key_at", "key", "at"),
+)
+
+# One-time password links: the id is the sha256 of the token in the link.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+)
+
+# A record handed to a reviewer who has not decided it yet (so a record that needs one
+# more decision is not handed to two reviewers at once).
+record_leases = Table(
+    "record_leases",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Column("stage", String(30), primary_key=True),
+    Column("reviewer_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,195 @@
+"""Charting in the browser (``/chart``), dual-charting conflicts, and the evidence map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from scopewise.charting import display_value
+from scopewise.errors import ScopewiseError
+from scopewise.web.render import render
+from scopewise.web.security import checked_form, requires
+
+__all__ = ["ROUTES"]
+
+
+def _review(request: Request) -> Any:
+    return request.app.state.review
+
+
+def _name(request: Request) -> str:
+    return str(request.state.session.account.name)
+
+
+def _record_id(request: Request) -> int:
+    try:
+        return int(request.path_params["record_id"])
+    except ValueError:
+        raise HTTPException(404, "no such source") from None
+
+
+async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    except ScopewiseError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+def _list(review: Any, name: str) -> dict[str, Any]:
+    sources = review.sources_to_chart()
+    done = {s.record_id for s in sources if review.chart_values(s.record_id, name)}
+    return {"sources": sources, "done": done}
+
+
+@requires("reviewer")
+async def chart_list(request: Request) -> Response:
+    context = await _call(_list, _review(request), _name(request))
+    return render(request, "chart_list.html", title="Chart", **context)
+
+
+def _form_values(form: FormData, fields: Any) -> dict[str, Any]:
+    """The posted values, one per active field, as ``check_value`` reads them."""
+    values: dict[str, Any] = {}
+    for f in fields:
+        key = f"f_{f.name}"
+        if f.type == "multiple_choice":
+            values[f.name] = [str(v) for v in form.getlist(key)]
+        elif f.type == "yes_no":
+            raw = str(form.get(key, ""))
+            values[f.name] = {"yes": True, "no": False}.get(raw)
+        else:
+            values[f.name] = str(form.get(key, ""))[:20000]
+    return values
+
+
+def _shown(fields: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """Values as the form's inputs show them."""
+    shown: dict[str, Any] = {}
+    for f in fields:
+        v = values.get(f.name)
+        if v is None:
+            shown[f.name] = [] if f.type == "multiple_choice" else ""
+        elif f.type in ("multiple_choice", "single_choice", "yes_no"):
+            shown[f.name] = v
+        else:
+            shown[f.name] = display_value(f, v)
+    return shown
+
+
+def _page(review: Any, name: str, record_id: int, posted: dict[str, Any] | None) -> dict[str, Any]:
+    sources = {s.record_id: s for s in review.sources_to_chart()}
+    if record_id not in sources:
+        raise HTTPException(404, "that record is not an included source to chart")
+    fields = review.protocol.charting.active_fields
+    values = posted if posted is not None else _shown(fields, review.chart_values(record_id, name))
+    return {
+        "source": sources[record_id],
+        "record": review.screening_record(record_id),
+        "record_id": record_id,
+        "fields": fields,
+        "values": values,
+        "suggestions": review.chart_suggestions(record_id),
+        "terms": {"include": [], "exclude": []},
+    }
+
+
+@requires("reviewer")
+async def chart_form(request: Request) -> Response:
+    context = await _call(_page, _review(request), _name(request), _record_id(request), None)
+    saved = request.query_params.get("saved", "")
+    return render(request, "chart_form.html", title="Chart a source", message="",
+                  saved=saved == "1", **context)
+
+
+@requires("reviewer")
+async def chart_save(request: Request) -> Response:
+    form = await checked_form(request)
+    review, name, record_id = _review(request), _name(request), _record_id(request)
+    fields = review.protocol.charting.active_fields
+    values = _form_values(form, fields)
+    try:
+        await run_in_threadpool(review.chart, record_id, values, name,
+                                complete=form.get("complete") == "1")
+    except ScopewiseError as exc:
+        posted = {k: (v if v is not None else "") for k, v in values.items()}
+        posted.update({f.name: {True: "yes", False: "no"}.get(values[f.name], "")
+                       for f in fields if f.type == "yes_no"})
+        context = await _call(_page, review, name, record_id, posted)
+        return render(request, "chart_form.html", status_code=400, title="Chart a source",
+                      message=str(exc), saved=False, **context)
+    return RedirectResponse(f"/chart/{record_id}?saved=1", status_code=303)
+
+
+def _conflicts(review: Any, name: str) -> list[dict[str, Any]]:
+    form = review.protocol.charting
+    rows = []
+    for c in review.chart_conflicts(name):
+        spec = form.field(c.field)
+        rows.append({
+            "conflict": c,
+            "field": spec,
+            "shown": {who: display_value(spec, v) if spec else str(v) for who, v in c.values.items()},
+        })
+    return rows
+
+
+@requires("lead")
+async def chart_conflicts(request: Request) -> Response:
+    rows = await _call(_conflicts, _review(request), _name(request))
+    return render(request, "chart_conflicts.html", title="Charting conflicts", rows=rows)
+
+
+@requires("lead")
+async def chart_resolve(request: Request) -> Response:
+    form = await checked_form(request)
+    try:
+        record_id = int(str(form.get("record_id", "")))
+    except ValueError:
+        raise HTTPException(400, "record_id must be a number") from None
+    field = str(form.get("field", ""))
+    spec = _review(request).protocol.charting.field(field)
+    value: Any = str(form.get("value", ""))
+    if spec is not None and spec.type == "multiple_choice":
+        value = [v.strip() for v in value.split(";") if v.strip()]
+    elif spec is not None and spec.type == "yes_no":
+        value = {"yes": True, "no": False}.get(value.strip().lower(), value)
+    await _call(_review(request).resolve_chart, record_id, field, value, _name(request))
+    return RedirectResponse("/chart/conflicts", status_code=303)
+
+
+def _map(review: Any, a: str, b: str) -> dict[str, Any]:
+    form = review.protocol.charting
+    choices = [f for f in form.active_fields
+               if f.type in ("single_choice", "multiple_choice", "yes_no", "country", "year")]
+    default = review.default_map_fields()
+    if not a or not b:
+        a, b = default if default else ("", "")
+    emap = review.evidence_map(a, b) if a and b else None
+    if not a and len(choices) >= 2:  # nothing to show yet: offer the first two fields
+        a, b = choices[0].name, choices[1].name
+    return {"map": emap, "choice_fields": choices, "a": a, "b": b,
+            "counts": review.chart_summary(), "n": len(review.charted_sources())}
+
+
+@requires("viewer")
+async def evidence_map(request: Request) -> Response:
+    a = request.query_params.get("a", "")[:60]
+    b = request.query_params.get("b", "")[:60]
+    context = await _call(_map, _review(request), a, b)
+    return render(request, "map.html", title="Evidence map", **context)
+
+
+ROUTES = [
+    Route("/chart", chart_list, methods=["GET"]),
+    Route("/chart/conflicts", chart_conflicts, methods=["GET"]),
+    Route("/chart/resolve", chart_resolve, methods=["POST"]),
+    Route("/chart/{record_id}", chart_form, methods=["GET"]),
+    Route("/chart/{record_id}", chart_save, methods=["POST"]),
+    Route("/map", evidence_map, methods=["GET"]),
+]

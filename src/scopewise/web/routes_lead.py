@@ -1,0 +1,342 @@
+"""The dashboard (everyone), downloads (everyone), and the lead's pages."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from scopewise.errors import ScopewiseError
+from scopewise.screening.decisions import STAGE_LABELS
+from scopewise.web.render import render
+from scopewise.web.security import checked_form, requires
+
+__all__ = ["ROUTES"]
+
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def _review(request: Request) -> Any:
+    return request.app.state.review
+
+
+def _actor(request: Request) -> str:
+    return str(request.state.session.account.name)
+
+
+async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """A facade call in a worker thread; a user's error becomes a 400 page."""
+    try:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    except ScopewiseError as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+def _curve_svg(points: list[tuple[int, int]], total: int) -> dict[str, Any]:
+    width, height = 600, 260
+    max_x = max(total, points[-1][0], 1)
+    max_y = max(points[-1][1], 1)
+    scaled = [
+        (40 + (width - 60) * x / max_x, height - 30 - (height - 50) * y / max_y)
+        for x, y in points
+    ]
+    return {
+        "width": width, "height": height, "max_x": max_x, "max_y": max_y,
+        "polyline": " ".join(f"{x:.1f},{y:.1f}" for x, y in scaled),
+    }
+
+
+def _dashboard(review: Any) -> dict[str, Any]:
+    status = review.status()
+    counts = review.decision_counts()
+    reviewers = sorted({r for r, _ in counts})
+    points = review.screening_curve()
+    return {
+        "status": status,
+        "screening": status["screening"],
+        "stages": review.protocol.screening.stages,
+        "stage_labels": STAGE_LABELS,
+        "reviewers": reviewers,
+        "counts": counts,
+        "agreement": review.agreement(),
+        "conflicts": len(review.conflicts()),
+        "stopping": review.stopping_summary(),  # the last estimate recorded (a GET writes nothing)
+        "curve": _curve_svg(points, status["unique_records"]),
+        "screened_points": points,
+    }
+
+
+@requires("viewer")
+async def dashboard(request: Request) -> Response:
+    context = await _call(_dashboard, _review(request))
+    return render(request, "dashboard.html", title="Dashboard", **context)
+
+
+# -- conflicts ------------------------------------------------------------------------
+
+
+def _conflicts(review: Any) -> list[dict[str, Any]]:
+    rows = []
+    for outcome in review.conflicts()[:200]:
+        rows.append({"outcome": outcome, "record": review.screening_record(outcome.record_id)})
+    return rows
+
+
+@requires("lead")
+async def conflicts(request: Request) -> Response:
+    rows = await _call(_conflicts, _review(request))
+    protocol = _review(request).protocol
+    return render(request, "conflicts.html", title="Conflicts", rows=rows,
+                  stage_labels=STAGE_LABELS, protocol=protocol,
+                  terms={"include": [], "exclude": []})
+
+
+@requires("lead")
+async def resolve(request: Request) -> Response:
+    form = await checked_form(request)
+    try:
+        record_id = int(str(form.get("record_id", "")))
+    except ValueError:
+        raise HTTPException(400, "record_id must be a number") from None
+    await _call(
+        _review(request).resolve, record_id, str(form.get("decision", "")), _actor(request),
+        str(form.get("stage", "")) or None, [str(r) for r in form.getlist("reasons")],
+        str(form.get("note", ""))[:5000],
+    )
+    return RedirectResponse("/conflicts", status_code=303)
+
+
+# -- duplicates -------------------------------------------------------------------------
+
+
+@requires("lead")
+async def duplicates(request: Request) -> Response:
+    queue = await _call(_review(request).duplicate_queue)
+    return render(request, "duplicates.html", title="Possible duplicates", queue=queue[:50],
+                  waiting=len(queue))
+
+
+@requires("lead")
+async def duplicate_decide(request: Request) -> Response:
+    form = await checked_form(request)
+    try:
+        candidate = int(str(form.get("candidate_id", "")))
+    except ValueError:
+        raise HTTPException(400, "candidate_id must be a number") from None
+    await _call(_review(request).resolve_candidate, candidate, str(form.get("decision", "")),
+                _actor(request))
+    return RedirectResponse("/duplicates", status_code=303)
+
+
+@requires("lead")
+async def run_dedup(request: Request) -> Response:
+    await checked_form(request)
+    await _call(_review(request).dedup, actor=_actor(request))
+    return RedirectResponse("/duplicates", status_code=303)
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+@requires("lead")
+async def import_page(request: Request) -> Response:
+    searches = await _call(_review(request).searches)
+    return render(request, "import.html", title="Import", searches=searches,
+                  message=request.query_params.get("message", "")[:300])
+
+
+@requires("lead")
+async def import_upload(request: Request) -> Response:
+    form = await checked_form(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise HTTPException(400, "choose the file to import")
+    data = await upload.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise HTTPException(413, "the file is larger than 200 MiB")
+    folder = Path(tempfile.mkdtemp(prefix="scopewise-upload-"))
+    # the uploaded name, without any folder part, so the search records what was sent
+    path = folder / (Path(upload.filename.replace("\\", "/")).name or "upload")
+    path.write_bytes(data)
+    try:
+        result = await _call(
+            _review(request).import_file, path,
+            source=str(form.get("source", "")).strip() or None,
+            platform=str(form.get("platform", "")).strip(),
+            query=str(form.get("query", "")).strip(),
+            searched_on=str(form.get("searched_on", "")).strip() or None,
+            actor=_actor(request),
+        )
+    finally:
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+    message = f"Imported {result.records} records from {result.file_name} as {result.source}"
+    return RedirectResponse(f"/import?message={message}", status_code=303)
+
+
+# -- protocol, users, audit ------------------------------------------------------------------
+
+
+@requires("lead")
+async def protocol_page(request: Request) -> Response:
+    review = _review(request)
+    versions = await _call(review.protocol_versions)
+    terms = await _call(review.highlight_terms)
+    return render(request, "protocol.html", title="Protocol", versions=versions,
+                  protocol=review.protocol, terms=terms)
+
+
+@requires("lead")
+async def highlight_terms(request: Request) -> Response:
+    form = await checked_form(request)
+
+    def lines(name: str) -> list[str]:
+        return [t for t in str(form.get(name, "")).replace(";", "\n").splitlines()]
+
+    await _call(_review(request).set_highlight_terms, lines("include"), lines("exclude"),
+                _actor(request))
+    return RedirectResponse("/protocol", status_code=303)
+
+
+@requires("lead")
+async def users_page(request: Request) -> Response:
+    review = _review(request)
+    accounts = await _call(review.accounts)
+    return render(request, "users.html", title="Users", accounts=accounts,
+                  team=review.protocol.team, message=request.query_params.get("message", "")[:300])
+
+
+@requires("lead")
+async def users_add(request: Request) -> Response:
+    form = await checked_form(request)
+    account = await _call(
+        _review(request).add_account, str(form.get("email", "")), str(form.get("name", "")),
+        str(form.get("role", "")), str(form.get("password", "")), _actor(request),
+    )
+    return RedirectResponse(f"/users?message=Added {account.email}", status_code=303)
+
+
+@requires("lead")
+async def users_disable(request: Request) -> Response:
+    form = await checked_form(request)
+    enable = form.get("enable") == "1"
+    await _call(_review(request).disable_account, str(form.get("email", "")), _actor(request),
+                not enable)
+    return RedirectResponse("/users", status_code=303)
+
+
+@requires("lead")
+async def users_link(request: Request) -> Response:
+    form = await checked_form(request)
+    token = await _call(_review(request).password_link_token, str(form.get("email", "")),
+                        _actor(request))
+    link = f"{request.base_url}reset/{token}"
+    review = _review(request)
+    accounts = await _call(review.accounts)
+    return render(request, "users.html", title="Users", accounts=accounts,
+                  team=review.protocol.team, message="", link=link)
+
+
+@requires("lead")
+async def audit_page(request: Request) -> Response:
+    events = await _call(_review(request).audit, 300)
+    return render(request, "audit.html", title="Audit log", events=list(reversed(events)))
+
+
+# -- downloads ---------------------------------------------------------------------------------
+
+EXPORTS = {
+    "records.csv": ("csv", None, None),
+    "records.ris": ("ris", None, None),
+    "included.csv": ("csv", "title_abstract", "include"),
+}
+
+
+@requires("viewer")
+async def downloads(request: Request) -> Response:
+    return render(request, "downloads.html", title="Downloads", exports=list(EXPORTS))
+
+
+def _write_decisions(path: Path, rows: Any) -> None:
+    """The decisions file, in the columns ``scopewise screen --import`` reads back."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["record_id", "reviewer", "decision", "stage", "reasons", "note",
+                         "kind", "created_at"])
+        for d in rows:
+            writer.writerow([d.record_id, d.reviewer, d.decision, d.stage, ";".join(d.reasons),
+                             d.note, d.kind, d.created_at.isoformat() if d.created_at else ""])
+
+
+def _cleanup(folder: Path) -> None:
+    for p in sorted(folder.rglob("*"), reverse=True):
+        p.unlink() if p.is_file() else p.rmdir()
+    folder.rmdir()
+
+
+@requires("viewer")
+async def download(request: Request) -> Response:
+    name = request.path_params["name"]
+    review = _review(request)
+    folder = Path(tempfile.mkdtemp(prefix="scopewise-download-"))
+    if name == "report.html":
+        from scopewise.report import write_report
+
+        # written from the report data directly: a GET records nothing in the audit log
+        data = await _call(review.report_data)
+        written = await run_in_threadpool(write_report, data, folder, ("json", "svg", "html"))
+        path = next((p for p in written if p.name == "report.html"), None)
+        if path is None:
+            raise HTTPException(500, "the report was not written")
+        media = "text/html"
+    elif name == "decisions.csv":
+        if request.state.session.account.role != "lead":
+            _cleanup(folder)
+            raise HTTPException(403, "the decisions file shows every reviewer's decisions: leads only")
+        rows = await _call(review.decision_log, _actor(request))
+        path = folder / name
+        await run_in_threadpool(_write_decisions, path, rows)
+        media = "text/csv"
+    elif name in EXPORTS:
+        fmt, stage, decision = EXPORTS[name]
+        path = folder / name
+        await _call(review.export, path, fmt, stage, decision)
+        media = "text/csv" if fmt == "csv" else "application/x-research-info-systems"
+    else:
+        _cleanup(folder)
+        raise HTTPException(404, "no such download")
+    response = FileResponse(path, media_type=media, filename=name,
+                            background=BackgroundTask(_cleanup, folder))
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+ROUTES = [
+    Route("/dashboard", dashboard, methods=["GET"]),
+    Route("/conflicts", conflicts, methods=["GET"]),
+    Route("/conflicts/resolve", resolve, methods=["POST"]),
+    Route("/duplicates", duplicates, methods=["GET"]),
+    Route("/duplicates/decide", duplicate_decide, methods=["POST"]),
+    Route("/duplicates/run", run_dedup, methods=["POST"]),
+    Route("/import", import_page, methods=["GET"]),
+    Route("/import", import_upload, methods=["POST"]),
+    Route("/protocol", protocol_page, methods=["GET"]),
+    Route("/protocol/highlight", highlight_terms, methods=["POST"]),
+    Route("/users", users_page, methods=["GET"]),
+    Route("/users/add", users_add, methods=["POST"]),
+    Route("/users/disable", users_disable, methods=["POST"]),
+    Route("/users/link", users_link, methods=["POST"]),
+    Route("/audit", audit_page, methods=["GET"]),
+    Route("/downloads", downloads, methods=["GET"]),
+    Route("/downloads/{name}", download, methods=["GET"]),
+]

@@ -1,0 +1,157 @@
+"""Screening in the browser: ``/screen`` hands out the next record, keys decide it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from scopewise.errors import ProjectLocked, ScopewiseError
+from scopewise.screening.decisions import DECISIONS, STAGE_LABELS, valid_reasons
+from scopewise.web.render import render
+from scopewise.web.security import checked_form, requires
+
+__all__ = ["ROUTES"]
+
+MAX_PDF_BYTES = 60 * 1024 * 1024
+
+
+def _int(value: Any, what: str) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise HTTPException(400, f"{what} must be a number") from None
+
+
+def _screen_context(review: Any, name: str, record_id: int | None) -> dict[str, Any]:
+    """Everything the screening page shows (run in a worker thread)."""
+    protocol = review.protocol
+    own: Any = None
+    if record_id is not None:  # reopening one's own decision (undo / change)
+        mine = [d for d in review.decisions_for(record_id, name) if d.reviewer == name]
+        if not mine:
+            raise HTTPException(404, "you have not screened that record")
+        own = mine[-1]
+        record, stage, remaining, stopping = review.screening_record(record_id), own.stage, None, None
+        ordered_by = "your earlier decision, to change"
+    else:
+        found = review.hand_out(name)
+        if found is None:
+            return {"record": None, "protocol": protocol, "stopping": review.stopping_estimate(name)}
+        record_id, record, stage = found.record_id, found.record, found.stage
+        remaining, stopping, ordered_by = found.remaining, found.stopping, found.ordered_by
+    full_text = review.full_text(record_id) if stage == "full_text" else None
+    return {
+        "record": record,
+        "record_id": record_id,
+        "stage": stage,
+        "stage_label": STAGE_LABELS[stage],
+        "decisions": DECISIONS[stage],
+        "reasons": [protocol.criterion(c) for c in valid_reasons(protocol, stage)],
+        "remaining": remaining,
+        "stopping": stopping,
+        "ordered_by": ordered_by,
+        "terms": review.highlight_terms(),
+        "protocol": protocol,
+        "own": own,
+        "full_text": full_text,
+    }
+
+
+@requires("reviewer")
+async def screen(request: Request) -> Response:
+    review = request.app.state.review
+    name = request.state.session.account.name
+    raw = request.query_params.get("record")
+    record_id = _int(raw, "record") if raw else None
+    try:
+        context = await run_in_threadpool(_screen_context, review, name, record_id)
+    except ProjectLocked as exc:  # busy: colleagues took the records, or a long write
+        raise HTTPException(503, str(exc), headers={"Retry-After": "1"}) from None
+    except ScopewiseError as exc:
+        raise HTTPException(400, str(exc)) from None
+    last = request.query_params.get("last", "")
+    return render(request, "screen.html", title="Screen", last=last if last.isdigit() else "",
+                  message=request.query_params.get("message", "")[:300], **context)
+
+
+@requires("reviewer")
+async def decide(request: Request) -> Response:
+    form = await checked_form(request)
+    review = request.app.state.review
+    name = request.state.session.account.name
+    record_id = _int(form.get("record_id", ""), "record_id")
+    stage = str(form.get("stage", "")) or None
+    reasons = [str(r) for r in form.getlist("reasons")]
+    try:
+        await run_in_threadpool(
+            review.decide_handed_out, record_id, str(form.get("decision", "")), name, stage,
+            reasons, str(form.get("note", ""))[:5000],
+        )
+    except ScopewiseError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return RedirectResponse(f"/screen?last={record_id}", status_code=303)
+
+
+def _save_upload(data: bytes) -> Path:
+    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as handle:
+        handle.write(data)
+    return Path(handle.name)
+
+
+@requires("reviewer")
+async def upload_full_text(request: Request) -> Response:
+    form = await checked_form(request)
+    review = request.app.state.review
+    record_id = _int(form.get("record_id", ""), "record_id")
+    upload = form.get("pdf")
+    if not isinstance(upload, UploadFile):
+        raise HTTPException(400, "choose a PDF file to upload")
+    data = await upload.read(MAX_PDF_BYTES + 1)
+    if len(data) > MAX_PDF_BYTES:
+        raise HTTPException(413, "the PDF is larger than 60 MiB")
+    path = await run_in_threadpool(_save_upload, data)
+    try:
+        await run_in_threadpool(
+            review.attach_full_text, record_id, path, request.state.session.account.name
+        )
+    except ScopewiseError as exc:
+        raise HTTPException(400, str(exc)) from None
+    finally:
+        path.unlink(missing_ok=True)
+    return RedirectResponse("/screen", status_code=303)
+
+
+@requires("reviewer")
+async def full_text_file(request: Request) -> Response:
+    review = request.app.state.review
+    record_id = _int(request.path_params["record_id"], "record")
+    entry = await run_in_threadpool(review.full_text, record_id)
+    if entry is None or entry.status != "attached" or not entry.path:
+        raise HTTPException(404, "no PDF is attached to that record")
+    path = (review.path / entry.path).resolve()
+    if review.path.resolve() not in path.parents or not path.is_file():
+        raise HTTPException(404, "the PDF is missing from the project folder")
+    response = FileResponse(path, media_type="application/pdf",
+                            content_disposition_type="inline", filename=f"record-{record_id}.pdf")
+    # shown in a frame on the screening page (same origin only)
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; object-src 'self'; frame-ancestors 'self'; base-uri 'none'"
+    )
+    return response
+
+
+ROUTES = [
+    Route("/screen", screen, methods=["GET"]),
+    Route("/screen/decide", decide, methods=["POST"]),
+    Route("/screen/fulltext", upload_full_text, methods=["POST"]),
+    Route("/files/{record_id}", full_text_file, methods=["GET"]),
+]

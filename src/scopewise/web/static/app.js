@@ -1,0 +1,41 @@
+// scopewise: keyboard shortcuts for the screening page, and confirm prompts.
+// No inline script anywhere (the CSP forbids it); this file is the only script.
+(function () {
+  "use strict";
+  function typing(target) {
+    var tag = target && target.tagName;
+    return tag === "TEXTAREA" || tag === "SELECT" ||
+      (tag === "INPUT" && !/^(checkbox|radio|submit|button)$/.test(target.type));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var form = document.getElementById("decide");
+    if (!form) { return; }
+    if (typing(event.target)) {
+      if (event.key === "Escape") { event.target.blur(); }
+      return;
+    }
+    var key = event.key.toLowerCase();
+    if (key === "n") {
+      event.preventDefault();
+      document.getElementById("note").focus();
+      return;
+    }
+    if (/^[1-9]$/.test(key)) {
+      var box = form.querySelector('input[type=checkbox][data-key="' + key + '"]');
+      if (box) { event.preventDefault(); box.checked = !box.checked; }
+      return;
+    }
+    var target = document.querySelector('[data-key="' + key + '"]');
+    if (!target) { return; }
+    event.preventDefault();
+    if (target.tagName === "A") { window.location.href = target.href; return; }
+    if (form.dataset.sent) { return; }  // one decision per page, even if a key repeats
+    form.dataset.sent = "1";
+    form.requestSubmit(target);
+  });
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
+})();

@@ -1,0 +1,187 @@
+"""The web app in a real browser (Debian's Chromium driven by Playwright).
+
+A lead signs in, adds two reviewers and imports a file; both reviewers screen ten
+records each with the keyboard alone; the lead resolves a conflict; a reviewer charts
+a source; the lead downloads the report. Screenshots of the main pages are kept in
+``tests/artifacts/`` (not committed) to be looked at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scopewise.review import Review
+from scopewise.web import create_app
+from web_helpers import PASSWORD, team_protocol
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+TOPICS = ["peer support workers in mental health", "statins and heart disease",
+          "peer specialists in forensic services", "hip fracture surgery",
+          "family peer support for young people", "dental antibiotic prophylaxis"]
+FORM = """
+[charting]
+[[charting.fields]]
+name = "design"
+label = "Study design"
+type = "single_choice"
+required = true
+help = "How the study was done."
+choices = ["qualitative", "RCT", "review"]
+[[charting.fields]]
+name = "country"
+label = "Country"
+type = "country"
+"""
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Chromium is not installed")
+
+
+def _ris(n: int) -> str:
+    out = []
+    for i in range(n):
+        topic = TOPICS[i % len(TOPICS)]
+        out.append(
+            f"TY  - JOUR\nTI  - Study {i + 1} of {topic}\nAU  - Author{i}, A.\nPY  - {2010 + i}\n"
+            f"JO  - Journal of Tests\nAB  - We studied {topic} in setting {i}.\n"
+            f"DO  - 10.1234/test.{i}\nKW  - {topic.split()[0]}\nER  - \n"
+        )
+    return "\n".join(out)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path, db_url: str) -> Iterator[tuple[str, Path, str]]:
+    import uvicorn
+
+    text = team_protocol('stages = ["title_abstract"]\nreviewers_per_record = 2') + FORM
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(text, encoding="utf-8")
+    folder = tmp_path / "review"
+    with Review.create(folder, protocol_path=protocol, db_url=db_url) as review:
+        review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
+    port = _free_port()
+    config = uvicorn.Config(create_app(folder, db_url=db_url), host="127.0.0.1", port=port,
+                            log_level="warning", access_log=False)
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert srv.started
+    yield f"http://127.0.0.1:{port}", folder, db_url
+    srv.should_exit = True
+    thread.join(timeout=30)
+
+
+def _shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def _sign_in(page: object, base: str, email: str) -> None:
+    page.goto(f"{base}/login")  # type: ignore[attr-defined]
+    page.fill("#email", email)  # type: ignore[attr-defined]
+    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
+    with page.expect_navigation():  # type: ignore[attr-defined]
+        page.keyboard.press("Enter")  # type: ignore[attr-defined]
+    assert "/login" not in page.url  # type: ignore[attr-defined]
+
+
+def _screen_ten(page: object, key: str, label: str) -> list[int]:
+    decided = []
+    for i in range(10):
+        rid = int(page.locator("input[name=record_id]").first.get_attribute("value"))  # type: ignore[attr-defined]
+        if i == 0:
+            _shot(page, f"screen-{label}")
+        with page.expect_navigation(url=re.compile(r"/screen\?last=")):  # type: ignore[attr-defined]
+            page.keyboard.press(key)  # type: ignore[attr-defined]
+        decided.append(rid)
+    return decided
+
+
+def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, folder, db_url = server
+    ris = tmp_path / "pubmed-export.ris"
+    ris.write_text(_ris(12), encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        lead = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        _sign_in(lead, base, "lead@example.org")
+        _shot(lead, "dashboard-empty")
+        for name, email in (("Ann", "ann@example.org"), ("Bob", "bob@example.org")):
+            lead.goto(f"{base}/users")
+            lead.select_option("#name", name)
+            lead.fill("#email", email)
+            lead.select_option("#role", "reviewer")
+            lead.fill("#password", PASSWORD)
+            with lead.expect_navigation(url=re.compile(r"/users\?message=")):
+                lead.click("text=Add account")
+            assert f"<td>{email}</td>" in lead.content()
+        _shot(lead, "users")
+        lead.goto(f"{base}/import")
+        lead.set_input_files("#file", str(ris))
+        lead.fill("#source", "PubMed")
+        lead.fill("#platform", "NCBI")
+        lead.fill("#query", '"peer support"[tiab]')
+        lead.fill("#searched_on", "2026-01-15")
+        with lead.expect_navigation(url=re.compile(r"/import\?message=")):
+            lead.click("form[action='/import'] button[type=submit]")
+        assert "Imported 12 records" in lead.content()
+        _shot(lead, "import")
+
+        ann = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
+        bob = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        _sign_in(ann, base, "ann@example.org")
+        _sign_in(bob, base, "bob@example.org")
+        ann_ids = _screen_ten(ann, "i", "phone")
+        bob_ids = _screen_ten(bob, "e", "desktop")
+        assert len(set(ann_ids)) == len(set(bob_ids)) == 10
+        with Review.open(folder, db_url=db_url) as review:
+            counts = review.decision_counts()
+        assert counts[("Ann", "title_abstract")] == counts[("Bob", "title_abstract")] == 10
+
+        lead.goto(f"{base}/conflicts")
+        _shot(lead, "conflicts")
+        waiting = len(set(ann_ids) & set(bob_ids))
+        assert f"Conflicts ({waiting})" in lead.content() and waiting >= 8
+        with lead.expect_navigation():
+            lead.locator("form[action='/conflicts/resolve'] button.include").first.click()
+        assert f"Conflicts ({waiting - 1})" in lead.content()
+        lead.goto(f"{base}/dashboard")
+        _shot(lead, "dashboard")
+
+        ann.goto(f"{base}/chart")
+        with ann.expect_navigation():
+            ann.locator("ol a").first.click()
+        ann.select_option("#f_design", "qualitative")
+        ann.fill("#f_country", "Norway")
+        with ann.expect_navigation(url=re.compile(r"saved=1")):
+            ann.click("text=Save")
+        assert "Saved." in ann.content()
+        _shot(ann, "chart-form")
+
+        lead.goto(f"{base}/map")
+        _shot(lead, "map")
+        lead.goto(f"{base}/downloads")
+        with lead.expect_download() as info:
+            lead.click("text=The report")
+        report = info.value.path().read_text(encoding="utf-8")
+        assert "PRISMA" in report
+        browser.close()

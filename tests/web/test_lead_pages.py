@@ -1,0 +1,81 @@
+"""The lead's pages over HTTP: import, users, protocol terms, conflicts, downloads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from scopewise.review import Review
+from web_helpers import csrf, sign_in
+
+RIS = "TY  - JOUR\nTI  - Peer workers on <i>wards</i>\nPY  - 2020\nER  - \n\nTY  - JOUR\nTI  - Statins\nPY  - 2019\nER  - \n"
+
+
+def test_import_a_file_then_the_same_file_again(app_client: TestClient, project: tuple[Path, str]) -> None:
+    sign_in(app_client, "lead@example.org")
+    token = csrf(app_client, "/import")
+    data = {"csrf_token": token, "source": "Embase", "platform": "Ovid", "query": "peer*",
+            "searched_on": "2026-02-01"}
+    files = {"file": ("embase.ris", RIS.encode(), "application/x-research-info-systems")}
+    answer = app_client.post("/import", data=data, files=files)
+    assert answer.status_code == 303 and "Imported%202%20records" in answer.headers["location"]
+    page = app_client.get("/import").text
+    assert "Embase" in page and "Ovid" in page and "embase.ris" in page
+    again = app_client.post("/import", data=data, files=files)
+    assert again.status_code == 400 and "already" in again.text
+    bad = app_client.post("/import", data={**data, "searched_on": "yesterday"},
+                          files={"file": ("other.ris", RIS.replace("Statins", "Aspirin").encode(), "text/plain")})
+    assert bad.status_code == 400
+    with Review.open(*project) as review:
+        assert [s.source for s in review.searches()] == ["PubMed", "Embase"]
+
+
+def test_highlight_terms_edited_by_the_lead_show_on_the_screen(app_client: TestClient) -> None:
+    sign_in(app_client, "lead@example.org")
+    token = csrf(app_client, "/protocol")
+    answer = app_client.post("/protocol/highlight", data={"csrf_token": token, "include": "peer\nmental health", "exclude": "statins"})
+    assert answer.status_code == 303
+    sign_in(app_client, "ann@example.org")
+    page = app_client.get("/screen").text
+    assert '<mark class="inc"' in page or '<mark class="exc"' in page
+
+
+def test_conflict_resolved_by_the_lead(app_client: TestClient, project: tuple[Path, str]) -> None:
+    with Review.open(*project) as review:
+        review.decide(1, "include", "Ann")
+        review.decide(1, "exclude", "Bob", reasons=["NOTPEER"])
+    sign_in(app_client, "lead@example.org")
+    page = app_client.get("/conflicts").text
+    assert "Conflicts (1)" in page and "NOTPEER" in page
+    token = csrf(app_client, "/conflicts")
+    answer = app_client.post("/conflicts/resolve", data={"csrf_token": token, "record_id": "1",
+                                                         "stage": "title_abstract", "decision": "include"})
+    assert answer.status_code == 303
+    assert "Conflicts (0)" in app_client.get("/conflicts").text
+    dashboard = app_client.get("/dashboard").text
+    assert "Records screened per reviewer" in dashboard and "<svg" in dashboard
+
+
+def test_downloads_for_a_viewer(app_client: TestClient) -> None:
+    sign_in(app_client, "vic@example.org")
+    report = app_client.get("/downloads/report.html")
+    assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
+    assert "PRISMA" in report.text
+    records = app_client.get("/downloads/records.csv")
+    assert records.status_code == 200 and "Peer support workers" in records.text
+    assert app_client.get("/downloads/secrets.txt").status_code == 404
+    assert app_client.get("/downloads/..%2fproject.db").status_code == 404
+
+
+def test_the_decisions_file_is_for_the_lead_only(app_client: TestClient, project: tuple[Path, str]) -> None:
+    with Review.open(*project) as review:
+        review.decide(2, "exclude", "Ann", reasons=["NOTPEER"], note='says "no", <b>')
+    sign_in(app_client, "ann@example.org")
+    assert app_client.get("/downloads/decisions.csv").status_code == 403
+    sign_in(app_client, "lead@example.org")
+    answer = app_client.get("/downloads/decisions.csv")
+    assert answer.status_code == 200
+    lines = answer.text.splitlines()
+    assert lines[0].startswith("record_id,reviewer,decision,stage,reasons,note")
+    assert lines[1].startswith('2,Ann,exclude,title_abstract,NOTPEER,"says ""no"", <b>"')
