@@ -64,6 +64,14 @@ def _source_order(conn: Connection) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(n) for n in names))
 
 
+def _other_sources(conn: Connection) -> tuple[str, ...]:
+    names = conn.execute(
+        sa.select(t.searches.c.source).where(t.searches.c.method == "other")
+        .order_by(t.searches.c.id)
+    ).scalars()
+    return tuple(dict.fromkeys(str(n) for n in names))
+
+
 def duplicate_members(conn: Connection) -> list[DuplicateMember]:
     """Memberships of every active (not undone) duplicate group."""
     # status.active_duplicate_members is annotated as one-column; rows have three.
@@ -111,6 +119,7 @@ def flow_data(conn: Connection, protocol: Protocol) -> FlowData:
         full_text_status=status,
         stages=tuple(snapshot.stages),
         source_order=_source_order(conn),
+        other_sources=_other_sources(conn),
     )
 
 
@@ -123,7 +132,10 @@ def included_records(conn: Connection, record_ids: Sequence[int]) -> list[Includ
     ids = list(record_ids)
     for start in range(0, len(ids), 500):
         rows = conn.execute(
-            sa.select(r.c.id, r.c.title, r.c.authors, r.c.year, r.c.journal, r.c.doi, s.c.source)
+            sa.select(
+                r.c.id, r.c.title, r.c.authors, r.c.year, r.c.journal, r.c.doi, s.c.source,
+                r.c.volume, r.c.issue, r.c.pages, r.c.url, r.c.publication_type,
+            )
             .join(s, s.c.id == r.c.search_id)
             .where(r.c.id.in_(ids[start : start + 500]))
         ).all()
@@ -138,6 +150,11 @@ def included_records(conn: Connection, record_ids: Sequence[int]) -> list[Includ
                     journal=str(row[4] or ""),
                     doi=str(row[5] or ""),
                     source=str(row[6]),
+                    volume=str(row[7] or ""),
+                    issue=str(row[8] or ""),
+                    pages=str(row[9] or ""),
+                    url=str(row[10] or ""),
+                    publication_type=str(row[11] or ""),
                 )
             )
     out.sort(key=lambda x: (x.authors[0].casefold() if x.authors else "~", x.year or 0, x.id))
