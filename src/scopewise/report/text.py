@@ -35,6 +35,6 @@ def pct(value: float | None, scale: float = 100.0) -> str:
 
 def placeholder(name: str, why: str = "") -> Para:
     """A clearly marked gap: the text the team has still to write, and how to add it."""
-    how = why or (f"No {name} text yet. Write it in the project folder as report/{name}.md, "
+    how = why or (f"No {name} text yet. Write it in the project folder as sections/{name}.md, "
                   f"or run: scopewise report DIR --section {name} --text-file FILE")
     return Para(f"{PLACEHOLDER_MARK} {how}", placeholder=True)

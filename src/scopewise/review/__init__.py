@@ -11,9 +11,10 @@ from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
 from scopewise.review.imports import ImportsMixin
 from scopewise.review.report import ReportMixin
+from scopewise.review.rounds import RoundsMixin
 
 __all__ = ["Review"]
 
 
-class Review(ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, ReviewCore):
+class Review(ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, RoundsMixin, ReviewCore):
     """A scoping review project: every stage, one facade."""
