@@ -8,6 +8,7 @@ and keeps its traceback.
 from __future__ import annotations
 
 __all__ = [
+    "ChartingError",
     "ConnectorError",
     "DatabaseUnreachable",
     "DuplicateImport",
@@ -137,3 +138,11 @@ class ScreeningError(ScopewiseError):
 
 class ReportError(ScopewiseError):
     """The report cannot be produced, e.g. a PRISMA flow invariant is broken."""
+
+
+class ChartingError(ScopewiseError):
+    """A charting value, sheet or form change that cannot be accepted.
+
+    The message names the record, the field and the value (and, for a sheet, the
+    file and line), and says what is allowed.
+    """

@@ -35,6 +35,7 @@ LAZY_COMMANDS = {
     "report": "scopewise.cli.report",
     "demo": "scopewise.cli.report",
     "round": "scopewise.cli.round",
+    "chart": "scopewise.cli.chart",
 }
 
 

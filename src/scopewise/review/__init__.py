@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from scopewise.review.chart_tools import ChartingToolsMixin
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
@@ -16,5 +17,7 @@ from scopewise.review.rounds import RoundsMixin
 __all__ = ["Review"]
 
 
-class Review(ImportsMixin, DedupMixin, FullTextMixin, ReportMixin, RoundsMixin, ReviewCore):
+class Review(
+    ImportsMixin, DedupMixin, FullTextMixin, ChartingToolsMixin, ReportMixin, RoundsMixin, ReviewCore
+):
     """A scoping review project: every stage, one facade."""

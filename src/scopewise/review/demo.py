@@ -241,6 +241,14 @@ def run_demo(
         _screen_full_text(review, rows, rng, result, say)
         t = step("full_text", t)
 
+        # -- charting (simulated charters) ----------------------------------------
+        from scopewise.review.demo_charting import chart_simulated
+
+        result.numbers["charting"] = chart_simulated(
+            review, (FIRST, SECOND), LEAD, rng, result.folder / "report", say
+        )
+        t = step("charting", t)
+
         # -- report --------------------------------------------------------------
         result.report_files = review.report(result.folder / "report")
         flow = review.flow()

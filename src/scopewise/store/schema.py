@@ -209,7 +209,25 @@ charting_entries = Table(
     Column("field", String(200), nullable=False),
     Column("value", JSONText, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # value | resolution (a lead's reconciliation) | complete (a source marked done)
+    Column("kind", String(20), nullable=False, server_default="value"),
     Index("ix_charting_record", "record_id"),
+)
+
+# Candidate themes from clustering the included sources; the lead decides each.
+theme_candidates = Table(
+    "theme_candidates",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(300), nullable=False),
+    Column("terms", JSONText, nullable=False),
+    Column("record_ids", JSONText, nullable=False),
+    Column("status", String(20), nullable=False),  # candidate | accepted | rejected
+    Column("name", String(300), nullable=True),  # the accepted theme's name
+    Column("field", String(200), nullable=True),  # the field it became a choice of
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(200), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
 )
 
 participants = Table(

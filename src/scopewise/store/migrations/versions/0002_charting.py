@@ -1,10 +1,13 @@
-"""Charting: form versions, entries with reviewer and kind (reserved for issue 15's charting).
+"""Charting: each entry's kind (value, resolution, complete) and candidate themes.
 
 Revision ID: 0002
 Revises: 0001
 """
 
 from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
@@ -13,8 +16,26 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("charting_entries") as batch:
+        batch.add_column(
+            sa.Column("kind", sa.String(20), nullable=False, server_default="value")
+        )
+    op.create_table(
+        "theme_candidates",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("label", sa.String(300), nullable=False),
+        sa.Column("terms", sa.Text, nullable=False),
+        sa.Column("record_ids", sa.Text, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("name", sa.String(300), nullable=True),
+        sa.Column("field", sa.String(200), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_by", sa.String(200), nullable=True),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("theme_candidates")
+    with op.batch_alter_table("charting_entries") as batch:
+        batch.drop_column("kind")

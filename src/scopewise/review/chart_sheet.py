@@ -1,0 +1,260 @@
+"""The charting sheet: export the sources to chart to CSV or XLSX, and read a filled one.
+
+Columns: ``record_id``, ``authors``, ``year``, ``title``, then one column per active
+field of the form, named as the field. Multiple-choice values are joined with "; ",
+yes/no is "yes"/"no", a country is its English short name. ``--suggest`` adds
+``suggested_<field>`` and ``suggested_<field>_evidence`` columns, which an import
+ignores along with the citation columns.
+
+Reading is all or nothing: every cell is checked before anything is stored, and the
+first bad cell refuses the file with one line naming ``file:line``, the field and
+the allowed values. CSV files are read in the encodings and with the separators
+spreadsheets save (the same rules as ``screen --import-decisions``); an XLSX file is
+recognised by its content, not its name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from scopewise.analysis.charting import ChartedSource
+from scopewise.charting import MULTI_SEPARATOR, check_value, display_value
+from scopewise.errors import ChartingError, ScopewiseError
+from scopewise.protocol import ChartingForm
+from scopewise.sources.textfile import decode_text, is_blank
+
+__all__ = ["CITATION_COLUMNS", "MAX_SHEET_BYTES", "read_sheet", "sheet_rows", "write_sheet"]
+
+CITATION_COLUMNS = ("authors", "year", "title")
+# Other columns a team may keep beside the fields; an import ignores them.
+_IGNORED = {"authors", "year", "title", "journal", "doi", "source", "notes_for_team"}
+MAX_SHEET_BYTES = 256 * 2**20
+_XLSX_MAGIC = b"PK\x03\x04"
+
+
+def sheet_rows(
+    sources: Sequence[ChartedSource],
+    form: ChartingForm,
+    suggestions: dict[int, dict[str, list[Any]]] | None = None,
+) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a sheet for ``sources`` (their values as given)."""
+    fields = form.active_fields
+    header = ["record_id", *CITATION_COLUMNS, *(f.name for f in fields)]
+    suggested = [
+        f
+        for f in fields
+        if suggestions is not None and f.type in ("single_choice", "multiple_choice", "country")
+    ]
+    for f in suggested:
+        header += [f"suggested_{f.name}", f"suggested_{f.name}_evidence"]
+    rows: list[list[str]] = []
+    for s in sources:
+        row = [
+            str(s.record_id),
+            MULTI_SEPARATOR.join(s.authors),
+            str(s.year or ""),
+            s.title,
+            *(display_value(f, s.values.get(f.name)) for f in fields),
+        ]
+        for f in suggested:
+            found = (suggestions or {}).get(s.record_id, {}).get(f.name, [])
+            if f.type == "single_choice":
+                found = found[:1]
+            row.append(
+                MULTI_SEPARATOR.join(
+                    display_value(f, x.value) if f.type == "country" else x.value for x in found
+                )
+            )
+            row.append(" | ".join(x.evidence for x in found))
+        rows.append(row)
+    return header, rows
+
+
+def write_sheet(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    """Write a sheet as CSV (UTF-8 with BOM, as Excel opens it) or XLSX, by extension."""
+    suffix = path.suffix.lower()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows(rows)
+        return path
+    if suffix == ".xlsx":
+        from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("charting")
+        sheet.append(header)
+        for row in rows:
+            cells: list[Any] = []
+            for value in row:
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.data_type = "s"  # text stays text: "=..." in a title is no formula
+                cells.append(cell)
+            sheet.append(cells)
+        book.save(path)
+        return path
+    raise ChartingError(f"{path}: a charting sheet is written as .csv or .xlsx")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > MAX_SHEET_BYTES:
+            raise ChartingError(
+                f"{path}: the file is {size / 2**20:.0f} MiB, more than a charting sheet can be "
+                f"({MAX_SHEET_BYTES // 2**20} MiB)"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ChartingError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if is_blank(data):
+        raise ChartingError(f"{path}: the file is empty; it holds no charting sheet")
+    return data
+
+
+def _csv_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError as exc:
+        raise ChartingError(
+            f"{path}: cannot read the file as {exc.encoding} text ({exc.reason} at byte {exc.start})"
+        ) from None
+    if text is None:
+        raise ChartingError(
+            f"{path}: this is not a text file (binary content); save the sheet as CSV or XLSX"
+        )
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = "," if "," in header else max((",", "\t", ";"), key=header.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in reader:
+            yield reader.line_num, row
+    except csv.Error as exc:
+        raise ChartingError(f"{path}:{reader.line_num}: the CSV is malformed ({exc})") from None
+
+
+def _xlsx_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ChartingError(f"{path}: cannot read the workbook ({type(exc).__name__})") from None
+    sheet = book.worksheets[0]
+    for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
+        yield number, ["" if v is None else _cell_text(v) for v in row]
+    book.close()
+
+
+def _cell_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_sheet(
+    path: str | Path, form: ChartingForm, known_records: set[int], included: set[int]
+) -> dict[int, dict[str, Any]]:
+    """The checked values of a filled sheet: record -> field -> value (``None`` = empty).
+
+    Raises
+    ------
+    ChartingError
+        Empty, binary, oversized or malformed file; no ``record_id`` column; a column
+        that is not a field; a duplicated or unknown record; a record that is not
+        included; a bad cell. Each names ``file:line``.
+    """
+    file = Path(path)
+    data = _read_bytes(file)
+    lines = _xlsx_lines(file, data) if data.startswith(_XLSX_MAGIC) else _csv_lines(file, data)
+    header: list[str] | None = None
+    columns: list[tuple[int, str]] = []
+    out: dict[int, dict[str, Any]] = {}
+    seen_at: dict[int, int] = {}
+    for number, cells in lines:
+        if not any(c.strip() for c in cells):
+            continue
+        if header is None:
+            header = [c.strip().lstrip("\ufeff") for c in cells]
+            columns = _field_columns(file, number, header, form)
+            continue
+        rid = _record_id(
+            file,
+            number,
+            cells[header.index("record_id")] if header.index("record_id") < len(cells) else "",
+        )
+        if rid in seen_at:
+            raise ChartingError(
+                f"{file}:{number}: record {rid} appears twice (first on line {seen_at[rid]}); "
+                "keep one row per source"
+            )
+        seen_at[rid] = number
+        if rid not in known_records:
+            raise ChartingError(
+                f"{file}:{number}: record {rid} is not a record of this project "
+                "(is the sheet from another project?)"
+            )
+        if rid not in included:
+            raise ChartingError(
+                f"{file}:{number}: record {rid} is not included; only included sources are charted"
+            )
+        values: dict[str, Any] = {}
+        for index, name in columns:
+            spec = form.field(name)
+            assert spec is not None
+            raw = cells[index] if index < len(cells) else ""
+            try:
+                values[name] = check_value(spec, raw, rid)
+            except ScopewiseError as exc:
+                raise ChartingError(f"{file}:{number}: {exc}") from None
+        out[rid] = values
+    if header is None:
+        raise ChartingError(f"{file}: the sheet has no header row")
+    return out
+
+
+def _field_columns(
+    path: Path, line: int, header: list[str], form: ChartingForm
+) -> list[tuple[int, str]]:
+    if "record_id" not in header:
+        raise ChartingError(
+            f"{path}:{line}: no record_id column; export a sheet with scopewise chart DIR --export FILE"
+        )
+    columns: list[tuple[int, str]] = []
+    citation_seen: set[str] = set()
+    for index, name in enumerate(header):
+        if name == "record_id" or name.startswith("suggested_") or not name:
+            continue
+        # The first "year" (or "title", "authors") is the citation's; a second one of
+        # the same name is the form's field of that name.
+        if name in _IGNORED and (name not in citation_seen or form.field(name) is None):
+            citation_seen.add(name)
+            continue
+        spec = form.field(name)
+        if spec is None:
+            known = ", ".join(f.name for f in form.active_fields)
+            raise ChartingError(
+                f"{path}:{line}: column {name!r} is not a field of the charting form; its fields: {known}"
+            )
+        if spec.retired:
+            raise ChartingError(
+                f"{path}:{line}: column {name!r} is a retired field; remove the column"
+            )
+        columns.append((index, name))
+    return columns
+
+
+def _record_id(path: Path, line: int, text: str) -> int:
+    value = text.strip()
+    if value.endswith(".0"):
+        value = value[:-2]
+    if not value.isdigit():
+        raise ChartingError(f"{path}:{line}: record_id {text!r} is not a record number")
+    return int(value)

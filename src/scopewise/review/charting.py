@@ -1,0 +1,529 @@
+"""ChartingMixin: chart included sources, reconcile two charters, map the evidence.
+
+The CLI (``scopewise chart``), the report and the web app all call these methods.
+Values are checked by :mod:`scopewise.charting`, kept append-only by
+:mod:`scopewise.store.charting`, and counted by :mod:`scopewise.analysis`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from scopewise.analysis.charting import (
+    ChartedSource,
+    FieldCount,
+    Table,
+    characteristics_table,
+    field_counts,
+    sources_per_country,
+    sources_per_year,
+    synthesis_order,
+)
+from scopewise.analysis.evidence_map import EvidenceMap, evidence_map
+from scopewise.charting import (
+    ChartConflict,
+    ChartingState,
+    FieldAgreement,
+    Suggestion,
+    charting_state,
+    check_value,
+    display_value,
+    field_agreement,
+    is_empty,
+    suggest,
+)
+from scopewise.errors import ChartingError, NotFound
+from scopewise.protocol import ChartingField, ChartingForm, Protocol
+from scopewise.review.core import ReviewCore
+from scopewise.store import charting as db
+
+__all__ = ["ChartSaved", "ChartingMixin", "ChartingResults", "SuggestionAccuracy"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSaved:
+    """What one call to :meth:`ChartingMixin.chart` stored."""
+
+    record_id: int
+    reviewer: str
+    changed: dict[str, tuple[Any, Any]]
+    complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionAccuracy:
+    """How often reviewers confirmed one field's suggestions."""
+
+    field: str
+    suggested: int
+    confirmed: int
+    by_value: dict[str, tuple[int, int]]
+
+    @property
+    def rate(self) -> float | None:
+        """Share of suggestions the reviewers' values confirmed."""
+        return self.confirmed / self.suggested if self.suggested else None
+
+
+@dataclass(frozen=True, slots=True)
+class ChartingResults:
+    """Everything a report shows of the charting, gathered in one read."""
+
+    form: ChartingForm
+    included: int
+    sources: tuple[ChartedSource, ...]
+    field_counts: tuple[FieldCount, ...]
+    per_year: tuple[tuple[int | None, int], ...]
+    per_country: tuple[tuple[str, int], ...]
+    characteristics: Table
+    agreement: tuple[FieldAgreement, ...]
+    map: EvidenceMap | None
+    reviewers_per_record: int
+    conflicts: int
+    simulated: bool = False
+    pending: dict[str, int] = field(default_factory=dict)
+
+
+class ChartingMixin(ReviewCore):
+    """Charting the included sources (issue: charting, evidence maps)."""
+
+    # -- who may do what ---------------------------------------------------------
+
+    def _team_member(self, reviewer: str, *, lead: bool = False) -> str:
+        team = {m.name: m.role for m in self.protocol.team}
+        role = team.get(reviewer)
+        if role is None:
+            names = ", ".join(sorted(team)) or "nobody (add [[team]] entries)"
+            raise ChartingError(f"{reviewer!r} is not on the review team; the team: {names}")
+        if lead and role != "lead":
+            raise ChartingError(f"only a lead reconciles charting; {reviewer!r} is a {role}")
+        if role == "stakeholder":
+            raise ChartingError(f"{reviewer!r} is a stakeholder, who reads but does not chart")
+        return reviewer
+
+    def _is_lead(self, reviewer: str) -> bool:
+        return any(m.name == reviewer and m.role == "lead" for m in self.protocol.team)
+
+    # -- reads -------------------------------------------------------------------
+
+    def _included(self, conn: Connection) -> list[int]:
+        return db.included_record_ids(conn, self.protocol)
+
+    def _state(self, conn: Connection, records: Sequence[int] | None = None) -> ChartingState:
+        return charting_state(
+            db.chart_entries(conn, records), self.protocol.charting, records=records
+        )
+
+    def _field(
+        self, name: str, *, record_id: int | None = None, writing: bool = True
+    ) -> ChartingField:
+        form = self.protocol.charting
+        spec = form.field(name)
+        where = f"record {record_id}: " if record_id is not None else ""
+        if spec is None:
+            known = ", ".join(f.name for f in form.active_fields) or "none"
+            raise ChartingError(f"{where}no charting field {name!r}; the form's fields: {known}")
+        if writing and spec.retired:
+            raise ChartingError(f"{where}field {name!r} is retired; its values stay in the history")
+        return spec
+
+    def sources_to_chart(self) -> list[ChartedSource]:
+        """The sources to chart: those included at the protocol's last stage."""
+        with self.store.reading() as conn:
+            ids = self._included(conn)
+            details = db.source_details(conn, ids)
+        return [details[i] for i in ids if i in details]
+
+    def pilot_sources(self) -> list[int]:
+        """The pilot sample: ``[charting] pilot_sample`` sources drawn with a fixed seed."""
+        n = self.protocol.charting.pilot_sample
+        with self.store.reading() as conn:
+            ids = self._included(conn)
+        if n <= 0 or not ids:
+            return []
+        rng = random.Random(f"scopewise-charting-pilot:{n}")
+        return sorted(rng.sample(ids, min(n, len(ids))))
+
+    def chart_values(self, record_id: int, reviewer: str) -> dict[str, Any]:
+        """``reviewer``'s own latest values for the source (never another's)."""
+        with self.store.reading() as conn:
+            state = self._state(conn, [record_id])
+        return dict(state.by_reviewer.get(record_id, {}).get(reviewer, {}))
+
+    def chart_history(self, record_id: int) -> list[dict[str, Any]]:
+        """Every value ever entered for the source, oldest first (for a lead)."""
+        form = self.protocol.charting
+        with self.store.reading() as conn:
+            entries = db.chart_entries(conn, [record_id])
+            state = charting_state(entries, form, records=[record_id])
+        return [
+            {
+                "field": e.field,
+                "reviewer": e.reviewer,
+                "value": e.value,
+                "kind": e.kind,
+                "at": e.created_at.isoformat() if e.created_at else "",
+                "retired": (e.record_id, e.field) in state.retired,
+            }
+            for e in entries
+        ]
+
+    def charted_sources(self) -> list[ChartedSource]:
+        """Included sources with their final values, in record order."""
+        with self.store.reading() as conn:
+            ids = self._included(conn)
+            details = db.source_details(conn, ids)
+            state = self._state(conn)
+        return [
+            ChartedSource(
+                record_id=d.record_id,
+                title=d.title,
+                authors=d.authors,
+                year=d.year,
+                journal=d.journal,
+                doi=d.doi,
+                values=dict(state.final.get(d.record_id, {})),
+            )
+            for d in (details[i] for i in ids if i in details)
+        ]
+
+    # -- writes --------------------------------------------------------------------
+
+    def _check_included(self, conn: Connection, record_ids: Sequence[int]) -> None:
+        included = set(self._included(conn))
+        for rid in record_ids:
+            if rid not in included:
+                stage = (
+                    "full text"
+                    if "full_text" in self.protocol.screening.stages
+                    else "title/abstract"
+                )
+                raise ChartingError(
+                    f"record {rid} is not included at {stage}; only included sources are charted"
+                )
+
+    def _checked(self, record_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, raw in values.items():
+            spec = self._field(name, record_id=record_id)
+            out[name] = check_value(spec, raw, record_id)
+        return out
+
+    def chart(
+        self,
+        record_id: int,
+        values: Mapping[str, Any],
+        reviewer: str,
+        *,
+        complete: bool = False,
+    ) -> ChartSaved:
+        """Check and store ``reviewer``'s values for one source.
+
+        Every value is checked before anything is stored. A ``None`` or empty value
+        clears the field. With ``complete=True`` the source is marked done by this
+        reviewer, which needs every required field filled in.
+
+        Raises
+        ------
+        ChartingError
+            Unknown or retired field, a value of the wrong type or an unknown choice,
+            a record that is not included, a reviewer not on the team, or a required
+            field left empty on a complete entry.
+        """
+        self._team_member(reviewer)
+        checked = self._checked(record_id, values)
+        with self.store.transaction() as conn:
+            self._check_included(conn, [record_id])
+            state = self._state(conn, [record_id])
+            own = state.by_reviewer.get(record_id, {}).get(reviewer, {})
+            changed = self._changes(own, checked)
+            if complete:
+                merged = {**own, **{k: v for k, v in checked.items()}}
+                self._check_required(record_id, merged)
+            uid = self.store.ensure_user(conn, reviewer)
+            rows: list[tuple[int, int, str, Any, str]] = [
+                (record_id, uid, name, new, "value") for name, (_, new) in changed.items()
+            ]
+            if complete:
+                rows.append((record_id, uid, "", True, "complete"))
+            db.append_entries(conn, rows)
+            if rows:
+                self.store.audit(
+                    conn,
+                    reviewer,
+                    "chart.saved",
+                    {"record_id": record_id, "fields": sorted(changed), "complete": complete},
+                )
+        return ChartSaved(record_id, reviewer, changed, complete)
+
+    def _changes(
+        self, own: Mapping[str, Any], checked: Mapping[str, Any]
+    ) -> dict[str, tuple[Any, Any]]:
+        changed: dict[str, tuple[Any, Any]] = {}
+        for name, new in checked.items():
+            old = own.get(name)
+            if is_empty(old) and is_empty(new):
+                continue
+            if old == new:
+                continue
+            changed[name] = (old, new)
+        return changed
+
+    def _check_required(self, record_id: int, values: Mapping[str, Any]) -> None:
+        missing = [
+            f.name
+            for f in self.protocol.charting.active_fields
+            if f.required and is_empty(values.get(f.name))
+        ]
+        if missing:
+            raise ChartingError(
+                f"record {record_id}: required field(s) empty: {', '.join(missing)}; "
+                "fill them in before marking the source complete"
+            )
+
+    def chart_many(
+        self,
+        rows: Mapping[int, Mapping[str, Any]],
+        reviewer: str,
+        *,
+        replace: bool = True,
+        complete: bool = False,
+    ) -> dict[str, int]:
+        """Store checked values for many sources at once (a sheet): all or nothing.
+
+        With ``replace`` the reviewer's values become exactly ``rows``' (an absent or
+        empty value clears the field); the history keeps the earlier values.
+        Values must already be checked (:func:`scopewise.charting.check_value`).
+        """
+        self._team_member(reviewer)
+        form = self.protocol.charting
+        with self.store.transaction() as conn:
+            self._check_included(conn, list(rows))
+            state = self._state(conn)
+            uid = self.store.ensure_user(conn, reviewer)
+            out: list[tuple[int, int, str, Any, str]] = []
+            changed_sources = 0
+            for rid, values in rows.items():
+                own = state.by_reviewer.get(rid, {}).get(reviewer, {})
+                wanted = dict(values)
+                if replace:
+                    for spec in form.active_fields:
+                        wanted.setdefault(spec.name, None)
+                if complete:
+                    self._check_required(rid, {**own, **{k: v for k, v in wanted.items()}})
+                changes = self._changes(own, wanted)
+                out.extend((rid, uid, name, new, "value") for name, (_, new) in changes.items())
+                if complete:
+                    out.append((rid, uid, "", True, "complete"))
+                changed_sources += bool(changes)
+            db.append_entries(conn, out)
+            self.store.audit(
+                conn,
+                reviewer,
+                "chart.imported",
+                {"sources": len(rows), "changed_sources": changed_sources, "entries": len(out)},
+            )
+        return {"sources": len(rows), "changed_sources": changed_sources, "entries": len(out)}
+
+    # -- dual charting -------------------------------------------------------------
+
+    def chart_conflicts(self, reviewer: str | None = None) -> list[ChartConflict]:
+        """Fields on which two charters differ.
+
+        With blinding on, a reviewer (not a lead) sees only conflicts on sources they
+        charted themselves; without ``reviewer`` only when blinding is off.
+        """
+        blinded = self.protocol.screening.blinding
+        if reviewer is not None:
+            self._team_member(reviewer)
+        elif blinded:
+            raise ChartingError(
+                "blinding is on: say who is asking (--reviewer NAME); only a lead sees every conflict"
+            )
+        with self.store.reading() as conn:
+            state = self._state(conn)
+        if reviewer is None or not blinded or self._is_lead(reviewer):
+            return list(state.conflicts)
+        return [c for c in state.conflicts if reviewer in c.values]
+
+    def resolve_chart(self, record_id: int, field_name: str, value: Any, reviewer: str) -> Any:
+        """A lead's reconciled value for one field of one source; returns the stored value."""
+        self._team_member(reviewer, lead=True)
+        spec = self._field(field_name, record_id=record_id)
+        checked = check_value(spec, value, record_id)
+        with self.store.transaction() as conn:
+            self._check_included(conn, [record_id])
+            uid = self.store.ensure_user(conn, reviewer)
+            db.append_entries(conn, [(record_id, uid, field_name, checked, "resolution")])
+            self.store.audit(
+                conn,
+                reviewer,
+                "chart.resolved",
+                {
+                    "record_id": record_id,
+                    "field": field_name,
+                    "value": display_value(spec, checked),
+                },
+            )
+        return checked
+
+    def chart_agreement(self, pilot_only: bool = False) -> list[FieldAgreement]:
+        """Per-field agreement of the two charters (on the pilot sample when asked)."""
+        with self.store.reading() as conn:
+            state = self._state(conn)
+        records = set(self.pilot_sources()) if pilot_only else None
+        values = {
+            rid: by for rid, by in state.by_reviewer.items() if records is None or rid in records
+        }
+        return field_agreement(values, self.protocol.charting)
+
+    # -- suggestions -------------------------------------------------------------------
+
+    def chart_suggestions(self, record_id: int) -> dict[str, list[Suggestion]]:
+        """Suggested values (with evidence) for the source's choice and country fields."""
+        with self.store.reading() as conn:
+            texts = db.record_texts(conn, [record_id])
+        if record_id not in texts:
+            raise NotFound(f"record {record_id} does not exist")
+        return suggest(self.protocol.charting, texts[record_id])
+
+    def suggestions_for(self, record_ids: Sequence[int]) -> dict[int, dict[str, list[Suggestion]]]:
+        """Suggestions for many sources in one read."""
+        with self.store.reading() as conn:
+            texts = db.record_texts(conn, record_ids)
+        form = self.protocol.charting
+        return {rid: suggest(form, texts[rid]) for rid in record_ids if rid in texts}
+
+    def suggestion_accuracy(self) -> list[SuggestionAccuracy]:
+        """How often the reviewers' values confirmed each suggestion (per field and value).
+
+        A suggestion counts once per source and reviewer who filled in the field; it
+        is confirmed when that reviewer's value holds the suggested value.
+        """
+        with self.store.reading() as conn:
+            state = self._state(conn)
+            ids = sorted(state.by_reviewer)
+            texts = db.record_texts(conn, ids)
+        form = self.protocol.charting
+        tally: dict[str, dict[str, list[int]]] = {}
+        for rid in ids:
+            found = suggest(form, texts.get(rid, ("", "")))
+            for name, suggestions in found.items():
+                spec = form.field(name)
+                assert spec is not None
+                top = suggestions if spec.type != "single_choice" else suggestions[:1]
+                for reviewer_values in state.by_reviewer[rid].values():
+                    value = reviewer_values.get(name)
+                    if is_empty(value):
+                        continue
+                    chosen = set(value) if isinstance(value, list) else {value}
+                    for s in top:
+                        counts = tally.setdefault(name, {}).setdefault(s.value, [0, 0])
+                        counts[0] += 1
+                        counts[1] += s.value in chosen
+        out: list[SuggestionAccuracy] = []
+        for spec in form.active_fields:
+            if spec.name not in tally:
+                continue
+            by_value = {v: (c[0], c[1]) for v, c in tally[spec.name].items()}
+            out.append(
+                SuggestionAccuracy(
+                    field=spec.name,
+                    suggested=sum(c[0] for c in by_value.values()),
+                    confirmed=sum(c[1] for c in by_value.values()),
+                    by_value=by_value,
+                )
+            )
+        return out
+
+    # -- analysis ------------------------------------------------------------------------
+
+    def evidence_map(
+        self,
+        field_a: str,
+        field_b: str,
+        segment: str | None = None,
+        filters: Mapping[str, str] | None = None,
+    ) -> EvidenceMap:
+        """The evidence map of ``field_a`` against ``field_b`` over the final values."""
+        for name in (field_a, field_b, *([segment] if segment else []), *(filters or {})):
+            self._field(name, writing=False)
+        rows = self.charted_sources()
+        return evidence_map(rows, self.protocol.charting, field_a, field_b, segment, filters)
+
+    def chart_summary(self) -> list[FieldCount]:
+        """Counts and percentages per value of every choice-like field."""
+        return field_counts(self.charted_sources(), self.protocol.charting)
+
+    def default_map_fields(self) -> tuple[str, str] | None:
+        """The map a report shows by default: themes x study design, or the first two
+        choice fields."""
+        return default_map_fields(self.protocol)
+
+    def charting_results(self) -> ChartingResults:
+        """The charting as the report shows it."""
+        protocol = self.protocol
+        form = protocol.charting
+        with self.store.reading() as conn:
+            ids = self._included(conn)
+            details = db.source_details(conn, ids)
+            state = self._state(conn)
+            simulated = db.simulated_charters(conn)
+        rows = [
+            ChartedSource(
+                record_id=d.record_id,
+                title=d.title,
+                authors=d.authors,
+                year=d.year,
+                journal=d.journal,
+                doi=d.doi,
+                values=dict(state.final.get(d.record_id, {})),
+            )
+            for d in (details[i] for i in ids if i in details)
+        ]
+        pending = {"conflict": 0, "awaiting_second": 0, "not_started": 0}
+        for rid in ids:
+            statuses = state.status.get(rid)
+            if not statuses:
+                pending["not_started"] += 1
+                continue
+            for status in ("conflict", "awaiting_second"):
+                if status in statuses.values():
+                    pending[status] += 1
+                    break
+        fields = default_map_fields(protocol)
+        emap = evidence_map(rows, form, *fields) if fields and rows else None
+        values = dict(state.by_reviewer.items())
+        return ChartingResults(
+            form=form,
+            included=len(ids),
+            sources=tuple(synthesis_order(rows, protocol)),
+            field_counts=tuple(field_counts(rows, form)),
+            per_year=tuple(sources_per_year(rows, form)),
+            per_country=tuple(sources_per_country(rows, form)),
+            characteristics=characteristics_table(synthesis_order(rows, protocol), form),
+            agreement=tuple(field_agreement(values, form))
+            if form.reviewers_per_record == 2
+            else (),
+            map=emap,
+            reviewers_per_record=form.reviewers_per_record,
+            conflicts=len(state.conflicts),
+            simulated=simulated,
+            pending=pending,
+        )
+
+
+def default_map_fields(protocol: Protocol) -> tuple[str, str] | None:
+    """Themes x study design when both exist, else the first two choice fields."""
+    form = protocol.charting
+    choice = [f.name for f in form.active_fields if f.type in ("single_choice", "multiple_choice")]
+    theme = form.theme_field
+    design = next((n for n in choice if "design" in n), None)
+    if theme is not None and design is not None and theme.name != design:
+        return theme.name, design
+    return (choice[0], choice[1]) if len(choice) >= 2 else None

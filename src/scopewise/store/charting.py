@@ -1,0 +1,244 @@
+"""The charting log and candidate themes: plain reads and appends, no charting logic.
+
+Entries are appended, never updated: the latest per (record, field, reviewer, kind)
+counts (see :mod:`scopewise.charting.entries`), and the history stays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from scopewise.analysis.charting import ChartedSource
+from scopewise.charting import ChartEntry
+from scopewise.protocol import Protocol
+from scopewise.store import schema as t
+from scopewise.store.core import now
+from scopewise.store.snapshot import screening_snapshot
+
+__all__ = [
+    "ThemeCandidateRow",
+    "add_theme_candidates",
+    "all_record_ids",
+    "append_entries",
+    "chart_entries",
+    "decide_theme_candidate",
+    "included_record_ids",
+    "record_texts",
+    "simulated_charters",
+    "source_details",
+    "stored_field_values",
+    "theme_candidates",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeCandidateRow:
+    """A stored candidate theme and the lead's decision on it."""
+
+    id: int
+    label: str
+    terms: tuple[str, ...]
+    record_ids: tuple[int, ...]
+    status: str
+    name: str | None
+    field: str | None
+
+
+def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def included_record_ids(conn: Connection, protocol: Protocol) -> list[int]:
+    """Records included at the protocol's last stage, in record order."""
+    snapshot = screening_snapshot(conn, protocol)
+    last_full = "full_text" in snapshot.stages
+    out: list[int] = []
+    for rid, outcome in snapshot.records.items():
+        if last_full:
+            if outcome.full_text is not None and outcome.full_text.status == "included":
+                out.append(rid)
+        elif outcome.title_abstract is not None and outcome.title_abstract.passes:
+            out.append(rid)
+    return sorted(out)
+
+
+def _author_name(value: Any) -> str:
+    if isinstance(value, dict):
+        if value.get("literal"):
+            return str(value["literal"])
+        family, given = str(value.get("family", "")), str(value.get("given", ""))
+        return f"{family}, {given}" if given else family
+    return str(value)
+
+
+def source_details(conn: Connection, record_ids: Sequence[int]) -> dict[int, ChartedSource]:
+    """Bibliographic details of ``record_ids`` as :class:`ChartedSource` (no values yet)."""
+    r = t.records
+    out: dict[int, ChartedSource] = {}
+    for chunk in _chunks(list(record_ids)):
+        rows = conn.execute(
+            sa.select(r.c.id, r.c.title, r.c.authors, r.c.year, r.c.journal, r.c.doi).where(
+                r.c.id.in_(chunk)
+            )
+        ).all()
+        for row in rows:
+            authors = tuple(a for a in (_author_name(x) for x in (row[2] or ())) if a)
+            out[int(row[0])] = ChartedSource(
+                record_id=int(row[0]),
+                title=str(row[1] or ""),
+                authors=authors,
+                year=row[3],
+                journal=str(row[4] or ""),
+                doi=str(row[5] or ""),
+            )
+    return out
+
+
+def record_texts(conn: Connection, record_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Title and abstract of ``record_ids``."""
+    r = t.records
+    out: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(list(record_ids)):
+        for rid, title, abstract in conn.execute(
+            sa.select(r.c.id, r.c.title, r.c.abstract).where(r.c.id.in_(chunk))
+        ):
+            out[int(rid)] = (str(title or ""), str(abstract or ""))
+    return out
+
+
+def append_entries(conn: Connection, rows: Iterable[tuple[int, int, str, Any, str]]) -> int:
+    """Append ``(record_id, reviewer_id, field, value, kind)`` entries; returns how many."""
+    at = now()
+    payload = [
+        {
+            "record_id": rid,
+            "reviewer_id": uid,
+            "field": name,
+            "value": value,
+            "kind": kind,
+            "created_at": at,
+        }
+        for rid, uid, name, value, kind in rows
+    ]
+    for start in range(0, len(payload), 5000):
+        conn.execute(t.charting_entries.insert(), payload[start : start + 5000])
+    return len(payload)
+
+
+def chart_entries(conn: Connection, record_ids: Sequence[int] | None = None) -> list[ChartEntry]:
+    """The charting log (of ``record_ids`` when given), oldest first."""
+    c, u = t.charting_entries, t.users
+    query = sa.select(
+        c.c.id, c.c.record_id, c.c.field, u.c.name, c.c.value, c.c.kind, c.c.created_at
+    ).join(u, u.c.id == c.c.reviewer_id)
+    chunks: list[list[int] | None] = (
+        [None] if record_ids is None else list(_chunks(list(record_ids)))
+    )
+    out: list[ChartEntry] = []
+    for chunk in chunks:
+        q = query if chunk is None else query.where(c.c.record_id.in_(chunk))
+        for row in conn.execute(q.order_by(c.c.id)):
+            out.append(
+                ChartEntry(
+                    id=int(row[0]),
+                    record_id=int(row[1]),
+                    field=str(row[2]),
+                    reviewer=str(row[3]),
+                    value=row[4],
+                    kind=row[5],
+                    created_at=_utc(row[6]),
+                )
+            )
+    if record_ids is not None and len(chunks) > 1:
+        out.sort(key=lambda e: e.id)
+    return out
+
+
+def add_theme_candidates(
+    conn: Connection, candidates: Iterable[tuple[str, Sequence[str], Sequence[int]]]
+) -> list[int]:
+    """Store ``(label, terms, record_ids)`` candidates; earlier undecided ones are dropped."""
+    tc = t.theme_candidates
+    conn.execute(tc.delete().where(tc.c.status == "candidate"))
+    ids: list[int] = []
+    for label, terms, record_ids in candidates:
+        result = conn.execute(
+            tc.insert().values(
+                label=label,
+                terms=list(terms),
+                record_ids=list(record_ids),
+                status="candidate",
+                created_at=now(),
+            )
+        )
+        pk = result.inserted_primary_key
+        assert pk is not None
+        ids.append(int(pk[0]))
+    return ids
+
+
+def theme_candidates(conn: Connection) -> list[ThemeCandidateRow]:
+    """Every candidate theme, decided or not."""
+    tc = t.theme_candidates
+    return [
+        ThemeCandidateRow(
+            id=int(r["id"]),
+            label=str(r["label"]),
+            terms=tuple(r["terms"]),
+            record_ids=tuple(int(x) for x in r["record_ids"]),
+            status=str(r["status"]),
+            name=r["name"],
+            field=r["field"],
+        )
+        for r in conn.execute(sa.select(tc).order_by(tc.c.id)).mappings()
+    ]
+
+
+def decide_theme_candidate(
+    conn: Connection, candidate_id: int, status: str, by: str, name: str | None, field: str | None
+) -> None:
+    """Record the lead's decision on one candidate."""
+    tc = t.theme_candidates
+    conn.execute(
+        tc.update()
+        .where(tc.c.id == candidate_id)
+        .values(status=status, name=name, field=field, decided_by=by, decided_at=now())
+    )
+
+
+def simulated_charters(conn: Connection) -> bool:
+    """Whether simulated charters (the demo's) entered values in this project."""
+    a = t.audit_events
+    found = conn.execute(sa.select(a.c.id).where(a.c.action == "chart.simulated").limit(1)).scalar()
+    return found is not None
+
+
+def all_record_ids(conn: Connection) -> set[int]:
+    """Every record id of the project."""
+    return {int(r) for r in conn.execute(sa.select(t.records.c.id)).scalars()}
+
+
+def stored_field_values(conn: Connection) -> dict[str, set[str]]:
+    """Every field that has stored values, with the choice strings among them."""
+    c = t.charting_entries
+    out: dict[str, set[str]] = {}
+    for name, value in conn.execute(sa.select(c.c.field, c.c.value).where(c.c.kind != "complete")):
+        values = out.setdefault(str(name), set())
+        if isinstance(value, list):
+            values.update(str(v) for v in value)
+        elif isinstance(value, str):
+            values.add(value)
+    return out

@@ -1,0 +1,237 @@
+"""The charting sheet round trip and its bad input, through the CLI, on both backends."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from charting_project import charting_project
+from cli_runner import run
+from scopewise.review import Review
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.exit_code, self.output = code, out + err
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    def call(*args: str) -> Result:
+        return Result(*run(list(args), capsys))
+
+    return call
+
+
+@pytest.fixture
+def project(tmp_path: Path, db_url: str) -> tuple[Path, str]:
+    return charting_project(tmp_path / "p", db_url), db_url
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def test_export_fill_import_round_trip_csv_and_xlsx(
+    cli, project: tuple[Path, str], tmp_path: Path
+) -> None:
+    folder, url = project
+    sheet = tmp_path / "sheet.csv"
+    result = cli("chart", str(folder), "--export", str(sheet), "--suggest", "--db", url)
+    assert result.exit_code == 0, result.output
+    rows = _rows(sheet)
+    assert [r["record_id"] for r in rows] == ["1", "3", "5", "7"]
+    header = list(rows[0])
+    assert header[:4] == ["record_id", "authors", "year", "title"]
+    assert "suggested_category" in header and "suggested_study_design" in header
+    assert rows[1]["suggested_category"] == "Training"  # "Training peer specialists..."
+    fields = ["category", "study_design", "country", "participants", "controlled"]
+    filled = _write(
+        tmp_path / "filled.csv",
+        ["record_id", "title", *fields],
+        [
+            ["1", "x", "Training; Recruitment", "RCT", "United Kingdom", "12", "yes"],
+            ["3", "x", "Training", "review", "DE", "", "no"],
+        ],
+        encoding="cp1252",
+        delimiter=";",
+    )
+    result = cli("chart", str(folder), "--import", str(filled), "--reviewer", "Ann", "--db", url)
+    assert result.exit_code == 0, result.output
+    with Review.open(folder, db_url=url) as review:
+        assert review.chart_values(1, "Ann")["category"] == ["Training", "Recruitment"]
+        assert review.chart_values(3, "Ann") == {
+            "category": ["Training"],
+            "study_design": "review",
+            "country": "DEU",
+            "controlled": False,
+        }
+    own = tmp_path / "ann.xlsx"
+    assert (
+        cli("chart", str(folder), "--export", str(own), "--reviewer", "Ann", "--db", url).exit_code
+        == 0
+    )
+    from openpyxl import load_workbook
+
+    cells = list(load_workbook(own).active.iter_rows(values_only=True))
+    assert cells[1][4] == "Training; Recruitment" and cells[1][6] == "United Kingdom"
+    # the workbook re-imports as Ben's values, giving agreement on every field
+    assert (
+        cli("chart", str(folder), "--import", str(own), "--reviewer", "Ben", "--db", url).exit_code
+        == 0
+    )
+    with Review.open(folder, db_url=url) as review:
+        final = {s.record_id: s.values for s in review.charted_sources()}
+        assert final[1]["country"] == "GBR"
+        assert review.chart_conflicts("Lead") == []
+    # importing again replaces Ann's values; an empty cell clears; history kept
+    again = _write(
+        tmp_path / "again.csv", ["record_id", "study_design", "country"], [["3", "RCT", ""]]
+    )
+    assert (
+        cli(
+            "chart", str(folder), "--import", str(again), "--reviewer", "Ann", "--db", url
+        ).exit_code
+        == 0
+    )
+    with Review.open(folder, db_url=url) as review:
+        assert review.chart_values(3, "Ann") == {"study_design": "RCT"}
+        assert len(review.chart_history(3)) > 4
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\x00\x01\x02binary\x00\xff" * 50, "not a text file"),
+        (
+            b"record_id,study_design\n1,RCT\n1,review\n",
+            "filled.csv:3: record 1 appears twice (first on line 2)",
+        ),
+        (
+            b"record_id,study_design\n9999,RCT\n",
+            "filled.csv:2: record 9999 is not a record of this project",
+        ),
+        (b"record_id,study_design\n2,RCT\n", "filled.csv:2: record 2 is not included"),
+        (
+            b"record_id,study_design\n1,RCT\n3,cohort\n",
+            "filled.csv:3: record 3: field 'study_design': value 'cohort' is not one of its choices; allowed: qualitative; mixed methods",
+        ),
+        (b"record_id,colour\n1,red\n", "filled.csv:1: column 'colour' is not a field"),
+        (b"title,study_design\nx,RCT\n", "no record_id column"),
+        (b'record_id,key_findings\n1,<script>alert(1)</script>\n3,"a,"b\n', None),
+    ],
+)
+def test_bad_sheets_are_refused_whole(
+    cli, project: tuple[Path, str], tmp_path: Path, content: bytes, message: str | None
+) -> None:
+    folder, url = project
+    path = tmp_path / "filled.csv"
+    path.write_bytes(content)
+    result = cli("chart", str(folder), "--import", str(path), "--reviewer", "Ann", "--db", url)
+    with Review.open(folder, db_url=url) as review:
+        if message is None:  # hostile text is kept as plain text
+            assert result.exit_code == 0, result.output
+            assert review.chart_values(1, "Ann")["key_findings"] == "<script>alert(1)</script>"
+            return
+        assert result.exit_code == 2
+        assert message in result.output
+        assert len(result.output.strip().splitlines()) == 1
+        assert review.chart_values(1, "Ann") == {}
+
+
+def test_map_in_every_format_with_segment_and_filter(
+    cli, project: tuple[Path, str], tmp_path: Path
+) -> None:
+    folder, url = project
+    with Review.open(folder, db_url=url) as review:
+        for who in ("Ann", "Ben"):
+            review.chart(
+                1,
+                {"category": "Training; Recruitment", "study_design": "review", "controlled": "no"},
+                who,
+            )
+            review.chart(
+                3, {"category": "Training", "study_design": "RCT", "controlled": "yes"}, who
+            )
+    out = tmp_path / "map.csv"
+    assert (
+        cli(
+            "chart", str(folder), "--map", "category", "study_design", "-o", str(out), "--db", url
+        ).exit_code
+        == 0
+    )
+    with out.open(newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == [
+        "category",
+        "qualitative",
+        "mixed methods",
+        "service evaluation",
+        "RCT",
+        "review",
+    ]
+    assert table[1] == ["Training", "0", "0", "0", "1", "1"]
+    assert table[3] == ["Recruitment", "0", "0", "0", "0", "1"]
+    import json
+
+    js = tmp_path / "map.json"
+    result = cli(
+        "chart",
+        str(folder),
+        "--map",
+        "category",
+        "controlled",
+        "-o",
+        str(js),
+        "--segment",
+        "study_design",
+        "--filter",
+        "study_design=RCT",
+        "--db",
+        url,
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(js.read_text())
+    assert data["n_sources"] == 1 and data["filters"] == {"study_design": "RCT"}
+    cell = next(c for c in data["cells"] if c["row"] == "Training" and c["column"] == "yes")
+    assert cell["count"] == 1 and cell["segments"] == {"RCT": 1}
+    for suffix in (".svg", ".png"):
+        figure = tmp_path / f"map{suffix}"
+        assert (
+            cli(
+                "chart",
+                str(folder),
+                "--map",
+                "category",
+                "study_design",
+                "-o",
+                str(figure),
+                "--segment",
+                "controlled",
+                "--db",
+                url,
+            ).exit_code
+            == 0
+        )
+        assert figure.stat().st_size > 1000
+    assert "<svg" in (tmp_path / "map.svg").read_text()
+    bad = cli("chart", str(folder), "--map", "category", "nope", "-o", str(out), "--db", url)
+    assert bad.exit_code == 2 and "no charting field 'nope'" in bad.output
