@@ -23,9 +23,9 @@ def _flow_blocks(data: ReportData, fig: FlowFigure) -> list[Block]:
     f = data.flow
     labels = {c.code: c.text for c in data.protocol.all_criteria}
     blocks: list[Block] = [
-        Para(f"The searches identified {n(f.identified)} records; {n(f.duplicates_removed)} "
-             f"duplicates were removed and {n(f.screened)} records screened, of which "
-             f"{n(f.included)} sources of evidence were included."),
+        Para(f"The searches identified {n(f.identified)} records; duplicates removed: "
+             f"{n(f.duplicates_removed)}; records screened: {n(f.screened)}; sources of "
+             f"evidence included: {n(f.included)}."),
         Figure("prisma", "PRISMA flow diagram", fig.png, fig.svg),
     ]
     rows: list[tuple[str, int]] = [
@@ -121,7 +121,7 @@ def _counts(data: ReportData) -> Section | None:
         return None
     form = data.protocol.charting
     rows = tuple((form.field(c.field).title if form.field(c.field) else c.field,  # type: ignore[union-attr]
-                  str(c.value), n(c.count), pct(c.percent, scale=1 if c.percent > 1 else 100))
+                  str(c.value), n(c.count), pct(c.percent, scale=1))
                  for c in counts)
     return Section("field-counts", "Counts per charted field", [Table(
         "field_counts", "Sources per value of each charted field",
@@ -202,11 +202,19 @@ def _findings(data: ReportData, refs: References) -> Section | None:
                 groups.setdefault(str(v) if v is not None else "not charted", []).append(s)
     else:
         groups["All included sources"] = sources
+    texts = [f.name for f in form.active_fields if f.type == "long_text"]
     for name, members in groups.items():
         cites = "; ".join(refs.cites.get(s.record_id, str(s.record_id)) for s in members)
         sec.blocks.append(Para(f"{name} ({n(len(members))} source{'s' * (len(members) != 1)})"
                                + (f": {cites}" if cites else ": no source yet."),
                                style="finding"))
+        notes = tuple(
+            f"{refs.cites.get(s.record_id, str(s.record_id))}: " + " ".join(
+                str(s.values[t]) for t in texts if s.values.get(t))
+            for s in members if any(s.values.get(t) for t in texts)
+        )
+        if notes:
+            sec.blocks.append(Bullets(notes))
     return sec
 
 

@@ -13,14 +13,15 @@ from scopewise.report.model import Bullets, Document, Figure, Para, Table
 
 __all__ = ["figure_name", "render_markdown"]
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
+_SPECIAL = re.compile(r"([\\`*_\[\]|])")
 
 
 def md(text: str) -> str:
     """Plain text as inline Markdown that shows exactly that text."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
-    text = re.sub(r"^(\s*)([-=]{3,}|\d+)\.", r"\1\2\\.", text)  # not a list or a rule
+    text = re.sub(r"^(\s*)(\d+)\.", r"\1\2\\.", text)  # not a numbered list
+    text = re.sub(r"^(\s*)([-+#=])", r"\1\\\2", text)  # not a bullet, heading or rule
     return " ".join(text.split("\n"))
 
 
