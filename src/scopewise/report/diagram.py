@@ -185,8 +185,8 @@ def layout(
         removed = Box(removed.x, removed.y + shift, removed.w, removed.h, removed.lines, removed.kind)
         rows[-1] = ("identification", identified, removed)
         diagram.boxes.append(other_box)
-        diagram.arrows.append(Arrow(other_box.x, other_box.y + other_box.h / 2,
-                                    identified.x + identified.w, identified.y + identified.h / 2))
+        level = identified.y + min(identified.h, other_box.h) / 2
+        diagram.arrows.append(Arrow(other_box.x, level, identified.x + identified.w, level))
         y = max(identified.bottom, removed.bottom) + GAP
 
     screened_lines = ["Records screened (title and abstract)", f"(n = {_n(flow.screened)})"]
@@ -250,8 +250,12 @@ def layout(
             diagram.arrows.append(Arrow(box.cx, previous.bottom, box.cx, box.y))
         if beside is not None:
             diagram.boxes.append(beside)
-            mid = box.y + min(box.h, beside.h) / 2
-            diagram.arrows.append(Arrow(box.x + box.w, mid, beside.x, mid))
+            if beside.y > box.bottom:  # pushed down (other methods): branch off the connector
+                mid = beside.y + beside.h / 2
+                diagram.arrows.append(Arrow(box.cx, mid, beside.x, mid))
+            else:
+                mid = box.y + min(box.h, beside.h) / 2
+                diagram.arrows.append(Arrow(box.x + box.w, mid, beside.x, mid))
         previous = box
 
     # Phase labels: a vertical band beside the rows of each phase.
@@ -274,6 +278,11 @@ def layout(
         diagram.boxes.append(Box(4.0, top, PHASE_W - 8.0, bottom - top, (label,), "phase"))
     diagram.height = y + 10.0
     return diagram
+
+
+def _phase_font(b: Box) -> float:
+    """The phase label's size: smaller when its band is shorter than the word."""
+    return max(7.0, min(FONT, (b.h - 6.0) / (len(b.lines[0]) * 0.62)))
 
 
 def _text_top(b: Box) -> float:
@@ -305,7 +314,8 @@ def to_svg(diagram: Diagram) -> str:
         if b.kind == "phase":
             cx, cy = b.cx, b.y + b.h / 2
             out.append(
-                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="{FONT:.0f}" font-weight="bold" '
+                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="{_phase_font(b):.1f}" '
+                'font-weight="bold" '
                 f'text-anchor="middle" dominant-baseline="middle" '
                 f'transform="rotate(-90 {cx:.1f} {cy:.1f})">{escape(b.lines[0])}</text>'
             )
@@ -360,7 +370,7 @@ def write_png(diagram: Diagram, path: Path, dpi: int = 200) -> None:
                 rotation=90,
                 ha="center",
                 va="center",
-                fontsize=FONT,
+                fontsize=_phase_font(b),
                 fontweight="bold",
                 family="sans-serif",
                 parse_math=False,
