@@ -157,13 +157,14 @@ def _consultation_method(data: ReportData) -> Section | None:
     sec = Section("consultation-method", "Consultation", level=2)
     if c.description:
         sec.blocks.append(Para(c.description))
-    groups = getattr(data.consultation, "participants", None) or {}
+    groups = getattr(data.consultation, "groups", None) or ()
     if groups:
-        sec.blocks.append(Para("Participants per group: " + "; ".join(
-            f"{g}: {n(int(k))}" for g, k in dict(groups).items()) + "."))
+        sec.blocks.append(Para("Stakeholder groups and participants: " + "; ".join(
+            f"{g.group}: {n(int(g.participants))}" for g in groups) + "."))
     sessions = getattr(data.consultation, "sessions", None)
-    if sessions is not None:
-        sec.blocks.append(Para(f"Sessions held: {n(len(sessions))}."))
+    if isinstance(sessions, int):
+        sec.blocks.append(Para(f"Sessions held: {n(sessions)}. The themes raised were set "
+                               "beside the charted findings (Results: Consultation)."))
     sec.blocks.append(Para(
         "Quotes from participants are "
         + ("not shown, as the protocol forbids them." if c.quotes == "never" else "allowed.")))

@@ -112,8 +112,19 @@ def report_json(doc: Document, data: ReportData) -> dict[str, Any]:
         "tables": {t.key: {"caption": t.caption, "columns": list(t.columns),
                            "rows": t.records()} for t in doc.tables()},
         "checklist": [asdict(i) | {"item": i.label} for i in doc.data["checklist"]],
-        "consultation": _plain(data.consultation) if data.consultation is not None else None,
+        "consultation": _consultation_json(data),
     }
+
+
+def _consultation_json(data: ReportData) -> Any:
+    """The consultation's data; never a quotation or a participant's notes unless the
+    protocol allows quotes (the facade filters already; this holds it for any input)."""
+    if data.consultation is None:
+        return None
+    plain = _plain(data.consultation)
+    if isinstance(plain, dict) and data.protocol.consultation.quotes != "allowed":
+        plain = {k: v for k, v in plain.items() if k not in ("quotations", "participants")}
+    return plain
 
 
 def build(data: ReportData, cache: dict[str, str] | None = None) -> tuple[Document, FlowFigure]:

@@ -1,0 +1,122 @@
+"""The consultation in the report: themes, stance and counts per group; quotes only
+when the protocol allows them, in every format.
+
+The consultation report is read by attribute (the facade's ``ConsultationReport``);
+here it is a plain stand-in with the same attributes, so the policy of the report
+writers is tested on its own: even a report object that carries quotations must not
+leak them when ``quotes = "never"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from scopewise.analysis.prisma import Flow
+from scopewise.protocol import parse_protocol
+from scopewise.report import ReportData, write_report
+
+QUOTE = "The supervisor never once asked how I was coping."
+NAME = "Participant Mary Jones"
+
+
+@dataclass
+class Group:
+    group: str
+    participants: int
+    sessions: int
+
+
+@dataclass
+class Theme:
+    theme: str
+    stance: str | None
+    summary: str
+    participants_per_group: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class Quote:
+    theme: str
+    participant: str
+    group: str
+    text: str
+
+
+@dataclass
+class Consultation:
+    groups: tuple[Group, ...]
+    themes: tuple[Theme, ...]
+    quotations: tuple[Quote, ...]
+    sessions: int = 3
+
+
+def protocol(quotes: str) -> str:
+    return f"""
+questions = ["Q?"]
+[review]
+title = "Consulted review"
+[pcc]
+population = "P"
+concept = "C"
+context = "X"
+[[criteria.inclusion]]
+code = "IN"
+text = "In"
+[consultation]
+enabled = true
+quotes = "{quotes}"
+description = "Two workshops with peer workers and managers."
+"""
+
+
+def flow() -> Flow:
+    return Flow(sources={"PubMed": 3}, identified=3, duplicates_removed=0, screened=3,
+                excluded_title_abstract=1, passed_title_abstract=2, open_title_abstract=0,
+                sought=2, not_retrieved=0, awaiting_retrieval=0, assessed=2,
+                excluded_full_text={"IN": 1}, open_full_text=0, included=1)
+
+
+def outputs(out: Path) -> dict[str, str]:
+    import docx
+    from pypdf import PdfReader
+
+    word = docx.Document(str(out / "report.docx"))
+    text = [p.text for p in word.paragraphs]
+    text += [c.text for t in word.tables for r in t.rows for c in r.cells]
+    return {
+        "html": (out / "report.html").read_text(encoding="utf-8"),
+        "md": (out / "report.md").read_text(encoding="utf-8"),
+        "json": (out / "report.json").read_text(encoding="utf-8"),
+        "docx": "\n".join(text),
+        "pdf": " ".join(" ".join(p.extract_text() for p in PdfReader(str(out / "report.pdf"))
+                                 .pages).split()),
+    }
+
+
+@pytest.mark.parametrize("quotes", ["never", "allowed"])
+def test_quote_policy_holds_in_every_format(tmp_path: Path, quotes: str) -> None:
+    consultation = Consultation(
+        groups=(Group("peer workers", 5, 2), Group("managers", 3, 1)),
+        themes=(Theme("Supervision", "supports", "Supervision mattered most.",
+                      {"peer workers": 4, "managers": 1}),),
+        quotations=(Quote("Supervision", NAME, "peer workers", QUOTE),)
+        if quotes == "allowed" else (),
+    )
+    leaky = Consultation(consultation.groups, consultation.themes,
+                         (Quote("Supervision", NAME, "peer workers", QUOTE),))
+    data = ReportData(protocol=parse_protocol(protocol(quotes), "t"), flow=flow(),
+                      consultation=leaky if quotes == "never" else consultation)
+    written = write_report(data, tmp_path / "out", ["json", "html", "docx", "pdf", "md"])
+    assert not written.skipped
+    for fmt, text in outputs(tmp_path / "out").items():
+        flat = " ".join(text.split())
+        if fmt != "json":
+            assert "Supervision mattered most." in flat, fmt
+            assert "supports" in flat and "peer workers" in flat, fmt
+        if quotes == "never":
+            assert QUOTE not in flat and "Mary Jones" not in flat, fmt
+        elif quotes == "allowed" and fmt != "json":
+            assert QUOTE in flat, fmt
