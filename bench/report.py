@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,9 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "report.md"
-WORDS = ("peer support mental health service training supervision recruitment workforce "
-         "recovery community hospital forensic youth family lived experience outcome "
-         "evaluation qualitative trial review wellbeing stigma role employment").split()
+WORDS = ["peer", "support", "mental", "health", "service", "training", "supervision", "recruitment", "workforce", "recovery", "community", "hospital", "forensic", "youth", "family", "lived", "experience", "outcome", "evaluation", "qualitative", "trial", "review", "wellbeing", "stigma", "role", "employment"]
 CATEGORIES = ["Training", "Supervision and support", "Recruitment", "Role and identity",
               "Outcomes for service users", "Organisational culture"]
 DESIGNS = ["qualitative", "mixed methods", "service evaluation", "RCT", "review"]
@@ -104,7 +101,12 @@ def build(folder: Path, n_records: int, n_included: int, seed: int = 0) -> None:
     from scopewise.store import now
     from scopewise.store import schema as t
     from scopewise.store.charting import append_entries
-    from scopewise.store.records import insert_search, insert_values, record_values, set_search_count
+    from scopewise.store.records import (
+        insert_search,
+        insert_values,
+        record_values,
+        set_search_count,
+    )
 
     rng = random.Random(seed)
     protocol = folder.parent / "protocol.toml"
@@ -122,37 +124,37 @@ def build(folder: Path, n_records: int, n_included: int, seed: int = 0) -> None:
             pages=f"{rng.randint(1, 400)}-{rng.randint(401, 800)}", doi=f"10.9999/bench.{i}",
         )
 
-    with Review.create(folder, protocol_path=protocol) as review:
-        with review.store.transaction() as conn:
-            half = n_records // 2
-            for name, count, offset in (("MEDLINE", half, 0), ("CINAHL", n_records - half, half)):
-                sid = insert_search(conn, source=name, query=f"{name} query", method="file",
-                                    searched_on="2024-05-01", file_name=f"{name}.ris")
-                values = [record_values(record(offset + i)) for i in range(count)]
-                n = insert_values(conn, sid, (values[s:s + 5000] for s in range(0, count, 5000)))
-                set_search_count(conn, sid, n)
-            users = dict(conn.execute(t.users.select().with_only_columns(
-                t.users.c.name, t.users.c.id)).all())
-            ids = [int(r) for r in conn.execute(t.records.select().with_only_columns(
-                t.records.c.id).order_by(t.records.c.id)).scalars()]
-            included = set(rng.sample(ids, n_included))
-            at = now()
-            rows = [{"record_id": rid, "stage": "title_abstract", "reviewer_id": users["Ann"],
-                     "decision": "include" if rid in included else "exclude",
-                     "reasons": [] if rid in included else ["NOTPEER"], "note": "",
-                     "kind": "screen", "created_at": at} for rid in ids]
-            for s in range(0, len(rows), 5000):
-                conn.execute(t.decisions.insert(), rows[s:s + 5000])
-            entries = []
-            for rid in sorted(included):
-                values = {
-                    "category": rng.sample(CATEGORIES, rng.randint(1, 2)),
-                    "study_design": rng.choice(DESIGNS), "country": rng.choice(COUNTRIES),
-                    "year": rng.randint(1995, 2024), "participants": rng.randint(5, 400),
-                    "key_findings": " ".join(rng.choices(WORDS, k=25)).capitalize() + ".",
-                }
-                entries += [(rid, users["Ann"], k, v, "value") for k, v in values.items()]
-            append_entries(conn, entries)
+    with Review.create(folder, protocol_path=protocol) as review, \
+            review.store.transaction() as conn:
+        half = n_records // 2
+        for name, count, offset in (("MEDLINE", half, 0), ("CINAHL", n_records - half, half)):
+            sid = insert_search(conn, source=name, query=f"{name} query", method="file",
+                                searched_on="2024-05-01", file_name=f"{name}.ris")
+            values = [record_values(record(offset + i)) for i in range(count)]
+            n = insert_values(conn, sid, (values[s:s + 5000] for s in range(0, count, 5000)))
+            set_search_count(conn, sid, n)
+        users = dict(conn.execute(t.users.select().with_only_columns(
+            t.users.c.name, t.users.c.id)).all())
+        ids = [int(r) for r in conn.execute(t.records.select().with_only_columns(
+            t.records.c.id).order_by(t.records.c.id)).scalars()]
+        included = set(rng.sample(ids, n_included))
+        at = now()
+        rows = [{"record_id": rid, "stage": "title_abstract", "reviewer_id": users["Ann"],
+                 "decision": "include" if rid in included else "exclude",
+                 "reasons": [] if rid in included else ["NOTPEER"], "note": "",
+                 "kind": "screen", "created_at": at} for rid in ids]
+        for s in range(0, len(rows), 5000):
+            conn.execute(t.decisions.insert(), rows[s:s + 5000])
+        entries = []
+        for rid in sorted(included):
+            values = {
+                "category": rng.sample(CATEGORIES, rng.randint(1, 2)),
+                "study_design": rng.choice(DESIGNS), "country": rng.choice(COUNTRIES),
+                "year": rng.randint(1995, 2024), "participants": rng.randint(5, 400),
+                "key_findings": " ".join(rng.choices(WORDS, k=25)).capitalize() + ".",
+            }
+            entries += [(rid, users["Ann"], k, v, "value") for k, v in values.items()]
+        append_entries(conn, entries)
 
 
 def run_report(folder: Path, out: Path) -> dict[str, float]:

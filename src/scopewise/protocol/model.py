@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 
 __all__ = [
     "CONNECTORS",
-    "REPORT_SECTIONS",
     "FIELD_TYPES",
+    "REPORT_SECTIONS",
     "ROLES",
     "STAGES",
     "ChartingField",

@@ -11,7 +11,7 @@ from scopewise.report.build_results import results_sections
 from scopewise.report.checklist import ChecklistItem, checklist
 from scopewise.report.data import ReportData
 from scopewise.report.figures_flow import FlowFigure
-from scopewise.report.model import Bullets, Document, Para, Section, Table
+from scopewise.report.model import Block, Bullets, Document, Para, Section, Table
 from scopewise.report.references import References
 from scopewise.report.text import STAGE_LABELS, TEXT_SECTIONS, n, pct, placeholder
 
@@ -59,7 +59,7 @@ def _searches(data: ReportData) -> list[Section]:
         tuple((s.source, s.platform, s.method, s.searched_on, r[4], s.record_count)
               for s, r in zip(data.searches, rows, strict=True)),
     )
-    blocks: list = [table] if rows else [Para("No search has been imported yet.", placeholder=True)]
+    blocks: list[Block] = [table] if rows else [Para("No search has been imported yet.", placeholder=True)]
     return [Section("sources", "Information sources and search", blocks, 2)]
 
 
@@ -202,7 +202,7 @@ def _checklist_table(items: list[ChecklistItem]) -> Table:
 
 
 def _appendices(data: ReportData, items: list[ChecklistItem]) -> list[Section]:
-    search_blocks: list = []
+    search_blocks: list[Block] = []
     for s in data.searches:
         search_blocks.append(Para(f"{s.source}{' via ' + s.platform if s.platform else ''}, "
                                   f"searched {s.searched_on or 'on a date not recorded'}, "
@@ -238,7 +238,7 @@ def _appendices(data: ReportData, items: list[ChecklistItem]) -> list[Section]:
 
 def _funding(data: ReportData) -> Section:
     r = data.protocol.report
-    blocks: list = [Para(f"Funding: {r.funding}") if r.funding.strip()
+    blocks: list[Block] = [Para(f"Funding: {r.funding}") if r.funding.strip()
                     else placeholder("funding", "No funding statement in the protocol "
                                      "([report] funding).")]
     if r.conflicts_of_interest.strip():

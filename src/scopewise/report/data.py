@@ -13,8 +13,8 @@ from scopewise.screening.agreement import PairAgreement
 __all__ = [
     "ExcludedReport",
     "IncludedRecord",
-    "RoundFlow",
     "ReportData",
+    "RoundFlow",
     "ScreeningSummary",
     "SearchInfo",
     "StoppingSummary",

@@ -38,7 +38,7 @@ class _Writer:
     def __init__(self) -> None:
         from fpdf import FPDF
 
-        class ReportPDF(FPDF):  # type: ignore[misc]
+        class ReportPDF(FPDF):
             def footer(self) -> None:
                 self.set_y(-12)
                 self.set_font("dejavu", "", 8)
@@ -65,7 +65,7 @@ class _Writer:
         if key not in self.widths:
             self.widths[key] = {}
         self.char_w = self.widths[key]
-        self.cw = self.pdf.current_font.cw
+        self.cw: Any = getattr(self.pdf.current_font, "cw", {})
 
     def width(self, text: str) -> float:
         table, cw = self.char_w, self.cw

@@ -141,9 +141,15 @@ def format_references(
     keys = [f"{style}|" + json.dumps(item, sort_keys=True, ensure_ascii=False) for item in items]
     missing = [(r, item) for r, item, key in zip(records, items, keys, strict=True)
                if key not in cache]
+    # a style is parsed once; each reference gets a bibliography of its own
     if missing:
-        from citeproc import Citation, CitationItem, CitationStylesBibliography
-        from citeproc import CitationStylesStyle, formatter
+        from citeproc import (
+            Citation,
+            CitationItem,
+            CitationStylesBibliography,
+            CitationStylesStyle,
+            formatter,
+        )
         from citeproc.source.json import CiteProcJSON
 
         _memoise_macros()
@@ -152,19 +158,18 @@ def format_references(
             csl = CitationStylesStyle(path, validate=False)
             # one reference per bibliography: each text stands alone (no list number,
             # no "same author" dash), so it can be cached and put in any order
-            for r, item in missing:
+            for _record, item in missing:
                 bib = CitationStylesBibliography(csl, CiteProcJSON([item]), formatter.plain)
                 bib.register(Citation([CitationItem(item["id"])]))
                 text = str(bib.bibliography()[0])
                 cache[f"{style}|" + json.dumps(item, sort_keys=True, ensure_ascii=False)] = text
-                del r
     texts = {r.id: cache[key] for r, key in zip(records, keys, strict=True)}
     if numeric:
         ordered = list(records)  # citation order: the order the report lists them
     else:
         ordered = sorted(records, key=lambda r: (texts[r.id].casefold(), r.id))
     entries = []
-    for number, r in enumerate(ordered, 1):
+    for r in ordered:
         text = texts[r.id]
         if numeric:  # the style's own "1." prefix is dropped; the writers number the list
             text = text.split(".", 1)[1] if text.split(".", 1)[0].isdigit() else text

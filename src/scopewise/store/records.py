@@ -20,8 +20,8 @@ from sqlalchemy.engine import Connection
 
 from scopewise.records import Author, Record
 from scopewise.store import schema as t
-from scopewise.store.rounds import assign_search
 from scopewise.store.core import now
+from scopewise.store.rounds import assign_search
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [
