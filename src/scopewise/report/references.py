@@ -97,6 +97,57 @@ def _memoise_macros() -> None:
     _PATCHED = True
 
 
+#: From this many references on, they are formatted by one process per core.
+PARALLEL_FROM = 400
+
+
+def format_chunk(path: str, items: list[dict[str, Any]]) -> list[str]:
+    """Each CSL-JSON item formatted on its own (no list number, no "same author" dash),
+    so each text stands alone and can be cached and put in any order."""
+    import warnings
+
+    from citeproc import (
+        Citation,
+        CitationItem,
+        CitationStylesBibliography,
+        CitationStylesStyle,
+        formatter,
+    )
+    from citeproc.source.json import CiteProcJSON
+
+    _memoise_macros()
+    out: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # citeproc warns on CSL features it skips
+        csl = CitationStylesStyle(path, validate=False)  # parsed once per chunk
+        for item in items:
+            bib = CitationStylesBibliography(csl, CiteProcJSON([item]), formatter.plain)
+            bib.register(Citation([CitationItem(item["id"])]))
+            out.append(str(bib.bibliography()[0]))
+    return out
+
+
+def _format_items(path: str, items: list[dict[str, Any]]) -> list[str]:
+    import os
+
+    workers = min(os.cpu_count() or 1, 4)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        return format_chunk(path, items)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    size = -(-len(items) // workers)
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    try:
+        # spawn: the report runs inside a process that may hold database connections
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            parts = list(pool.map(format_chunk, [path] * len(chunks), chunks))
+    except (BrokenProcessPool, OSError):  # no worker could start (e.g. code read from stdin)
+        return format_chunk(path, items)
+    return [text for part in parts for text in part]
+
+
 def _cite(r: IncludedRecord, number: int, numeric: bool) -> str:
     if numeric:
         return f"[{number}]"
@@ -130,7 +181,6 @@ def format_references(
         The style is unknown.
     """
     import json
-    import warnings
 
     path = _style_path(style)
     numeric = ALIASES.get(style, style).startswith(("nlm-citation-sequence", "vancouver"))
@@ -143,26 +193,9 @@ def format_references(
                if key not in cache]
     # a style is parsed once; each reference gets a bibliography of its own
     if missing:
-        from citeproc import (
-            Citation,
-            CitationItem,
-            CitationStylesBibliography,
-            CitationStylesStyle,
-            formatter,
-        )
-        from citeproc.source.json import CiteProcJSON
-
-        _memoise_macros()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # citeproc warns on CSL features it skips
-            csl = CitationStylesStyle(path, validate=False)
-            # one reference per bibliography: each text stands alone (no list number,
-            # no "same author" dash), so it can be cached and put in any order
-            for _record, item in missing:
-                bib = CitationStylesBibliography(csl, CiteProcJSON([item]), formatter.plain)
-                bib.register(Citation([CitationItem(item["id"])]))
-                text = str(bib.bibliography()[0])
-                cache[f"{style}|" + json.dumps(item, sort_keys=True, ensure_ascii=False)] = text
+        todo = [item for _record, item in missing]
+        for item, text in zip(todo, _format_items(path, todo), strict=True):
+            cache[f"{style}|" + json.dumps(item, sort_keys=True, ensure_ascii=False)] = text
     texts = {r.id: cache[key] for r, key in zip(records, keys, strict=True)}
     if numeric:
         ordered = list(records)  # citation order: the order the report lists them
