@@ -89,6 +89,14 @@ def test_demo_runs_offline_and_its_flow_reconciles(
     with Review.open(folder) as review:
         kappa = review.agreement()[0].overall.kappa
         assert kappa is not None and 0.5 < kappa < 0.95  # a few percent disagreement
+        # every included study charted by two simulated charters and reconciled
+        results = review.charting_results()
+        assert results.simulated and results.included == prisma["included"]
+        assert results.conflicts == 0 and results.pending["not_started"] == 0
+        assert all(s.values.get("trauma") and s.values.get("study_design") for s in results.sources)
+        assert results.map is not None and results.map.n_sources == prisma["included"]
+    assert "SIMULATED" in out
+    assert "<svg" in (folder / "report" / "evidence-map.svg").read_text(encoding="utf-8")
 
 
 def test_demo_refuses_a_folder_with_a_project(

@@ -11,8 +11,10 @@ from scopewise.charting.entries import (
     ChartConflict,
     ChartEntry,
     ChartingState,
+    EntryRow,
     FieldStatus,
     charting_state,
+    state_from_rows,
 )
 from scopewise.charting.suggest import Suggestion, suggest, suggest_field
 from scopewise.charting.themes import CandidateTheme, candidate_themes
@@ -32,6 +34,7 @@ __all__ = [
     "ChartConflict",
     "ChartEntry",
     "ChartingState",
+    "EntryRow",
     "FieldAgreement",
     "FieldStatus",
     "Suggestion",
@@ -46,6 +49,7 @@ __all__ = [
     "jaccard",
     "normalise_stored",
     "same_value",
+    "state_from_rows",
     "suggest",
     "suggest_field",
 ]

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from scopewise.charting.values import is_empty, normalise_stored, same_value
-from scopewise.protocol import ChartingForm
+from scopewise.protocol import ChartingField, ChartingForm
 
 __all__ = [
     "ChartConflict",
@@ -76,14 +76,8 @@ class ChartingState:
         return set(self.by_reviewer.get(record_id, {}))
 
 
-def _latest(entries: Iterable[ChartEntry]) -> dict[tuple[int, str, str, str], ChartEntry]:
-    latest: dict[tuple[int, str, str, str], ChartEntry] = {}
-    for entry in entries:
-        key = (entry.record_id, entry.field, entry.reviewer, entry.kind)
-        old = latest.get(key)
-        if old is None or entry.id > old.id:
-            latest[key] = entry
-    return latest
+EntryRow = tuple[int, int, str, str, str, Any]
+"""An entry as a plain tuple: (id, record_id, field, reviewer, kind, value)."""
 
 
 def charting_state(
@@ -91,6 +85,7 @@ def charting_state(
     form: ChartingForm,
     reviewers_per_record: int | None = None,
     records: Iterable[int] | None = None,
+    fields: Iterable[str] | None = None,
 ) -> ChartingState:
     """Work out each reviewer's values, the final values and the conflicts.
 
@@ -105,34 +100,69 @@ def charting_state(
         1 or 2; the form's setting by default.
     records:
         Only these records (all in the log by default).
+    fields:
+        Only these fields (all by default): an evidence map needs two or three, and
+        reading only their entries keeps a map of 10,000 sources fast.
     """
+    rows = sorted(
+        ((e.id, e.record_id, e.field, e.reviewer, e.kind, e.value) for e in entries),
+        key=lambda row: row[0],
+    )
+    return state_from_rows(rows, form, reviewers_per_record, records, fields)
+
+
+def state_from_rows(
+    rows: Iterable[EntryRow],
+    form: ChartingForm,
+    reviewers_per_record: int | None = None,
+    records: Iterable[int] | None = None,
+    fields: Iterable[str] | None = None,
+) -> ChartingState:
+    """:func:`charting_state` over plain tuples given in id order (the store's fast path)."""
     per_record = reviewers_per_record or form.reviewers_per_record
     wanted = None if records is None else set(records)
-    fields = {f.name: f for f in form.fields}
+    latest: dict[tuple[int, str, str, str], EntryRow] = {}
+    for row in rows:
+        latest[(row[1], row[2], row[3], row[4])] = row  # a later id replaces an earlier one
+    by_name = {f.name: f for f in form.fields}
+    renames = {f.name for f in form.fields if f.renamed_choices}
+    retired_check = {f.name for f in form.fields if f.retired or f.retired_choices}
     state = ChartingState()
-    for (rid, name, reviewer, kind), entry in sorted(
-        _latest(entries).items(), key=lambda item: item[1].id
-    ):
+    complete, resolved, by_reviewer = state.complete, state.resolved, state.by_reviewer
+    stamps: dict[tuple[int, str], tuple[int, str]] = {}
+    for entry_id, rid, name, reviewer, kind, value in latest.values():
         if wanted is not None and rid not in wanted:
             continue
         if kind == "complete":
-            if entry.value is not False:
-                state.complete.setdefault(rid, set()).add(reviewer)
+            if value is not False:
+                complete.setdefault(rid, set()).add(reviewer)
             continue
-        spec = fields.get(name)
-        value = normalise_stored(spec, entry.value) if spec is not None else entry.value
-        flagged = spec is None or spec.retired or _uses_retired_choice(spec.retired_choices, value)
-        if flagged and not is_empty(value):
+        spec = by_name.get(name)
+        if name in renames and spec is not None:
+            value = normalise_stored(spec, value)
+        if (spec is None or name in retired_check) and _is_retired(spec, value):
             state.retired.add((rid, name))
         if kind == "resolution":
-            state.resolved.setdefault(rid, {})[name] = value
-        else:
-            own = state.by_reviewer.setdefault(rid, {}).setdefault(reviewer, {})
-            if not is_empty(value):
-                own[name] = value
-    for rid in sorted(set(state.by_reviewer) | set(state.resolved)):
-        _finalise(state, rid, form, per_record)
+            resolved.setdefault(rid, {})[name] = value
+            continue
+        own = by_reviewer.setdefault(rid, {}).setdefault(reviewer, {})
+        if value is not None:  # stored values are checked: never blank, only None
+            own[name] = value
+            if per_record == 1:
+                stamp = stamps.get((rid, name))
+                if stamp is None or stamp[0] < entry_id:
+                    stamps[(rid, name)] = (entry_id, reviewer)
+    chosen = None if fields is None else set(fields)
+    specs = tuple(f for f in form.fields if chosen is None or f.name in chosen)
+    for rid in sorted(set(by_reviewer) | set(resolved)):
+        _finalise(state, rid, specs, per_record, stamps)
     return state
+
+
+def _is_retired(spec: ChartingField | None, value: Any) -> bool:
+    if is_empty(value):
+        return False
+    return spec is None or spec.retired or _uses_retired_choice(spec.retired_choices, value)
 
 
 def _uses_retired_choice(retired: Sequence[str], value: Any) -> bool:
@@ -143,26 +173,33 @@ def _uses_retired_choice(retired: Sequence[str], value: Any) -> bool:
     return value in retired
 
 
-def _finalise(state: ChartingState, rid: int, form: ChartingForm, per_record: int) -> None:
+def _finalise(
+    state: ChartingState,
+    rid: int,
+    specs: Sequence[ChartingField],
+    per_record: int,
+    stamps: dict[tuple[int, str], tuple[int, str]],
+) -> None:
     charters = state.by_reviewer.get(rid, {})
     resolved = state.resolved.get(rid, {})
     final: dict[str, Any] = {}
     status: dict[str, FieldStatus] = {}
-    for spec in form.fields:
+    for spec in specs:
         name = spec.name
         if name in resolved:
             if not is_empty(resolved[name]):
                 final[name] = resolved[name]
             status[name] = "final"
             continue
-        given = {r: v[name] for r, v in charters.items() if name in v and not is_empty(v[name])}
+        given = {r: v[name] for r, v in charters.items() if name in v}
         if not given:
             status[name] = "empty"
             continue
         values = list(given.values())
         if per_record == 1:
-            # the latest charter's value counts (entries were read in id order)
-            final[name] = values[-1]
+            # the latest charter's value counts
+            stamp = stamps.get((rid, name))
+            final[name] = given[stamp[1]] if stamp is not None else values[-1]
             status[name] = "final"
             continue
         if len(given) < 2:
@@ -177,7 +214,7 @@ def _finalise(state: ChartingState, rid: int, form: ChartingForm, per_record: in
                 status[name] = "awaiting_second"
             continue
         first = values[0]
-        if all(same_value(spec, first, other) for other in values[1:]):
+        if all(first == other or same_value(spec, first, other) for other in values[1:]):
             final[name] = first
             status[name] = "final"
         else:

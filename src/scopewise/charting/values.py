@@ -51,10 +51,11 @@ def is_empty(value: Any) -> bool:
     """Whether ``value`` means "not filled in" (``None``, blank text, empty list)."""
     if value is None:
         return True
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return not value.strip()
-    if isinstance(value, (list, tuple, set)):
-        return len(value) == 0
+    if kind is list or kind is tuple or kind is set:
+        return not value
     return False
 
 
@@ -73,9 +74,10 @@ def _allowed(choices: Iterable[str]) -> str:
 
 def _choice(field: ChartingField, text: str, record_id: int | None, original: Any) -> str:
     wanted = text.strip()
-    renamed = field.renamed_choices.get(wanted)
-    if renamed is not None:
-        wanted = renamed
+    for old, new in field.renamed_choices.items():
+        if old.casefold() == wanted.casefold():
+            wanted = new
+            break
     for choice in field.choices:
         if choice.casefold() == wanted.casefold():
             if choice in field.retired_choices:

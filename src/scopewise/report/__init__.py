@@ -29,6 +29,7 @@ def __getattr__(name: str) -> Any:
         return getattr(write, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "FILE_NAMES",
     "FORMATS",

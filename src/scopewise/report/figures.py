@@ -46,6 +46,10 @@ def _format(path: Path) -> str:
     return suffix
 
 
+def _shorten(label: str, width: int) -> str:
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+
+
 def _wrap(label: str, width: int) -> str:
     return "\n".join(textwrap.wrap(label, width=width, break_long_words=True)) or label
 
@@ -65,15 +69,22 @@ def evidence_map_figure(emap: EvidenceMap, path: str | Path, title: str | None =
     n_rows, n_cols = max(len(emap.rows), 1), max(len(emap.columns), 1)
     small = n_rows * n_cols > 400
     font = 6.5 if small else 8.5
-    row_width = 34 if n_rows < 30 else 48
-    col_width = 13 if n_cols < 6 else 11
-    row_labels = [_wrap(r, row_width) for r in emap.rows]
-    col_labels = [_wrap(c, col_width) for c in emap.columns]
-    label_lines = max((lab.count("\n") + 1 for lab in col_labels), default=1)
-    left = 0.11 * max((len(line) for lab in row_labels for line in lab.split("\n")), default=8)
-    cell = 0.42 if small else 0.82
+    rotate = n_cols > 8
+    if n_rows >= 20:
+        # many rows: one line each, long sentences shortened (the CSV and JSON keep them whole)
+        row_labels = [_shorten(r, 70) for r in emap.rows]
+    else:
+        row_labels = [_wrap(r, 34) for r in emap.rows]
+    if rotate:
+        col_labels = [_shorten(c, 40) for c in emap.columns]
+        label_height = 0.075 * max((len(c) for c in col_labels), default=8)
+    else:
+        col_labels = [_wrap(c, 13 if n_cols < 6 else 11) for c in emap.columns]
+        label_height = 0.16 * max((lab.count("\n") + 1 for lab in col_labels), default=1)
+    left = 0.075 * max((len(line) for lab in row_labels for line in lab.split("\n")), default=8)
+    cell = 0.36 if small else 0.82
     width = left + n_cols * cell + 1.2
-    height = 1.6 + label_lines * 0.16 + n_rows * cell * 0.8 + 0.9
+    height = 1.6 + label_height + n_rows * cell * (1.0 if small else 0.8) + 0.9
     fig, ax = plt.subplots(figsize=(max(width, 5.5), max(height, 3.0)))
     top = max((c.count for c in emap.cells), default=0) or 1
     cmap = plt.get_cmap("cividis")
@@ -131,8 +142,9 @@ def evidence_map_figure(emap: EvidenceMap, path: str | Path, title: str | None =
     ax.set_xticklabels(
         col_labels,
         fontsize=font,
-        rotation=0 if n_cols <= 8 else 60,
-        ha="center" if n_cols <= 8 else "right",
+        rotation=60 if rotate else 0,
+        ha="left" if rotate else "center",
+        rotation_mode="anchor",
     )
     ax.xaxis.tick_top()
     ax.set_yticks([n_rows - 1 - i + 0.5 for i in range(len(emap.rows))])

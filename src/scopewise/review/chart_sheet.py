@@ -178,6 +178,8 @@ def read_sheet(
     columns: list[tuple[int, str]] = []
     out: dict[int, dict[str, Any]] = {}
     seen_at: dict[int, int] = {}
+    checked: dict[tuple[str, str], Any] = {}
+    specs = {f.name: f for f in form.fields}
     for number, cells in lines:
         if not any(c.strip() for c in cells):
             continue
@@ -207,13 +209,18 @@ def read_sheet(
             )
         values: dict[str, Any] = {}
         for index, name in columns:
-            spec = form.field(name)
-            assert spec is not None
             raw = cells[index] if index < len(cells) else ""
+            key = (name, raw)
+            if key in checked:  # sheets repeat the same choices thousands of times
+                value = checked[key]
+                values[name] = list(value) if isinstance(value, list) else value
+                continue
             try:
-                values[name] = check_value(spec, raw, rid)
+                value = check_value(specs[name], raw, rid)
             except ScopewiseError as exc:
                 raise ChartingError(f"{file}:{number}: {exc}") from None
+            checked[key] = value
+            values[name] = list(value) if isinstance(value, list) else value
         out[rid] = values
     if header is None:
         raise ChartingError(f"{file}: the sheet has no header row")

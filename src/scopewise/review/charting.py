@@ -35,6 +35,7 @@ from scopewise.charting import (
     display_value,
     field_agreement,
     is_empty,
+    state_from_rows,
     suggest,
 )
 from scopewise.errors import ChartingError, NotFound
@@ -112,12 +113,35 @@ class ChartingMixin(ReviewCore):
     # -- reads -------------------------------------------------------------------
 
     def _included(self, conn: Connection) -> list[int]:
-        return db.included_record_ids(conn, self.protocol)
+        snapshot = self._screening_state(conn).snapshot
+        return db.included_record_ids(conn, self.protocol, snapshot)
 
-    def _state(self, conn: Connection, records: Sequence[int] | None = None) -> ChartingState:
-        return charting_state(
-            db.chart_entries(conn, records), self.protocol.charting, records=records
-        )
+    def _state(
+        self,
+        conn: Connection,
+        records: Sequence[int] | None = None,
+        fields: Sequence[str] | None = None,
+    ) -> ChartingState:
+        form = self.protocol.charting
+        if records is not None:
+            return charting_state(
+                db.chart_entries(conn, records, fields), form, records=records, fields=fields
+            )
+        # The whole log's state is kept while no entry is added and the form is the
+        # same object (the web app and the report ask for it again and again).
+        mark = db.log_mark(conn)
+        key = None if fields is None else tuple(sorted(fields))
+        cached: dict[Any, Any] = getattr(self, "_chart_state_cache", {})
+        hit = cached.get(key)
+        if hit is not None and hit[0] == mark and hit[1] is form:
+            state: ChartingState = hit[2]
+            return state
+        state = state_from_rows(db.chart_rows(conn, fields), form, fields=fields)
+        if not cached or any(v[0] != mark or v[1] is not form for v in cached.values()):
+            cached = {}
+        cached[key] = (mark, form, state)
+        self._chart_state_cache = cached
+        return state
 
     def _field(
         self, name: str, *, record_id: int | None = None, writing: bool = True
@@ -173,12 +197,13 @@ class ChartingMixin(ReviewCore):
             for e in entries
         ]
 
-    def charted_sources(self) -> list[ChartedSource]:
-        """Included sources with their final values, in record order."""
+    def charted_sources(self, fields: Sequence[str] | None = None) -> list[ChartedSource]:
+        """Included sources with their final values (of ``fields`` only, when given),
+        in record order."""
         with self.store.reading() as conn:
             ids = self._included(conn)
             details = db.source_details(conn, ids)
-            state = self._state(conn)
+            state = self._state(conn, fields=fields)
         return [
             ChartedSource(
                 record_id=d.record_id,
@@ -453,12 +478,20 @@ class ChartingMixin(ReviewCore):
         """The evidence map of ``field_a`` against ``field_b`` over the final values."""
         for name in (field_a, field_b, *([segment] if segment else []), *(filters or {})):
             self._field(name, writing=False)
-        rows = self.charted_sources()
+        names = {field_a, field_b, *([segment] if segment else []), *(filters or {})}
+        rows = self.charted_sources(sorted(names))
         return evidence_map(rows, self.protocol.charting, field_a, field_b, segment, filters)
 
     def chart_summary(self) -> list[FieldCount]:
         """Counts and percentages per value of every choice-like field."""
-        return field_counts(self.charted_sources(), self.protocol.charting)
+        form = self.protocol.charting
+        names = [f.name for f in form.active_fields if f.type not in ("text", "long_text")]
+        with self.store.reading() as conn:
+            ids = self._included(conn)
+            state = self._state(conn, fields=names)
+        final = state.final
+        rows = [ChartedSource(rid, "", values=final.get(rid, {})) for rid in ids]
+        return field_counts(rows, form)
 
     def default_map_fields(self) -> tuple[str, str] | None:
         """The map a report shows by default: themes x study design, or the first two

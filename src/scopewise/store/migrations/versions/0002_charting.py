@@ -17,9 +17,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("charting_entries") as batch:
-        batch.add_column(
-            sa.Column("kind", sa.String(20), nullable=False, server_default="value")
-        )
+        batch.add_column(sa.Column("kind", sa.String(20), nullable=False, server_default="value"))
     op.create_table(
         "theme_candidates",
         sa.Column("id", sa.Integer, primary_key=True),
