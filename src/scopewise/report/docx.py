@@ -4,10 +4,11 @@ The document is an ordinary editable .docx built on python-docx's default templa
 so "Heading 1"/"Heading 2", "List Bullet"/"List Number", "Caption" and "Table Grid"
 are the styles Word itself offers; the team can restyle or edit any part.
 
-Long reports have tables of thousands of rows: python-docx's per-cell API (and its
-style lookup per paragraph) takes seconds per thousand cells, so tables are written
-as WordprocessingML built in one string and parsed once, and paragraph styles are
-set by their style id. The result is the same markup python-docx itself writes.
+Long reports have thousands of rows and paragraphs: python-docx's per-cell API, its
+style lookup by name and its search for the place of each new paragraph make that
+quadratic, so the body is written as WordprocessingML strings (styles by id) parsed
+in batches; pictures go through python-docx's own image part. The result is the
+markup python-docx itself writes.
 """
 
 from __future__ import annotations
@@ -53,50 +54,92 @@ def _table_xml(t: Table) -> str:
             f'<w:tr><w:trPr><w:tblHeader/></w:trPr>{head}</w:tr>{rows}</w:tbl>')
 
 
-def _para(out: Any, text: str, style_id: str = "") -> Any:
-    para = out.add_paragraph(_clean(text))
-    if style_id:
-        para._p.style = style_id  # by id: python-docx's lookup by name scans every style
-    return para
+def _run(text: str, bold: bool = False, italic: bool = False, color: str = "",
+         mono: bool = False) -> str:
+    props = ("<w:b/>" if bold else "") + ("<w:i/>" if italic else "")
+    if mono:
+        props = '<w:rFonts w:ascii="Courier New" w:hAnsi="Courier New"/>' + props
+    if color:
+        props += f'<w:color w:val="{color}"/>'
+    lines = [escape(_clean(line)) for line in text.split("\n")]
+    body = '</w:t><w:br/><w:t xml:space="preserve">'.join(lines)
+    return f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">{body}</w:t></w:r>'
+
+
+def _p(text: str, style: str = "", **run: Any) -> str:
+    pstyle = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
+    return f"<w:p>{pstyle}{_run(text, **run)}</w:p>"
+
+
+class _Body:
+    """The body's WordprocessingML, gathered as strings and parsed once at the end.
+
+    python-docx's own ``add_paragraph`` looks for the section properties among all
+    earlier children each time, and moving parsed elements into its tree one by one
+    reconciles namespaces each time: both make a long report quadratic. Pictures go
+    through python-docx's image part, and their XML joins the strings.
+    """
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.parts: list[str] = []
+
+    def add(self, xml: str) -> None:
+        self.parts.append(xml)
+
+    def picture(self, png: bytes, width_in: float) -> None:
+        from docx.shared import Inches
+        from lxml import etree
+
+        inline = self.out.part.new_pic_inline(io.BytesIO(png), Inches(width_in), None)
+        drawing = etree.tostring(inline, encoding="unicode")
+        self.add(f'<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:drawing>{drawing}'
+                 "</w:drawing></w:r></w:p>")
+
+    def finish(self) -> None:
+        from docx.oxml import parse_xml
+        from lxml import etree
+
+        old = self.out.element.body
+        sect = etree.tostring(old.sectPr, encoding="unicode") if old.sectPr is not None else ""
+        new = parse_xml(f'<w:body xmlns:w="{W}">' + "".join(self.parts) + sect + "</w:body>")
+        self.out.element.replace(old, new)
+
+
+def _block(body: _Body, block: Any) -> None:
+    if isinstance(block, Para):
+        if block.placeholder:
+            body.add(_p(block.text, bold=True, color="B06000"))
+        else:
+            body.add(_p(block.text, mono=block.style == "code", italic=block.style == "note"))
+    elif isinstance(block, Bullets):
+        style = "ListNumber" if block.numbered else "ListBullet"
+        for item in block.items:
+            body.add(_p(item, style))
+    elif isinstance(block, Table):
+        body.add(_p(block.caption, "Caption"))
+        body.add(_table_xml(block).replace(f' xmlns:w="{W}"', "", 1))
+        body.add("<w:p/>")
+    elif isinstance(block, Figure):
+        body.picture(block.png, min(block.width_in, 6.3))
+        body.add(_p(block.caption, "Caption"))
 
 
 def render_docx(doc: Document) -> bytes:
     """The report as the bytes of a .docx file."""
     from docx import Document as Docx
-    from docx.oxml import parse_xml
-    from docx.shared import Inches, RGBColor
 
     out = Docx()
     out.core_properties.title = _clean(doc.title)
-    out.add_heading(_clean(doc.title), level=0)
+    body = _Body(out)
+    body.add(_p(doc.title, "Title"))
     for line in doc.subtitle:
-        out.add_paragraph(_clean(line)).runs[0].italic = True
-    body = out.element.body
+        body.add(_p(line, italic=True))
     for s in doc.sections:
-        out.add_heading(_clean(s.title), level=min(s.level, 3))
+        body.add(_p(s.title, f"Heading{min(s.level, 3)}"))
         for block in s.blocks:
-            if isinstance(block, Para):
-                para = _para(out, block.text)
-                run = para.runs[0] if para.runs else para.add_run("")
-                if block.placeholder:
-                    run.bold = True
-                    run.font.color.rgb = RGBColor(0xB0, 0x60, 0x00)
-                elif block.style == "code":
-                    run.font.name = "Courier New"
-                elif block.style == "note":
-                    run.italic = True
-            elif isinstance(block, Bullets):
-                style = "ListNumber" if block.numbered else "ListBullet"
-                for item in block.items:
-                    _para(out, item, style)
-            elif isinstance(block, Table):
-                _para(out, block.caption, "Caption")
-                # the table goes before the body's final section properties
-                body.sectPr.addprevious(parse_xml(_table_xml(block)))
-                out.add_paragraph("")
-            elif isinstance(block, Figure):
-                out.add_picture(io.BytesIO(block.png), width=Inches(min(block.width_in, 6.3)))
-                _para(out, block.caption, "Caption")
+            _block(body, block)
+    body.finish()
     buffer = io.BytesIO()
     out.save(buffer)
     return buffer.getvalue()

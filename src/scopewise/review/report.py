@@ -17,7 +17,6 @@ from scopewise.review.core import ReviewCore
 from scopewise.review.report_text import read_texts, write_text
 from scopewise.screening.agreement import agreement
 from scopewise.store import flow as db
-from scopewise.store.screening import decision_rows
 
 if TYPE_CHECKING:
     from scopewise.report.write import Written
@@ -47,7 +46,8 @@ class ReportMixin(ReviewCore):
             A flow invariant does not hold (the message names it).
         """
         with self.store.reading() as conn:
-            data = db.flow_data(conn, self.protocol)
+            state = self._screening_state(conn)  # kept between calls: no second read
+            data = db.flow_data(conn, self.protocol, state.snapshot)
         return compute_flow(data)
 
     def stopping_summary(self) -> StoppingSummary | None:
@@ -66,10 +66,11 @@ class ReportMixin(ReviewCore):
         """Everything the report shows, gathered in one read."""
         protocol = self.protocol
         with self.store.reading() as conn:
-            data = db.flow_data(conn, protocol)
+            state = self._screening_state(conn)  # the same outcomes charting reads
+            data = db.flow_data(conn, protocol, state.snapshot)
             flow = compute_flow(data)
             searches = tuple(db.search_rows(conn))
-            decisions = decision_rows(conn, kinds=("screen", "resolution"))
+            decisions = [d for d in state.decisions if d.kind in ("screen", "resolution")]
             included_ids = [
                 rid
                 for rid, o in (

@@ -17,7 +17,7 @@ from scopewise.analysis.prisma import OPEN, DuplicateMember, FlowData, StageOutc
 from scopewise.protocol import Protocol
 from scopewise.report.data import IncludedRecord, SearchInfo
 from scopewise.store import schema as t
-from scopewise.store.snapshot import screening_snapshot
+from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [
@@ -87,13 +87,19 @@ def _outcome(status: str, reasons: tuple[str, ...]) -> StageOutcome | None:
     return None
 
 
-def flow_data(conn: Connection, protocol: Protocol) -> FlowData:
+def flow_data(
+    conn: Connection, protocol: Protocol, snapshot: ScreeningSnapshot | None = None
+) -> FlowData:
     """Everything :func:`scopewise.analysis.prisma.compute_flow` needs, read in one go.
+
+    ``snapshot``: the screening outcomes when the caller has them already (the
+    facade keeps them between calls), else they are read here.
 
     Final outcomes come from the screening snapshot, so the flow and the screening
     commands share one definition of "included", "conflict" and "not retrieved".
     """
-    snapshot = screening_snapshot(conn, protocol)
+    if snapshot is None:
+        snapshot = screening_snapshot(conn, protocol)
     title_abstract: dict[int, StageOutcome] = {}
     full_text: dict[int, StageOutcome] = {}
     status: dict[int, str] = {}
