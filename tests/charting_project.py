@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from small_protocol import TITLES, project_with_titles
+from small_protocol import TITLES, project_with_titles, small_protocol
 
 FORM = """
 [charting]
@@ -51,38 +51,12 @@ order = ["study_design=review", "category"]
 def charting_protocol(title: str = "Charting test", blinding: bool = True) -> str:
     """Protocol TOML: a lead, two reviewers and a stakeholder, one screening stage
     with one reviewer, and a charting form with a field of every kind."""
-    return f"""
-questions = ["What is known about peer support work in mental health services?"]
-[review]
-title = "{title}"
-[[team]]
-name = "Lead"
-role = "lead"
-[[team]]
-name = "Ann"
-role = "reviewer"
-[[team]]
-name = "Ben"
-role = "reviewer"
-[[team]]
-name = "Stake"
-role = "stakeholder"
-[pcc]
-population = "Peer support workers"
-concept = "Peer support work"
-context = "Mental health services"
-[[criteria.inclusion]]
-code = "POP"
-text = "Concerns peer support workers in mental health services."
-[[criteria.exclusion]]
-code = "NOTPEER"
-text = "Peer support is not the focus."
-[screening]
-stages = ["title_abstract"]
-reviewers_per_record = 1
-blinding = {"true" if blinding else "false"}
-{FORM}
-"""
+    screening = (
+        'stages = ["title_abstract"]\nreviewers_per_record = 1\n'
+        f"blinding = {'true' if blinding else 'false'}"
+    )
+    stakeholder = '[[team]]\nname = "Stake"\nrole = "stakeholder"\n'
+    return small_protocol(title, screening, ("Ann", "Ben")) + stakeholder + FORM
 
 
 def charting_project(folder: Path, db_url: str | None = None, blinding: bool = True) -> Path:

@@ -95,7 +95,10 @@ def test_demo_runs_offline_and_its_flow_reconciles(
         assert results.conflicts == 0 and results.pending["not_started"] == 0
         assert all(s.values.get("trauma") and s.values.get("study_design") for s in results.sources)
         assert results.map is not None and results.map.n_sources == prisma["included"]
-    assert "SIMULATED" in out
+        consultation = review.consultation_report()
+        assert sum(len(t.summary) > 0 for t in consultation.themes) == len(results.form.themes)
+        assert consultation.quotations == ()
+    assert "SIMULATED" in out and "Consultation (SIMULATED)" in out
     assert "<svg" in (folder / "report" / "evidence-map.svg").read_text(encoding="utf-8")
 
 

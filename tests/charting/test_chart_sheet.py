@@ -235,3 +235,35 @@ def test_map_in_every_format_with_segment_and_filter(
     assert "<svg" in (tmp_path / "map.svg").read_text()
     bad = cli("chart", str(folder), "--map", "category", "nope", "-o", str(out), "--db", url)
     assert bad.exit_code == 2 and "no charting field 'nope'" in bad.output
+
+
+def test_a_field_named_like_a_citation_column_round_trips(cli, tmp_path: Path) -> None:
+    from charting_project import charting_protocol
+    from small_protocol import TITLES, project_with_titles
+
+    text = charting_protocol().replace(
+        'name = "year"\ntype = "year"', 'name = "year"\ntype = "year"\nlabel = "Year"'
+    )
+    folder = project_with_titles(tmp_path / "y", text, TITLES)
+    with Review.open(folder) as review:
+        review.decide(1, "include", "Ann")
+    sheet = tmp_path / "y.csv"
+    assert cli("chart", str(folder), "--export", str(sheet)).exit_code == 0
+    header = sheet.read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert header.count("year") == 2 and header.index("title") == 3
+    # one "year" column after the title is the field's; before it, the citation's
+    filled = _write(
+        tmp_path / "f.csv",
+        ["record_id", "year", "title", "study_design", "year"],
+        [["1", "1999", "t", "RCT", "2020"]],
+    )
+    assert cli("chart", str(folder), "--import", str(filled), "--reviewer", "Ann").exit_code == 0
+    with Review.open(folder) as review:
+        assert review.chart_values(1, "Ann") == {"study_design": "RCT", "year": 2020}
+    only_field = _write(tmp_path / "g.csv", ["record_id", "year"], [["1", "2021"]])
+    assert (
+        cli("chart", str(folder), "--import", str(only_field), "--reviewer", "Ben").exit_code == 0
+    )
+    with Review.open(folder) as review:
+        # without a title column, a single "year" is the field's
+        assert review.chart_values(1, "Ben") == {"year": 2021}

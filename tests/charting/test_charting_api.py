@@ -172,3 +172,43 @@ def test_evidence_map_and_summary(review: Review) -> None:
     results = review.charting_results()
     assert [s.record_id for s in results.sources][:1] == [1]  # the review first
     assert results.map is not None and results.map.row_field == "category"
+
+
+def _pdf_with_text(path: Path, text: str) -> Path:
+    """A one-page PDF whose page shows ``text`` in Helvetica (written by hand)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_suggestions_read_the_attached_full_text(review: Review, tmp_path: Path) -> None:
+    assert "study_design" not in review.chart_suggestions(7)
+    pdf = _pdf_with_text(tmp_path / "paper.pdf", "Methods. We ran a randomised controlled trial.")
+    review.attach_full_text(7, pdf, "Ann")
+    found = review.chart_suggestions(7)["study_design"]
+    assert found[0].value == "RCT"
+    assert "randomised controlled trial" in found[0].evidence
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n garbage")
+    review.attach_full_text(5, broken, "Ann")
+    assert isinstance(review.chart_suggestions(5), dict)  # unreadable: no suggestion, no error

@@ -14,6 +14,7 @@ from scopewise.charting.entries import (
     EntryRow,
     FieldStatus,
     charting_state,
+    replace_values,
     state_from_rows,
 )
 from scopewise.charting.suggest import Suggestion, suggest, suggest_field
@@ -48,6 +49,7 @@ __all__ = [
     "is_empty",
     "jaccard",
     "normalise_stored",
+    "replace_values",
     "same_value",
     "state_from_rows",
     "suggest",

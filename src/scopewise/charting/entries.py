@@ -11,7 +11,7 @@ conflict, one value alone waits for the second charter.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -25,6 +25,7 @@ __all__ = [
     "ChartingState",
     "FieldStatus",
     "charting_state",
+    "replace_values",
 ]
 
 EntryKind = Literal["value", "resolution", "complete"]
@@ -70,6 +71,9 @@ class ChartingState:
     retired: set[tuple[int, str]] = field(default_factory=set)
     # record -> field -> resolution value
     resolved: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # (record, field) -> (entry id, reviewer) of the newest value: with one charter
+    # per record, the newest value counts
+    stamps: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)
 
     def reviewers_of(self, record_id: int) -> set[str]:
         """Who has entered at least one value for the source."""
@@ -129,7 +133,7 @@ def state_from_rows(
     retired_check = {f.name for f in form.fields if f.retired or f.retired_choices}
     state = ChartingState()
     complete, resolved, by_reviewer = state.complete, state.resolved, state.by_reviewer
-    stamps: dict[tuple[int, str], tuple[int, str]] = {}
+    stamps = state.stamps
     for entry_id, rid, name, reviewer, kind, value in latest.values():
         if wanted is not None and rid not in wanted:
             continue
@@ -222,3 +226,32 @@ def _finalise(
             state.conflicts.append(ChartConflict(rid, name, dict(sorted(given.items()))))
     state.final[rid] = final
     state.status[rid] = status
+
+
+def replace_values(
+    state: ChartingState,
+    form: ChartingForm,
+    changes: Mapping[int, Mapping[str, Any]],
+    reviewer: str,
+    reviewers_per_record: int | None = None,
+    complete: bool = False,
+) -> None:
+    """Bring ``state`` up to date with ``reviewer``'s new values (``None`` clears a field)
+    on some records, as if they had been appended to the log, and work those records'
+    final values and conflicts out again."""
+    per_record = reviewers_per_record or form.reviewers_per_record
+    touched = set(changes)
+    state.conflicts[:] = [c for c in state.conflicts if c.record_id not in touched]
+    newest = max((stamp[0] for stamp in state.stamps.values()), default=0) + 1
+    for rid, values in changes.items():
+        if complete:
+            state.complete.setdefault(rid, set()).add(reviewer)
+        own = state.by_reviewer.setdefault(rid, {}).setdefault(reviewer, {})
+        for name, value in values.items():
+            if value is None:
+                own.pop(name, None)
+            else:
+                own[name] = value
+                state.stamps[(rid, name)] = (newest, reviewer)
+    for rid in sorted(touched):
+        _finalise(state, rid, tuple(form.fields), per_record, state.stamps)

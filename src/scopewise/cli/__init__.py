@@ -33,6 +33,7 @@ LAZY_COMMANDS = {
     "screen": "scopewise.cli.screen",
     "simulate": "scopewise.cli.simulate",
     "report": "scopewise.cli.report",
+    "consult": "scopewise.cli.consult",
     "demo": "scopewise.cli.report",
     "round": "scopewise.cli.round",
     "chart": "scopewise.cli.chart",

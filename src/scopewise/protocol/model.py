@@ -305,11 +305,66 @@ class ChartingForm(_Model):
 
 
 class Consultation(_Model):
-    """The stakeholder consultation plan."""
+    """The stakeholder consultation plan, and what the report must say about it.
+
+    The fields after ``groups`` follow the ACTIVE framework (Pollock et al. 2019:
+    who took part, how they were recruited, one-off or ongoing, at which review
+    stages, how much influence), so the report can fill the GRIPP2 short form
+    (Staniszewska et al. 2017: aim, methods, results, outcomes, reflections).
+    Who took part in numbers is counted from the store, never written here.
+    """
 
     enabled: StrictBool = False
     quotes: Literal["never", "allowed"] = "never"
     description: str = ""
+    # Stakeholder groups a participant can belong to (e.g. "peer worker").
+    groups: tuple[str, ...] = ()
+    aim: str = ""  # GRIPP2 1: why stakeholders were involved
+    recruitment: str = ""  # ACTIVE: how they were recruited
+    mode: Literal["", "one-off", "ongoing"] = ""  # ACTIVE: one-off or ongoing
+    approach: str = ""  # ACTIVE: e.g. individual interviews, focus groups, advisory group
+    stages: tuple[
+        Literal[
+            "question",
+            "protocol",
+            "searching",
+            "screening",
+            "charting",
+            "analysis",
+            "interpretation",
+            "reporting",
+            "dissemination",
+        ],
+        ...,
+    ] = ()  # ACTIVE: the review stages they took part in
+    influence: Literal["", "informed", "consulted", "collaborated", "led"] = ""  # ACTIVE: control
+    impact: str = ""  # GRIPP2 3-4: what changed in the review because of them
+    reflections: str = ""  # GRIPP2 5: what went well and what did not
+
+    @field_validator("groups")
+    @classmethod
+    def _groups_distinct(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(" ".join(g.split()) for g in value)
+        if any(not g for g in cleaned):
+            raise ValueError("a stakeholder group must not be empty")
+        folded = [g.casefold() for g in cleaned]
+        twice = sorted({g for g in cleaned if folded.count(g.casefold()) > 1})
+        if twice:
+            raise ValueError(f"stakeholder group {twice[0]!r} is listed twice")
+        return cleaned
+
+    @field_validator("stages")
+    @classmethod
+    def _stages_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("a review stage is listed twice")
+        return value
+
+    def group(self, name: str) -> str | None:
+        """The protocol's spelling of stakeholder group ``name`` (case and spaces
+        ignored), or ``None`` when it is not one of :attr:`groups`."""
+        wanted = " ".join(name.split()).casefold()
+        return next((g for g in self.groups if g.casefold() == wanted), None)
 
 
 class ReportSettings(_Model):

@@ -56,4 +56,8 @@ blinding = true
 [consultation]
 enabled = false
 quotes = "never"
+# groups = ["peer worker", "manager", "clinician"]   # stakeholder groups of participants
+# mode = "one-off"                                  # one-off | ongoing
+# stages = ["analysis", "interpretation"]          # review stages stakeholders took part in
+# influence = "consulted"                           # informed | consulted | collaborated | led
 """

@@ -19,6 +19,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from scopewise.analysis.evidence_map import EvidenceMap
 from scopewise.errors import ReportError
@@ -44,6 +45,22 @@ def _format(path: Path) -> str:
             f"{path}: a figure is written as .svg or .png, not {path.suffix or 'no extension'}"
         )
     return suffix
+
+
+def _save(fig: Any, out: Path, fmt: str) -> Path:
+    import matplotlib.pyplot as plt
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # no date in the SVG, so the same data draws the same file
+    fig.savefig(
+        out,
+        format=fmt,
+        bbox_inches="tight",
+        dpi=150,
+        metadata={"Date": None} if fmt == "svg" else None,
+    )
+    plt.close(fig)
+    return out
 
 
 def _shorten(label: str, width: int) -> str:
@@ -192,16 +209,7 @@ def evidence_map_figure(emap: EvidenceMap, path: str | Path, title: str | None =
         title=(f"Bars: {emap.segment_label}" if emap.segments else None),
         title_fontsize=font,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(
-        out,
-        format=fmt,
-        bbox_inches="tight",
-        dpi=150,
-        metadata={"Date": None} if fmt == "svg" else None,
-    )
-    plt.close(fig)
-    return out
+    return _save(fig, out, fmt)
 
 
 def bar_figure(
@@ -232,13 +240,4 @@ def bar_figure(
     ax.set_title(title, fontsize=10, loc="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(
-        out,
-        format=fmt,
-        bbox_inches="tight",
-        dpi=150,
-        metadata={"Date": None} if fmt == "svg" else None,
-    )
-    plt.close(fig)
-    return out
+    return _save(fig, out, fmt)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from scopewise.review.chart_tools import ChartingToolsMixin
+from scopewise.review.consultation import ConsultationMixin
 from scopewise.review.core import ReviewCore
 from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
@@ -18,6 +19,13 @@ __all__ = ["Review"]
 
 
 class Review(
-    ImportsMixin, DedupMixin, FullTextMixin, ChartingToolsMixin, ReportMixin, RoundsMixin, ReviewCore
+    ImportsMixin,
+    DedupMixin,
+    FullTextMixin,
+    ChartingToolsMixin,
+    ReportMixin,
+    ConsultationMixin,
+    RoundsMixin,
+    ReviewCore,
 ):
     """A scoping review project: every stage, one facade."""

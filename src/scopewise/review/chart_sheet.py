@@ -235,15 +235,24 @@ def _field_columns(
             f"{path}:{line}: no record_id column; export a sheet with scopewise chart DIR --export FILE"
         )
     columns: list[tuple[int, str]] = []
+    # A form may have a field named like a citation column (the example's "year").
+    # The export writes the citation columns before "title" and the fields after it,
+    # so such a name is the citation's before "title" and the field's after it; in a
+    # sheet without "title", a single such column is the field's, and of two the
+    # second is.
+    title_at = header.index("title") if "title" in header else None
     citation_seen: set[str] = set()
     for index, name in enumerate(header):
         if name == "record_id" or name.startswith("suggested_") or not name:
             continue
-        # The first "year" (or "title", "authors") is the citation's; a second one of
-        # the same name is the form's field of that name.
-        if name in _IGNORED and (name not in citation_seen or form.field(name) is None):
+        if name in _IGNORED:
+            is_field = form.field(name) is not None and (
+                (title_at is not None and index > title_at)
+                or (title_at is None and (name in citation_seen or header.count(name) == 1))
+            )
             citation_seen.add(name)
-            continue
+            if not is_field:
+                continue
         spec = form.field(name)
         if spec is None:
             known = ", ".join(f.name for f in form.active_fields)

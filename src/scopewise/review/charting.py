@@ -7,9 +7,12 @@ Values are checked by :mod:`scopewise.charting`, kept append-only by
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -35,6 +38,7 @@ from scopewise.charting import (
     display_value,
     field_agreement,
     is_empty,
+    replace_values,
     state_from_rows,
     suggest,
 )
@@ -143,6 +147,39 @@ class ChartingMixin(ReviewCore):
         self._chart_state_cache = cached
         return state
 
+    def _form_key(self) -> str:
+        """What the kept final values depend on besides the log: the form."""
+        form = self.protocol.charting
+        cached = getattr(self, "_form_key_cache", None)
+        if cached is not None and cached[0] is form:
+            return str(cached[1])
+        key = hashlib.sha256(form.model_dump_json().encode("utf-8")).hexdigest()
+        self._form_key_cache = (form, key)
+        return key
+
+    def _keep_final_for(
+        self, conn: Connection, before: tuple[int, int], records: Sequence[int]
+    ) -> None:
+        """After an append: keep the final values of ``records`` up to date, or all of
+        them when the kept ones were not up to date before the append."""
+        key = self._form_key()
+        after = (*db.log_mark(conn), key)
+        form = self.protocol.charting
+        if db.final_mark(conn) == (*before, key):
+            state = charting_state(db.chart_entries(conn, records), form, records=records)
+            db.write_final(conn, state.final, after, records)
+        else:
+            db.write_final(conn, state_from_rows(db.chart_rows(conn), form).final, after)
+
+    def _final_values(
+        self, conn: Connection, fields: Sequence[str] | None = None
+    ) -> dict[int, dict[str, Any]]:
+        """Final values per record (of ``fields``): the kept ones when they describe the
+        log as it is, else worked out from the log."""
+        if db.final_mark(conn) == (*db.log_mark(conn), self._form_key()):
+            return db.read_final(conn, fields)
+        return self._state(conn, fields=fields).final
+
     def _field(
         self, name: str, *, record_id: int | None = None, writing: bool = True
     ) -> ChartingField:
@@ -203,19 +240,8 @@ class ChartingMixin(ReviewCore):
         with self.store.reading() as conn:
             ids = self._included(conn)
             details = db.source_details(conn, ids)
-            state = self._state(conn, fields=fields)
-        return [
-            ChartedSource(
-                record_id=d.record_id,
-                title=d.title,
-                authors=d.authors,
-                year=d.year,
-                journal=d.journal,
-                doi=d.doi,
-                values=dict(state.final.get(d.record_id, {})),
-            )
-            for d in (details[i] for i in ids if i in details)
-        ]
+            final = self._final_values(conn, fields)
+        return _with_final(ids, details, final)
 
     # -- writes --------------------------------------------------------------------
 
@@ -276,8 +302,10 @@ class ChartingMixin(ReviewCore):
             ]
             if complete:
                 rows.append((record_id, uid, "", True, "complete"))
+            before = db.log_mark(conn)
             db.append_entries(conn, rows)
             if rows:
+                self._keep_final_for(conn, before, [record_id])
                 self.store.audit(
                     conn,
                     reviewer,
@@ -329,8 +357,10 @@ class ChartingMixin(ReviewCore):
         form = self.protocol.charting
         with self.store.transaction() as conn:
             self._check_included(conn, list(rows))
-            state = self._state(conn)
+            # a fresh state (not the kept one): it is brought up to date below
+            state = state_from_rows(db.chart_rows(conn), form)
             uid = self.store.ensure_user(conn, reviewer)
+            applied: dict[int, dict[str, Any]] = {}
             out: list[tuple[int, int, str, Any, str]] = []
             changed_sources = 0
             for rid, values in rows.items():
@@ -342,11 +372,14 @@ class ChartingMixin(ReviewCore):
                 if complete:
                     self._check_required(rid, {**own, **{k: v for k, v in wanted.items()}})
                 changes = self._changes(own, wanted)
+                applied[rid] = {name: new for name, (_, new) in changes.items()}
                 out.extend((rid, uid, name, new, "value") for name, (_, new) in changes.items())
                 if complete:
                     out.append((rid, uid, "", True, "complete"))
                 changed_sources += bool(changes)
             db.append_entries(conn, out)
+            replace_values(state, form, applied, reviewer, complete=complete)
+            db.write_final(conn, state.final, (*db.log_mark(conn), self._form_key()))
             self.store.audit(
                 conn,
                 reviewer,
@@ -384,7 +417,9 @@ class ChartingMixin(ReviewCore):
         with self.store.transaction() as conn:
             self._check_included(conn, [record_id])
             uid = self.store.ensure_user(conn, reviewer)
+            before = db.log_mark(conn)
             db.append_entries(conn, [(record_id, uid, field_name, checked, "resolution")])
+            self._keep_final_for(conn, before, [record_id])
             self.store.audit(
                 conn,
                 reviewer,
@@ -413,9 +448,11 @@ class ChartingMixin(ReviewCore):
         """Suggested values (with evidence) for the source's choice and country fields."""
         with self.store.reading() as conn:
             texts = db.record_texts(conn, [record_id])
+            pdf = db.full_text_path(conn, record_id)
         if record_id not in texts:
             raise NotFound(f"record {record_id} does not exist")
-        return suggest(self.protocol.charting, texts[record_id])
+        full = _pdf_text(self.path / pdf) if pdf else ""
+        return suggest(self.protocol.charting, [*texts[record_id], full])
 
     def suggestions_for(self, record_ids: Sequence[int]) -> dict[int, dict[str, list[Suggestion]]]:
         """Suggestions for many sources in one read."""
@@ -488,8 +525,7 @@ class ChartingMixin(ReviewCore):
         names = [f.name for f in form.active_fields if f.type not in ("text", "long_text")]
         with self.store.reading() as conn:
             ids = self._included(conn)
-            state = self._state(conn, fields=names)
-        final = state.final
+            final = self._final_values(conn, names)
         rows = [ChartedSource(rid, "", values=final.get(rid, {})) for rid in ids]
         return field_counts(rows, form)
 
@@ -507,18 +543,7 @@ class ChartingMixin(ReviewCore):
             details = db.source_details(conn, ids)
             state = self._state(conn)
             simulated = db.simulated_charters(conn)
-        rows = [
-            ChartedSource(
-                record_id=d.record_id,
-                title=d.title,
-                authors=d.authors,
-                year=d.year,
-                journal=d.journal,
-                doi=d.doi,
-                values=dict(state.final.get(d.record_id, {})),
-            )
-            for d in (details[i] for i in ids if i in details)
-        ]
+        rows = _with_final(ids, details, state.final)
         pending = {"conflict": 0, "awaiting_second": 0, "not_started": 0}
         for rid in ids:
             statuses = state.status.get(rid)
@@ -549,6 +574,35 @@ class ChartingMixin(ReviewCore):
             simulated=simulated,
             pending=pending,
         )
+
+
+def _pdf_text(path: Path, max_pages: int = 40) -> str:
+    """The text of a full-text PDF (its first pages), kept beside it as ``.txt`` once
+    read; empty when the file is missing or pypdf cannot read it."""
+    cache = path.with_suffix(".txt")
+    if cache.is_file():
+        return cache.read_text(encoding="utf-8")
+    if not path.is_file():
+        return ""
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(str(path))
+        text = "\n".join((page.extract_text() or "") for page in reader.pages[:max_pages])
+    except Exception:  # a damaged or encrypted PDF gives no suggestions, not an error
+        return ""
+    with contextlib.suppress(OSError):  # a read-only project still gets its suggestions
+        cache.write_text(text, encoding="utf-8")
+    return text
+
+
+def _with_final(
+    ids: Sequence[int],
+    details: Mapping[int, ChartedSource],
+    final: Mapping[int, Mapping[str, Any]],
+) -> list[ChartedSource]:
+    """The sources of ``ids`` (in that order) carrying their final values."""
+    return [replace(details[i], values=dict(final.get(i, {}))) for i in ids if i in details]
 
 
 def default_map_fields(protocol: Protocol) -> tuple[str, str] | None:

@@ -249,6 +249,14 @@ def run_demo(
         )
         t = step("charting", t)
 
+        # -- consultation (simulated) ---------------------------------------------
+        from scopewise.review.demo_consultation import consult_simulated
+
+        result.numbers["consultation"] = consult_simulated(
+            review, LEAD, rng, result.folder / "consultation-notes", say
+        )
+        t = step("consultation", t)
+
         # -- report --------------------------------------------------------------
         result.report_files = review.report(result.folder / "report")
         flow = review.flow()

@@ -7,7 +7,7 @@ counts (see :mod:`scopewise.charting.entries`), and the history stays.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,9 +21,11 @@ from scopewise.charting.entries import EntryRow
 from scopewise.protocol import Protocol
 from scopewise.store import schema as t
 from scopewise.store.core import now
+from scopewise.store.flow import author_name
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 
 __all__ = [
+    "FinalMark",
     "ThemeCandidateRow",
     "add_theme_candidates",
     "all_record_ids",
@@ -31,13 +33,18 @@ __all__ = [
     "chart_entries",
     "chart_rows",
     "decide_theme_candidate",
+    "final_mark",
+    "forget_final",
+    "full_text_path",
     "included_record_ids",
     "log_mark",
+    "read_final",
     "record_texts",
     "simulated_charters",
     "source_details",
     "stored_field_values",
     "theme_candidates",
+    "write_final",
 ]
 
 
@@ -82,15 +89,6 @@ def included_record_ids(
     return sorted(out)
 
 
-def _author_name(value: Any) -> str:
-    if isinstance(value, dict):
-        if value.get("literal"):
-            return str(value["literal"])
-        family, given = str(value.get("family", "")), str(value.get("given", ""))
-        return f"{family}, {given}" if given else family
-    return str(value)
-
-
 def source_details(conn: Connection, record_ids: Sequence[int]) -> dict[int, ChartedSource]:
     """Bibliographic details of ``record_ids`` as :class:`ChartedSource` (no values yet)."""
     r = t.records
@@ -102,7 +100,7 @@ def source_details(conn: Connection, record_ids: Sequence[int]) -> dict[int, Cha
             )
         ).all()
         for row in rows:
-            authors = tuple(a for a in (_author_name(x) for x in (row[2] or ())) if a)
+            authors = tuple(a for a in (author_name(x) for x in (row[2] or ())) if a)
             out[int(row[0])] = ChartedSource(
                 record_id=int(row[0]),
                 title=str(row[1] or ""),
@@ -312,4 +310,79 @@ def chart_rows(conn: Connection, fields: Sequence[str] | None = None) -> list[En
         out.extend(
             (r[0], r[1], r[2], names[r[3]], r[4], v) for r, v in zip(rows, values, strict=True)
         )
+    return out
+
+
+def full_text_path(conn: Connection, record_id: int) -> str | None:
+    """The project-relative path of the record's attached full text, if the latest
+    full-text entry attaches one."""
+    f = t.full_texts
+    row = conn.execute(
+        sa.select(f.c.status, f.c.content)
+        .where(f.c.record_id == record_id)
+        .order_by(f.c.id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row[0] != "attached" or not row[1]:
+        return None
+    return str(row[1])
+
+
+FinalMark = tuple[int, int, str]
+"""(newest entry id, number of entries, form key) the kept final values are valid for."""
+
+
+def final_mark(conn: Connection) -> FinalMark | None:
+    """The position of the log that the kept final values describe, if any."""
+    m = t.charting_final_mark
+    row = conn.execute(sa.select(m.c.last_entry_id, m.c.entries, m.c.form).limit(1)).first()
+    return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
+
+
+def write_final(
+    conn: Connection,
+    final: Mapping[int, Mapping[str, Any]],
+    mark: FinalMark,
+    records: Sequence[int] | None = None,
+) -> None:
+    """Keep ``final`` (every record's, or only ``records``') and the mark it is valid for."""
+    f, m = t.charting_final, t.charting_final_mark
+    if records is None:
+        conn.execute(f.delete())
+        wanted: Iterable[int] = final.keys()
+    else:
+        for chunk in _chunks(list(records)):
+            conn.execute(f.delete().where(f.c.record_id.in_(chunk)))
+        wanted = records
+    mark_sql = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    payload = [
+        (rid, name, dumps(value))
+        for rid in wanted
+        for name, value in final.get(rid, {}).items()
+        if value is not None
+    ]
+    sql = f"INSERT INTO charting_final (record_id, field, value) VALUES ({mark_sql}, {mark_sql}, {mark_sql})"
+    for start in range(0, len(payload), 20_000):
+        conn.exec_driver_sql(sql, payload[start : start + 20_000])
+    conn.execute(m.delete())
+    conn.execute(m.insert().values(id=1, last_entry_id=mark[0], entries=mark[1], form=mark[2]))
+
+
+def forget_final(conn: Connection) -> None:
+    """Mark the kept final values as stale (readers then use the log)."""
+    conn.execute(t.charting_final_mark.delete())
+
+
+def read_final(conn: Connection, fields: Sequence[str] | None = None) -> dict[int, dict[str, Any]]:
+    """The kept final values (of ``fields``): record -> field -> value."""
+    f = t.charting_final
+    query = sa.select(f.c.record_id, f.c.field, sa.type_coerce(f.c.value, sa.Text))
+    if fields is not None:
+        query = query.where(f.c.field.in_(list(fields)))
+    rows = conn.execute(query).all()
+    values = json.loads("[" + ",".join(r[2] for r in rows) + "]")
+    out: dict[int, dict[str, Any]] = {}
+    for (rid, name, _), value in zip(rows, values, strict=True):
+        out.setdefault(rid, {})[name] = value
     return out

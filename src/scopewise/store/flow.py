@@ -21,6 +21,7 @@ from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [
+    "author_name",
     "duplicate_members",
     "flow_data",
     "included_records",
@@ -146,7 +147,7 @@ def included_records(conn: Connection, record_ids: Sequence[int]) -> list[Includ
             .where(r.c.id.in_(ids[start : start + 500]))
         ).all()
         for row in rows:
-            authors = tuple(_author_name(a) for a in (row[2] or ()))
+            authors = tuple(author_name(a) for a in (row[2] or ()))
             out.append(
                 IncludedRecord(
                     id=int(row[0]),
@@ -167,7 +168,8 @@ def included_records(conn: Connection, record_ids: Sequence[int]) -> list[Includ
     return out
 
 
-def _author_name(value: Any) -> str:
+def author_name(value: Any) -> str:
+    """An author as stored (a CSL-style dict or a string) written "Family, Given"."""
     if isinstance(value, dict):
         if value.get("literal"):
             return str(value["literal"])

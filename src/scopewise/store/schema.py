@@ -214,6 +214,26 @@ charting_entries = Table(
     Index("ix_charting_record", "record_id"),
 )
 
+# Final charted values, derived from charting_entries and kept for fast reads (maps,
+# counts). Valid only while charting_final_mark matches the log's newest id, its
+# entry count and the form; otherwise readers work the values out from the log.
+charting_final = Table(
+    "charting_final",
+    metadata,
+    Column("record_id", Integer, ForeignKey("records.id"), primary_key=True),
+    Column("field", String(200), primary_key=True),
+    Column("value", JSONText, nullable=False),
+)
+
+charting_final_mark = Table(
+    "charting_final_mark",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_entry_id", Integer, nullable=False),
+    Column("entries", Integer, nullable=False),
+    Column("form", String(64), nullable=False),  # sha256 of the charting form
+)
+
 # Candidate themes from clustering the included sources; the lead decides each.
 theme_candidates = Table(
     "theme_candidates",
@@ -230,15 +250,19 @@ theme_candidates = Table(
     Column("decided_at", DateTime(timezone=True), nullable=True),
 )
 
+# Consultation (migration 0003). A participant is a pseudonym code and a stakeholder
+# group only: no name, e-mail or anything else that leads back to the person.
 participants = Table(
     "participants",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("pseudonym", String(100), nullable=False, unique=True),
-    Column("role", String(200), nullable=False, default=""),
+    Column("stakeholder_group", String(200), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+# One session's notes. ``consult purge-notes`` empties ``notes`` and sets ``purged_at``;
+# the counts and the coded spans stay. No file name is kept: it may name the person.
 interviews = Table(
     "interviews",
     metadata,
@@ -246,16 +270,38 @@ interviews = Table(
     Column("participant_id", Integer, ForeignKey("participants.id"), nullable=False),
     Column("held_on", String(10), nullable=True),
     Column("notes", Text, nullable=False, default=""),
+    Column("sha256", String(64), nullable=True),
+    Column("words", Integer, nullable=False, default=0),
+    Column("file_format", String(10), nullable=False, default=""),
+    Column("imported_by", String(200), nullable=False, default=""),
+    Column("purged_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ux_interviews_sha256", "sha256", unique=True),
 )
 
+# An excerpt is a span [span_start, span_end) of its note, never a copy of the words.
 coded_excerpts = Table(
     "coded_excerpts",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("interview_id", Integer, ForeignKey("interviews.id"), nullable=False),
     Column("theme", String(300), nullable=False),
+    Column("span_start", Integer, nullable=False, default=0),
+    Column("span_end", Integer, nullable=False, default=0),
+    Column("coded_by", String(200), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_coded_excerpts_interview", "interview_id"),
+)
+
+# Append-only: the lead's stance on a theme and their summary; the latest per theme counts.
+theme_stances = Table(
+    "theme_stances",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("theme", String(300), nullable=False),
+    Column("stance", String(20), nullable=False),  # supported | added to | questioned
     Column("summary", Text, nullable=False, default=""),
+    Column("reviewer", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -1,4 +1,5 @@
-"""Charting: each entry's kind (value, resolution, complete) and candidate themes.
+"""Charting: each entry's kind (value, resolution, complete), candidate themes, and the
+final values kept for fast reads with the log position they are valid for.
 
 Revision ID: 0002
 Revises: 0001
@@ -32,8 +33,24 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
     )
 
+    op.create_table(
+        "charting_final",
+        sa.Column("record_id", sa.Integer, sa.ForeignKey("records.id"), primary_key=True),
+        sa.Column("field", sa.String(200), primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "charting_final_mark",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("last_entry_id", sa.Integer, nullable=False),
+        sa.Column("entries", sa.Integer, nullable=False),
+        sa.Column("form", sa.String(64), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("charting_final_mark")
+    op.drop_table("charting_final")
     op.drop_table("theme_candidates")
     with op.batch_alter_table("charting_entries") as batch:
         batch.drop_column("kind")

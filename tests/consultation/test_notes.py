@@ -1,0 +1,121 @@
+"""Reading notes files: the formats taken, and every file refused in one line."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from consultation_project import write_docx
+from scopewise.consultation import MAX_NOTE_BYTES, read_note
+from scopewise.errors import ImportFormatError
+
+HOSTILE = '<p onclick="x()">Hi</p>\n<script>alert("notes")</script>\n[bold]markup[/bold] & &amp;'
+
+
+def test_txt_and_md_are_read_as_text(tmp_path: Path) -> None:
+    txt = tmp_path / "s1.txt"
+    txt.write_text("First line\r\nSecond line\r\n", encoding="utf-8")
+    md = tmp_path / "s2.MD"
+    md.write_text("# Session\n\n- point one\n", encoding="utf-8")
+    assert read_note(txt) == "First line\nSecond line\n"
+    assert read_note(md) == "# Session\n\n- point one\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (codecs.BOM_UTF8 + "café notes".encode(), "café notes"),
+        ("café notes".encode("utf-16"), "café notes"),
+        ("café notes".encode("cp1252"), "café notes"),
+    ],
+)
+def test_encodings(tmp_path: Path, data: bytes, expected: str) -> None:
+    path = tmp_path / "n.txt"
+    path.write_bytes(data)
+    assert read_note(path) == expected
+
+
+def test_docx_paragraphs_and_tables(tmp_path: Path) -> None:
+    path = write_docx(tmp_path / "n.docx", ["Opening remarks", "Second point"],
+                      [["question", "answer"]])
+    text = read_note(path)
+    assert text.splitlines() == ["Opening remarks", "Second point", "question\tanswer"]
+
+
+def test_html_and_script_are_kept_as_plain_text(tmp_path: Path) -> None:
+    txt = tmp_path / "n.txt"
+    txt.write_text(HOSTILE, encoding="utf-8")
+    assert read_note(txt) == HOSTILE
+    docx_path = write_docx(tmp_path / "n.docx", HOSTILE.split("\n"))
+    assert read_note(docx_path) == HOSTILE
+
+
+def _refused(path: Path, needle: str) -> str:
+    with pytest.raises(ImportFormatError) as caught:
+        read_note(path)
+    message = str(caught.value)
+    assert message.startswith(str(path))
+    assert needle in message
+    assert "\n" not in message
+    return message
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\t\r\n"])
+def test_empty_notes_are_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.txt"
+    path.write_bytes(content)
+    _refused(path, "empty")
+
+
+def test_empty_docx_is_refused(tmp_path: Path) -> None:
+    _refused(write_docx(tmp_path / "empty.docx", ["", "  "]), "empty")
+
+
+def test_binary_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "photo.txt"
+    path.write_bytes(bytes(range(256)) * 40)
+    _refused(path, "binary")
+
+
+def test_a_binary_file_named_docx_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.docx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(500))
+    _refused(path, "Word .docx")
+
+
+def test_a_zip_that_is_not_a_word_document_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "notes.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    _refused(path, "Word .docx")
+
+
+def test_over_50_mb_is_refused_before_reading(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    with path.open("wb") as handle:  # sparse: no 50 MB written to disk
+        handle.truncate(MAX_NOTE_BYTES + 1)
+    _refused(path, "50 MB")
+
+
+def test_exactly_50_mb_is_not_refused_for_its_size(tmp_path: Path) -> None:
+    path = tmp_path / "limit.txt"
+    with path.open("wb") as handle:
+        handle.write(b"words ")
+        handle.truncate(MAX_NOTE_BYTES)  # the NUL padding makes it binary, not too big
+    message = _refused(path, "binary")
+    assert "MB" not in message
+
+
+@pytest.mark.parametrize("name", ["notes.pdf", "notes.rtf", "notes"])
+def test_other_file_types_are_refused(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("some notes", encoding="utf-8")
+    _refused(path, ".txt, .md, .docx")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    _refused(tmp_path / "absent.txt", "no such file")

@@ -1,0 +1,104 @@
+"""Pure rules: pseudonym codes, dates, stances, themes and spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from scopewise.consultation import check_code, check_date, check_stance, check_theme, locate_span
+from scopewise.errors import UsageError
+
+THEMES = ("Training", "Supervision and support")
+
+
+@pytest.mark.parametrize("code", ["P01", "fpw-3", "M_12", "7"])
+def test_pseudonym_codes(code: str) -> None:
+    assert check_code(f" {code} ") == code
+
+
+@pytest.mark.parametrize("code", ["Mary", "Mary Smith", "mary@example.org", "", "P" * 25, "-P1"])
+def test_a_name_or_email_is_not_a_code(code: str) -> None:
+    with pytest.raises(UsageError, match="pseudonym code"):
+        check_code(code)
+
+
+def test_dates() -> None:
+    assert check_date("2023-09-01") == "2023-09-01"
+    assert check_date(None) is None
+    with pytest.raises(UsageError, match="not a date"):
+        check_date("2023-02-30")
+
+
+@pytest.mark.parametrize(("raw", "stance"), [("supported", "supported"), ("Added-To", "added to"),
+                                             ("added_to", "added to"), ("questioned", "questioned")])
+def test_stances(raw: str, stance: str) -> None:
+    assert check_stance(raw) == stance
+
+
+def test_unknown_stance_names_the_allowed_ones() -> None:
+    with pytest.raises(UsageError) as caught:
+        check_stance("agreed")
+    assert "supported, added to, questioned" in str(caught.value)
+
+
+def test_theme_in_any_case_and_spacing() -> None:
+    assert check_theme("supervision  AND support", THEMES) == "Supervision and support"
+
+
+def test_unknown_theme_names_the_allowed_ones() -> None:
+    with pytest.raises(UsageError) as caught:
+        check_theme("Funding", THEMES)
+    assert "Funding" in str(caught.value) and "Training; Supervision and support" in str(caught.value)
+
+
+def test_no_themes_in_the_protocol() -> None:
+    with pytest.raises(UsageError, match="no themes"):
+        check_theme("Training", ())
+
+
+TEXT = "We met on Monday.\nThe training was\n  far too short, they said.\n"
+
+
+def test_span_by_offsets() -> None:
+    assert locate_span(TEXT, 1, 0, 6) == (0, 6)
+
+
+def test_span_by_words_across_a_line_break() -> None:
+    start, end = locate_span(TEXT, 1, quote="training was far too short")
+    assert TEXT[start:end] == "training was\n  far too short"
+
+
+def test_span_by_words_after_an_offset() -> None:
+    text = "short. short again."
+    assert locate_span(text, 1, start=3, quote="short") == (7, 12)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "needle"),
+    [(5, 5, "not inside"), (0, 999, "not inside"), (None, 4, "give --start"), (17, 18, "blank")],
+)
+def test_bad_spans(start: int | None, end: int | None, needle: str) -> None:
+    with pytest.raises(UsageError, match=needle):
+        locate_span(TEXT, 1, start, end)
+
+
+def test_words_not_in_the_note_are_not_echoed() -> None:
+    with pytest.raises(UsageError) as caught:
+        locate_span(TEXT, 4, quote="secret words elsewhere")
+    assert "secret" not in str(caught.value) and "note 4" in str(caught.value)
+
+
+def test_text_and_end_together_are_refused() -> None:
+    with pytest.raises(UsageError, match="not both"):
+        locate_span(TEXT, 1, 0, 4, quote="We")
+
+
+def test_public_names_are_pinned() -> None:
+    import scopewise.consultation
+
+    assert set(scopewise.consultation.__all__) == {
+        "MAX_NOTE_BYTES", "NOTE_SUFFIXES", "STANCES", "ActiveItem", "ConsultationReport",
+        "Excerpt", "Gripp2Item", "GroupCount", "NoteInfo", "Participant", "ParticipantRow",
+        "Quotation", "ThemeFinding", "ThemeStance", "check_code", "check_date",
+        "check_stance", "check_summary", "check_theme", "consultation_report",
+        "locate_span", "read_note",
+    }
