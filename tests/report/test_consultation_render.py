@@ -120,3 +120,31 @@ def test_quote_policy_holds_in_every_format(tmp_path: Path, quotes: str) -> None
             assert QUOTE not in flat and "Mary Jones" not in flat, fmt
         elif quotes == "allowed" and fmt != "json":
             assert QUOTE in flat, fmt
+
+
+def test_no_quote_leaks_from_a_real_consultation(tmp_path: Path, db_url: str) -> None:
+    """Notes with a sentence and a name, coded and summarised through the facade: the
+    report in every format shows the theme, its stance and counts, never the note."""
+    from consultation_project import make_project
+    from scopewise.review import Review
+
+    sentence = "the lighthouse keeper painted every stair a different shade of violet"
+    folder = make_project(tmp_path, db_url)
+    notes = tmp_path / "notes.txt"
+    notes.write_text(f"Ottoline Ferncastle joined late. On training, {sentence}.", "utf-8")
+    with Review.open(folder, db_url=db_url) as review:
+        note = review.import_note(notes, "P01", group="peer worker", held_on="2023-09-01")
+        review.code_excerpt(note.note_id, "Training", text=sentence)
+        review.record_theme("Training", "added to", "Peer workers asked for earlier training.",
+                            "Lead")
+        written = review.report(tmp_path / "out", "json,html,docx,pdf,md")
+    assert not written.skipped
+    seen = outputs(tmp_path / "out")
+    seen["csv"] = (tmp_path / "out" / "checklist.csv").read_text(encoding="utf-8")
+    for fmt, text in seen.items():
+        folded = " ".join(text.split()).casefold()
+        for needle in ("lighthouse", "violet", "ottoline", "ferncastle"):
+            assert needle not in folded, (fmt, needle)
+        if fmt not in ("csv",):
+            assert "earlier training" in folded, fmt
+    assert "added to" in seen["html"] and "peer worker" in seen["html"]

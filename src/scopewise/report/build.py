@@ -165,6 +165,14 @@ def _consultation_method(data: ReportData) -> Section | None:
     if isinstance(sessions, int):
         sec.blocks.append(Para(f"Sessions held: {n(sessions)}. The themes raised were set "
                                "beside the charted findings (Results: Consultation)."))
+    active = getattr(data.consultation, "active", None) or ()
+    if active:
+        sec.blocks.append(Table(
+            "consultation_active", "Consultation reported with the ACTIVE framework "
+            "(Pollock et al. 2019)", ("Item", "Answer"),
+            tuple((a.label, a.value or f"MISSING: [consultation] {a.key}") for a in active),
+            tuple((a.key, a.label, a.value) for a in active),
+        ))
     sec.blocks.append(Para(
         "Quotes from participants are "
         + ("not shown, as the protocol forbids them." if c.quotes == "never" else "allowed.")))
