@@ -178,7 +178,7 @@ class ReportMixin(ReviewCore):
         Written
             The files written (a list) and ``skipped``: format -> one line saying why.
         """
-        from scopewise.report import parse_formats, write_report  # jinja2: on first use
+        from scopewise.report import parse_formats, write_report  # loaded on first use
 
         chosen = parse_formats(formats if formats is not None else self.protocol.report.formats)
         cache_path, cache = self._reference_cache()
