@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from scopewise.protocol.io import diff_protocols, dump_protocol, load_protocol, parse_protocol
 from scopewise.protocol.model import (
-    REPORT_SECTIONS,
     ChartingField,
     ChartingForm,
     Consultation,
@@ -21,7 +20,6 @@ from scopewise.protocol.model import (
 from scopewise.protocol.skeleton import SKELETON
 
 __all__ = [
-    "REPORT_SECTIONS",
     "SKELETON",
     "ChartingField",
     "ChartingForm",

@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 from scopewise.errors import UsageError
-from scopewise.protocol import REPORT_SECTIONS, Protocol
+from scopewise.protocol import Protocol
+from scopewise.protocol.model import REPORT_SECTIONS
 
 __all__ = ["SECTIONS_DIR", "read_texts", "write_text"]
 
