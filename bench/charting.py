@@ -379,9 +379,12 @@ def main() -> None:
     lines += [
         "",
         "Targets: import of a filled sheet <= 5 s, evidence map and summary <= 1 s, export <= 3 s, "
-        "peak memory < 500 MB. The evidence map and the summary are each read from the database "
-        "(every entry of the log, both reviewers' values worked out again), where pandas works "
-        "on a CSV already exported; the pandas column times only its own read and cross-tab.",
+        "peak memory < 500 MB. The evidence map and the summary read the final values that every "
+        "charting write keeps (store/charting.py: charting_final, valid for one position of the "
+        "log and one form; otherwise they are worked out from the log), in a project opened "
+        "afresh; the one-shot CLI column is the whole `scopewise chart DIR --map ... -o map.csv` "
+        "process, Python's start and imports included. pandas works on a CSV already exported; "
+        "its column times only its own read and cross-tab.",
     ]
     text = "\n".join(lines) + "\n"
     (HERE / "results" / "charting.md").write_text(text, encoding="utf-8")

@@ -26,39 +26,19 @@ _PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # show a progress display for files abov
 @click.option("--source", help="Database searched, e.g. Embase (guessed from the file if omitted).")
 @click.option("--platform", default="", help="Interface used, e.g. Ovid or EBSCOhost.")
 @click.option("--query", default="", help="The exact search string, for the methods section.")
-@click.option(
-    "--query-file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Read the exact search string from a file.",
-)
+@click.option("--query-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Read the exact search string from a file.")
 @click.option("--searched-on", help="Date the search was run (YYYY-MM-DD).")
-@click.option(
-    "--format",
-    "fmt",
-    help="File format if detection should be skipped "
-    "(ris, medline, wos, bibtex, pubmed-xml, endnote-xml, csv, xlsx, csl-json).",
-)
-@click.option(
-    "--method",
-    type=click.Choice(["file", "other"]),
-    default="file",
-    show_default=True,
-    help="other: records found by other methods (websites, organisations, citation "
-    "searching), named with --source; shown in their own column of the flow diagram.",
-)
+@click.option("--format", "fmt", help="File format if detection should be skipped "
+              "(ris, medline, wos, bibtex, pubmed-xml, endnote-xml, csv, xlsx, csl-json).")
+@click.option("--method", type=click.Choice(["file", "other"]), default="file", show_default=True,
+              help="other: records found by other methods (websites, organisations, citation "
+              "searching), named with --source; shown in their own column of the flow diagram.")
 @ACTOR
 @DB
 def import_command(
-    directory: Path,
-    files: tuple[Path, ...],
-    source: str | None,
-    platform: str,
-    query: str,
-    query_file: Path | None,
-    searched_on: str | None,
-    fmt: str | None,
-    method: str,
-    actor: str,
+    directory: Path, files: tuple[Path, ...], source: str | None, platform: str, query: str,
+    query_file: Path | None, searched_on: str | None, fmt: str | None, method: str, actor: str,
     db_url: str | None,
 ) -> None:
     """Import search results (FILES) into the review in DIRECTORY.
@@ -76,70 +56,39 @@ def import_command(
             big = file.is_file() and file.stat().st_size >= _PROGRESS_FROM_BYTES
             # Redrawn on each stored batch rather than by a refresh thread: a large
             # file is parsed by worker processes, best started from a single thread.
-            with Progress(
-                SpinnerColumn(),
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed:,} records"),
-                TimeElapsedColumn(),
-                console=out,
-                transient=True,
-                disable=not big,
-                auto_refresh=False,
-            ) as bar:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                          TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
+                          console=out, transient=True, disable=not big,
+                          auto_refresh=False) as bar:
                 task = bar.add_task(f"Importing {file.name}", total=None)
                 result = review.import_file(
-                    file,
-                    source=source,
-                    platform=platform,
-                    query=query,
-                    searched_on=searched_on,
-                    format=fmt,
-                    method=method,
-                    actor=actor,
+                    file, source=source, platform=platform, query=query,
+                    searched_on=searched_on, format=fmt, actor=actor, method=method,
                     progress=lambda n, task=task: bar.update(  # type: ignore[misc]
-                        task, completed=n, refresh=True
-                    ),
+                        task, completed=n, refresh=True),
                 )
             out.print(
                 f"Imported {result.records:,} records from {file.name} ({result.format}) "
                 f"as search {result.search_id}, source {result.source}."
             )
             if source is None:
-                out.print(
-                    f"  The source was guessed as {result.source!r}; "
-                    "pass --source to name the database searched."
-                )
+                out.print(f"  The source was guessed as {result.source!r}; "
+                          "pass --source to name the database searched.")
 
 
 @click.command("export")
 @DIR
-@click.option(
-    "-o", "--output", required=True, type=click.Path(path_type=Path), help="File to write."
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
-    help="Format (default: from the file extension).",
-)
-@click.option(
-    "--stage",
-    type=click.Choice(["title_abstract", "full_text"]),
-    help="Only records with a final outcome at this screening stage ...",
-)
-@click.option(
-    "--decision",
-    help="... equal to this decision (include, exclude, maybe) "
-    "or status (included, excluded, conflict, undecided).",
-)
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path),
+              help="File to write.")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS, case_sensitive=False),
+              help="Format (default: from the file extension).")
+@click.option("--stage", type=click.Choice(["title_abstract", "full_text"]),
+              help="Only records with a final outcome at this screening stage ...")
+@click.option("--decision", help="... equal to this decision (include, exclude, maybe) "
+              "or status (included, excluded, conflict, undecided).")
 @DB
 def export_command(
-    directory: Path,
-    output: Path,
-    fmt: str | None,
-    stage: str | None,
-    decision: str | None,
+    directory: Path, output: Path, fmt: str | None, stage: str | None, decision: str | None,
     db_url: str | None,
 ) -> None:
     """Export records of the review in DIRECTORY (all imported records by default,
@@ -151,26 +100,17 @@ def export_command(
 
 @click.command("search")
 @DIR
-@click.option(
-    "--source",
-    type=click.Choice(["pubmed", "europepmc", "openalex", "crossref"]),
-    help="Database to search online.",
-)
+@click.option("--source", type=click.Choice(["pubmed", "europepmc", "openalex", "crossref"]),
+              help="Database to search online.")
 @click.option("--query", help="The exact search string.")
 @click.option("--max", "max_records", type=click.IntRange(min=1), help="Stop after N records.")
-@click.option(
-    "--all", "run_all", is_flag=True, help="Run every online search planned in the protocol."
-)
+@click.option("--all", "run_all", is_flag=True,
+              help="Run every online search planned in the protocol.")
 @ACTOR
 @DB
 def search_command(
-    directory: Path,
-    source: str | None,
-    query: str | None,
-    max_records: int | None,
-    run_all: bool,
-    actor: str,
-    db_url: str | None,
+    directory: Path, source: str | None, query: str | None, max_records: int | None,
+    run_all: bool, actor: str, db_url: str | None,
 ) -> None:
     """Search PubMed, Europe PMC, OpenAlex or Crossref and store the results as an
     import (exact query, date and count)."""
@@ -183,10 +123,8 @@ def search_command(
         extra = ""
         if result.total_available is not None and result.total_available > result.records:
             extra = f" ({result.total_available:,} found; raise --max to fetch more)"
-        out.print(
-            f"Stored {result.records:,} records from {result.source} as search "
-            f"{result.search_id}{extra}."
-        )
+        out.print(f"Stored {result.records:,} records from {result.source} as search "
+                  f"{result.search_id}{extra}.")
 
 
 COMMANDS = [import_command, export_command, search_command]

@@ -46,14 +46,11 @@ def _read_labelled_csv(path: Path) -> tuple[list[str], list[Record], list[int]]:
         if "label_included" not in header:
             raise ImportFormatError(
                 "no label_included column: a simulation needs every record labelled 1 or 0",
-                path=str(path),
-                line=1,
-            )
+                path=str(path), line=1)
         ids: list[str] = []
         records: list[Record] = []
         labels: list[int] = []
         for row_number, row in enumerate(reader):
-
             def field(name: str, row: dict[str, str | None] = row) -> str:
                 column = header.get(name)
                 return (row.get(column) or "").strip() if column else ""
@@ -66,16 +63,11 @@ def _read_labelled_csv(path: Path) -> tuple[list[str], list[Record], list[int]]:
             else:
                 raise ImportFormatError(
                     f"label_included is {raw_label or 'empty'!r}; it must be 1 or 0",
-                    path=str(path),
-                    line=reader.line_num,
-                    record=row_number + 1,
-                )
-            keywords = tuple(
-                k.strip() for k in field("keywords").replace(",", ";").split(";") if k.strip()
-            )
-            records.append(
-                Record(title=field("title"), abstract=field("abstract"), keywords=keywords)
-            )
+                    path=str(path), line=reader.line_num, record=row_number + 1)
+            keywords = tuple(k.strip() for k in field("keywords").replace(",", ";").split(";")
+                             if k.strip())
+            records.append(Record(title=field("title"), abstract=field("abstract"),
+                                  keywords=keywords))
             ids.append(field("record_id") or str(row_number))
     if not records:
         raise ImportFormatError("the file holds no records", path=str(path))
@@ -104,8 +96,7 @@ def _write_order(path: Path, ids: list[str], result: SimulationResult) -> None:
             writer = csv.writer(handle)
             writer.writerow(["rank", "record_id", "label", "prior"])
             for rank, (position, label, prior) in enumerate(
-                zip(result.order, result.labels, result.prior, strict=True), start=1
-            ):
+                    zip(result.order, result.labels, result.prior, strict=True), start=1):
                 writer.writerow([rank, ids[position], int(label), int(prior)])
         os.replace(tmp, path)
     except BaseException:
@@ -123,69 +114,26 @@ def _number(value: float) -> str:
 
 @click.command("simulate")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--ranker",
-    default="scopewise",
-    show_default=True,
-    help=f"Ranker by name ({', '.join(available_rankers())}).",
-)
-@click.option(
-    "--prior-included",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Relevant records the reviewer starts from, drawn at random.",
-)
-@click.option(
-    "--prior-excluded",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Irrelevant records the reviewer starts from, drawn at random.",
-)
-@click.option(
-    "--prior-record-ids",
-    default=None,
-    help="Comma-separated record ids to start from instead of a random draw.",
-)
+@click.option("--ranker", default="scopewise", show_default=True,
+              help=f"Ranker by name ({', '.join(available_rankers())}).")
+@click.option("--prior-included", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Relevant records the reviewer starts from, drawn at random.")
+@click.option("--prior-excluded", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Irrelevant records the reviewer starts from, drawn at random.")
+@click.option("--prior-record-ids", default=None,
+              help="Comma-separated record ids to start from instead of a random draw.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws.")
-@click.option(
-    "--criteria",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Text file with the review's questions and criteria (cold start).",
-)
-@click.option(
-    "--stop-rule",
-    type=click.Choice(sorted(STOPPING_RULES)),
-    default=None,
-    help="Stop when this rule says so, and report the recall reached.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="ORDER.csv to write: rank, record_id, label, prior.",
-)
-@click.option(
-    "--summary",
-    type=click.Path(path_type=Path, dir_okay=False),
-    default=None,
-    help="Also write the metrics and stop report as JSON here.",
-)
-def simulate(
-    file: Path,
-    ranker: str,
-    prior_included: int,
-    prior_excluded: int,
-    prior_record_ids: str | None,
-    seed: int,
-    criteria: Path | None,
-    stop_rule: str | None,
-    output: Path,
-    summary: Path | None,
-) -> None:
+@click.option("--criteria", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Text file with the review's questions and criteria (cold start).")
+@click.option("--stop-rule", type=click.Choice(sorted(STOPPING_RULES)), default=None,
+              help="Stop when this rule says so, and report the recall reached.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="ORDER.csv to write: rank, record_id, label, prior.")
+@click.option("--summary", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the metrics and stop report as JSON here.")
+def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
+             prior_record_ids: str | None, seed: int, criteria: Path | None,
+             stop_rule: str | None, output: Path, summary: Path | None) -> None:
     """Screen the labelled dataset FILE.csv as a reviewer would and score the order.
 
     The simulated reviewer starts from the prior records, then screens one record at
@@ -212,62 +160,36 @@ def simulate(
     model = get_ranker(ranker)
     rule = get_stopping_rule(stop_rule) if stop_rule else None
 
-    with Progress(
-        TextColumn("Screening"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        transient=True,
-        disable=not sys.stderr.isatty(),
-        console=None,
-    ) as progress:
+    with Progress(TextColumn("Screening"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty(),
+                  console=None) as progress:
         task = progress.add_task("screen", total=len(records))
         result = run_simulation(
-            records,
-            labels,
-            model,
-            prior_included=prior_included,
-            prior_excluded=prior_excluded,
-            seed=seed,
-            criteria=criteria_text,
-            stop_rule=rule,
-            priors=priors,
-            progress=lambda done: progress.update(task, completed=done),
-        )
+            records, labels, model, prior_included=prior_included,
+            prior_excluded=prior_excluded, seed=seed, criteria=criteria_text, stop_rule=rule,
+            priors=priors, progress=lambda done: progress.update(task, completed=done))
     _write_order(output, ids, result)
 
     m = result.metrics
-    click.echo(
-        f"Screened {result.n_screened} of {len(records)} records "
-        f"({result.n_priors} prior) in {result.seconds:.1f} s with ranker {ranker!r}; "
-        f"order written to {output}."
-    )
+    click.echo(f"Screened {result.n_screened} of {len(records)} records "
+               f"({result.n_priors} prior) in {result.seconds:.1f} s with ranker {ranker!r}; "
+               f"order written to {output}.")
     click.echo(f"Recall after screening 10%: {_percent(m.recall_at_10)}")
     click.echo(f"WSS@95: {_number(m.wss_95)} (a perfect order: {_number(m.wss_95_limit)})")
     click.echo(f"WSS@100: {_number(m.wss_100)}")
     click.echo(f"Average time to discovery: {_number(m.atd)}")
     if result.stop is not None and result.stopped_at is not None:
         s = result.stop
-        bound = (
-            f", recall >= {s.recall_lower_bound:.1%} with {1 - rule.alpha:.0%} confidence"  # type: ignore[union-attr]
-            if s.recall_lower_bound is not None and hasattr(rule, "alpha")
-            else ""
-        )
-        click.echo(
-            f"Stop rule {s.rule!r} stopped after {result.stopped_at - result.n_priors} "
-            f"screened records with {s.unscreened} left unscreened; recall reached "
-            f"{_percent(result.recall_at_stop or float('nan'))}{bound} ({s.detail})."
-        )
+        bound = (f", recall >= {s.recall_lower_bound:.1%} with {1 - rule.alpha:.0%} confidence"  # type: ignore[union-attr]
+                 if s.recall_lower_bound is not None and hasattr(rule, "alpha") else "")
+        click.echo(f"Stop rule {s.rule!r} stopped after {result.stopped_at - result.n_priors} "
+                   f"screened records with {s.unscreened} left unscreened; recall reached "
+                   f"{_percent(result.recall_at_stop or float('nan'))}{bound} ({s.detail}).")
     if summary is not None:
-        data = {
-            "metrics": m.as_dict(),
-            "n_screened": result.n_screened,
-            "n_priors": result.n_priors,
-            "seconds": result.seconds,
-            "stop": result.stop.as_dict() if result.stop else None,
-            "stopped_at": result.stopped_at,
-            "recall_at_stop": result.recall_at_stop,
-        }
+        data = {"metrics": m.as_dict(), "n_screened": result.n_screened,
+                "n_priors": result.n_priors, "seconds": result.seconds,
+                "stop": result.stop.as_dict() if result.stop else None,
+                "stopped_at": result.stopped_at, "recall_at_stop": result.recall_at_stop}
         summary.write_text(json.dumps(data, indent=2), encoding="utf-8")
 
 

@@ -11,7 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scopewise.dedup.notices import clean_title, read_notice
+from scopewise.dedup.journals import drop_notes, iso4_words, main_title
+from scopewise.dedup.notices import clean_title, read_notice, strip_database_notes
+from scopewise.dedup.pages import Pages, read_pages
 from scopewise.records import Author, Record, normalise_doi, normalise_pmid
 
 __all__ = [
@@ -132,31 +134,25 @@ def normalise_journal(text: str) -> tuple[str, ...]:
     Parts after a full stop that announce a conference or supplement are kept: the
     trap rules need them.
     """
-    words = _NON_WORD_RE.sub(" ", _fold(text)).split()
+    words = _NON_WORD_RE.sub(" ", _fold(drop_notes(text))).split()
     return tuple(_americanise(w) for w in words if _JOURNAL_WORDS.get(w, w))
+
+
+def journal_forms(text: str) -> tuple[tuple[str, ...], ...]:
+    """The forms of a journal name that matching compares: the name, its ISO 4
+    abbreviation and, when it has a subtitle, the name before it and its abbreviation."""
+    full = normalise_journal(text)
+    if not full:
+        return ()
+    main = normalise_journal(main_title(text))
+    if main == full or not main:
+        return (full, iso4_words(full))
+    return (full, iso4_words(full), main, iso4_words(main))
 
 
 def _numbers(text: str) -> str:
     match = _DIGITS_RE.search(text or "")
     return match.group(0).lstrip("0") or "0" if match else ""
-
-
-def _page_range(pages: str) -> tuple[str, str]:
-    """First and last page as digits (``"c37-c42"`` -> ``("37", "42")``); ``""`` when unknown.
-
-    Pages without digits (roman numerals of front matter) keep their letters.
-    """
-    pages = (pages or "").strip().lower()
-    if not pages or pages in _PLACEHOLDERS:
-        return "", ""
-    parts = re.split(r"\s*(?:[-–—]+|to|,|;)\s*", pages)
-    first = re.sub(r"\D", "", parts[0]).lstrip("0") or re.sub(r"[^a-z]", "", parts[0])
-    last = ""
-    if len(parts) > 1 and first.isdigit():
-        last = re.sub(r"\D", "", parts[1]).lstrip("0")
-        if last and len(last) < len(first):  # "1325-9" means 1325-1329
-            last = first[: len(first) - len(last)] + last
-    return first, last
 
 
 _SPLIT_AUTHORS_RE = re.compile(r"\s+and\s+|;\s*|\s*&\s+")
@@ -266,14 +262,19 @@ class MatchKeys:
     first_author: str  # first name part of the first author (family, as read)
     year: int | None
     journal: tuple[str, ...]
+    # the name, its ISO 4 form, and (with a subtitle) the name before it and its ISO 4 form
+    journal_forms: tuple[tuple[str, ...], ...]
     volume: str
     issue: str
     first_page: str
     last_page: str
+    article_number: bool  # the page field is an e-locator (e12724), not pages
+    pages: Pages  # the page field as read (first, last, article number, end as written)
     generic_title: bool  # "Editorial", "Book review": says nothing about which article
     abstract: str  # start of the normalised abstract, "" when missing
     part: str  # "1", "2", ... from "Part 1", "" when none
     notice: str  # kind of notice (a key of NOTICE_KINDS), "" for an ordinary article
+    translated: bool  # the title is a translation in brackets ("[Title in English]")
     cited: str  # "volume:first page" of the article an erratum notice cites, or ""
     supplement: bool  # an abstract in a supplement or conference issue
     preprint: bool
@@ -328,7 +329,8 @@ def _supplement(record: Record) -> bool:
 
 def match_keys(record_id: int, record: Record) -> MatchKeys:
     """Compute the :class:`MatchKeys` of one record."""
-    raw_title, cited = clean_title(record.title or "")
+    raw_title, translated = strip_database_notes(record.title or "")
+    raw_title, cited = clean_title(raw_title)
     ptype = (record.publication_type or "").strip().lower()
     # a notice is compared by its subject title; the notice kind itself stays
     title, notice, cited = read_notice(normalise_title(raw_title), cited, ptype, raw_title)
@@ -337,7 +339,8 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
     part = _ROMAN.get(part_match.group(1), part_match.group(1)) if part_match else ""
     title_wo_part = _PART_RE.sub(" ", title) if part_match else title
     numbers = tuple(_DIGITS_RE.findall(title_wo_part))
-    journal = normalise_journal(record.journal or _venue_from_raw(record))
+    journal_name = record.journal or _venue_from_raw(record)
+    journal = normalise_journal(journal_name)
     doi = normalise_doi(record.doi)
     if doi.count("/") == 1 and doi.endswith("."):
         doi = ""
@@ -351,7 +354,7 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         or ("proceedings" in jset and not jset & _JOURNAL_PROCEEDINGS)
     )
     authors = _author_tokens(record.authors)
-    first_page, last_page = _page_range(record.pages)
+    pages = read_pages(record.pages)
     fields = (title, doi, record.pmid, authors, record.year, journal, record.volume,
               record.issue, record.pages, record.abstract)  # fmt: skip
     return MatchKeys(
@@ -367,19 +370,23 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
         first_author=authors[0][0] if authors else "",
         year=record.year,
         journal=journal,
+        journal_forms=journal_forms(journal_name) if journal else (),
         # "2016 May" in the volume field is a date, not a volume
         volume=""
         if record.year and _numbers(record.volume) == str(record.year)
         else _numbers(record.volume),
         issue=_numbers(record.issue),
-        first_page=first_page,
-        last_page=last_page,
+        first_page=pages.first,
+        last_page=pages.last,
+        article_number=pages.article_number,
+        pages=pages,
         generic_title=title in _GENERIC_TITLES or 0 < len(words) <= 2,
         abstract=" ".join(_NON_WORD_RE.sub(" ", _fold(record.abstract[:400])).split())
         if record.abstract
         else "",
         part=part,
         notice=notice,
+        translated=translated,
         cited=cited,
         supplement=conference or _supplement(record),
         preprint=preprint,

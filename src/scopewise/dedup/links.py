@@ -45,8 +45,9 @@ def _same_subject(a: MatchKeys, b: MatchKeys, ev: PairEvidence, *, exact: bool) 
 
 
 def _one_page(k: MatchKeys) -> bool:
-    """A one-page record (a notice, an abstract): ``"2205"`` or ``"2205-2205"``."""
-    return k.first_page.isdigit() and k.last_page in ("", k.first_page)
+    """A one-page record (a notice, an abstract): ``"2205"`` or ``"2205-2205"``; an
+    article number (``e12724``) is not a page."""
+    return k.first_page.isdigit() and k.last_page in ("", k.first_page) and not k.article_number
 
 
 def _pages(k: MatchKeys) -> tuple[int, int] | None:

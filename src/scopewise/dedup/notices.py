@@ -15,14 +15,21 @@ the citation: the strongest link a notice can have to its article.
 'reply'
 
 >>> clean_title("Eculizumab in aHUS.[Erratum appears in N Engl J Med 2009;360:2487]")[0]
-'Eculizumab in aHUS. '
+'Eculizumab in aHUS'
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["NOTICE_KINDS", "clean_title", "notice_kind", "read_notice", "split_marker"]
+__all__ = [
+    "NOTICE_KINDS",
+    "clean_title",
+    "notice_kind",
+    "read_notice",
+    "split_marker",
+    "strip_database_notes",
+]
 
 #: What each kind of notice is, in the reviewer's words.
 NOTICE_KINDS = {
@@ -89,9 +96,49 @@ def notice_kind(marker: str) -> str:
     return "comment"
 
 
+# Notes that databases append to a title: "[Review] [33 refs]", "[Erratum in: ...]",
+# "[Japanese]", "[in Chinese]", "[careers]": a short bracketed group without digits other
+# than a reference count, or one that opens with a note word. "[Part 2]" is kept.
+_TAIL_NOTE_RE = re.compile(
+    r"\s*\.?\s*\[\s*(?:\d+\s*refs?\.?|(?!part\b)[a-z][a-z'\- ]{0,30}|"
+    r"(?:erratum|errata|comment|retraction|retracted|corrected|update|see|published|"
+    r"summary|article in|editorial|letter|abstract)\b[^\]]*)\s*\]\s*\.?\s*$",
+    re.IGNORECASE,
+)
+# A note cut off by the export: a trailing "[" or ". [" or "[Erratum in: J Cl"
+_OPEN_TAIL_RE = re.compile(r"\s*\.?\s*\[[^\[\]]*$")
+# The whole title in brackets: an English translation of a non-English title (Ovid, Embase)
+_TRANSLATED_RE = re.compile(r"\[([^\[\]]{8,})\]\s*\.?")
+
+
+def strip_database_notes(raw_title: str) -> tuple[str, bool]:
+    """The raw title without the notes databases append, and whether it is a translation.
+
+    >>> strip_database_notes("[Current aspects of HUS in children]. [Review] [16 refs] [Romanian]")
+    ('Current aspects of HUS in children', True)
+    >>> strip_database_notes("aHUS caused by complement dysregulation. [")
+    ('aHUS caused by complement dysregulation', False)
+    >>> strip_database_notes("Outcome after surgery [Part two]")
+    ('Outcome after surgery [Part two]', False)
+    """
+    title = raw_title.strip()
+    if "[" not in title:
+        return raw_title, False
+    while True:
+        match = _OPEN_TAIL_RE.search(title) or _TAIL_NOTE_RE.search(title)
+        if not match or match.start() < 8:
+            break
+        title = title[: match.start()].rstrip()
+    whole = _TRANSLATED_RE.fullmatch(title)
+    if whole:
+        return whole.group(1).strip(), True
+    return title, False
+
+
 def clean_title(raw_title: str) -> tuple[str, str]:
     """The raw title without MEDLINE notes and an Embase erratum citation, and that
     citation as ``"volume:first page"`` (``""`` when there is none)."""
+    raw_title = strip_database_notes(raw_title)[0]
     if "[" in raw_title or "(multiple" in raw_title.lower():
         raw_title = _NOTE_RE.sub(" ", raw_title)
     if raw_title.endswith((")", ").")):

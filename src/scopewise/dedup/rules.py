@@ -226,6 +226,10 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
             return verdict(
                 Outcome.SURE, "same journal, volume, pages and authors (translated title)"
             )
+        if _translated_same_place(a, b, ev):
+            return verdict(
+                Outcome.SURE, "same journal, volume, first page and all authors (translated title)"
+            )
         if ev.title >= 0.8 and author_ok and (_supported(ev) or len(conflicts) == 0):
             return verdict(Outcome.POSSIBLE, "similar titles, other fields agree")
         return verdict(Outcome.DISTINCT, "different titles")
@@ -294,7 +298,37 @@ def classify(a: MatchKeys, b: MatchKeys, ev: PairEvidence | None = None) -> Verd
         return verdict(Outcome.SURE, "title with subtitle added, all authors and year")
     if ev.main_title >= 0.97 and ev.journal is Field.SAME and ev.first_page is not Field.MISSING:
         return verdict(Outcome.SURE, "title without subtitle, authors, year and source")
+    if (
+        ev.pages_damaged
+        and ev.journal is Field.SAME
+        and ev.volume is Field.SAME
+        and ev.issue is not Field.DIFFERENT
+        and ev.authors >= 0.8
+    ):
+        # e12724 vs 1-6: the pages neither confirm nor veto what the rest supports
+        return verdict(
+            Outcome.SURE,
+            "title, authors, year, journal and volume; page fields written differently",
+        )
     return verdict(Outcome.POSSIBLE, "similar titles, authors and year")
+
+
+def _translated_same_place(a: MatchKeys, b: MatchKeys, ev: PairEvidence) -> bool:
+    """A bracketed translated title against another translation of it: the words
+    differ, so only the place of printing and every author can tie the two."""
+    return (
+        (a.translated or b.translated)
+        and ev.title >= 0.6
+        and _supported(ev)
+        and _numeric_pages(a)
+        and ev.journal is Field.SAME
+        and ev.issue is not Field.DIFFERENT
+        and ev.year_gap == 0
+        and ev.first_author is Field.SAME
+        and ev.authors >= 0.99
+        and not ev.author_counts_differ
+        and not (a.notice or b.notice)
+    )
 
 
 def _generic_title(a: MatchKeys, ev: PairEvidence, verdict: _Verdictor) -> Verdict:

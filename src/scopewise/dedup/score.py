@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from scopewise.dedup.keys import MatchKeys
+from scopewise.dedup.pages import same_pages_damaged, same_range
 
 __all__ = ["Field", "PairEvidence", "compare", "journals_compatible", "title_similarity"]
 
@@ -48,7 +49,8 @@ class PairEvidence:
     volume: Field
     issue: Field
     first_page: Field
-    same_pages: bool  # identical numeric page ranges of two pages or more
+    same_pages: bool  # one numeric range of two pages or more (an end page may be cut)
+    pages_damaged: bool  # different page fields that can name the same pages (e-locator vs 1-6)
     doi: Field
     pmid: Field
     abstract: Field  # SAME when the abstracts begin alike, DIFFERENT when clearly not
@@ -149,6 +151,30 @@ def _spells(word: str, long_: tuple[str, ...]) -> bool:
     return False
 
 
+def _journals_same(a: MatchKeys, b: MatchKeys) -> bool:
+    """Names compatible as written or as ISO 4 abbreviations, with or without their
+    subtitles (``Transplantation: official journal of ...``)."""
+    if journals_compatible(a.journal, b.journal):
+        return True
+    fa, fb = a.journal_forms, b.journal_forms
+    if len(fa) < 2 or len(fb) < 2:
+        return False
+    if journals_compatible(fa[1], fb[1]):
+        return True
+    # the names before their subtitles (the name itself when it has none)
+    return any(journals_compatible(x, y) for x in fa[-2:] for y in fb[-2:])
+
+
+# Sections some exports put before the abstract (Web of Science keeps MDPI's "Simple
+# Summary", PubMed does not), so two abstracts of one article begin differently.
+_PREFACES = ("simple summary", "plain language summary", "lay summary", "highlights",
+             "graphical abstract", "key points", "research highlights")  # fmt: skip
+
+
+def _preface(abstract: str) -> bool:
+    return abstract.startswith(_PREFACES)
+
+
 def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
     """Compare two records field by field."""
     title_missing = not a.title or not b.title
@@ -176,20 +202,27 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         and Levenshtein.distance(a.first_page, b.first_page, score_cutoff=1) <= 1
     ):
         first_page = Field.SAME  # a typo in the first page, the last page agrees
-    same_pages = (
-        first_page is Field.SAME
-        and a.first_page.isdigit()
-        and a.last_page == b.last_page != ""
-        and int(a.last_page) > int(a.first_page)
+    pages_damaged = first_page is Field.DIFFERENT and same_pages_damaged(a.pages, b.pages)
+    if pages_damaged:
+        first_page = Field.MISSING  # the same pages, written another way: no veto, no support
+    same_pages = first_page is Field.SAME and (
+        same_range(a.pages, b.pages)  # (a typo in the first page, the same last page:)
+        or (
+            a.first_page.isdigit()
+            and a.last_page == b.last_page != ""
+            and int(a.last_page) > int(a.first_page)
+        )
     )
-    if a.abstract and b.abstract and min(len(a.abstract), len(b.abstract)) >= 100:
+    if _preface(a.abstract) != _preface(b.abstract):
+        abstract = Field.MISSING  # one export put a summary first: the starts say nothing
+    elif a.abstract and b.abstract and min(len(a.abstract), len(b.abstract)) >= 100:
         n = min(len(a.abstract), len(b.abstract), 300)
         ratio = fuzz.ratio(a.abstract[:n], b.abstract[:n])
         abstract = Field.SAME if ratio >= 90 else Field.DIFFERENT if ratio < 60 else Field.MISSING
     else:
         abstract = Field.MISSING
     if a.journal and b.journal:
-        journal = Field.SAME if journals_compatible(a.journal, b.journal) else Field.DIFFERENT
+        journal = Field.SAME if _journals_same(a, b) else Field.DIFFERENT
     else:
         journal = Field.MISSING
     return PairEvidence(
@@ -206,6 +239,7 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         issue=Field.of(a.issue, b.issue),
         first_page=first_page,
         same_pages=same_pages,
+        pages_damaged=pages_damaged,
         doi=Field.of(a.doi, b.doi),
         pmid=Field.of(a.pmid, b.pmid),
         abstract=abstract,

@@ -422,9 +422,7 @@ class Protocol(_Model):
             name, _, value = entry.partition("=")
             field = self.charting.field(name.strip())
             if field is None:
-                raise ValueError(
-                    f"report.order names {name.strip()!r}, which is not a charting field"
-                )
+                raise ValueError(f"report.order names {name.strip()!r}, which is not a charting field")
             if value and field.choices and value.strip() not in field.choices:
                 raise ValueError(
                     f"report.order: {value.strip()!r} is not a choice of field {field.name!r}"

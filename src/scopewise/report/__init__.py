@@ -31,7 +31,6 @@ def __getattr__(name: str) -> Any:
         return getattr(write, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-
 __all__ = [
     "FILE_NAMES",
     "FORMATS",

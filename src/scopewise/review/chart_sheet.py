@@ -86,21 +86,24 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]]) -> Path:
         return path
     if suffix == ".xlsx":
         from openpyxl import Workbook
-        from openpyxl.cell import WriteOnlyCell
 
         book = Workbook(write_only=True)
         sheet = book.create_sheet("charting")
         sheet.append(header)
         for row in rows:
-            cells: list[Any] = []
-            for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text stays text: "=..." in a title is no formula
-                cells.append(cell)
-            sheet.append(cells)
+            sheet.append([_text_cell(sheet, value) if value[:1] == "=" else value for value in row])
         book.save(path)
         return path
     raise ChartingError(f"{path}: a charting sheet is written as .csv or .xlsx")
+
+
+def _text_cell(sheet: Any, value: str) -> Any:
+    """A cell that stays text: openpyxl would store "=..." (a title, say) as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -48,13 +48,8 @@ class DecisionBatch:
     pending: int = 0
 
     @classmethod
-    def read(
-        cls,
-        conn: Connection,
-        protocol: Protocol,
-        pilot: dict[str, Any] | None,
-        record_ids: Iterable[int],
-    ) -> DecisionBatch:
+    def read(cls, conn: Connection, protocol: Protocol, pilot: dict[str, Any] | None,
+             record_ids: Iterable[int]) -> DecisionBatch:
         """Everything needed to check decisions on these records."""
         ids = list(dict.fromkeys(record_ids))
         plan = protocol.screening

@@ -141,10 +141,8 @@ class ImportsMixin(ReviewCore):
         if method not in ("file", "other"):
             raise UsageError(f"unknown import method {method!r}; use file or other")
         if method == "other" and not (source or "").strip():
-            raise UsageError(
-                "--method other needs --source naming where the records came from "
-                "(e.g. a website, an organisation, citation searching)"
-            )
+            raise UsageError("--method other needs --source naming where the records came from "
+                             "(e.g. a website, an organisation, citation searching)")
         searched_on = _check_date(searched_on)
         source_file = SourceFile(file)
         fmt = get_reader(format).name if format else detect_format(file, source_file)
@@ -163,32 +161,16 @@ class ImportsMixin(ReviewCore):
                 if search_by_sha256(conn, sha) is not None:  # imported meanwhile by someone else
                     raise DuplicateImport(_duplicate_message(file, search_by_sha256(conn, sha)))
                 search_id = insert_search(
-                    conn,
-                    source=name,
-                    platform=platform,
-                    query=query,
-                    searched_on=searched_on,
-                    method=method,
-                    file_name=file.name,
-                    file_format=fmt,
-                    sha256=sha,
+                    conn, source=name, platform=platform, query=query, searched_on=searched_on,
+                    method=method, file_name=file.name, file_format=fmt, sha256=sha,
                     imported_by=actor,
                 )
                 count = insert_values(conn, search_id, chain([first], batches), progress=progress)
                 set_search_count(conn, search_id, count)
-                self.store.audit(
-                    conn,
-                    actor,
-                    "search.imported",
-                    {
-                        "search_id": search_id,
-                        "source": name,
-                        "file": file.name,
-                        "format": fmt,
-                        "records": count,
-                        "sha256": sha,
-                    },
-                )
+                self.store.audit(conn, actor, "search.imported", {
+                    "search_id": search_id, "source": name, "file": file.name, "format": fmt,
+                    "records": count, "sha256": sha,
+                })
         return ImportResult(search_id, name, count, fmt, file.name, sha)
 
     def searches(self) -> list[Search]:
@@ -212,35 +194,17 @@ class ImportsMixin(ReviewCore):
         today = date.today().isoformat()
         with self.store.transaction() as conn:
             search_id = insert_search(
-                conn,
-                source=source,
-                platform=platform or connector,
-                query=query,
-                searched_on=today,
-                method="api",
-                file_format=connector,
-                imported_by=actor,
-                details={
-                    **(details or {}),
-                    "connector": connector,
-                    "total_available": total_available,
-                },
+                conn, source=source, platform=platform or connector, query=query,
+                searched_on=today, method="api", file_format=connector, imported_by=actor,
+                details={**(details or {}), "connector": connector,
+                         "total_available": total_available},
             )
             count = insert_records(conn, search_id, records)
             set_search_count(conn, search_id, count)
-            self.store.audit(
-                conn,
-                actor,
-                "search.online",
-                {
-                    "search_id": search_id,
-                    "source": source,
-                    "connector": connector,
-                    "query": query,
-                    "records": count,
-                    "total_available": total_available,
-                },
-            )
+            self.store.audit(conn, actor, "search.online", {
+                "search_id": search_id, "source": source, "connector": connector,
+                "query": query, "records": count, "total_available": total_available,
+            })
         return ImportResult(search_id, source, count, connector, total_available=total_available)
 
     def search(
@@ -274,40 +238,25 @@ class ImportsMixin(ReviewCore):
         else:
             for planned in self.protocol.sources:
                 if planned.method == "api" and planned.connector:
-                    plans.append(
-                        (
-                            planned.name,
-                            planned.connector,
-                            planned.query,
-                            planned.platform,
-                            planned.date_from,
-                            planned.date_to,
-                        )
-                    )
+                    plans.append((planned.name, planned.connector, planned.query,
+                                  planned.platform, planned.date_from, planned.date_to))
             if not plans:
                 raise UsageError(
                     "the protocol plans no online search (a [[sources]] entry with "
-                    'method = "api" and a connector); add one or use --source and --query'
+                    "method = \"api\" and a connector); add one or use --source and --query"
                 )
         results = []
         for name, connector_name, text, platform, date_from, date_to in plans:
             connector = get_connector(connector_name, client=client)
-            found = connector.search(
-                text, max_records=max_records, date_from=date_from, date_to=date_to
-            )
+            found = connector.search(text, max_records=max_records, date_from=date_from,
+                                     date_to=date_to)
             display = name if name != connector_name else connector.label
-            results.append(
-                self.store_online_search(
-                    found.records,
-                    source=display,
-                    connector=connector.name,
-                    query=text,
-                    platform=platform or connector.platform,
-                    details={"url": found.url, "date_from": date_from, "date_to": date_to},
-                    actor=actor,
-                    total_available=found.total,
-                )
-            )
+            results.append(self.store_online_search(
+                found.records, source=display, connector=connector.name, query=text,
+                platform=platform or connector.platform,
+                details={"url": found.url, "date_from": date_from, "date_to": date_to},
+                actor=actor, total_available=found.total,
+            ))
         return results
 
     def export(
@@ -330,15 +279,12 @@ class ImportsMixin(ReviewCore):
             wanted = self._filtered_ids(conn, stage, decision)
             groups = duplicate_group_labels(conn)
             items = (
-                (
-                    record,
-                    {
-                        "record_id": record_id,
-                        "source_record_id": record.source_record_id,
-                        "source": search_source,
-                        "duplicate_group": groups.get(record_id, f"R{record_id}"),
-                    },
-                )
+                (record, {
+                    "record_id": record_id,
+                    "source_record_id": record.source_record_id,
+                    "source": search_source,
+                    "duplicate_group": groups.get(record_id, f"R{record_id}"),
+                })
                 for record_id, search_source, record in iter_records(conn, wanted)
             )
             return write_records(target, items, format=format)
@@ -366,9 +312,7 @@ class ImportsMixin(ReviewCore):
         return ids
 
 
-def _value_batches(
-    reader: Reader, source: SourceFile
-) -> Generator[list[tuple[Any, ...]], None, None]:
+def _value_batches(reader: Reader, source: SourceFile) -> Generator[list[tuple[Any, ...]], None, None]:
     """Column values of every record, in batches; parsed by worker processes when it pays.
 
     A large file whose reader can cut it into blocks is parsed by worker processes

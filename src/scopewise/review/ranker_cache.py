@@ -38,12 +38,7 @@ from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
-    "KEEP",
-    "MAX_BYTES",
-    "LevelFile",
-    "cache_dir",
-    "load_prepared",
-    "prepared_key",
+    "KEEP", "MAX_BYTES", "LevelFile", "cache_dir", "load_prepared", "prepared_key",
     "store_prepared",
 ]
 
@@ -125,15 +120,8 @@ def load_prepared(key: str) -> Any | None:
         with path.open("rb") as handle:
             ranker = pickle.load(handle)
         os.utime(path)  # recently used: kept longer
-    except (
-        OSError,
-        pickle.UnpicklingError,
-        EOFError,
-        AttributeError,
-        ImportError,
-        TypeError,
-        ValueError,
-    ):
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError,
+            TypeError, ValueError):
         return None
     return ranker
 
@@ -149,11 +137,8 @@ def store_prepared(key: str, ranker: Any) -> None:
         return
     # the file just written first, then the others from the most recently used
     try:
-        others = sorted(
-            (p for p in folder.glob(f"*{_SUFFIX}") if p != path),
-            key=lambda p: p.stat().st_mtime,
-            reverse=True,
-        )
+        others = sorted((p for p in folder.glob(f"*{_SUFFIX}") if p != path),
+                        key=lambda p: p.stat().st_mtime, reverse=True)
         total = 0
         for rank, old in enumerate([path, *others]):
             total += old.stat().st_size

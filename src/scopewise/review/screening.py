@@ -81,10 +81,8 @@ def _decisions_text(file: Path) -> str:
     try:
         text = decode_text(data)
     except UnicodeDecodeError as exc:  # a BOM that the rest of the file contradicts
-        raise ScreeningError(
-            f"{file}: cannot read the file as {exc.encoding} text "
-            f"({exc.reason} at byte {exc.start})"
-        ) from None
+        raise ScreeningError(f"{file}: cannot read the file as {exc.encoding} text "
+                             f"({exc.reason} at byte {exc.start})") from None
     if text is None:
         raise ScreeningError(
             f"{file}: this is not a text file (binary content); save the decisions as CSV"
@@ -177,9 +175,8 @@ class ScreeningMixin(ScreeningQueueMixin):
         ``file:line``. An empty, binary or oversized file is refused with one line.
         """
         file = Path(path)
-        rows = parse_decisions_csv(
-            _decisions_text(file), str(file), self.protocol.screening.stages[0]
-        )
+        rows = parse_decisions_csv(_decisions_text(file), str(file),
+                                   self.protocol.screening.stages[0])
         detail = {"file": file.name, "sha256": sha256_file(file)}
         return self._record_batch(rows, actor, str(file), "screening.imported", detail)
 

@@ -201,9 +201,9 @@ class ScreeningQueueMixin(RankingMixin):
             sample = db.stopping_sample(conn)
         return self._estimate(state, sample, actor)[0]
 
-    def _history(
-        self, state: ScreeningState, sample: Sequence[int]
-    ) -> tuple[list[int], list[bool]]:
+    def _history(self, state: ScreeningState, sample: Sequence[int]) -> tuple[
+        list[int], list[bool]
+    ]:
         first: dict[int, int] = {}
         labels: dict[int, int] = {}
         for o in state.touched_outcomes():  # every other record is undecided
@@ -295,12 +295,7 @@ class ScreeningQueueMixin(RankingMixin):
                 with self.store.reading() as conn:
                     record = db.screening_records(conn, queue[:1])[queue[0]]
                 return NextRecord(
-                    queue[0],
-                    s,
-                    record,
-                    len(queue),
-                    ordered_by,
-                    is_pilot,
+                    queue[0], s, record, len(queue), ordered_by, is_pilot,
                     estimate if s == "title_abstract" else None,
                 )
         return None
@@ -330,11 +325,9 @@ class ScreeningQueueMixin(RankingMixin):
         stages = self.protocol.screening.stages
         first = "title_abstract" if "title_abstract" in stages else "full_text"
         open_ids = {rid for rid in state.touched if self._open(state, rid, stage)}
-        blocked = (
-            (state.touched - open_ids)
-            | set(pilot_sample)
-            | {rid for rid, who in screeners.items() if reviewer in who or len(who) >= needed}
-        )
+        blocked = (state.touched - open_ids) | set(pilot_sample) | {
+            rid for rid, who in screeners.items() if reviewer in who or len(who) >= needed
+        }
         candidates = self._in_input_order(state, blocked, None if stage == first else open_ids)
         if sample is not None and candidates:
             return self._sampled(candidates, screeners, sample), RANDOM_SAMPLE, False

@@ -233,11 +233,7 @@ def outcomes(
     files = latest_full_texts(full_texts)
     return {
         rid: record_outcome(
-            rid,
-            by_record.get(rid, ()),
-            files.get(rid),
-            stages,
-            reviewers_per_record,
+            rid, by_record.get(rid, ()), files.get(rid), stages, reviewers_per_record,
             criteria_order,
         )
         for rid in record_ids

@@ -74,9 +74,8 @@ def _hypergeom_cdf(k: Any, urn: Any, relevant: Any, drawn: Any) -> Any:
     return hypergeom.cdf(k, urn, relevant, drawn)
 
 
-def recall_p_value(
-    found_before: int, sample_relevant: Any, sample_size: Any, urn_size: int, target_recall: float
-) -> Any:
+def recall_p_value(found_before: int, sample_relevant: Any, sample_size: Any,
+                   urn_size: int, target_recall: float) -> Any:
     """p-value of "recall is below ``target_recall``" after a random sample.
 
     Callaghan & Müller-Hansen (2020) treat the records not yet screened when random
@@ -119,9 +118,8 @@ def look_schedule(urn: int, look_every: int) -> np.ndarray:
     return looks
 
 
-def _p_table(
-    found_before: int, urn: int, target_recall: float, looks: np.ndarray, k_max: int
-) -> np.ndarray:
+def _p_table(found_before: int, urn: int, target_recall: float, looks: np.ndarray,
+             k_max: int) -> np.ndarray:
     """Nominal p-values ``p[k, j]`` of the test with ``k`` relevant in ``looks[j]`` draws."""
     k = np.arange(k_max)[:, None]
     n = looks[None, :]
@@ -134,14 +132,8 @@ class _Design:
     """The Markov chain of one urn, for every plausible ``K``, ready to be evaluated
     against rejection regions."""
 
-    def __init__(
-        self,
-        found_before: int,
-        urn: int,
-        target_recall: float,
-        looks: np.ndarray,
-        k_high: int | None = None,
-    ) -> None:
+    def __init__(self, found_before: int, urn: int, target_recall: float,
+                 looks: np.ndarray, k_high: int | None = None) -> None:
         self.urn = urn
         self.looks = looks
         k_low = int(null_relevant(found_before, 0, target_recall))
@@ -202,9 +194,8 @@ class _Design:
         return err
 
 
-def max_sequential_error(
-    found_before: int, urn: int, target_recall: float, level: float, look_every: int = 1
-) -> float:
+def max_sequential_error(found_before: int, urn: int, target_recall: float, level: float,
+                         look_every: int = 1) -> float:
     """Exact probability, maximised over the unknown number of relevant records left,
     that testing at every planned look at nominal ``level`` stops with recall below
     the target."""
@@ -214,9 +205,8 @@ def max_sequential_error(
 
 
 @lru_cache(maxsize=64)
-def per_look_level(
-    found_before: int, urn: int, target_recall: float, alpha: float, look_every: int = 1
-) -> float:
+def per_look_level(found_before: int, urn: int, target_recall: float, alpha: float,
+                   look_every: int = 1) -> float:
     """The largest nominal level ``alpha'`` (<= ``alpha``) for the planned looks at which
     the exact overall error of the sequential rule is at most ``alpha``.
 

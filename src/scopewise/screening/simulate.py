@@ -52,9 +52,8 @@ class SimulatedReviewer:
         return not bool(self._labels[~self._decided].any())
 
 
-def choose_priors(
-    labels: Sequence[int] | np.ndarray, n_included: int, n_excluded: int, seed: int
-) -> np.ndarray:
+def choose_priors(labels: Sequence[int] | np.ndarray, n_included: int, n_excluded: int,
+                  seed: int) -> np.ndarray:
     """Prior records: ``n_included`` relevant and ``n_excluded`` irrelevant, at random.
 
     The relevant ones are drawn first, then the irrelevant ones, with one generator
@@ -68,10 +67,8 @@ def choose_priors(
             f"cannot draw {n_included} included and {n_excluded} excluded prior records: the "
             f"dataset has {relevant.size} included and {irrelevant.size} excluded records"
         )
-    chosen = [
-        rng.choice(relevant, size=n_included, replace=False),
-        rng.choice(irrelevant, size=n_excluded, replace=False),
-    ]
+    chosen = [rng.choice(relevant, size=n_included, replace=False),
+              rng.choice(irrelevant, size=n_excluded, replace=False)]
     return np.concatenate(chosen).astype(np.int64)
 
 
@@ -174,8 +171,8 @@ def simulate(
     coasting = False
     while count < n:
         if stop_rule is not None:
-            history = decisions[len(prior_positions) : count]
-            stop_rule.fit(history, n - len(prior_positions), sampled[len(prior_positions) : count])
+            history = decisions[len(prior_positions):count]
+            stop_rule.fit(history, n - len(prior_positions), sampled[len(prior_positions):count])
             if stop_rule.stop_:  # type: ignore[attr-defined]
                 stop, stopped_at = stop_rule.report(), count
                 break
@@ -202,11 +199,8 @@ def simulate(
         if progress is not None and count % 25 == 0:
             progress(count)
     if stop_rule is not None and stop is None:
-        stop_rule.fit(
-            decisions[len(prior_positions) : count],
-            n - len(prior_positions),
-            sampled[len(prior_positions) : count],
-        )
+        stop_rule.fit(decisions[len(prior_positions):count], n - len(prior_positions),
+                      sampled[len(prior_positions):count])
         stop, stopped_at = stop_rule.report(), count
 
     rest = ranker.ranking(unscreened) if count < n else np.empty(0, dtype=np.int64)
@@ -217,9 +211,8 @@ def simulate(
     recall_at_stop = None
     if stopped_at is not None:
         total = int(order_labels[n_priors:].sum())
-        recall_at_stop = (
-            int(order_labels[n_priors:stopped_at].sum()) / total if total else float("nan")
-        )
+        recall_at_stop = (int(order_labels[n_priors:stopped_at].sum()) / total
+                          if total else float("nan"))
     return SimulationResult(
         order=order,
         labels=order_labels,
@@ -251,14 +244,8 @@ def _synthetic_records(n_records: int, seed: int) -> tuple[list[Record], np.ndar
     return records, labels
 
 
-def rerank_latency(
-    n_records: int = 100_000,
-    *,
-    ranker_name: str = "scopewise",
-    labelled: int = 500,
-    repeats: int = 20,
-    seed: int = 0,
-) -> dict[str, float]:
+def rerank_latency(n_records: int = 100_000, *, ranker_name: str = "scopewise",
+                   labelled: int = 500, repeats: int = 20, seed: int = 0) -> dict[str, float]:
     """Time to retrain and pick the next record after one decision, on made-up records.
 
     ``labelled`` records are screened first and the model fitted on them once (the

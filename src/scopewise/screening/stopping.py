@@ -101,16 +101,10 @@ class StatisticalStopping(StoppingRule):
     name = "statistical"
     default_correction: ClassVar[str] = "exact"
 
-    def __init__(
-        self,
-        target_recall: float = 0.95,
-        alpha: float = 0.05,
-        patience: int | None = None,
-        min_screened: int | None = None,
-        correction: str | None = None,
-        look_every: int = 1,
-        levels: MutableMapping[str, float] | None = None,
-    ) -> None:
+    def __init__(self, target_recall: float = 0.95, alpha: float = 0.05,
+                 patience: int | None = None, min_screened: int | None = None,
+                 correction: str | None = None, look_every: int = 1,
+                 levels: MutableMapping[str, float] | None = None) -> None:
         self.target_recall = target_recall
         self.alpha = alpha
         self.patience = patience
@@ -145,14 +139,14 @@ class StatisticalStopping(StoppingRule):
         key = f"{found_before}:{urn}:{self.target_recall!r}:{self.alpha!r}:{self.look_every}"
         if self.levels is not None and isinstance(known := self.levels.get(key), float):
             return known
-        level = per_look_level(found_before, urn, self.target_recall, self.alpha, self.look_every)
+        level = per_look_level(found_before, urn, self.target_recall, self.alpha,
+                               self.look_every)
         if self.levels is not None:
             self.levels[key] = level
         return level
 
-    def _first_rejection(
-        self, key: tuple[int, int, int], sample: np.ndarray, level: float
-    ) -> int | None:
+    def _first_rejection(self, key: tuple[int, int, int], sample: np.ndarray,
+                         level: float) -> int | None:
         """Sample size at the first planned look that rejects, if any so far.
 
         Every look up to the current sample size counts (a review may record several
@@ -165,11 +159,8 @@ class StatisticalStopping(StoppingRule):
         tested = 0
         if self._looked is not None:
             old_key, old_sample, old_first = self._looked
-            if (
-                old_key == key
-                and old_sample.size <= sample.size
-                and np.array_equal(old_sample, sample[: old_sample.size])
-            ):
+            if (old_key == key and old_sample.size <= sample.size
+                    and np.array_equal(old_sample, sample[: old_sample.size])):
                 if not math.isnan(old_first):
                     return int(old_first)
                 tested = old_sample.size
@@ -177,24 +168,18 @@ class StatisticalStopping(StoppingRule):
         first: int | None = None
         if new.size:
             counts = np.cumsum(sample)[new - 1]
-            p = np.atleast_1d(recall_p_value(found_before, counts, new, urn, self.target_recall))
+            p = np.atleast_1d(recall_p_value(found_before, counts, new, urn,
+                                             self.target_recall))
             hits = np.flatnonzero(p < level)
             first = int(new[hits[0]]) if hits.size else None
         self._looked = (key, sample.copy(), float("nan") if first is None else float(first))
         return first
 
-    def fit(
-        self,
-        labels: Sequence[int] | np.ndarray,
-        n_records: int,
-        sampled: Sequence[bool] | np.ndarray | None = None,
-    ) -> Self:
+    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
+            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
         labels = np.asarray(labels, dtype=np.int64)
-        flags = (
-            np.zeros(labels.size, dtype=bool)
-            if sampled is None
-            else np.asarray(sampled, dtype=bool)
-        )
+        flags = (np.zeros(labels.size, dtype=bool) if sampled is None
+                 else np.asarray(sampled, dtype=bool))
         if flags.size != labels.size:
             raise ValueError("sampled must have one flag per decision")
         start = int(np.argmax(flags)) if flags.any() else labels.size
@@ -202,18 +187,14 @@ class StatisticalStopping(StoppingRule):
         sample = labels[start:]
         urn = n_records - start
         self.level_ = self._level(found_before, urn) if sample.size else self.alpha
-        first = (
-            self._first_rejection((found_before, start, urn), sample, self.level_)
-            if sample.size
-            else None
-        )
+        first = (self._first_rejection((found_before, start, urn), sample, self.level_)
+                 if sample.size else None)
         # the test's sample: up to the rejecting look once one rejected, else all of it
         used = sample[:first] if first is not None else sample
         self.sample_size_ = int(used.size)
         self.sample_relevant_ = int(used.sum())
-        self.p_value_ = recall_p_value(
-            found_before, self.sample_relevant_, self.sample_size_, urn, self.target_recall
-        )
+        self.p_value_ = recall_p_value(found_before, self.sample_relevant_, self.sample_size_,
+                                       urn, self.target_recall)
         self.screened_ = int(labels.size)
         self.unscreened_ = n_records - labels.size
         self.relevant_found_ = int(labels.sum())
@@ -222,11 +203,8 @@ class StatisticalStopping(StoppingRule):
         n_drawn, k_drawn = int(sample.size), int(sample.sum())
         rate = k_drawn / n_drawn if n_drawn else float("nan")
         missing = rate * self.unscreened_ if n_drawn else float("nan")
-        self.estimated_recall_ = (
-            self.relevant_found_ / (self.relevant_found_ + missing)
-            if self.relevant_found_ + (missing or 0) > 0
-            else float("nan")
-        )
+        self.estimated_recall_ = (self.relevant_found_ / (self.relevant_found_ + missing)
+                                  if self.relevant_found_ + (missing or 0) > 0 else float("nan"))
         self.found_before_ = found_before
         self.urn_ = urn
         self._drawn = (k_drawn, n_drawn)
@@ -251,29 +229,23 @@ class StatisticalStopping(StoppingRule):
     def report(self) -> StopReport:
         k_drawn, n_drawn = self._drawn
         # once a look rejected, the test's numbers are those of that look
-        where = f" rejected after {self.sample_size_} draws" if self.sample_size_ < n_drawn else ""
+        where = (f" rejected after {self.sample_size_} draws"
+                 if self.sample_size_ < n_drawn else "")
         if self.correction == "none":
             level = f"level {self.alpha:g} at every look (uncorrected)"
         elif n_drawn == 0:
             level = "the per-look level is set when sampling starts"
         else:
-            level = (
-                f"per-look level {self.level_:.3g} for overall alpha {self.alpha:g} "
-                "(exact for repeated looks)"
-            )
+            level = (f"per-look level {self.level_:.3g} for overall alpha {self.alpha:g} "
+                     "(exact for repeated looks)")
         return StopReport(
-            rule=self.name,
-            stop=self.stop_,
-            screened=self.screened_,
-            unscreened=self.unscreened_,
-            relevant_found=self.relevant_found_,
+            rule=self.name, stop=self.stop_, screened=self.screened_,
+            unscreened=self.unscreened_, relevant_found=self.relevant_found_,
             estimated_recall=self.estimated_recall_,
             recall_lower_bound=self.recall_lower_bound(),
             p_value=self.p_value_,
-            detail=(
-                f"random sample of {n_drawn} records, {k_drawn} relevant; H0 recall < "
-                f"{self.target_recall:g}{where}: p = {self.p_value_:.3g}, {level}"
-            ),
+            detail=(f"random sample of {n_drawn} records, {k_drawn} relevant; H0 recall < "
+                    f"{self.target_recall:g}{where}: p = {self.p_value_:.3g}, {level}"),
         )
 
 
@@ -287,8 +259,8 @@ class PlainStatisticalStopping(StatisticalStopping):
 
 
 STOPPING_RULES: dict[str, type[StoppingRule]] = {
-    rule.name: rule
-    for rule in (StatisticalStopping, PlainStatisticalStopping, ConsecutiveIrrelevant, KneeStopping)
+    rule.name: rule for rule in (StatisticalStopping, PlainStatisticalStopping,
+                                 ConsecutiveIrrelevant, KneeStopping)
 }
 
 

@@ -33,12 +33,8 @@ class ConsecutiveIrrelevant(StoppingRule):
     def __init__(self, n: int | None = None) -> None:
         self.n = n
 
-    def fit(
-        self,
-        labels: Sequence[int] | np.ndarray,
-        n_records: int,
-        sampled: Sequence[bool] | np.ndarray | None = None,
-    ) -> Self:
+    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
+            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
         labels = np.asarray(labels, dtype=np.int64)
         n = self.n if self.n is not None else max(50, math.ceil(0.05 * n_records))
         relevant = np.flatnonzero(labels)
@@ -52,10 +48,7 @@ class ConsecutiveIrrelevant(StoppingRule):
 
     def report(self) -> StopReport:
         return StopReport(
-            rule=self.name,
-            stop=self.stop_,
-            screened=self.screened_,
-            unscreened=self.unscreened_,
+            rule=self.name, stop=self.stop_, screened=self.screened_, unscreened=self.unscreened_,
             relevant_found=self.relevant_found_,
             detail=f"{self.run_} irrelevant in a row (stops at {self.threshold_})",
         )
@@ -82,12 +75,8 @@ class KneeStopping(StoppingRule):
         self.ratio = ratio
         self.min_screened = min_screened
 
-    def fit(
-        self,
-        labels: Sequence[int] | np.ndarray,
-        n_records: int,
-        sampled: Sequence[bool] | np.ndarray | None = None,
-    ) -> Self:
+    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
+            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
         labels = np.asarray(labels, dtype=np.int64)
         self.screened_ = int(labels.size)
         self.unscreened_ = n_records - labels.size
@@ -109,11 +98,8 @@ class KneeStopping(StoppingRule):
 
     def report(self) -> StopReport:
         return StopReport(
-            rule=self.name,
-            stop=self.stop_,
-            screened=self.screened_,
-            unscreened=self.unscreened_,
+            rule=self.name, stop=self.stop_, screened=self.screened_, unscreened=self.unscreened_,
             relevant_found=self.relevant_found_,
             detail=f"knee at {self.knee_}, slope ratio {self.slope_ratio_:.1f} (stops at "
-            f"{self.ratio:g})",
+                   f"{self.ratio:g})",
         )

@@ -51,12 +51,8 @@ class StoppingRule(ABC):
         return False
 
     @abstractmethod
-    def fit(
-        self,
-        labels: Sequence[int] | np.ndarray,
-        n_records: int,
-        sampled: Sequence[bool] | np.ndarray | None = None,
-    ) -> Self:
+    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
+            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
         """Read the screening history.
 
         Parameters

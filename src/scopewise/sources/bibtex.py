@@ -40,22 +40,11 @@ _SNIFF = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]\s*[^\s,={}]*\s*,", re.MULTILINE)
 _FIELD = re.compile(r"\s*([^\s=,{}\"#][^=,{}\"#]*?)\s*=\s*")
 _DELIMS = re.compile(r"\\.|[{}()]")
 _SKIP = frozenset({"comment", "preamble"})
-_TYPES = {
-    "article": "journal article",
-    "book": "book",
-    "inbook": "book chapter",
-    "incollection": "book chapter",
-    "inproceedings": "conference paper",
-    "conference": "conference paper",
-    "phdthesis": "thesis",
-    "mastersthesis": "thesis",
-    "techreport": "report",
-    "report": "report",
-    "misc": "generic",
-    "online": "web page",
-    "unpublished": "unpublished work",
-    "proceedings": "conference proceedings",
-}
+_TYPES = {"article": "journal article", "book": "book", "inbook": "book chapter",
+          "incollection": "book chapter", "inproceedings": "conference paper",
+          "conference": "conference paper", "phdthesis": "thesis", "mastersthesis": "thesis",
+          "techreport": "report", "report": "report", "misc": "generic", "online": "web page",
+          "unpublished": "unpublished work", "proceedings": "conference proceedings"}
 _ENTRY_TYPES = {v: k for k, v in reversed(list(_TYPES.items()))}
 
 
@@ -66,9 +55,7 @@ def _sniff(head: Head) -> bool:
 def _bad(name: str, line: int, message: str) -> ImportFormatError:
     return ImportFormatError(
         f"malformed BibTeX entry: {message}; fix this entry (or export again) and import the "
-        "file again, nothing was imported",
-        path=name,
-        line=line,
+        "file again, nothing was imported", path=name, line=line,
     )
 
 
@@ -81,8 +68,8 @@ def _value(text: str, pos: int, strings: dict[str, str]) -> tuple[str, int]:
         if pos >= len(text):
             raise ValueError("the entry ends inside a field value")
         char = text[pos]
-        if char in '{"':
-            close = "}" if char == "{" else '"'
+        if char in "{\"":
+            close = "}" if char == "{" else "\""
             depth, i = 0, pos + 1
             while i < len(text):
                 c = text[i]
@@ -163,12 +150,8 @@ def _entries(lines: Iterable[tuple[int, str]], name: str) -> Iterator[tuple[int,
                 continue
             start, depth, opened = number, 0, False
         elif _START.match(line) and depth > 0 and line.startswith("@"):
-            raise _bad(
-                name,
-                start,
-                "its braces are not balanced (a new entry starts at line "
-                f"{number} before it is closed)",
-            )
+            raise _bad(name, start, "its braces are not balanced (a new entry starts at line "
+                       f"{number} before it is closed)")
         buffer.append(line)
         for token in _DELIMS.finditer(line):
             c = token.group(0)
@@ -223,8 +206,7 @@ def bibtex_to_record(raw: dict[str, Any]) -> Record:
             "authors": parse_authors(_split_authors(get("author") or get("editor"))),
             "year": get("year", "date"),
             "journal": get("journal", "journaltitle", "booktitle", "series", "publisher")
-            if kind != "book"
-            else get("series"),
+            if kind != "book" else get("series"),
             "volume": get("volume"),
             "issue": get("number", "issue"),
             "pages": get("pages").replace("--", "-"),
@@ -267,14 +249,8 @@ def _read(source: SourceFile) -> Iterator[Record]:
     return iter_bibtex(source.lines("BibTeX"), source.name)
 
 
-READER = Reader(
-    name="bibtex",
-    label="BibTeX",
-    extensions=(".bib", ".bibtex"),
-    sniff=_sniff,
-    read=_read,
-    priority=40,
-)
+READER = Reader(name="bibtex", label="BibTeX", extensions=(".bib", ".bibtex"), sniff=_sniff,
+                read=_read, priority=40)
 
 
 def _protect(value: str) -> str:
@@ -309,30 +285,19 @@ def write_bibtex(path: Path, items: Iterable[ExportItem]) -> int:
                 }
             else:
                 kind = _ENTRY_TYPES.get(record.publication_type, "article")
-                key = (
-                    record.source_record_id
-                    or f"{record.first_author or 'record'}{record.year or ''}"
-                )
+                key = record.source_record_id or f"{record.first_author or 'record'}{record.year or ''}"
                 names = [
                     "{" + _escape(a.literal) + "}" if a.literal else _escape(a.display())
                     for a in record.authors
                 ]
                 plain = {
                     "title": record.title,
-                    "year": str(record.year or ""),
-                    "journal": record.journal,
-                    "volume": record.volume,
-                    "number": record.issue,
-                    "pages": record.pages.replace("-", "--"),
-                    "doi": record.doi,
-                    "issn": record.issn,
-                    "isbn": record.isbn,
-                    "url": record.url,
-                    "abstract": record.abstract,
-                    "keywords": "; ".join(record.keywords),
-                    "language": record.language,
-                    "pmid": record.pmid,
-                    "pmcid": record.pmcid,
+                    "year": str(record.year or ""), "journal": record.journal,
+                    "volume": record.volume, "number": record.issue,
+                    "pages": record.pages.replace("-", "--"), "doi": record.doi,
+                    "issn": record.issn, "isbn": record.isbn, "url": record.url,
+                    "abstract": record.abstract, "keywords": "; ".join(record.keywords),
+                    "language": record.language, "pmid": record.pmid, "pmcid": record.pmcid,
                 }
                 fields = {k: _escape(v) for k, v in plain.items()}
                 fields["author"] = " and ".join(names)

@@ -85,9 +85,7 @@ class BlockError(Exception):
         line = None if self.line is None else self.line + lines_before
         start = None if self.start is None else self.start + lines_before
         return ImportFormatError(
-            self.message.format(record=record, start=start),
-            path=self.path,
-            line=line,
+            self.message.format(record=record, start=start), path=self.path, line=line,
             record=record,
         )
 

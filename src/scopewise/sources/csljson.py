@@ -19,17 +19,9 @@ from scopewise.sources.textfile import Head, SourceFile
 
 __all__ = ["READER", "WRITER", "item_to_record", "record_to_item"]
 
-_TYPES = {
-    "article-journal": "journal article",
-    "book": "book",
-    "chapter": "book chapter",
-    "paper-conference": "conference paper",
-    "thesis": "thesis",
-    "report": "report",
-    "webpage": "web page",
-    "dataset": "dataset",
-    "article": "preprint",
-}
+_TYPES = {"article-journal": "journal article", "book": "book", "chapter": "book chapter",
+          "paper-conference": "conference paper", "thesis": "thesis", "report": "report",
+          "webpage": "web page", "dataset": "dataset", "article": "preprint"}
 _CSL_TYPES = {v: k for k, v in _TYPES.items()}
 
 
@@ -38,8 +30,7 @@ def _sniff(head: Head) -> bool:
         return False
     text = head.text.lstrip("\ufeff \t\r\n")
     return (text.startswith("[") and ('"type"' in text[:5000] or '"title"' in text[:5000])) or (
-        text.startswith("{") and '"items"' in text[:2000]
-    )
+        text.startswith("{") and '"items"' in text[:2000])
 
 
 def _year(issued: Any) -> Any:
@@ -60,13 +51,9 @@ def _text(value: Any) -> str:
 def item_to_record(item: dict[str, Any]) -> Record:
     """The record for one CSL-JSON item."""
     authors = tuple(
-        Author(
-            family=str(a.get("family", "")),
-            given=str(a.get("given", "")),
-            literal=str(a.get("literal", "")),
-        )
-        for a in item.get("author", [])
-        if isinstance(a, dict)
+        Author(family=str(a.get("family", "")), given=str(a.get("given", "")),
+               literal=str(a.get("literal", "")))
+        for a in item.get("author", []) if isinstance(a, dict)
     )
     keywords = item.get("keyword", "")
     if isinstance(keywords, list):
@@ -103,26 +90,22 @@ def _read(source: SourceFile) -> Iterator[Record]:
         try:
             data = json.load(handle)
         except json.JSONDecodeError as error:
-            raise ImportFormatError(
-                f"invalid JSON ({error.msg})", path=source.name, line=error.lineno
-            ) from None
+            raise ImportFormatError(f"invalid JSON ({error.msg})", path=source.name,
+                                    line=error.lineno) from None
     if isinstance(data, dict):
         data = data.get("items", [])
     if not isinstance(data, list) or not data:
-        raise ImportFormatError(
-            "no CSL-JSON items found (expected a JSON array of items)", path=source.name
-        )
+        raise ImportFormatError("no CSL-JSON items found (expected a JSON array of items)",
+                                path=source.name)
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise ImportFormatError(
-                "this item is not a JSON object", path=source.name, record=number
-            )
+            raise ImportFormatError("this item is not a JSON object", path=source.name,
+                                    record=number)
         yield item_to_record(item)
 
 
-READER = Reader(
-    name="csl-json", label="CSL-JSON", extensions=(".json",), sniff=_sniff, read=_read, priority=20
-)
+READER = Reader(name="csl-json", label="CSL-JSON", extensions=(".json",), sniff=_sniff,
+                read=_read, priority=20)
 
 
 def record_to_item(record: Record) -> dict[str, Any]:
@@ -139,18 +122,10 @@ def record_to_item(record: Record) -> dict[str, Any]:
             for a in record.authors
         ],
         "issued": {"date-parts": [[record.year]]} if record.year else None,
-        "container-title": record.journal,
-        "volume": record.volume,
-        "issue": record.issue,
-        "page": record.pages,
-        "DOI": record.doi,
-        "PMID": record.pmid,
-        "PMCID": record.pmcid,
-        "ISSN": record.issn,
-        "ISBN": record.isbn,
-        "URL": record.url,
-        "abstract": record.abstract,
-        "keyword": ", ".join(record.keywords),
+        "container-title": record.journal, "volume": record.volume, "issue": record.issue,
+        "page": record.pages, "DOI": record.doi, "PMID": record.pmid, "PMCID": record.pmcid,
+        "ISSN": record.issn, "ISBN": record.isbn, "URL": record.url,
+        "abstract": record.abstract, "keyword": ", ".join(record.keywords),
         "language": record.language,
     }
     return {k: v for k, v in item.items() if v not in (None, "", [])}

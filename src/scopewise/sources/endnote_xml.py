@@ -25,12 +25,8 @@ from scopewise.sources.xmlutil import iter_elements, text_of
 __all__ = ["READER", "record_element_to_record"]
 
 _LEAVES = {
-    "contributors/authors/author",
-    "contributors/secondary-authors/author",
-    "keywords/keyword",
-    "urls/related-urls/url",
-    "urls/pdf-urls/url",
-    "dates/pub-dates/date",
+    "contributors/authors/author", "contributors/secondary-authors/author",
+    "keywords/keyword", "urls/related-urls/url", "urls/pdf-urls/url", "dates/pub-dates/date",
 }
 
 
@@ -46,11 +42,8 @@ def _flatten(element: Any, prefix: str, out: dict[str, list[str]]) -> None:
         if not isinstance(child.tag, str):
             continue
         path = f"{prefix}{child.tag}"
-        if (
-            child.tag == "style"
-            or path in _LEAVES
-            or len(child) == 0
-            or all(c.tag == "style" for c in child)
+        if child.tag == "style" or path in _LEAVES or len(child) == 0 or all(
+            c.tag == "style" for c in child
         ):
             if child.tag == "style":
                 continue
@@ -79,29 +72,22 @@ def record_element_to_record(element: Any) -> Record:
     issn, isbn = split_identifiers(numbers)
     notes = " ".join(raw.get("notes", []) + raw.get("custom2", []))
     accession = get("accession-num")
-    pmid = (
-        accession
-        if accession.isdigit()
-        and "pubmed" in get("remote-database-provider", "remote-database-name", "database").lower()
-        else ""
-    )
+    pmid = accession if accession.isdigit() and "pubmed" in get("remote-database-provider",
+                                                                   "remote-database-name",
+                                                                   "database").lower() else ""
     return build_record(
         {
             "title": get("titles/title"),
             "abstract": get("abstract"),
             "authors": parse_authors(raw.get("contributors/authors/author", [])),
             "year": get("dates/year", "dates/pub-dates/date"),
-            "journal": get(
-                "periodical/full-title",
-                "titles/secondary-title",
-                "periodical/abbr-1",
-                "titles/alt-title",
-            ),
+            "journal": get("periodical/full-title", "titles/secondary-title",
+                           "periodical/abbr-1", "titles/alt-title"),
             "volume": get("volume"),
             "issue": get("number", "issue"),
             "pages": get("pages"),
-            "doi": get("electronic-resource-num")
-            or next((u for u in raw.get("urls/related-urls/url", []) if "doi.org/10." in u), ""),
+            "doi": get("electronic-resource-num") or next(
+                (u for u in raw.get("urls/related-urls/url", []) if "doi.org/10." in u), ""),
             "pmid": pmid,
             "pmcid": notes,
             "issn": issn,
@@ -121,11 +107,5 @@ def _read(source: SourceFile) -> Iterator[Record]:
         yield record_element_to_record(element)
 
 
-READER = Reader(
-    name="endnote-xml",
-    label="EndNote XML",
-    extensions=(".xml",),
-    sniff=_sniff,
-    read=_read,
-    priority=65,
-)
+READER = Reader(name="endnote-xml", label="EndNote XML", extensions=(".xml",), sniff=_sniff,
+                read=_read, priority=65)

@@ -95,9 +95,7 @@ def iter_medline(lines: Iterable[tuple[int, str]], name: str) -> Iterator[Record
             elif raw is None:
                 raise ImportFormatError(
                     f"tag {tag!r} before the first 'PMID-' line; this is not a complete "
-                    "MEDLINE file",
-                    path=name,
-                    line=number,
+                    "MEDLINE file", path=name, line=number,
                 )
             raw.setdefault(tag, []).append(value)
             last = tag
@@ -107,9 +105,7 @@ def iter_medline(lines: Iterable[tuple[int, str]], name: str) -> Iterator[Record
         else:
             raise ImportFormatError(
                 "this line is neither a MEDLINE tag ('TAG - value') nor a continuation; "
-                "export the file again from PubMed (format: PubMed)",
-                path=name,
-                line=number,
+                "export the file again from PubMed (format: PubMed)", path=name, line=number,
                 record=count + 1,
             )
     if raw is not None:
@@ -124,10 +120,6 @@ def _read(source: SourceFile) -> Iterator[Record]:
 
 
 READER = Reader(
-    name="medline",
-    label="PubMed MEDLINE",
-    extensions=(".nbib", ".txt", ".medline"),
-    sniff=_sniff,
-    read=_read,
-    priority=60,
+    name="medline", label="PubMed MEDLINE", extensions=(".nbib", ".txt", ".medline"),
+    sniff=_sniff, read=_read, priority=60,
 )

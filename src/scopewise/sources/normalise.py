@@ -115,9 +115,7 @@ def parse_pages(start: Any, end: Any = "") -> str:
     return start_text or end_text
 
 
-def parse_authors(
-    values: Iterable[str] | str, *, separator: str | None = None
-) -> tuple[Author, ...]:
+def parse_authors(values: Iterable[str] | str, *, separator: str | None = None) -> tuple[Author, ...]:
     """Authors from raw names (``Family, Given`` or ``Given Family``).
 
     With ``separator`` each value is first split on it (e.g. ``";"`` or ``" and "``).
@@ -199,20 +197,8 @@ def find_pmcid(*values: Any) -> str:
 
 
 _TEXT_FIELDS = frozenset(
-    {
-        "title",
-        "abstract",
-        "journal",
-        "volume",
-        "issue",
-        "pages",
-        "issn",
-        "isbn",
-        "url",
-        "language",
-        "publication_type",
-        "source_record_id",
-    }
+    {"title", "abstract", "journal", "volume", "issue", "pages", "issn", "isbn", "url",
+     "language", "publication_type", "source_record_id"}
 )
 
 

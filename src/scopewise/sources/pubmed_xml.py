@@ -18,9 +18,8 @@ __all__ = ["READER", "article_to_record", "parse_pubmed_xml"]
 
 
 def _sniff(head: Head) -> bool:
-    return head.text is not None and (
-        "<PubmedArticleSet" in head.text[:5000] or "<!DOCTYPE PubmedArticleSet" in head.text[:5000]
-    )
+    return head.text is not None and ("<PubmedArticleSet" in head.text[:5000]
+                                      or "<!DOCTYPE PubmedArticleSet" in head.text[:5000])
 
 
 def _find(element: Any, path: str) -> str:
@@ -38,19 +37,13 @@ def article_to_record(article: Any) -> Record:
         if author.find("CollectiveName") is not None:
             authors.append(Author(family="", literal=_find(author, "CollectiveName")))
         else:
-            authors.append(
-                Author(
-                    family=_find(author, "LastName"),
-                    given=_find(author, "ForeName") or _find(author, "Initials"),
-                )
-            )
+            authors.append(Author(family=_find(author, "LastName"),
+                                  given=_find(author, "ForeName") or _find(author, "Initials")))
     abstract = " ".join(
         (f"{part.get('Label')}: " if part.get("Label") else "") + text_of(part)
         for part in art.findall("Abstract/AbstractText")
     )
-    ids = {
-        i.get("IdType"): text_of(i) for i in article.findall("PubmedData/ArticleIdList/ArticleId")
-    }
+    ids = {i.get("IdType"): text_of(i) for i in article.findall("PubmedData/ArticleIdList/ArticleId")}
     doi = ids.get("doi") or next(
         (text_of(e) for e in art.findall("ELocationID") if e.get("EIdType") == "doi"), ""
     )
@@ -59,9 +52,7 @@ def article_to_record(article: Any) -> Record:
     if not year and issue is not None:
         year = _find(issue, "PubDate/MedlineDate")
     keywords = [text_of(k) for k in citation.findall("KeywordList/Keyword")]
-    keywords += [
-        _find(m, "DescriptorName") for m in citation.findall("MeshHeadingList/MeshHeading")
-    ]
+    keywords += [_find(m, "DescriptorName") for m in citation.findall("MeshHeadingList/MeshHeading")]
     types = [text_of(t) for t in art.findall("PublicationTypeList/PublicationType")]
     pmid = _find(citation, "PMID")
     return build_record(
@@ -98,11 +89,5 @@ def _read(source: SourceFile) -> Iterator[Record]:
         yield article_to_record(element)
 
 
-READER = Reader(
-    name="pubmed-xml",
-    label="PubMed XML",
-    extensions=(".xml",),
-    sniff=_sniff,
-    read=_read,
-    priority=70,
-)
+READER = Reader(name="pubmed-xml", label="PubMed XML", extensions=(".xml",), sniff=_sniff,
+                read=_read, priority=70)

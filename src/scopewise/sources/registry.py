@@ -171,19 +171,9 @@ def get_reader(name: str) -> Reader:
     """The reader called ``name``, or a :class:`UsageError` listing the known ones."""
     table = readers()
     key = name.lower().strip().lstrip(".")
-    aliases = {
-        "nbib": "medline",
-        "pubmed": "medline",
-        "ciw": "wos",
-        "bib": "bibtex",
-        "tsv": "csv",
-        "excel": "xlsx",
-        "xls": "xlsx",
-        "json": "csl-json",
-        "endnote": "endnote-xml",
-        "xml": "endnote-xml",
-        "txt": "ris",
-    }
+    aliases = {"nbib": "medline", "pubmed": "medline", "ciw": "wos", "bib": "bibtex",
+               "tsv": "csv", "excel": "xlsx", "xls": "xlsx", "json": "csl-json",
+               "endnote": "endnote-xml", "xml": "endnote-xml", "txt": "ris"}
     key = key if key in table else aliases.get(key, key)
     if key not in table:
         raise UsageError(f"unknown import format {name!r}; use one of: {', '.join(sorted(table))}")
@@ -195,13 +185,8 @@ def get_writer(name: str | None, path: Path) -> Writer:
     table = writers()
     if name:
         key = name.lower().strip().lstrip(".")
-        key = {
-            "bib": "bibtex",
-            "json": "csl-json",
-            "csljson": "csl-json",
-            "excel": "xlsx",
-            "tsv": "csv",
-        }.get(key, key)
+        key = {"bib": "bibtex", "json": "csl-json", "csljson": "csl-json", "excel": "xlsx",
+               "tsv": "csv"}.get(key, key)
         if key in table:
             return table[key]
         raise UsageError(f"unknown export format {name!r}; use one of: {', '.join(sorted(table))}")

@@ -54,30 +54,12 @@ MAX_RECORD_CHARS = 64 << 20
 _SNIFF = re.compile(r"^(?:\d+\.\s*\n)?\s*TY {1,2}- ", re.MULTILINE)
 
 TYPES = {
-    "JOUR": "journal article",
-    "JFULL": "journal",
-    "ABST": "abstract",
-    "BOOK": "book",
-    "CHAP": "book chapter",
-    "EBOOK": "book",
-    "ECHAP": "book chapter",
-    "EDBOOK": "edited book",
-    "CONF": "conference proceedings",
-    "CPAPER": "conference paper",
-    "THES": "thesis",
-    "RPRT": "report",
-    "GEN": "generic",
-    "NEWS": "newspaper article",
-    "MGZN": "magazine article",
-    "ELEC": "web page",
-    "DATA": "dataset",
-    "PAT": "patent",
-    "SER": "serial",
-    "INPR": "in press",
-    "UNPB": "unpublished work",
-    "STAT": "statute",
-    "CASE": "case",
-    "COMP": "software",
+    "JOUR": "journal article", "JFULL": "journal", "ABST": "abstract", "BOOK": "book",
+    "CHAP": "book chapter", "EBOOK": "book", "ECHAP": "book chapter", "EDBOOK": "edited book",
+    "CONF": "conference proceedings", "CPAPER": "conference paper", "THES": "thesis",
+    "RPRT": "report", "GEN": "generic", "NEWS": "newspaper article", "MGZN": "magazine article",
+    "ELEC": "web page", "DATA": "dataset", "PAT": "patent", "SER": "serial", "INPR": "in press",
+    "UNPB": "unpublished work", "STAT": "statute", "CASE": "case", "COMP": "software",
 }
 _LABELS = {v: k for k, v in TYPES.items() if k not in ("JFULL", "EBOOK", "ECHAP")}
 _PUBMED_DB = re.compile(r"NLM|pubmed|medline", re.IGNORECASE)
@@ -259,10 +241,7 @@ def parse_ris_block(block: TextBlock) -> list[Record]:
                 raise BlockError(
                     "a new record starts here but record {record} (line {start}) "
                     "has no 'ER  -' line; repair the file or export it again",
-                    block.name,
-                    number,
-                    len(records) + 1,
-                    start_line,
+                    block.name, number, len(records) + 1, start_line,
                 )
             else:
                 values = raw.get(tag)
@@ -275,27 +254,19 @@ def parse_ris_block(block: TextBlock) -> list[Record]:
         elif tag == "ER":
             raise BlockError(
                 "'ER  -' without a record before it (no 'TY  -' line); "
-                "repair the file or export it again",
-                block.name,
-                number,
+                "repair the file or export it again", block.name, number,
             )
     if raw is not None:
         if block.last:
             raise BlockError(
                 "the file ends inside record {record} (started at line {start}, "
                 "no 'ER  -' line); the file looks cut off: export it again",
-                block.name,
-                start_line,
-                len(records) + 1,
-                start_line,
+                block.name, start_line, len(records) + 1, start_line,
             )
         raise BlockError(
             "record {record} (started at line {start}) has no 'ER  -' line within "
             f"{MAX_RECORD_CHARS:,} characters; repair the file or export it again",
-            block.name,
-            start_line,
-            len(records) + 1,
-            start_line,
+            block.name, start_line, len(records) + 1, start_line,
         )
     if block.last and block.index == 0 and not records:
         raise BlockError("no RIS records found (no 'TY  -' line)", block.name)
@@ -313,14 +284,8 @@ def _read(source: SourceFile) -> Iterator[Record]:
 
 
 READER = Reader(
-    name="ris",
-    label="RIS",
-    extensions=(".ris", ".txt", ".enw"),
-    sniff=_sniff,
-    read=_read,
-    priority=50,
-    blocks=ris_blocks,
-    parse_block=parse_ris_block,
+    name="ris", label="RIS", extensions=(".ris", ".txt", ".enw"), sniff=_sniff, read=_read,
+    priority=50, blocks=ris_blocks, parse_block=parse_ris_block,
 )
 
 
@@ -391,3 +356,4 @@ WRITER = Writer(name="ris", label="RIS", extensions=(".ris",), write=write_ris)
 def parse_ris_text(text: str, name: str = "input") -> list[Record]:
     """Records from RIS text in memory (used by tests and connectors)."""
     return list(iter_ris(enumerate(text.splitlines(), start=1), name))
+

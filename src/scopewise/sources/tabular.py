@@ -56,7 +56,6 @@ def _split_authors(value: str) -> tuple[Any, ...]:
 
 def row_to_record(values: Sequence[Any], header: Sequence[str], mapping: dict[str, int]) -> Record:
     """The record for one row; ``mapping`` comes from :func:`~.columns.map_columns`."""
-
     def get(field: str) -> str:
         index = mapping.get(field)
         if index is None or index >= len(values) or values[index] is None:
@@ -66,11 +65,8 @@ def row_to_record(values: Sequence[Any], header: Sequence[str], mapping: dict[st
             value = int(value)
         return str(value).strip()
 
-    raw = {
-        name: ("" if v is None else v if isinstance(v, str) else str(v))
-        for name, v in zip(header, values, strict=False)
-        if name
-    }
+    raw = {name: ("" if v is None else v if isinstance(v, str) else str(v))
+           for name, v in zip(header, values, strict=False) if name}
     keywords = get("keywords")
     return build_record(
         {
@@ -88,9 +84,8 @@ def row_to_record(values: Sequence[Any], header: Sequence[str], mapping: dict[st
             "issn": get("issn"),
             "isbn": get("isbn"),
             "url": get("url"),
-            "keywords": parse_keywords(
-                keywords, separators=";|" if re.search("[;|]", keywords) else ","
-            ),
+            "keywords": parse_keywords(keywords, separators=";|" if re.search("[;|]", keywords)
+                                       else ","),
             "language": get("language"),
             "publication_type": get("publication_type"),
             "source_record_id": get("source_record_id"),
@@ -105,9 +100,7 @@ def _check_header(header: Sequence[str], name: str) -> dict[str, int]:
         shown = ", ".join(repr(h) for h in header[:12] if h) or "none"
         raise ImportFormatError(
             f"no title column found (columns: {shown}); rename the column that holds "
-            "titles to 'title' and import again",
-            path=name,
-            line=1,
+            "titles to 'title' and import again", path=name, line=1,
         )
     return mapping
 
@@ -118,10 +111,7 @@ def _sniff_csv(head: Head) -> bool:
     first_line = head.text.lstrip("\ufeff").split("\n", 1)[0]
     if first_line.count("\t") >= 1 or first_line.count(",") >= 1 or first_line.count(";") >= 1:
         return bool(re.search(r"title", first_line, re.IGNORECASE)) or head.suffix in (
-            ".csv",
-            ".tsv",
-            ".tab",
-        )
+            ".csv", ".tsv", ".tab")
     return False
 
 
@@ -156,9 +146,7 @@ def _read_csv(source: SourceFile) -> Iterator[Record]:
         except csv.Error as error:
             raise ImportFormatError(
                 f"unreadable CSV ({error}); check quotes around this row",
-                path=source.name,
-                line=reader.line_num,
-                record=count + 1,
+                path=source.name, line=reader.line_num, record=count + 1,
             ) from None
     if count == 0:
         raise ImportFormatError("the CSV has a header but no rows", path=source.name)
@@ -176,9 +164,7 @@ def _read_xlsx(source: SourceFile) -> Iterator[Record]:
     try:
         workbook = load_workbook(source.path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFormatError(
-            f"not a readable Excel workbook ({error})", path=source.name
-        ) from None
+        raise ImportFormatError(f"not a readable Excel workbook ({error})", path=source.name) from None
     try:
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
@@ -199,22 +185,10 @@ def _read_xlsx(source: SourceFile) -> Iterator[Record]:
         workbook.close()
 
 
-CSV_READER = Reader(
-    name="csv",
-    label="CSV/TSV",
-    extensions=(".csv", ".tsv", ".tab"),
-    sniff=_sniff_csv,
-    read=_read_csv,
-    priority=10,
-)
-XLSX_READER = Reader(
-    name="xlsx",
-    label="Excel",
-    extensions=(".xlsx", ".xlsm"),
-    sniff=_sniff_xlsx,
-    read=_read_xlsx,
-    priority=30,
-)
+CSV_READER = Reader(name="csv", label="CSV/TSV", extensions=(".csv", ".tsv", ".tab"),
+                    sniff=_sniff_csv, read=_read_csv, priority=10)
+XLSX_READER = Reader(name="xlsx", label="Excel", extensions=(".xlsx", ".xlsm"), sniff=_sniff_xlsx,
+                     read=_read_xlsx, priority=30)
 
 
 def export_row(record: Record) -> dict[str, Any]:

@@ -27,16 +27,10 @@ from scopewise.sources.textfile import Head, SourceFile
 __all__ = ["READER", "wos_to_record"]
 
 _TAG = re.compile(r"^([A-Z][A-Z0-9])(?: (.*))?$")
-_LIST_TAGS = frozenset(
-    {"AU", "AF", "BA", "BF", "CA", "GP", "BE", "C1", "C3", "CR", "RP", "EM", "RI", "OI", "FU", "SE"}
-)
-_TYPES = {
-    "J": "journal article",
-    "B": "book",
-    "S": "book in series",
-    "P": "patent",
-    "C": "conference paper",
-}
+_LIST_TAGS = frozenset({"AU", "AF", "BA", "BF", "CA", "GP", "BE", "C1", "C3", "CR", "RP", "EM",
+                        "RI", "OI", "FU", "SE"})
+_TYPES = {"J": "journal article", "B": "book", "S": "book in series", "P": "patent",
+          "C": "conference paper"}
 
 
 def _sniff(head: Head) -> bool:
@@ -103,9 +97,7 @@ def iter_wos(lines: Iterable[tuple[int, str]], name: str) -> Iterator[Record]:
         if not match:
             raise ImportFormatError(
                 "this line is neither a Web of Science tag nor a continuation; export the "
-                "file again (Plain text or Tab-delimited)",
-                path=name,
-                line=number,
+                "file again (Plain text or Tab-delimited)", path=name, line=number,
             )
         tag, value = match.group(1), (match.group(2) or "").rstrip()
         if tag in ("FN", "VR", "EF") and raw is None:
@@ -115,9 +107,7 @@ def iter_wos(lines: Iterable[tuple[int, str]], name: str) -> Iterator[Record]:
                 raise ImportFormatError(
                     f"a new record starts here but record {count + 1} (line {start}) has no "
                     "'ER' line; repair the file or export it again",
-                    path=name,
-                    line=number,
-                    record=count + 1,
+                    path=name, line=number, record=count + 1,
                 )
             raw, start = {}, number
         elif tag == "ER":
@@ -136,10 +126,7 @@ def iter_wos(lines: Iterable[tuple[int, str]], name: str) -> Iterator[Record]:
     if raw is not None:
         raise ImportFormatError(
             f"the file ends inside record {count + 1} (started at line {start}, no 'ER' line); "
-            "the file looks cut off: export it again",
-            path=name,
-            line=start,
-            record=count + 1,
+            "the file looks cut off: export it again", path=name, line=start, record=count + 1,
         )
     if count == 0:
         raise ImportFormatError("no Web of Science records found (no 'PT' line)", path=name)
@@ -150,10 +137,6 @@ def _read(source: SourceFile) -> Iterator[Record]:
 
 
 READER = Reader(
-    name="wos",
-    label="Web of Science tagged",
-    extensions=(".ciw", ".txt"),
-    sniff=_sniff,
-    read=_read,
-    priority=60,
+    name="wos", label="Web of Science tagged", extensions=(".ciw", ".txt"), sniff=_sniff,
+    read=_read, priority=60,
 )

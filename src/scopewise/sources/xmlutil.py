@@ -29,13 +29,8 @@ def iter_elements(source: SourceFile, tag: str, what: str) -> Iterator[Any]:
     count = 0
     try:
         for _event, element in etree.iterparse(
-            str(source.path),
-            events=("end",),
-            tag=tag,
-            huge_tree=True,
-            resolve_entities=False,
-            no_network=True,
-            recover=False,
+            str(source.path), events=("end",), tag=tag, huge_tree=True, resolve_entities=False,
+            no_network=True, recover=False,
         ):
             count += 1
             yield element
@@ -47,9 +42,7 @@ def iter_elements(source: SourceFile, tag: str, what: str) -> Iterator[Any]:
         line = error.position[0] if error.position else None
         raise ImportFormatError(
             f"the XML is broken ({error.msg}); the file looks cut off or damaged: export it again",
-            path=source.name,
-            line=line,
-            record=count + 1,
+            path=source.name, line=line, record=count + 1,
         ) from None
     if count == 0:
         raise ImportFormatError(f"no <{tag}> elements found: this is not {what}", path=source.name)

@@ -138,19 +138,35 @@ def append_entries(conn: Connection, rows: Iterable[tuple[int, int, str, Any, st
     stamp = t.charting_entries.c.created_at.type.bind_processor(conn.dialect)
     at: Any = now()
     at = stamp(at) if stamp is not None else at
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO charting_entries ({', '.join(_ENTRY_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_ENTRY_COLUMNS))})"
-    )
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     payload = [
         (rid, uid, name, None if value is None else dumps(value), kind, at)
         for rid, uid, name, value, kind in rows
     ]
-    for start in range(0, len(payload), 20_000):
-        conn.exec_driver_sql(sql, payload[start : start + 20_000])
+    _insert_many(conn, "charting_entries", _ENTRY_COLUMNS, payload)
     return len(payload)
+
+
+def _insert_many(
+    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert plain tuples: PostgreSQL's COPY, or the DB-API executemany elsewhere."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    for start in range(0, len(rows), 20_000):
+        conn.exec_driver_sql(sql, rows[start : start + 20_000])
 
 
 def chart_entries(
@@ -354,7 +370,6 @@ def write_final(
         for chunk in _chunks(list(records)):
             conn.execute(f.delete().where(f.c.record_id.in_(chunk)))
         wanted = records
-    mark_sql = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     payload = [
         (rid, name, dumps(value))
@@ -362,9 +377,7 @@ def write_final(
         for name, value in final.get(rid, {}).items()
         if value is not None
     ]
-    sql = f"INSERT INTO charting_final (record_id, field, value) VALUES ({mark_sql}, {mark_sql}, {mark_sql})"
-    for start in range(0, len(payload), 20_000):
-        conn.exec_driver_sql(sql, payload[start : start + 20_000])
+    _insert_many(conn, "charting_final", ("record_id", "field", "value"), payload)
     conn.execute(m.delete())
     conn.execute(m.insert().values(id=1, last_entry_id=mark[0], entries=mark[1], form=mark[2]))
 

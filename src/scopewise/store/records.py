@@ -120,14 +120,14 @@ def insert_search(
 
 def set_search_count(conn: Connection, search_id: int, count: int) -> None:
     """Store how many records the search brought in."""
-    conn.execute(t.searches.update().where(t.searches.c.id == search_id).values(record_count=count))
+    conn.execute(
+        t.searches.update().where(t.searches.c.id == search_id).values(record_count=count)
+    )
 
 
 def search_by_sha256(conn: Connection, sha256: str) -> Search | None:
     """The search that imported the file with this sha256, if any."""
-    row = (
-        conn.execute(sa.select(t.searches).where(t.searches.c.sha256 == sha256)).mappings().first()
-    )
+    row = conn.execute(sa.select(t.searches).where(t.searches.c.sha256 == sha256)).mappings().first()
     return _search(row) if row is not None else None
 
 
@@ -139,7 +139,9 @@ def list_searches(conn: Connection) -> list[Search]:
 
 # One encoder for every value: json.dumps with options builds a new one per call.
 # Values are plain lists and dicts of strings, never self-referencing: no circularity check.
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
+_dumps = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
 
 _quote: Callable[[str], str] = encode_basestring  # JSON string, non-ASCII kept as is
 # The same JSON for ASCII text (DEL aside, escaped but equal once read); its string
@@ -164,25 +166,9 @@ def _raw_json(raw: Any) -> str:
 
 
 VALUE_COLUMNS: tuple[str, ...] = (
-    "source_record_id",
-    "title",
-    "abstract",
-    "authors",
-    "year",
-    "journal",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "pmcid",
-    "issn",
-    "isbn",
-    "url",
-    "keywords",
-    "language",
-    "publication_type",
-    "raw",
+    "source_record_id", "title", "abstract", "authors", "year", "journal", "volume", "issue",
+    "pages", "doi", "pmid", "pmcid", "issn", "isbn", "url", "keywords", "language",
+    "publication_type", "raw",
 )
 """The ``records`` columns :func:`record_values` fills, in order."""
 _COLUMNS = (*VALUE_COLUMNS, "search_id", "position")
@@ -194,16 +180,10 @@ def _authors_json(authors: tuple[Author, ...]) -> str:
     if not authors:
         return "[]"
     quote = _quote
-    return (
-        "["
-        + ",".join(
-            [
-                f'{{"family":{quote(a.family)},"given":{quote(a.given)},"literal":{quote(a.literal)}}}'
-                for a in authors
-            ]
-        )
-        + "]"
-    )
+    return "[" + ",".join([
+        f'{{"family":{quote(a.family)},"given":{quote(a.given)},"literal":{quote(a.literal)}}}'
+        for a in authors
+    ]) + "]"
 
 
 def record_values(record: Record) -> tuple[Any, ...]:
@@ -241,7 +221,8 @@ def _insert_sql(conn: Connection) -> str:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     assert {c.name for c in t.records.columns} == {"id", *_COLUMNS}, "schema changed"
     return (
-        f"INSERT INTO records ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))})"
+        f"INSERT INTO records ({', '.join(_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_COLUMNS))})"
     )
 
 
@@ -262,13 +243,10 @@ def insert_values(
     for batch in batches:
         if not batch:
             continue
-        conn.exec_driver_sql(
-            sql,
-            [
-                (*values, search_id, position)
-                for position, values in enumerate(batch, start=count + 1)
-            ],
-        )
+        conn.exec_driver_sql(sql, [
+            (*values, search_id, position)
+            for position, values in enumerate(batch, start=count + 1)
+        ])
         count += len(batch)
         if progress is not None:
             progress(count)
@@ -307,9 +285,7 @@ def record_from_row(row: Any) -> Record:
         title=row["title"],
         abstract=row["abstract"],
         authors=tuple(
-            Author(
-                family=a.get("family", ""), given=a.get("given", ""), literal=a.get("literal", "")
-            )
+            Author(family=a.get("family", ""), given=a.get("given", ""), literal=a.get("literal", ""))
             for a in row["authors"] or ()
         ),
         year=row["year"],

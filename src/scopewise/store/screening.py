@@ -348,7 +348,9 @@ def _setting(conn: Connection, key: str, for_update: bool = False) -> Any:
 def _set_setting(conn: Connection, key: str, value: Any) -> None:
     # FOR UPDATE (PostgreSQL; SQLite writers are serialised anyway): two writers of
     # different keys must not overwrite each other's read-modify-write.
-    row = conn.execute(sa.select(t.project.c.id, t.project.c.settings).with_for_update()).first()
+    row = conn.execute(
+        sa.select(t.project.c.id, t.project.c.settings).with_for_update()
+    ).first()
     if row is None:
         raise NotFound("the database holds no scopewise project")
     settings = dict(row.settings or {})

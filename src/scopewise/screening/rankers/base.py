@@ -94,9 +94,9 @@ class Ranker(ABC):
         return f"{type(self).__name__}({params})"
 
 
-def _check_fit_input(
-    screened: np.ndarray, labels: np.ndarray, n_records: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _check_fit_input(screened: np.ndarray, labels: np.ndarray, n_records: int) -> tuple[
+    np.ndarray, np.ndarray
+]:
     screened = np.asarray(screened, dtype=np.int64)
     labels = np.asarray(labels, dtype=np.int64)
     if screened.shape != labels.shape:

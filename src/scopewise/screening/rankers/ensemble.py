@@ -53,19 +53,11 @@ class ScopewiseRanker(Ranker):
 
     name = "scopewise"
 
-    def __init__(
-        self,
-        C: float = 0.11,
-        ratio: float = 9.8,
-        title_weight: float = 0.0,
-        ngram_range: tuple[int, int] = (1, 2),
-        criteria_weight: float = 0.0,
-        fade: float = 3.0,
-        tol: float = 1e-3,
-        solver: str = "warm",
-        prefixes: tuple[int | None, ...] = (None, 6),
-        weights: tuple[float, ...] = (2.0, 1.0),
-    ) -> None:
+    def __init__(self, C: float = 0.11, ratio: float = 9.8, title_weight: float = 0.0,
+                 ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 0.0,
+                 fade: float = 3.0, tol: float = 1e-3, solver: str = "warm",
+                 prefixes: tuple[int | None, ...] = (None, 6),
+                 weights: tuple[float, ...] = (2.0, 1.0)) -> None:
         self.C = C
         self.ratio = ratio
         self.title_weight = title_weight
@@ -80,30 +72,20 @@ class ScopewiseRanker(Ranker):
     def prepare(self, records: Sequence[Record], criteria: str | None = None) -> Self:
         if not self.prefixes:
             raise ValueError("prefixes must name at least one word view")
-        if (
-            len(self.weights) != len(self.prefixes)
-            or min(self.weights) < 0
-            or not any(self.weights)
-        ):
-            raise ValueError("weights must give one non-negative weight per prefix, not all zero")
+        if len(self.weights) != len(self.prefixes) or min(self.weights) < 0 or not any(
+                self.weights):
+            raise ValueError("weights must give one non-negative weight per prefix, "
+                             "not all zero")
         self.members_ = [
-            WarmSVMRanker(
-                C=self.C,
-                ratio=self.ratio,
-                title_weight=self.title_weight,
-                ngram_range=self.ngram_range,
-                tol=self.tol,
-                solver=self.solver,
-                prefix=prefix,
-            ).prepare(records, criteria)
+            WarmSVMRanker(C=self.C, ratio=self.ratio, title_weight=self.title_weight,
+                          ngram_range=self.ngram_range, tol=self.tol, solver=self.solver,
+                          prefix=prefix).prepare(records, criteria)
             for prefix in self.prefixes
         ]
-        similarities = [
-            m.criteria_similarity_ for m in self.members_ if m.criteria_similarity_ is not None
-        ]
+        similarities = [m.criteria_similarity_ for m in self.members_
+                        if m.criteria_similarity_ is not None]
         self.criteria_similarity_: np.ndarray | None = (
-            _standardise(np.mean(similarities, axis=0)) if similarities else None
-        )
+            _standardise(np.mean(similarities, axis=0)) if similarities else None)
         self.member_scores_: list[np.ndarray] = []
         self.scores_ = self._combined()
         return self
@@ -112,13 +94,11 @@ class ScopewiseRanker(Ranker):
         """The mean standardised score, recomputed only when a member's scores changed."""
         current = [member.scores() for member in self.members_]
         if len(current) != len(self.member_scores_) or any(
-            now is not before for now, before in zip(current, self.member_scores_, strict=True)
-        ):
+                now is not before for now, before in zip(current, self.member_scores_, strict=True)):
             self.member_scores_ = current
             weights = np.asarray(self.weights, dtype=np.float64) / float(np.sum(self.weights))
-            self.mean_scores_ = sum(
-                w * _standardise(s) for w, s in zip(weights, current, strict=True)
-            )
+            self.mean_scores_ = sum(w * _standardise(s) for w, s in
+                                    zip(weights, current, strict=True))
         combined: np.ndarray = self.mean_scores_
         return combined
 
@@ -126,9 +106,8 @@ class ScopewiseRanker(Ranker):
         screened, labels = _check_fit_input(screened, labels, self.members_[0].X_.shape[0])
         for member in self.members_:
             member.fit(screened, labels)
-        self.scores_ = _blend_criteria(
-            self._combined(), self.criteria_similarity_, self.criteria_weight, self.fade, labels
-        )
+        self.scores_ = _blend_criteria(self._combined(), self.criteria_similarity_,
+                                       self.criteria_weight, self.fade, labels)
         return self
 
     def scores(self) -> np.ndarray:

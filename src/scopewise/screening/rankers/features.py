@@ -36,14 +36,9 @@ class TextFeatures:
         whole words.
     """
 
-    def __init__(
-        self,
-        ngram_range: tuple[int, int] = (1, 2),
-        title_weight: float = 0.5,
-        min_df: int | float = 1,
-        max_df: int | float = 0.95,
-        prefix: int | None = None,
-    ) -> None:
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), title_weight: float = 0.5,
+                 min_df: int | float = 1, max_df: int | float = 0.95,
+                 prefix: int | None = None) -> None:
         self.prefix = prefix
         self.ngram_range = ngram_range
         self.title_weight = title_weight
@@ -52,14 +47,8 @@ class TextFeatures:
 
     def _vectorizer(self) -> WordTfidf:
         tokens = PrefixTokens(self.prefix) if self.prefix else None
-        return WordTfidf(
-            ngram_range=self.ngram_range,
-            sublinear_tf=True,
-            tokens=tokens,
-            min_df=self.min_df,
-            max_df=self.max_df,
-            dtype=np.float32,
-        )
+        return WordTfidf(ngram_range=self.ngram_range, sublinear_tf=True, tokens=tokens,
+                         min_df=self.min_df, max_df=self.max_df, dtype=np.float32)
 
     def fit_transform(self, records: Sequence[Record]) -> sp.csr_matrix:
         """Learn the vocabularies from ``records`` and return their feature rows."""

@@ -33,9 +33,8 @@ def _standardise(values: np.ndarray) -> np.ndarray:
     return centred / spread if spread > 0 else centred
 
 
-def _one_class(
-    features: Any, base: np.ndarray, screened: np.ndarray, labels: np.ndarray
-) -> np.ndarray:
+def _one_class(features: Any, base: np.ndarray, screened: np.ndarray,
+               labels: np.ndarray) -> np.ndarray:
     """Scores while only one class is known: ``base`` plus similarity to the centroid of
     the relevant records found, or minus half the similarity to the irrelevant ones.
 
@@ -62,21 +61,12 @@ def _class_weights(labels: np.ndarray, ratio: float) -> np.ndarray:
     return weights
 
 
-def _blend_criteria(
-    scores: np.ndarray,
-    similarity: np.ndarray | None,
-    criteria_weight: float,
-    fade: float,
-    labels: np.ndarray,
-) -> np.ndarray:
+def _blend_criteria(scores: np.ndarray, similarity: np.ndarray | None, criteria_weight: float,
+                    fade: float, labels: np.ndarray) -> np.ndarray:
     """``scores`` standardised plus the criteria similarity, its weight fading as relevant
     records are found; ``scores`` unchanged until both classes are known (or no blend)."""
-    if (
-        similarity is None
-        or not criteria_weight
-        or not np.size(labels)
-        or np.min(labels) == np.max(labels)
-    ):
+    if (similarity is None or not criteria_weight or not np.size(labels)
+            or np.min(labels) == np.max(labels)):
         return scores
     weight = criteria_weight * fade / (fade + float(np.sum(labels)))
     blended: np.ndarray = _standardise(scores) + weight * similarity
@@ -91,11 +81,8 @@ class _TextRanker(Ranker):
     prefix: int | None = None
 
     def prepare(self, records: Sequence[Record], criteria: str | None = None) -> Self:
-        self.features_ = TextFeatures(
-            ngram_range=tuple(self.ngram_range),  # type: ignore[arg-type]
-            title_weight=self.title_weight,
-            prefix=self.prefix,
-        )
+        self.features_ = TextFeatures(ngram_range=tuple(self.ngram_range),  # type: ignore[arg-type]
+                                      title_weight=self.title_weight, prefix=self.prefix)
         features = self.features_.fit_transform(records)
         # X_: terms shared by two or more records (enough to rank); X_private_: the rest
         self.X_, self.X_private_ = split_shared_terms(features)
@@ -105,11 +92,8 @@ class _TextRanker(Ranker):
             similarity = np.asarray((features @ query.T).todense()).ravel()
             if similarity.any():
                 self.criteria_similarity_ = _standardise(similarity)
-        self.scores_ = (
-            self.criteria_similarity_.copy()
-            if self.criteria_similarity_ is not None
-            else np.zeros(self.X_.shape[0])
-        )
+        self.scores_ = (self.criteria_similarity_.copy() if self.criteria_similarity_ is not None
+                        else np.zeros(self.X_.shape[0]))
         return self
 
     def scores(self) -> np.ndarray:
@@ -117,11 +101,8 @@ class _TextRanker(Ranker):
 
     def _one_class_scores(self, screened: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Before both decisions are known: similarity to what was found, or away from it."""
-        base = (
-            self.criteria_similarity_
-            if self.criteria_similarity_ is not None
-            else np.zeros(self.X_.shape[0])
-        )
+        base = (self.criteria_similarity_ if self.criteria_similarity_ is not None
+                else np.zeros(self.X_.shape[0]))
         return _one_class(self.X_, base, screened, labels)
 
 
@@ -151,15 +132,9 @@ class SVMRanker(_TextRanker):
 
     name = "svm"
 
-    def __init__(
-        self,
-        C: float = 0.11,
-        ratio: float = 9.8,
-        title_weight: float = 0.0,
-        ngram_range: tuple[int, int] = (1, 2),
-        tol: float = 1e-4,
-        solver: str = "liblinear",
-    ) -> None:
+    def __init__(self, C: float = 0.11, ratio: float = 9.8, title_weight: float = 0.0,
+                 ngram_range: tuple[int, int] = (1, 2), tol: float = 1e-4,
+                 solver: str = "liblinear") -> None:
         self.C = C
         self.ratio = ratio
         self.title_weight = title_weight
@@ -178,9 +153,8 @@ class SVMRanker(_TextRanker):
     def _start_warm(self) -> None:
         """Fresh state of the warm-started solver for the features ``X_``, ``X_private_``."""
         # all training columns (shared, then private) once, in float64
-        self.training_ = TrainingRows(
-            sp.hstack([self.X_, self.X_private_], format="csr", dtype=np.float64)
-        )
+        self.training_ = TrainingRows(sp.hstack([self.X_, self.X_private_], format="csr",
+                                                dtype=np.float64))
         self.score_columns_ = ScoreColumns(self.X_)
         self.warm_scores_: np.ndarray | None = None  # X_ @ shared_weights_, once known
 
@@ -193,7 +167,8 @@ class SVMRanker(_TextRanker):
         weights[training.columns[shared]] = training.weights[:-1][shared]
         return weights
 
-    def _warm_weights(self, screened: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> bool:
+    def _warm_weights(self, screened: np.ndarray, labels: np.ndarray,
+                      weights: np.ndarray) -> bool:
         """Update the shared-term weights with the warm-started solver; True if they moved.
 
         Right after a decision the previous weights often still meet the tolerance;
@@ -214,21 +189,13 @@ class SVMRanker(_TextRanker):
         irrelevant_sum, relevant_sum = training.class_sums(row_labels)
         relevant_weight = float(weights[labels == 1][0])
         irrelevant_weight = float(weights[labels == 0][0])
-        at_zero = (
-            2.0 * self.C * (relevant_weight * relevant_sum - irrelevant_weight * irrelevant_sum)
-        )
+        at_zero = 2.0 * self.C * (relevant_weight * relevant_sum
+                                  - irrelevant_weight * irrelevant_sum)
         start = training.coefficients
         coefficients, training.decision = solve_in_row_span(
-            rows,
-            row_labels,
-            row_weights,
-            self.C,
-            start,
-            tol=self.tol,
-            gradient_at_zero=at_zero,
-            start_decision=training.start_decision(rows),
-            gram_matrix=training.gram_matrix(rows),
-        )
+            rows, row_labels, row_weights, self.C, start, tol=self.tol,
+            gradient_at_zero=at_zero, start_decision=training.start_decision(rows),
+            gram_matrix=training.gram_matrix(rows))
         moved = not np.array_equal(coefficients, start)
         training.coefficients = coefficients
         if moved:
@@ -318,35 +285,20 @@ class WarmSVMRanker(SVMRanker):
 
     name = "warm-svm"
 
-    def __init__(
-        self,
-        C: float = 0.11,
-        ratio: float = 9.8,
-        title_weight: float = 0.0,
-        ngram_range: tuple[int, int] = (1, 2),
-        criteria_weight: float = 0.0,
-        fade: float = 3.0,
-        tol: float = 1e-3,
-        solver: str = "warm",
-        prefix: int | None = 6,
-    ) -> None:
-        super().__init__(
-            C=C,
-            ratio=ratio,
-            title_weight=title_weight,
-            ngram_range=ngram_range,
-            tol=tol,
-            solver=solver,
-        )
+    def __init__(self, C: float = 0.11, ratio: float = 9.8, title_weight: float = 0.0,
+                 ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 0.0,
+                 fade: float = 3.0, tol: float = 1e-3, solver: str = "warm",
+                 prefix: int | None = 6) -> None:
+        super().__init__(C=C, ratio=ratio, title_weight=title_weight, ngram_range=ngram_range,
+                         tol=tol, solver=solver)
         self.prefix = prefix
         self.criteria_weight = criteria_weight
         self.fade = fade
 
     def fit(self, screened: np.ndarray, labels: np.ndarray) -> Self:
         super().fit(screened, labels)
-        self.scores_ = _blend_criteria(
-            self.scores_, self.criteria_similarity_, self.criteria_weight, self.fade, labels
-        )
+        self.scores_ = _blend_criteria(self.scores_, self.criteria_similarity_,
+                                       self.criteria_weight, self.fade, labels)
         return self
 
 

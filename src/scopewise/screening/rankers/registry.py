@@ -14,13 +14,7 @@ from typing import Any
 from scopewise.errors import UsageError
 from scopewise.screening.rankers.base import Ranker
 
-__all__ = [
-    "BUILTIN_RANKERS",
-    "ENTRY_POINT_GROUP",
-    "available_rankers",
-    "get_ranker",
-    "ranker_class",
-]
+__all__ = ["BUILTIN_RANKERS", "ENTRY_POINT_GROUP", "available_rankers", "get_ranker", "ranker_class"]
 
 ENTRY_POINT_GROUP = "scopewise.rankers"
 
@@ -50,7 +44,9 @@ def ranker_class(name: str) -> type[Ranker]:
     """The ranker class registered under ``name``."""
     declared = _declared()
     if name not in declared:
-        raise UsageError(f"unknown ranker {name!r}: choose one of {', '.join(available_rankers())}")
+        raise UsageError(
+            f"unknown ranker {name!r}: choose one of {', '.join(available_rankers())}"
+        )
     module_name, _, attribute = declared[name].partition(":")
     cls = getattr(importlib.import_module(module_name), attribute)
     if not (isinstance(cls, type) and issubclass(cls, Ranker)):

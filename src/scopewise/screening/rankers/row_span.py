@@ -45,20 +45,13 @@ def weights_of(rows: sp.csr_matrix, coefficients: np.ndarray) -> np.ndarray:
     return weights
 
 
-def solve_in_row_span(
-    rows: sp.csr_matrix,
-    labels: np.ndarray,
-    sample_weight: np.ndarray,
-    C: float,
-    start: np.ndarray | None = None,
-    *,
-    tol: float = 1e-3,
-    max_newton: int = 20,
-    max_cg: int = 50,
-    gradient_at_zero: np.ndarray | None = None,
-    start_decision: np.ndarray | None = None,
-    gram_matrix: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+def solve_in_row_span(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np.ndarray,
+                      C: float, start: np.ndarray | None = None, *, tol: float = 1e-3,
+                      max_newton: int = 20, max_cg: int = 50,
+                      gradient_at_zero: np.ndarray | None = None,
+                      start_decision: np.ndarray | None = None,
+                      gram_matrix: np.ndarray | None = None,
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Row coefficients of the squared-hinge linear SVM and the rows' decision values.
 
     Returns ``beta`` (the weights are :func:`weights_of` ``(rows, beta)``) and
@@ -100,9 +93,8 @@ def solve_in_row_span(
         if g_norm <= limit:
             break
         curvature = np.where(active, cost, 0.0)
-        step, k_step = _conjugate_gradient(
-            gram, curvature, -gradient, -k_gradient, 0.1 * g_norm, max_cg
-        )
+        step, k_step = _conjugate_gradient(gram, curvature, -gradient, -k_gradient,
+                                           0.1 * g_norm, max_cg)
         slope = _dot(gradient, k_step)
         scale = 1.0
         for _ in range(20):  # backtracking, as in weight space
@@ -117,9 +109,9 @@ def solve_in_row_span(
     return beta, scores
 
 
-def _conjugate_gradient(
-    gram: Gram, curvature: np.ndarray, rhs: np.ndarray, k_rhs: np.ndarray, tol: float, max_iter: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _conjugate_gradient(gram: Gram, curvature: np.ndarray, rhs: np.ndarray,
+                        k_rhs: np.ndarray, tol: float, max_iter: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
     """Solve ``(I + X~^T diag(curvature) X~) s = X~^T rhs`` for ``s = X~^T sigma``.
 
     Returns ``sigma`` and ``K sigma``; ``k_rhs`` is ``K rhs``. Every vector ``v`` of

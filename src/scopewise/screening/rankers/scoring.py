@@ -72,7 +72,7 @@ class ScoreColumns:
             take = np.arange(int(counts.sum())) + offsets
             self._data[nnz:end] = self.source.data[take]
             self._indices[nnz:end] = self.source.indices[take]
-            self._indptr[n_cols + 1 : n_cols + picked.size + 1] = nnz + np.cumsum(counts)
+            self._indptr[n_cols + 1: n_cols + picked.size + 1] = nnz + np.cumsum(counts)
         self.positions = np.concatenate([self.positions, start + shared])
         self._width = columns.size
         self._block = None
@@ -85,8 +85,8 @@ class ScoreColumns:
             indptr = self._indptr[: n_cols + 1].astype(self._indices.dtype)
             self._block = sp.csc_matrix(
                 (self._data[:nnz], self._indices[:nnz], indptr),
-                shape=(self.source.shape[0], n_cols),
-            )
+                shape=(self.source.shape[0], n_cols))
         w = np.asarray(weights[self.positions], dtype=self.source.dtype)
         result: np.ndarray = self._block @ w
         return result
+

@@ -43,49 +43,26 @@ def _dot(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.multiply(a, b).sum())
 
 
-def fit_squared_hinge(
-    rows: sp.csr_matrix,
-    labels: np.ndarray,
-    sample_weight: np.ndarray,
-    C: float,
-    start: np.ndarray | None = None,
-    *,
-    tol: float = 1e-3,
-    max_newton: int = 20,
-    max_cg: int = 50,
-    gradient_at_zero: np.ndarray | None = None,
-) -> np.ndarray:
+def fit_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np.ndarray,
+                      C: float, start: np.ndarray | None = None, *, tol: float = 1e-3,
+                      max_newton: int = 20, max_cg: int = 50,
+                      gradient_at_zero: np.ndarray | None = None) -> np.ndarray:
     """Weights (last entry: the intercept) of the squared-hinge linear SVM.
 
     The parameters are those of :func:`solve_squared_hinge`.
     """
-    weights, _ = solve_squared_hinge(
-        rows,
-        labels,
-        sample_weight,
-        C,
-        start,
-        tol=tol,
-        max_newton=max_newton,
-        max_cg=max_cg,
-        gradient_at_zero=gradient_at_zero,
-    )
+    weights, _ = solve_squared_hinge(rows, labels, sample_weight, C, start, tol=tol,
+                                     max_newton=max_newton, max_cg=max_cg,
+                                     gradient_at_zero=gradient_at_zero)
     return weights
 
 
-def solve_squared_hinge(
-    rows: sp.csr_matrix,
-    labels: np.ndarray,
-    sample_weight: np.ndarray,
-    C: float,
-    start: np.ndarray | None = None,
-    *,
-    tol: float = 1e-3,
-    max_newton: int = 20,
-    max_cg: int = 50,
-    gradient_at_zero: np.ndarray | None = None,
-    start_decision: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+def solve_squared_hinge(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np.ndarray,
+                        C: float, start: np.ndarray | None = None, *, tol: float = 1e-3,
+                        max_newton: int = 20, max_cg: int = 50,
+                        gradient_at_zero: np.ndarray | None = None,
+                        start_decision: np.ndarray | None = None,
+                        ) -> tuple[np.ndarray, np.ndarray]:
     """Weights of the squared-hinge linear SVM and the rows' decision values.
 
     Returns the weights (last entry: the intercept) and ``rows @ w + b`` at them.
@@ -163,14 +140,8 @@ def solve_squared_hinge(
     return w, scores
 
 
-def _conjugate_gradient(
-    X: sp.csr_matrix,
-    Xt: sp.csc_matrix,
-    curvature: np.ndarray,
-    rhs: np.ndarray,
-    tol: float,
-    max_iter: int,
-) -> np.ndarray:
+def _conjugate_gradient(X: sp.csr_matrix, Xt: sp.csc_matrix, curvature: np.ndarray,
+                        rhs: np.ndarray, tol: float, max_iter: int) -> np.ndarray:
     """Solve ``(I + X~^T diag(curvature) X~) s = rhs`` (X~: X with a column of ones)."""
     d = X.shape[1]
 
@@ -232,8 +203,7 @@ class TrainingRows:
         # (32-bit indices where they fit: scipy copies 64-bit ones down on every
         # csr_matrix built from them, five times the cost of building it)
         index: np.dtype[np.signedinteger[Any]] = np.dtype(
-            np.int32 if max(self.matrix.shape[1], self.matrix.nnz) < 2**31 else np.int64
-        )
+            np.int32 if max(self.matrix.shape[1], self.matrix.nnz) < 2**31 else np.int64)
         self._data = np.empty(1024, dtype=np.float64)
         self._indices = np.empty(1024, dtype=index)
         self._indptr = np.zeros(1024, dtype=index)
@@ -267,7 +237,7 @@ class TrainingRows:
             else:  # a row or two: dense rows straight from the buffers, one product each
                 start, end = int(self._indptr[known]), int(self._indptr[n])
                 fresh = np.zeros((n - known, rows.shape[1]))
-                row_of = np.repeat(np.arange(n - known), np.diff(self._indptr[known : n + 1]))
+                row_of = np.repeat(np.arange(n - known), np.diff(self._indptr[known: n + 1]))
                 fresh[row_of, self._indices[start:end]] = self._data[start:end]
                 block = np.column_stack([rows @ row for row in fresh]) + 1.0  # n x (n - known)
             self._gram[:n, known:n] = block
@@ -296,7 +266,7 @@ class TrainingRows:
             grown[:, : self._sums.shape[1]] = self._sums
             self._sums = grown
         start, end = int(self._indptr[done]), int(self._indptr[n_rows])
-        entry_label = np.repeat(row_labels[done:], np.diff(self._indptr[done : n_rows + 1]))
+        entry_label = np.repeat(row_labels[done:], np.diff(self._indptr[done: n_rows + 1]))
         np.add.at(self._sums, (entry_label, self._indices[start:end]), self._data[start:end])
         self._summed = row_labels.copy()
         width = self.columns.size
@@ -315,12 +285,9 @@ class TrainingRows:
         # the rows appended since, straight from the buffers (no sparse slice to build)
         start, end = int(self._indptr[known]), int(self._indptr[rows.shape[0]])
         products = self._data[start:end] * self.weights[self._indices[start:end]]
-        fresh = (
-            np.add.reduceat(products, self._indptr[known : rows.shape[0]] - start)
-            if end > start
-            else np.zeros(rows.shape[0] - known)
-        )
-        empty = np.diff(self._indptr[known : rows.shape[0] + 1]) == 0
+        fresh = np.add.reduceat(products, self._indptr[known: rows.shape[0]] - start) \
+            if end > start else np.zeros(rows.shape[0] - known)
+        empty = np.diff(self._indptr[known: rows.shape[0] + 1]) == 0
         fresh[empty] = 0.0  # reduceat gives the next entry for an empty row
         return np.concatenate([self.decision, fresh + self.weights[-1]])
 
@@ -343,9 +310,8 @@ class TrainingRows:
             unseen = _distinct(block.indices[self.column_id[block.indices] < 0])
             self.column_id[unseen] = np.arange(self.columns.size, self.columns.size + unseen.size)
             self.columns = np.concatenate([self.columns, unseen])
-            self.weights = np.concatenate(
-                [self.weights[:-1], np.zeros(unseen.size), self.weights[-1:]]
-            )
+            self.weights = np.concatenate([self.weights[:-1], np.zeros(unseen.size),
+                                           self.weights[-1:]])
             n_rows, nnz = self.rows.size, int(self._indptr[self.rows.size])
             end = nnz + block.nnz
             self._data = _room(self._data, end)
@@ -353,16 +319,14 @@ class TrainingRows:
             self._indptr = _room(self._indptr, n_rows + new.size + 1)
             self._data[nnz:end] = block.data
             self._indices[nnz:end] = self.column_id[block.indices]
-            self._indptr[n_rows + 1 : n_rows + new.size + 1] = block.indptr[1:] + nnz
+            self._indptr[n_rows + 1: n_rows + new.size + 1] = block.indptr[1:] + nnz
             self.slot[new] = np.arange(n_rows, n_rows + new.size)
             self.rows = np.concatenate([self.rows, new])
             self.coefficients = np.concatenate([self.coefficients, np.zeros(new.size)])
         n_rows = self.rows.size
         nnz = int(self._indptr[n_rows])
-        matrix = sp.csr_matrix(
-            (self._data[:nnz], self._indices[:nnz], self._indptr[: n_rows + 1]),
-            shape=(n_rows, self.columns.size),
-        )
+        matrix = sp.csr_matrix((self._data[:nnz], self._indices[:nnz], self._indptr[: n_rows + 1]),
+                               shape=(n_rows, self.columns.size))
         return matrix, self.slot[screened]
 
 

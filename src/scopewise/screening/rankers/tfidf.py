@@ -61,11 +61,8 @@ def _numbered(tokenised: list[list[str]]) -> tuple[np.ndarray, np.ndarray, dict[
     """Ids of all tokens (numbered by first occurrence), tokens per text, token -> id."""
     index: dict[str, int] = {}
     total = sum(len(t) for t in tokenised)
-    ids = np.fromiter(
-        (index.setdefault(t, len(index)) for t in chain.from_iterable(tokenised)),
-        dtype=np.int64,
-        count=total,
-    )
+    ids = np.fromiter((index.setdefault(t, len(index)) for t in chain.from_iterable(tokenised)),
+                      dtype=np.int64, count=total)
     return ids, np.fromiter(map(len, tokenised), np.int64, len(tokenised)), index
 
 
@@ -94,9 +91,8 @@ def unit_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
     matrix = sp.csr_matrix(matrix)
     counts = np.diff(matrix.indptr)
     rows = np.repeat(np.arange(matrix.shape[0]), counts)
-    lengths = np.sqrt(
-        np.bincount(rows, weights=matrix.data.astype(np.float64) ** 2, minlength=matrix.shape[0])
-    )
+    lengths = np.sqrt(np.bincount(rows, weights=matrix.data.astype(np.float64) ** 2,
+                                  minlength=matrix.shape[0]))
     lengths[lengths == 0] = 1.0
     matrix.data /= lengths[rows].astype(matrix.data.dtype)
     return matrix
@@ -120,15 +116,10 @@ class WordTfidf:
         Data type of the returned matrices.
     """
 
-    def __init__(
-        self,
-        ngram_range: tuple[int, int] = (1, 2),
-        min_df: int | float = 1,
-        max_df: int | float = 1.0,
-        sublinear_tf: bool = True,
-        tokens: Callable[[str], list[str]] | None = None,
-        dtype: type = np.float32,
-    ) -> None:
+    def __init__(self, ngram_range: tuple[int, int] = (1, 2), min_df: int | float = 1,
+                 max_df: int | float = 1.0, sublinear_tf: bool = True,
+                 tokens: Callable[[str], list[str]] | None = None,
+                 dtype: type = np.float32) -> None:
         low, high = ngram_range
         if not 1 <= low <= high:
             raise ValueError(f"ngram_range must be 1 <= low <= high, not {ngram_range}")
@@ -155,10 +146,8 @@ class WordTfidf:
         if codes.size == 0:
             return self._blank(n_docs)
         vocabulary, columns = np.unique(codes, return_inverse=True)
-        counts = sp.csr_matrix(
-            (np.ones(codes.size, dtype=np.float64), (docs, columns.ravel())),
-            shape=(n_docs, vocabulary.size),
-        )
+        counts = sp.csr_matrix((np.ones(codes.size, dtype=np.float64), (docs, columns.ravel())),
+                               shape=(n_docs, vocabulary.size))
         counts.sum_duplicates()
         frequency = np.bincount(counts.indices, minlength=vocabulary.size)
         low = self.min_df if isinstance(self.min_df, int) else self.min_df * n_docs
@@ -181,11 +170,8 @@ class WordTfidf:
             # a prefix first occurs with the first word (in id order) that has it
             length = self.tokens.length
             index: dict[str, int] = {}
-            remap = np.fromiter(
-                (index.setdefault(w[:length], len(index)) for w in words),
-                dtype=np.int64,
-                count=len(words),
-            )
+            remap = np.fromiter((index.setdefault(w[:length], len(index)) for w in words),
+                                dtype=np.int64, count=len(words))
             return remap[ids], lengths, index
         return _numbered([self.tokens(text) for text in texts])
 
@@ -195,7 +181,7 @@ class WordTfidf:
         base = max(n_unigrams, 1)
         if high * math.log2(base + 1) >= 62:
             raise ValueError(f"{high}-grams over {n_unigrams} words do not fit in 64-bit codes")
-        self.offsets_ = np.cumsum([0] + [base**n for n in range(1, high + 1)])
+        self.offsets_ = np.cumsum([0] + [base ** n for n in range(1, high + 1)])
 
     def _grams(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Document and code of every n-gram; ``ids`` < 0 marks unknown tokens."""
@@ -208,13 +194,13 @@ class WordTfidf:
             span = ids.size - n + 1
             if span <= 0:
                 continue
-            valid = doc_of[:span] == doc_of[n - 1 :]
+            valid = doc_of[: span] == doc_of[n - 1:]
             code = np.zeros(span, dtype=np.int64)
             for j in range(n):
-                part = ids[j : j + span]
+                part = ids[j: j + span]
                 valid &= part >= 0
                 code = code * base + part
-            docs.append(doc_of[:span][valid])
+            docs.append(doc_of[: span][valid])
             codes.append(code[valid] + self.offsets_[n - 1])
         if not codes:
             return np.empty(0, np.int64), np.empty(0, np.int64)
@@ -246,17 +232,14 @@ class WordTfidf:
         n_docs = len(tokenised)
         if self.codes_.size == 0:
             return sp.csr_matrix((n_docs, 1), dtype=self.dtype)
-        ids = np.array(
-            [self.index_.get(t, -1) for t in chain.from_iterable(tokenised)], dtype=np.int64
-        )
+        ids = np.array([self.index_.get(t, -1) for t in chain.from_iterable(tokenised)],
+                       dtype=np.int64)
         docs, codes = self._grams(ids, np.array([len(t) for t in tokenised], dtype=np.int64))
         columns = np.searchsorted(self.codes_, codes)
         known = columns < self.codes_.size
         known[known] = self.codes_[columns[known]] == codes[known]
-        counts = sp.csr_matrix(
-            (np.ones(int(known.sum())), (docs[known], columns[known])),
-            shape=(n_docs, self.codes_.size),
-        )
+        counts = sp.csr_matrix((np.ones(int(known.sum())), (docs[known], columns[known])),
+                               shape=(n_docs, self.codes_.size))
         counts.sum_duplicates()
         return self._weigh(counts)
 

@@ -75,9 +75,8 @@ class Connector:
         self.mailto = mailto if mailto is not None else os.environ.get("SCOPEWISE_MAILTO", "")
         self.api_key = api_key if api_key is not None else os.environ.get("NCBI_API_KEY", "")
         agent = f"scopewise/{__version__}" + (f" (mailto:{self.mailto})" if self.mailto else "")
-        self.client = client or httpx.Client(
-            timeout=30.0, headers={"User-Agent": agent}, follow_redirects=True
-        )
+        self.client = client or httpx.Client(timeout=30.0, headers={"User-Agent": agent},
+                                             follow_redirects=True)
         self.max_retries = max_retries
         self.backoff = backoff
         self.sleep = sleep or time.sleep
@@ -86,11 +85,7 @@ class Connector:
     # -- to implement ------------------------------------------------------------
 
     def search(
-        self,
-        query: str,
-        *,
-        max_records: int | None = None,
-        date_from: str = "",
+        self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:
         """Run ``query`` and return at most ``max_records`` records."""
@@ -125,13 +120,9 @@ class Connector:
                     raise ConnectorError(
                         f"{self.label}: the server answered HTTP {response.status_code} for "
                         f"{response.request.url}; "
-                        + (
-                            "check the query syntax"
-                            if response.status_code == 400
-                            else "too many requests, try again later"
-                            if response.status_code == 429
-                            else "try again later"
-                        )
+                        + ("check the query syntax" if response.status_code == 400 else
+                           "too many requests, try again later" if response.status_code == 429
+                           else "try again later")
                     )
                 retry_after = response.headers.get("Retry-After", "")
                 if retry_after.isdigit():

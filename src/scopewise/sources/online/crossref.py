@@ -24,8 +24,7 @@ def item_to_record(item: dict[str, Any]) -> Record:
     """The record for one Crossref work item."""
     authors = tuple(
         Author(family=a.get("family", ""), given=a.get("given", ""))
-        if a.get("family")
-        else Author(family="", literal=a.get("name", ""))
+        if a.get("family") else Author(family="", literal=a.get("name", ""))
         for a in item.get("author", [])
     )
     parts = (item.get("issued") or item.get("published") or {}).get("date-parts") or [[None]]
@@ -64,11 +63,7 @@ class Crossref(Connector):
     requests_per_second = 5.0
 
     def search(
-        self,
-        query: str,
-        *,
-        max_records: int | None = None,
-        date_from: str = "",
+        self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:
         """Run ``query``; page with ``cursor`` until ``max_records`` or an empty page."""
@@ -82,11 +77,9 @@ class Crossref(Connector):
         records: list[Record] = []
         total = 0
         while len(records) < wanted:
-            params: dict[str, Any] = {
-                "query": query,
-                "rows": min(self.page_size, wanted - len(records)),
-                "cursor": cursor,
-            }
+            params: dict[str, Any] = {"query": query, "rows": min(self.page_size,
+                                                                  wanted - len(records)),
+                                      "cursor": cursor}
             if filters:
                 params["filter"] = ",".join(filters)
             if self.mailto:

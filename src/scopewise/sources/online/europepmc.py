@@ -19,16 +19,11 @@ def result_to_record(item: dict[str, Any]) -> Record:
     authors = []
     for author in (item.get("authorList") or {}).get("author", []):
         if author.get("lastName"):
-            authors.append(
-                Author(
-                    family=author["lastName"],
-                    given=author.get("firstName") or author.get("initials", ""),
-                )
-            )
+            authors.append(Author(family=author["lastName"],
+                                  given=author.get("firstName") or author.get("initials", "")))
         elif author.get("collectiveName") or author.get("fullName"):
-            authors.append(
-                Author(family="", literal=author.get("collectiveName") or author["fullName"])
-            )
+            authors.append(Author(family="",
+                                  literal=author.get("collectiveName") or author["fullName"]))
     journal_info = item.get("journalInfo") or {}
     journal = journal_info.get("journal") or {}
     keywords = (item.get("keywordList") or {}).get("keyword", [])
@@ -68,35 +63,23 @@ class EuropePMC(Connector):
     requests_per_second = 5.0
 
     def search(
-        self,
-        query: str,
-        *,
-        max_records: int | None = None,
-        date_from: str = "",
+        self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:
         """Run ``query``; page with ``cursorMark`` until ``max_records`` or the end."""
         text = query
         if date_from or date_to:
-            text = (
-                f"({query}) AND (FIRST_PDATE:[{date_from or '1800-01-01'} TO "
-                f"{date_to or '3000-12-31'}])"
-            )
+            text = f"({query}) AND (FIRST_PDATE:[{date_from or '1800-01-01'} TO " \
+                   f"{date_to or '3000-12-31'}])"
         wanted = self.limit(max_records)
         cursor = "*"
         records: list[Record] = []
         total = 0
         while len(records) < wanted:
-            data = self.get_json(
-                self.base_url,
-                {
-                    "query": text,
-                    "format": "json",
-                    "resultType": "core",
-                    "cursorMark": cursor,
-                    "pageSize": min(self.page_size, wanted - len(records)),
-                },
-            )
+            data = self.get_json(self.base_url, {
+                "query": text, "format": "json", "resultType": "core", "cursorMark": cursor,
+                "pageSize": min(self.page_size, wanted - len(records)),
+            })
             total = int(data.get("hitCount", 0))
             results = (data.get("resultList") or {}).get("result", [])
             records.extend(result_to_record(r) for r in results[: wanted - len(records)])

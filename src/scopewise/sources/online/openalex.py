@@ -55,9 +55,8 @@ def work_to_record(work: dict[str, Any]) -> Record:
             "pmcid": _tail(ids.get("pmcid")),
             "issn": "; ".join(source.get("issn") or ()),
             "url": location.get("landing_page_url") or "",
-            "keywords": tuple(
-                k.get("display_name", "") for k in work.get("keywords", []) if k.get("display_name")
-            ),
+            "keywords": tuple(k.get("display_name", "") for k in work.get("keywords", [])
+                              if k.get("display_name")),
             "language": work.get("language") or "",
             "publication_type": work.get("type") or "",
             "source_record_id": _tail(work.get("id")),
@@ -77,11 +76,7 @@ class OpenAlex(Connector):
     requests_per_second = 9.0
 
     def search(
-        self,
-        query: str,
-        *,
-        max_records: int | None = None,
-        date_from: str = "",
+        self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:
         """Run ``query`` (full-text search); page with ``cursor``."""
@@ -95,11 +90,9 @@ class OpenAlex(Connector):
         records: list[Record] = []
         total = 0
         while cursor and len(records) < wanted:
-            params: dict[str, Any] = {
-                "search": query,
-                "per-page": min(self.page_size, wanted - len(records)),
-                "cursor": cursor,
-            }
+            params: dict[str, Any] = {"search": query, "per-page": min(self.page_size,
+                                                                        wanted - len(records)),
+                                      "cursor": cursor}
             if filters:
                 params["filter"] = ",".join(filters)
             if self.mailto:

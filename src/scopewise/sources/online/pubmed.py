@@ -42,21 +42,14 @@ class PubMed(Connector):
         return params
 
     def search(
-        self,
-        query: str,
-        *,
-        max_records: int | None = None,
-        date_from: str = "",
+        self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:
         """Run ``query`` on PubMed; fetch up to ``max_records`` records as PubMed XML."""
         params = self._params(term=query, usehistory="y", retmax=0, retmode="json")
         if date_from or date_to:
-            params.update(
-                datetype="pdat",
-                mindate=_pdat(date_from or "1800"),
-                maxdate=_pdat(date_to or "3000"),
-            )
+            params.update(datetype="pdat", mindate=_pdat(date_from or "1800"),
+                          maxdate=_pdat(date_to or "3000"))
         data = self.get_json(self.base_url + "esearch.fcgi", params)
         result = data.get("esearchresult") if isinstance(data, dict) else None
         if not result or "ERROR" in result:
@@ -67,16 +60,10 @@ class PubMed(Connector):
         wanted = min(total, self.limit(max_records))
         records: list[Record] = []
         while len(records) < wanted:
-            response = self.get(
-                self.base_url + "efetch.fcgi",
-                self._params(
-                    query_key=query_key,
-                    WebEnv=web_env,
-                    retstart=len(records),
-                    retmax=min(self.page_size, wanted - len(records)),
-                    retmode="xml",
-                ),
-            )
+            response = self.get(self.base_url + "efetch.fcgi", self._params(
+                query_key=query_key, WebEnv=web_env, retstart=len(records),
+                retmax=min(self.page_size, wanted - len(records)), retmode="xml",
+            ))
             try:
                 page = parse_pubmed_xml(response.content)
             except Exception:
@@ -86,6 +73,5 @@ class PubMed(Connector):
             if not page:
                 break
             records.extend(page[: wanted - len(records)])
-        return OnlineResult(
-            records, total, self.base_url + "esearch.fcgi", query, {"webenv": web_env}
-        )
+        return OnlineResult(records, total, self.base_url + "esearch.fcgi", query,
+                            {"webenv": web_env})
