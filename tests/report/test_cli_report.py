@@ -18,7 +18,8 @@ def test_report_command_writes_the_chosen_formats(
         ["report", str(sqlite_project), "-o", str(out), "--format", "json,svg"], capsys
     )
     assert code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["prisma.json", "prisma.svg"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["checklist.csv", "prisma.json", "prisma.svg", "report.json"]
     assert json.loads((out / "prisma.json").read_text())["identified"] == 9
     assert "9 identified" in stdout
     assert "in progress" in stdout  # one record still to decide at each stage
@@ -28,10 +29,10 @@ def test_unknown_format_is_one_line_and_writes_nothing(
     sqlite_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "out"
-    code, _, err = run(["report", str(sqlite_project), "-o", str(out), "--format", "pdf"], capsys)
+    code, _, err = run(["report", str(sqlite_project), "-o", str(out), "--format", "odt"], capsys)
     assert code == 2
     assert err.count("\n") == 1
-    assert "unknown report format pdf" in err
+    assert "unknown report format odt" in err
     assert not out.exists()
 
 

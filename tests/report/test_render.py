@@ -13,7 +13,9 @@ from scopewise.errors import ReportError, UsageError
 from scopewise.protocol import parse_protocol
 from scopewise.report import IncludedRecord, ReportData, SearchInfo, parse_formats, write_report
 from scopewise.report.diagram import layout, to_svg, write_png
-from scopewise.report.html import Section, render_html
+from scopewise.report.html import render_html
+from scopewise.report.model import Para, Section
+from scopewise.report.write import build
 
 PROTOCOL = """
 questions = ["Q?"]
@@ -109,26 +111,26 @@ def data(**changes: object) -> ReportData:
 
 
 def test_html_is_escaped_and_self_contained() -> None:
-    html = render_html(data())
+    html = render_html(build(data())[0])
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "a AND &#34;b&#34; &lt;c&gt;" in html
+    assert "a AND &quot;b&quot; &lt;c&gt;" in html
     assert not re.search(r"""(src|href)=["']https?:""", html)  # nothing fetched from outside
     assert "<svg" in html  # the diagram is inline
 
 
 def test_extra_sections_plug_in() -> None:
-    def summary(d: ReportData) -> Section:
-        return Section("extra", "Extra section", "section_searches.html", {"searches": ()})
-
-    html = render_html(data(), sections=[summary])
-    assert 'id="extra"' in html and "No search has been imported yet." in html
+    doc = build(data())[0]
+    doc.sections.append(Section("extra", "Extra <section>", [Para("No search & <more>.")]))
+    html = render_html(doc)
+    assert 'id="extra"' in html and "No search &amp; &lt;more&gt;." in html
 
 
 def test_formats_are_checked() -> None:
     assert parse_formats("html, JSON") == ("json", "html")
-    with pytest.raises(UsageError, match="unknown report format docx"):
-        parse_formats("json,docx")
+    assert parse_formats("docx,pdf,markdown") == ("docx", "pdf", "md")
+    with pytest.raises(UsageError, match="unknown report format odt"):
+        parse_formats("json,odt")
 
 
 def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:

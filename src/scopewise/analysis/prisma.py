@@ -105,6 +105,8 @@ class FlowData:
     full_text_status: Mapping[int, str] = field(default_factory=dict)
     stages: tuple[str, ...] = ("title_abstract", "full_text")
     source_order: tuple[str, ...] = ()
+    #: sources searched by other methods (websites, organisations, citation searching)
+    other_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +133,8 @@ class Flow:
     open_full_text: int
     included: int
     full_text_stage: bool = True
+    #: the sources of :attr:`sources` that were searched by other methods
+    other_sources: tuple[str, ...] = ()
 
     @property
     def excluded_full_text_total(self) -> int:
@@ -238,6 +242,7 @@ def compute_flow(data: FlowData) -> Flow:
         open_full_text=len(open_ft),
         included=len(included_ids),
         full_text_stage=full_text_stage,
+        other_sources=tuple(n for n in sources if n in set(data.other_sources)),
     )
     check_invariants(flow, excluded_full_text_records=len(excluded_ft))
     return flow

@@ -37,6 +37,7 @@ LAZY_COMMANDS = {
     "demo": "scopewise.cli.report",
     "serve": "scopewise.cli.serve",
     "user": "scopewise.cli.user",
+    "round": "scopewise.cli.round",
     "chart": "scopewise.cli.chart",
 }
 

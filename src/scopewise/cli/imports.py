@@ -31,11 +31,14 @@ _PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # show a progress display for files abov
 @click.option("--searched-on", help="Date the search was run (YYYY-MM-DD).")
 @click.option("--format", "fmt", help="File format if detection should be skipped "
               "(ris, medline, wos, bibtex, pubmed-xml, endnote-xml, csv, xlsx, csl-json).")
+@click.option("--method", type=click.Choice(["file", "other"]), default="file", show_default=True,
+              help="other: records found by other methods (websites, organisations, citation "
+              "searching), named with --source; shown in their own column of the flow diagram.")
 @ACTOR
 @DB
 def import_command(
     directory: Path, files: tuple[Path, ...], source: str | None, platform: str, query: str,
-    query_file: Path | None, searched_on: str | None, fmt: str | None, actor: str,
+    query_file: Path | None, searched_on: str | None, fmt: str | None, method: str, actor: str,
     db_url: str | None,
 ) -> None:
     """Import search results (FILES) into the review in DIRECTORY.
@@ -60,7 +63,7 @@ def import_command(
                 task = bar.add_task(f"Importing {file.name}", total=None)
                 result = review.import_file(
                     file, source=source, platform=platform, query=query,
-                    searched_on=searched_on, format=fmt, actor=actor,
+                    searched_on=searched_on, format=fmt, actor=actor, method=method,
                     progress=lambda n, task=task: bar.update(  # type: ignore[misc]
                         task, completed=n, refresh=True),
                 )

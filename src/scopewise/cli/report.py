@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from scopewise.errors import UsageError
 from scopewise.report import FORMATS
 from scopewise.review import Review
 
@@ -19,7 +20,6 @@ __all__ = ["COMMANDS", "demo", "report"]
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
-    required=True,
     help="Folder to write the report into (created if needed).",
 )
 @click.option(
@@ -29,15 +29,33 @@ __all__ = ["COMMANDS", "demo", "report"]
     metavar="LIST",
     help=f"Comma-separated formats out of {','.join(FORMATS)} (default: the protocol's).",
 )
+@click.option("--section", help="Store the text of a section the team writes: "
+              "summary, context, discussion, limitations, implications or conclusion ...")
+@click.option("--text-file", type=click.Path(path_type=Path), help="... read from this file.")
 @click.option("--db", "db_url", help="Database URL, if not the project's own.")
-def report(directory: Path, out_dir: Path, formats: str | None, db_url: str | None) -> None:
-    """Write the PRISMA flow (prisma.json, prisma.svg, prisma.png) and report.html for
-    the review in DIRECTORY.
+def report(
+    directory: Path, out_dir: Path | None, formats: str | None, section: str | None,
+    text_file: Path | None, db_url: str | None,
+) -> None:
+    """Write the review report for DIRECTORY: the PRISMA flow (prisma.json, prisma.svg,
+    prisma.png), report.html, report.docx, report.pdf, report.md, report.json and
+    checklist.csv (the PRISMA-ScR checklist).
 
     Every number is counted from the project data; if they contradict each other the
-    report stops and names the broken rule.
+    report stops and names the broken rule. With --section NAME --text-file F it
+    stores the text of that section instead (then -o is optional).
     """
+    if (section is None) != (text_file is None):
+        raise UsageError("give --section and --text-file together")
+    if section is None and out_dir is None:
+        raise UsageError("give -o/--out, the folder to write the report into")
     with Review.open(directory, db_url=db_url) as review:
+        if section is not None and text_file is not None:
+            path = review.set_report_text(section, text_file)
+            click.echo(f"Stored the {section} section in {path}.")
+            if out_dir is None:
+                return
+        assert out_dir is not None
         flow = review.flow()
         written = review.report(out_dir, formats)
     click.echo(
@@ -52,6 +70,8 @@ def report(directory: Path, out_dir: Path, formats: str | None, db_url: str | No
         )
     for path in written:
         click.echo(f"Wrote {path}")
+    for reason in written.skipped.values():
+        click.echo(reason)
 
 
 @click.command()

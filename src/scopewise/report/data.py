@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from scopewise.analysis.overlap import SourceOverlap
 from scopewise.analysis.prisma import Flow
@@ -10,8 +11,10 @@ from scopewise.protocol import Protocol
 from scopewise.screening.agreement import PairAgreement
 
 __all__ = [
+    "ExcludedReport",
     "IncludedRecord",
     "ReportData",
+    "RoundFlow",
     "ScreeningSummary",
     "SearchInfo",
     "StoppingSummary",
@@ -43,6 +46,11 @@ class IncludedRecord:
     journal: str
     doi: str
     source: str
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    url: str = ""
+    publication_type: str = ""
 
     @property
     def citation_authors(self) -> str:
@@ -90,8 +98,33 @@ class ScreeningSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcludedReport:
+    """A report excluded at full text, with its reason codes (first = the one counted)."""
+
+    id: int
+    citation: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundFlow:
+    """One update round: its name, when it started, and its own flow."""
+
+    number: int
+    name: str
+    started_at: str
+    flow: Flow
+
+
+@dataclass(frozen=True, slots=True)
 class ReportData:
-    """Everything one report shows."""
+    """Everything one report shows.
+
+    ``charting`` and ``consultation`` are the facade's ``ChartingResults`` and
+    ``ConsultationReport`` (duck-typed here, so the report works without them);
+    ``texts`` holds the sections the team writes (discussion, conclusion, ...).
+    ``rounds`` lists the update rounds in order (empty: the review has one round).
+    """
 
     protocol: Protocol
     flow: Flow
@@ -101,3 +134,8 @@ class ReportData:
     included: tuple[IncludedRecord, ...] = ()
     generated_at: str = ""
     notes: tuple[str, ...] = ()
+    texts: dict[str, str] = field(default_factory=dict)
+    excluded: tuple[ExcludedReport, ...] = ()
+    charting: Any = None
+    consultation: Any = None
+    rounds: tuple[RoundFlow, ...] = ()

@@ -59,6 +59,7 @@ class Arrow:
     y1: float
     x2: float
     y2: float
+    head: bool = True
 
 
 @dataclass(slots=True)
@@ -89,18 +90,15 @@ def _box(x: float, y: float, w: float, paragraphs: list[str], kind: str) -> Box:
     return Box(x, y, w, len(lines) * LINE + 2 * PAD - (LINE - FONT), lines, kind)
 
 
-def _source_row(flow: Flow, y: float) -> list[Box]:
-    names = list(flow.sources.items()) or [("no searches imported", 0)]
+def _source_row(names: list[tuple[str, int]], x0: float, total_w: float, y: float) -> list[Box]:
     per_row = min(len(names), 4)
-    total_w = WIDTH - MAIN_X - 10.0
-    # A single source sits straight above the main column.
-    w = MAIN_W if len(names) == 1 else (total_w - (per_row - 1) * 12.0) / per_row
+    w = (total_w - (per_row - 1) * 12.0) / per_row
     boxes: list[Box] = []
     row_y = y
     for start in range(0, len(names), per_row):
         chunk = names[start : start + per_row]
         row = [
-            _box(MAIN_X + i * (w + 12.0), row_y, w, [f"{name}", f"(n = {_n(count)})"], "source")
+            _box(x0 + i * (w + 12.0), row_y, w, [f"{name}", f"(n = {_n(count)})"], "source")
             for i, (name, count) in enumerate(chunk)
         ]
         height = max(b.h for b in row)
@@ -109,13 +107,45 @@ def _source_row(flow: Flow, y: float) -> list[Box]:
     return boxes
 
 
-def layout(flow: Flow) -> Diagram:
-    """Place the boxes of the flow diagram for ``flow``."""
+def _label(code: str, labels: dict[str, str] | None) -> str:
+    text = (labels or {}).get(code, "")
+    if not text:
+        return code
+    return f"{code}: {text if len(text) <= 48 else text[:45].rstrip() + '...'}"
+
+
+def layout(
+    flow: Flow,
+    previous_included: int | None = None,
+    labels: dict[str, str] | None = None,
+) -> Diagram:
+    """Place the boxes of the flow diagram for ``flow``.
+
+    Databases and registers feed the main column; sources searched by other methods
+    (websites, organisations, citation searching) get a column of their own. A
+    single source is named in the "identified" box rather than drawn as a box that
+    would repeat its number. With ``previous_included`` (an update round) the
+    diagram follows PRISMA 2020's template for updated reviews: the sources of the
+    previous rounds, the new ones, and the total. ``labels`` maps exclusion codes
+    to the criterion text shown beside them.
+    """
     diagram = Diagram(width=WIDTH)
     y = 10.0
-    sources = _source_row(flow, y)
-    diagram.boxes += sources
-    y = max(b.bottom for b in sources) + GAP
+    other = [(k, v) for k, v in flow.sources.items() if k in set(flow.other_sources)]
+    databases = [(k, v) for k, v in flow.sources.items() if k not in set(flow.other_sources)]
+    from_db = sum(v for _, v in databases)
+    from_other = sum(v for _, v in other)
+    previous_box: Box | None = None
+    if previous_included is not None:
+        previous_box = _box(MAIN_X, y, MAIN_W, [
+            "Sources included in previous rounds", f"(n = {_n(previous_included)})"], "main")
+        diagram.boxes.append(previous_box)
+        y = previous_box.bottom + GAP
+    sources: list[Box] = []
+    if len(databases) > 1:
+        sources = _source_row(databases, MAIN_X, (MAIN_W if other else WIDTH - MAIN_X - 10.0), y)
+        diagram.boxes += sources
+        y = max(b.bottom for b in sources) + GAP
 
     def main(paragraphs: list[str]) -> Box:
         return _box(MAIN_X, y, MAIN_W, paragraphs, "main")
@@ -124,11 +154,18 @@ def layout(flow: Flow) -> Diagram:
         return _box(SIDE_X, level, SIDE_W, paragraphs, "side")
 
     rows: list[tuple[str, Box, Box | None]] = []
-    identified = main(["Records identified", f"(n = {_n(flow.identified)})"])
+    if len(databases) == 1:
+        head = f"Records identified from {databases[0][0]}"
+    elif databases:
+        head = "Records identified from databases"
+    else:
+        head = "Records identified" if not other else "Records identified from databases"
+    identified = main([head, f"(n = {_n(from_db if other else flow.identified)})"])
     removed = side(
         [
             "Records removed before screening:",
             f"Duplicate records (n = {_n(flow.duplicates_removed)})",
+            "Records removed for other reasons (n = 0)",
         ],
         y,
     )
@@ -138,6 +175,19 @@ def layout(flow: Flow) -> Diagram:
             Arrow(box.cx, box.bottom, min(max(box.cx, MAIN_X + 20), MAIN_X + MAIN_W - 20), y)
         )
     y = max(identified.bottom, removed.bottom) + GAP
+    if other:
+        # the other-methods column sits right of the main one, above the removed box
+        lines = ["Records identified from other methods", f"(n = {_n(from_other)})"]
+        lines += [f"{name} (n = {_n(count)})" for name, count in other]
+        top = identified.y
+        other_box = _box(SIDE_X, top, SIDE_W, lines, "source")
+        shift = other_box.h + GAP
+        removed = Box(removed.x, removed.y + shift, removed.w, removed.h, removed.lines, removed.kind)
+        rows[-1] = ("identification", identified, removed)
+        diagram.boxes.append(other_box)
+        level = identified.y + min(identified.h, other_box.h) / 2
+        diagram.arrows.append(Arrow(other_box.x, level, identified.x + identified.w, level))
+        y = max(identified.bottom, removed.bottom) + GAP
 
     screened_lines = ["Records screened (title and abstract)", f"(n = {_n(flow.screened)})"]
     if flow.open_title_abstract:
@@ -160,18 +210,38 @@ def layout(flow: Flow) -> Diagram:
         if flow.open_full_text:
             assessed_lines.append(f"Still to decide: n = {_n(flow.open_full_text)}")
         assessed = main(assessed_lines)
-        reasons = [f"{code} (n = {_n(n)})" for code, n in flow.excluded_full_text.items()]
+        reasons = [
+            f"{_label(code, labels)} (n = {_n(n)})" for code, n in flow.excluded_full_text.items()
+        ]
         excluded_ft = side(
             ["Reports excluded", f"(n = {_n(flow.excluded_full_text_total)})", *reasons], y
         )
         rows.append(("screening", assessed, excluded_ft))
         y = max(assessed.bottom, excluded_ft.bottom) + GAP
 
-    included = main(["Sources of evidence included in the review", f"(n = {_n(flow.included)})"])
+    if previous_included is None:
+        included = main(
+            ["Sources of evidence included in the review", f"(n = {_n(flow.included)})"]
+        )
+    else:
+        included = main(["New sources of evidence included", f"(n = {_n(flow.included)})"])
     # Tall enough for the rotated phase label beside it.
     included = Box(included.x, included.y, included.w, max(included.h, 80.0), included.lines)
     rows.append(("included", included, None))
     y = included.bottom
+    if previous_included is not None and previous_box is not None:
+        y += GAP
+        total = main(["Total sources of evidence included",
+                      f"(n = {_n(previous_included + flow.included)})"])
+        diagram.boxes.append(total)
+        diagram.arrows.append(Arrow(total.cx, included.bottom, total.cx, total.y))
+        # the previous rounds' sources join the total from the left edge
+        left = MAIN_X - 8.0
+        mid = previous_box.y + previous_box.h / 2
+        diagram.arrows.append(Arrow(MAIN_X, mid, left, mid, head=False))
+        diagram.arrows.append(Arrow(left, mid, left, total.y + total.h / 2, head=False))
+        diagram.arrows.append(Arrow(left, total.y + total.h / 2, MAIN_X, total.y + total.h / 2))
+        y = total.bottom
 
     previous: Box | None = None
     for _, box, beside in rows:
@@ -180,8 +250,12 @@ def layout(flow: Flow) -> Diagram:
             diagram.arrows.append(Arrow(box.cx, previous.bottom, box.cx, box.y))
         if beside is not None:
             diagram.boxes.append(beside)
-            mid = box.y + min(box.h, beside.h) / 2
-            diagram.arrows.append(Arrow(box.x + box.w, mid, beside.x, mid))
+            if beside.y > box.bottom:  # pushed down (other methods): branch off the connector
+                mid = beside.y + beside.h / 2
+                diagram.arrows.append(Arrow(box.cx, mid, beside.x, mid))
+            else:
+                mid = box.y + min(box.h, beside.h) / 2
+                diagram.arrows.append(Arrow(box.x + box.w, mid, beside.x, mid))
         previous = box
 
     # Phase labels: a vertical band beside the rows of each phase.
@@ -194,7 +268,9 @@ def layout(flow: Flow) -> Diagram:
         members = [b for phase, b, _ in rows if phase == key]
         if not members:
             continue
-        top = members[0].y if key != "identification" else 10.0
+        top = members[0].y
+        if key == "identification" and sources:
+            top = sources[0].y
         bottom = max(
             max(b.bottom for b in members),
             max((s.bottom for p, _, s in rows if p == key and s is not None), default=0.0),
@@ -202,6 +278,11 @@ def layout(flow: Flow) -> Diagram:
         diagram.boxes.append(Box(4.0, top, PHASE_W - 8.0, bottom - top, (label,), "phase"))
     diagram.height = y + 10.0
     return diagram
+
+
+def _phase_font(b: Box) -> float:
+    """The phase label's size: smaller when its band is shorter than the word."""
+    return max(7.0, min(FONT, (b.h - 6.0) / (len(b.lines[0]) * 0.62)))
 
 
 def _text_top(b: Box) -> float:
@@ -233,7 +314,8 @@ def to_svg(diagram: Diagram) -> str:
         if b.kind == "phase":
             cx, cy = b.cx, b.y + b.h / 2
             out.append(
-                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="{FONT:.0f}" font-weight="bold" '
+                f'<text x="{cx:.1f}" y="{cy:.1f}" font-size="{_phase_font(b):.1f}" '
+                'font-weight="bold" '
                 f'text-anchor="middle" dominant-baseline="middle" '
                 f'transform="rotate(-90 {cx:.1f} {cy:.1f})">{escape(b.lines[0])}</text>'
             )
@@ -249,7 +331,7 @@ def to_svg(diagram: Diagram) -> str:
     for a in diagram.arrows:
         out.append(
             f'<line x1="{a.x1:.1f}" y1="{a.y1:.1f}" x2="{a.x2:.1f}" y2="{a.y2:.1f}" '
-            'stroke="#222" stroke-width="1.2" marker-end="url(#arrow)"/>'
+            'stroke="#222" stroke-width="1.2"' + (' marker-end="url(#arrow)"/>' if a.head else "/>")
         )
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -288,7 +370,7 @@ def write_png(diagram: Diagram, path: Path, dpi: int = 200) -> None:
                 rotation=90,
                 ha="center",
                 va="center",
-                fontsize=FONT,
+                fontsize=_phase_font(b),
                 fontweight="bold",
                 family="sans-serif",
                 parse_math=False,
@@ -312,7 +394,7 @@ def write_png(diagram: Diagram, path: Path, dpi: int = 200) -> None:
             FancyArrowPatch(
                 (a.x1, a.y1),
                 (a.x2, a.y2),
-                arrowstyle="-|>",
+                arrowstyle="-|>" if a.head else "-",
                 mutation_scale=12,
                 color="#222222",
                 linewidth=1.2,

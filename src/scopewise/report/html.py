@@ -1,130 +1,115 @@
-"""The self-contained HTML report: one small function and one template per section.
+"""The HTML writer: one self-contained page (inline CSS, inline SVG and PNG), print CSS.
 
-To add a section, write a function ``(ReportData) -> Section | None`` and a template
-``templates/section_<name>.html``, and add the function to :data:`SECTIONS` (or pass
-your own list to :func:`render_html`). Jinja2 autoescaping is on for every template,
-so titles, queries and notes are always shown as text; only the flow diagram, which
-the project writes itself with every string escaped, is inserted as markup.
+Every string of the :class:`~scopewise.report.model.Document` is escaped here;
+only the flow diagram's SVG, which the project writes itself with every string
+escaped, is inserted as markup.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+import base64
+from html import escape
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from scopewise.report.model import Bullets, Document, Figure, Para, Table
 
-from scopewise.report.data import ReportData
-from scopewise.report.diagram import layout, to_svg
+__all__ = ["render_html"]
 
-__all__ = ["SECTIONS", "Section", "render_html"]
-
-TEMPLATES = Path(__file__).parent / "templates"
-STAGE_LABELS = {"title_abstract": "Title and abstract", "full_text": "Full text"}
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """One section of the report: its anchor, heading, template and the values it shows."""
-
-    id: str
-    title: str
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)
-
-
-SectionBuilder = Callable[[ReportData], "Section | None"]
-
-
-def protocol_section(data: ReportData) -> Section:
-    """Questions, PCC and eligibility criteria."""
-    return Section("protocol", "Protocol", "section_protocol.html", {"p": data.protocol})
-
-
-def searches_section(data: ReportData) -> Section:
-    """Every search: source, full query, date and count."""
-    return Section("searches", "Searches", "section_searches.html", {"searches": data.searches})
-
-
-def dedup_section(data: ReportData) -> Section:
-    """Duplicates removed and the overlap between sources."""
-    pairs = []
-    if data.overlap is not None:
-        pairs = [
-            {"a": a, "b": b, "n": n}
-            for (a, b), n in sorted(data.overlap.pairs.items(), key=lambda kv: -kv[1])
-        ]
-    return Section(
-        "deduplication",
-        "Deduplication",
-        "section_dedup.html",
-        {"flow": data.flow, "overlap": data.overlap, "pairs": pairs},
-    )
+CSS = """
+body{font-family:Georgia,'Times New Roman',serif;max-width:60rem;margin:2rem auto;padding:0 1.5rem;
+color:#1b1b1b;line-height:1.5}
+h1,h2,h3{font-family:Helvetica,Arial,sans-serif;color:#14365d}
+h1.title{font-size:1.9rem;margin-bottom:.3rem}
+.subtitle{color:#555;margin:.1rem 0}
+nav.toc{background:#f4f6f9;border:1px solid #d6dde8;padding:.6rem 1.2rem;margin:1.2rem 0;font-size:.92rem}
+nav.toc ol{margin:.2rem 0;padding-left:1.2rem}
+table{border-collapse:collapse;margin:.6rem 0 1.2rem;font-size:.88rem;width:100%}
+caption{text-align:left;font-weight:bold;font-family:Helvetica,Arial,sans-serif;padding:.3rem 0}
+th,td{border:1px solid #c9d1dc;padding:.25rem .5rem;vertical-align:top;text-align:left}
+th{background:#e8eef6}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.placeholder{background:#fff4cc;border-left:4px solid #d99a00;padding:.5rem .8rem}
+.note{color:#555;font-size:.9rem}
+pre.code{white-space:pre-wrap;background:#f6f6f6;border:1px solid #ddd;padding:.5rem;font-size:.85rem}
+figure{margin:1rem 0;text-align:center}
+figure svg,figure img{max-width:100%;height:auto}
+figcaption{font-size:.9rem;color:#333;margin-top:.3rem}
+@media print{
+ @page{size:A4;margin:18mm 15mm}
+ body{max-width:none;margin:0;padding:0;font-size:10.5pt}
+ nav.toc{display:none}
+ h1.section{page-break-before:always}
+ h2,h3,caption{page-break-after:avoid}
+ figure,tr{page-break-inside:avoid}
+ thead{display:table-header-group}
+ a{color:inherit;text-decoration:none}
+}
+"""
 
 
-def screening_section(data: ReportData) -> Section | None:
-    """Stages, reviewers, agreement, stopping estimate and records left unscreened."""
-    if data.screening is None:
-        return None
-    return Section(
-        "screening",
-        "Screening",
-        "section_screening.html",
-        {"s": data.screening, "flow": data.flow, "stage_labels": STAGE_LABELS},
-    )
+def _numeric(text: str) -> bool:
+    t = text.replace(",", "").replace("%", "").replace(".", "", 1).strip()
+    return t.isdigit()
 
 
-def flow_section(data: ReportData) -> Section:
-    """The PRISMA flow diagram and its numbers."""
-    svg = Markup(to_svg(layout(data.flow)))  # built by the project, every string escaped
-    criteria = {c.code: c.text for c in data.protocol.all_criteria}
-    return Section(
-        "flow",
-        "PRISMA flow",
-        "section_flow.html",
-        {"flow": data.flow, "svg": svg, "criteria": criteria},
-    )
+def _table(t: Table) -> str:
+    out = [f'<table id="t-{escape(t.key)}"><caption>{escape(t.caption)}</caption><thead><tr>']
+    out += [f"<th>{escape(c)}</th>" for c in t.columns]
+    out.append("</tr></thead><tbody>")
+    for row in t.rows:
+        cells = "".join(
+            f'<td class="n">{escape(v)}</td>' if _numeric(v) else f"<td>{escape(v)}</td>"
+            for v in row
+        )
+        out.append(f"<tr>{cells}</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
 
 
-def included_section(data: ReportData) -> Section:
-    """The list of included sources of evidence."""
-    return Section(
-        "included",
-        "Included sources of evidence",
-        "section_included.html",
-        {"records": data.included},
-    )
+def _figure(f: Figure) -> str:
+    if f.svg:
+        body = f.svg.split("?>", 1)[-1]  # inline: the SVG text is escaped at its source
+    else:
+        data = base64.b64encode(f.png).decode("ascii")
+        body = f'<img alt="{escape(f.caption)}" src="data:image/png;base64,{data}">'
+    return f'<figure id="f-{escape(f.key)}">{body}<figcaption>{escape(f.caption)}</figcaption></figure>'
 
 
-SECTIONS: tuple[SectionBuilder, ...] = (
-    protocol_section,
-    searches_section,
-    dedup_section,
-    screening_section,
-    flow_section,
-    included_section,
-)
+def _para(p: Para) -> str:
+    if p.style == "code":
+        return f'<pre class="code">{escape(p.text)}</pre>'
+    cls = "placeholder" if p.placeholder else p.style
+    return f'<p class="{cls}">{escape(p.text)}</p>' if cls else f"<p>{escape(p.text)}</p>"
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["stage"] = lambda v: STAGE_LABELS.get(str(v), str(v)).lower()
-    env.filters["n"] = lambda v: f"{v:,}" if isinstance(v, int) else v
-    env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.1f}%"
-    env.filters["num"] = lambda v, d=2: "–" if v is None else f"{v:.{d}f}"
-    return env
-
-
-def render_html(data: ReportData, sections: Sequence[SectionBuilder] = SECTIONS) -> str:
-    """The report as one HTML document: inline CSS and SVG, no external resources."""
-    built = [s for s in (build(data) for build in sections) if s is not None]
-    return _environment().get_template("report.html").render(data=data, sections=built)
+def render_html(doc: Document) -> str:
+    """The report as one HTML document: no external resources, styles for screen and print."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(doc.title)}</title><style>{CSS}</style></head><body>",
+        f'<h1 class="title">{escape(doc.title)}</h1>',
+    ]
+    out += [f'<p class="subtitle">{escape(s)}</p>' for s in doc.subtitle]
+    out.append('<nav class="toc"><strong>Contents</strong><ol>')
+    out += [f'<li><a href="#{escape(s.id)}">{escape(s.title)}</a></li>'
+            for s in doc.sections if s.level == 1]
+    out.append("</ol></nav>")
+    for s in doc.sections:
+        tag = "h1" if s.level == 1 else "h2"
+        cls = ' class="section"' if s.level == 1 else ""
+        out.append(f'<section id="{escape(s.id)}"><{tag}{cls}>{escape(s.title)}</{tag}>')
+        for block in s.blocks:
+            if isinstance(block, Para):
+                out.append(_para(block))
+            elif isinstance(block, Bullets):
+                tag_l = "ol" if block.numbered else "ul"
+                items = "".join(f"<li>{escape(i)}</li>" for i in block.items)
+                out.append(f"<{tag_l}>{items}</{tag_l}>")
+            elif isinstance(block, Table):
+                out.append(_table(block))
+            else:
+                out.append(_figure(block))
+        out.append("</section>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"

@@ -15,6 +15,7 @@ from scopewise.review.fulltext import FullTextMixin
 from scopewise.review.handout import HandOutMixin
 from scopewise.review.imports import ImportsMixin
 from scopewise.review.report import ReportMixin
+from scopewise.review.rounds import RoundsMixin
 
 __all__ = ["Review"]
 
@@ -28,6 +29,7 @@ class Review(
     ChartingToolsMixin,
     ReportMixin,
     ConsultationMixin,
+    RoundsMixin,
     ReviewCore,
 ):
     """A scoping review project: every stage, one facade."""

@@ -109,6 +109,7 @@ class ImportsMixin(ReviewCore):
         format: str | None = None,
         actor: str = DEFAULT_ACTOR,
         progress: Callable[[int], None] | None = None,
+        method: str = "file",
     ) -> ImportResult:
         """Import every record of a file as one search, in one transaction.
 
@@ -124,6 +125,10 @@ class ImportsMixin(ReviewCore):
             Reader name; detected from the content when omitted.
         progress:
             Called with the number of records stored so far.
+        method:
+            ``file`` (a database export) or ``other`` (websites, organisations,
+            citation searching: the "other methods" column of the flow diagram;
+            ``source`` must name it).
 
         Raises
         ------
@@ -133,6 +138,11 @@ class ImportsMixin(ReviewCore):
             The file cannot be read; nothing is stored.
         """
         file = Path(path)
+        if method not in ("file", "other"):
+            raise UsageError(f"unknown import method {method!r}; use file or other")
+        if method == "other" and not (source or "").strip():
+            raise UsageError("--method other needs --source naming where the records came from "
+                             "(e.g. a website, an organisation, citation searching)")
         searched_on = _check_date(searched_on)
         source_file = SourceFile(file)
         fmt = get_reader(format).name if format else detect_format(file, source_file)
@@ -152,7 +162,7 @@ class ImportsMixin(ReviewCore):
                     raise DuplicateImport(_duplicate_message(file, search_by_sha256(conn, sha)))
                 search_id = insert_search(
                     conn, source=name, platform=platform, query=query, searched_on=searched_on,
-                    method="file", file_name=file.name, file_format=fmt, sha256=sha,
+                    method=method, file_name=file.name, file_format=fmt, sha256=sha,
                     imported_by=actor,
                 )
                 count = insert_values(conn, search_id, chain([first], batches), progress=progress)

@@ -17,7 +17,7 @@ from scopewise.analysis.prisma import OPEN, DuplicateMember, FlowData, StageOutc
 from scopewise.protocol import Protocol
 from scopewise.report.data import IncludedRecord, SearchInfo
 from scopewise.store import schema as t
-from scopewise.store.snapshot import screening_snapshot
+from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [
@@ -65,6 +65,14 @@ def _source_order(conn: Connection) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(n) for n in names))
 
 
+def _other_sources(conn: Connection) -> tuple[str, ...]:
+    names = conn.execute(
+        sa.select(t.searches.c.source).where(t.searches.c.method == "other")
+        .order_by(t.searches.c.id)
+    ).scalars()
+    return tuple(dict.fromkeys(str(n) for n in names))
+
+
 def duplicate_members(conn: Connection) -> list[DuplicateMember]:
     """Memberships of every active (not undone) duplicate group."""
     # status.active_duplicate_members is annotated as one-column; rows have three.
@@ -80,13 +88,19 @@ def _outcome(status: str, reasons: tuple[str, ...]) -> StageOutcome | None:
     return None
 
 
-def flow_data(conn: Connection, protocol: Protocol) -> FlowData:
+def flow_data(
+    conn: Connection, protocol: Protocol, snapshot: ScreeningSnapshot | None = None
+) -> FlowData:
     """Everything :func:`scopewise.analysis.prisma.compute_flow` needs, read in one go.
+
+    ``snapshot``: the screening outcomes when the caller has them already (the
+    facade keeps them between calls), else they are read here.
 
     Final outcomes come from the screening snapshot, so the flow and the screening
     commands share one definition of "included", "conflict" and "not retrieved".
     """
-    snapshot = screening_snapshot(conn, protocol)
+    if snapshot is None:
+        snapshot = screening_snapshot(conn, protocol)
     title_abstract: dict[int, StageOutcome] = {}
     full_text: dict[int, StageOutcome] = {}
     status: dict[int, str] = {}
@@ -112,6 +126,7 @@ def flow_data(conn: Connection, protocol: Protocol) -> FlowData:
         full_text_status=status,
         stages=tuple(snapshot.stages),
         source_order=_source_order(conn),
+        other_sources=_other_sources(conn),
     )
 
 
@@ -124,7 +139,10 @@ def included_records(conn: Connection, record_ids: Sequence[int]) -> list[Includ
     ids = list(record_ids)
     for start in range(0, len(ids), 500):
         rows = conn.execute(
-            sa.select(r.c.id, r.c.title, r.c.authors, r.c.year, r.c.journal, r.c.doi, s.c.source)
+            sa.select(
+                r.c.id, r.c.title, r.c.authors, r.c.year, r.c.journal, r.c.doi, s.c.source,
+                r.c.volume, r.c.issue, r.c.pages, r.c.url, r.c.publication_type,
+            )
             .join(s, s.c.id == r.c.search_id)
             .where(r.c.id.in_(ids[start : start + 500]))
         ).all()
@@ -139,6 +157,11 @@ def included_records(conn: Connection, record_ids: Sequence[int]) -> list[Includ
                     journal=str(row[4] or ""),
                     doi=str(row[5] or ""),
                     source=str(row[6]),
+                    volume=str(row[7] or ""),
+                    issue=str(row[8] or ""),
+                    pages=str(row[9] or ""),
+                    url=str(row[10] or ""),
+                    publication_type=str(row[11] or ""),
                 )
             )
     out.sort(key=lambda x: (x.authors[0].casefold() if x.authors else "~", x.year or 0, x.id))

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from scopewise.records import Author, Record
 from scopewise.store import schema as t
 from scopewise.store.core import now
+from scopewise.store.rounds import assign_search
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [
@@ -113,6 +114,7 @@ def insert_search(
     )
     pk = result.inserted_primary_key
     assert pk is not None
+    assign_search(conn, int(pk[0]))  # an update round takes every later search
     return int(pk[0])
 
 

