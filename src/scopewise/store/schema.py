@@ -373,6 +373,8 @@ record_leases = Table(
     Column("stage", String(30), primary_key=True),
     Column("reviewer_id", Integer, ForeignKey("users.id"), primary_key=True),
     Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
 # Update rounds of a living review (migration 0005). The first round is implicit:
 # a search with no ``search_rounds`` row belongs to it. Each later round starts
 # with ``scopewise round DIR start`` and takes every search imported after it.
