@@ -49,9 +49,10 @@ from typing import Self
 
 import numpy as np
 
+from scopewise.errors import UsageError
 from scopewise.screening.stopping_rule import StoppingRule, StopReport
 
-__all__ = ["PointProcessStopping", "fit_power_law"]
+__all__ = ["PointProcessStopping", "fit_decay"]
 
 #: What the development sets showed (bench/stopping.py); quoted in every report.
 PROMISE = ("no guarantee: an empirical rule; on the 20 development sets it reached the "
@@ -68,48 +69,70 @@ def _poisson_quantile(p: float, mean: float) -> int:
     """Smallest ``k`` with ``P(X <= k) >= p`` for ``X ~ Poisson(mean)``."""
     if mean <= 0:
         return 0
-    from scipy.stats import poisson
+    if not mean < 1e9:  # beyond any review: the caller caps it at the records left
+        return 10**9
+    if mean > 200:  # the sum below would underflow at its first term
+        from scipy.stats import poisson
 
-    return int(poisson.ppf(p, mean))
+        return int(poisson.ppf(p, mean))
+    term = math.exp(-mean)
+    total, k = term, 0
+    while total < p and k < 10_000:
+        k += 1
+        term *= mean / k
+        total += term
+    return k
 
 
-def fit_power_law(labels: np.ndarray, start: tuple[float, float] | None = None
-                  ) -> tuple[float, float, np.ndarray]:
-    """Maximum-likelihood ``(a, b)`` of ``rate(x) = exp(a) x^-b`` for events ``labels``.
+def _log_sum_exp(values: np.ndarray) -> float:
+    top = float(values.max())
+    return top + math.log(float(np.exp(values - top).sum()))
 
-    Returns the estimates and the inverse Fisher information (their covariance).
-    ``b`` is kept in ``[-1, 4]``: a rising rate beyond that is no model of a ranking.
+
+def fit_decay(labels: np.ndarray, covariate: np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood decay ``b`` of ``rate = c * exp(-b * covariate)`` and its
+    standard error, for the events ``labels`` (one 0/1 per position).
+
+    ``c`` is profiled out (at the optimum ``c = events / sum(exp(-b z))``). The profile
+    score, ``mean_w(z) - mean_events(z)`` with weights ``exp(-b z)``, falls as ``b``
+    grows, so the root is found by bracketing, which cannot diverge. With events only
+    at the far end (or only at the start) there is no finite optimum; ``b`` is then
+    the bracket's end and its standard error infinite.
     """
     y = np.asarray(labels, dtype=float)
-    logx = np.log(np.arange(1, y.size + 1, dtype=float))
+    z = np.asarray(covariate, dtype=float)
     total = float(y.sum())
-    sum_ylog = float(y @ logx)
-    b = start[1] if start is not None else 0.5
-    for _ in range(50):
-        w = np.exp(-b * logx)
-        s0, s1, s2 = float(w.sum()), float(w @ logx), float(w @ (logx * logx))
-        m1, m2 = s1 / s0, s2 / s0
-        # profile log-likelihood in b (a at its optimum): -b*sum_ylog - total*log(s0)
-        grad = -sum_ylog + total * m1
-        hess = -total * (m2 - m1 * m1)
-        if hess >= -1e-12:
+    if total <= 0 or z.size < 2 or float(np.ptp(z)) <= 0:
+        return 0.0, math.inf
+    z = (z - z.min()) / float(np.ptp(z))  # to [0, 1]: b is per the window's span
+    event_mean = float(y @ z) / total
+
+    def weighted_mean(b: float) -> tuple[float, float]:
+        w = np.exp(-b * z + min(0.0, b))  # shifted: no overflow at either sign
+        s0 = float(w.sum())
+        m1 = float(w @ z) / s0
+        return m1, float(w @ (z * z)) / s0 - m1 * m1
+
+    low, high = -60.0, 60.0
+    if weighted_mean(low)[0] <= event_mean or weighted_mean(high)[0] >= event_mean:
+        edge = low if weighted_mean(low)[0] <= event_mean else high
+        return edge / float(np.ptp(covariate)), math.inf
+    # Newton's method kept inside the bracket (a bisection step when it leaves it)
+    b = 0.0
+    for _ in range(100):
+        mean, variance = weighted_mean(b)
+        if mean > event_mean:
+            low = b
+        else:
+            high = b
+        step = (mean - event_mean) / variance if variance > 0 else math.inf
+        b = b + step if low < b + step < high else (low + high) / 2
+        if abs(mean - event_mean) < 1e-10 or high - low < 1e-9:
             break
-        step = grad / hess
-        new_b = min(4.0, max(-1.0, b - step))
-        if abs(new_b - b) < 1e-7:
-            b = new_b
-            break
-        b = new_b
-    w = np.exp(-b * logx)
-    s0, s1, s2 = float(w.sum()), float(w @ logx), float(w @ (logx * logx))
-    a = math.log(total / s0) if total > 0 else -math.inf
-    scale = total / s0 if total > 0 else 0.0
-    info = scale * np.array([[s0, -s1], [-s1, s2]])
-    try:
-        cov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        cov = np.full((2, 2), np.inf)
-    return a, b, cov
+    variance = weighted_mean(b)[1]
+    se = 1 / math.sqrt(total * variance) if variance > 0 else math.inf
+    span = float(np.ptp(covariate))
+    return b / span, se / span
 
 
 class PointProcessStopping(StoppingRule):
@@ -134,10 +157,18 @@ class PointProcessStopping(StoppingRule):
 
     name = "point-process"
 
-    def __init__(self, target_recall: float = 0.95, alpha: float = 0.05,
-                 min_relevant: int = 3, min_quiet: int = 20, quiet: float = 0.0) -> None:
+    def __init__(self, target_recall: float = 0.95, alpha: float = 0.05, z: float = 1.645,
+                 shape: str = "power", window: str = "half", min_relevant: int = 3,
+                 min_quiet: int = 20, quiet: float = 0.0) -> None:
+        if shape not in ("power", "exponential"):
+            raise UsageError(f"unknown rate shape {shape!r}: choose power or exponential")
+        if window not in ("half", "all"):
+            raise UsageError(f"unknown window {window!r}: choose half or all")
         self.target_recall = target_recall
         self.alpha = alpha
+        self.z = z
+        self.shape = shape
+        self.window = window
         self.min_relevant = min_relevant
         self.min_quiet = min_quiet
         self.quiet = quiet
@@ -176,20 +207,30 @@ class PointProcessStopping(StoppingRule):
         labels, n_records, s = self._labels, self._n_records, self.screened_
         self._modelled = True
         self.left_ = self.left_low_ = self.left_high_ = math.nan
-        self.b_ = math.nan
-        if self.relevant_found_ >= 1 and self.unscreened_ > 0 and s >= 2:
-            a, b, cov = fit_power_law(labels)
-            self.b_ = b
+        self.decay_ = self.decay_se_ = math.nan
+        found = self.relevant_found_
+        if found >= 1 and self.unscreened_ > 0 and s >= 2:
+            hits = np.flatnonzero(labels)
+            lo = int(hits[found // 2]) if self.window == "half" else 0
+            window = np.arange(lo + 1, s + 1, dtype=float)
             rest = np.arange(s + 1, n_records + 1, dtype=float)
-            w = np.exp(a - b * np.log(rest))
-            mu = float(w.sum())
-            # d log(mu) / d(a, b) = (1, -weighted mean of log x over the rest)
-            grad = np.array([1.0, -float(w @ np.log(rest)) / mu if mu > 0 else 0.0])
-            var = float(grad @ cov @ grad)
-            sd = math.sqrt(var) if math.isfinite(var) and var > 0 else math.inf
-            z = _normal_quantile(1 - self.alpha)
-            mu_high = mu * math.exp(min(z * sd, 50.0))
-            mu_low = mu * math.exp(-min(z * sd, 50.0))
+            if self.shape == "power":
+                window, rest = np.log(window), np.log(rest)
+            events = float(labels[lo:].sum())
+            b, se = fit_decay(labels[lo:], window)
+            self.decay_, self.decay_se_ = b, se
+
+            def left(decay: float) -> float:
+                # expected events in the rest at this decay, the scale fitted to the
+                # window: events * sum_rest / sum_window, on the log scale (no overflow)
+                log_left = (math.log(events) + _log_sum_exp(-decay * rest)
+                            - _log_sum_exp(-decay * window))
+                return math.exp(min(log_left, 700.0))
+
+            # the slowest plausible decay (never a rising rate) bounds what is left
+            slow = max(b - self.z * se, 0.0) if b >= 0 else b
+            fast = b + self.z * se if math.isfinite(se) else b
+            mu, mu_high, mu_low = left(b), left(slow), left(fast)
             self.left_ = mu
             self.left_high_ = float(min(self.unscreened_,
                                         _poisson_quantile(1 - self.alpha, mu_high)))
@@ -197,7 +238,6 @@ class PointProcessStopping(StoppingRule):
                                        _poisson_quantile(self.alpha, mu_low)))
         elif self.unscreened_ == 0:
             self.left_ = self.left_low_ = self.left_high_ = 0.0
-        found = self.relevant_found_
         self.estimated_recall_ = (found / (found + self.left_)
                                   if found and math.isfinite(self.left_) else math.nan)
         self.recall_lower_bound_ = (found / (found + self.left_high_)
