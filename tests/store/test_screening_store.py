@@ -369,7 +369,8 @@ def test_snapshot_reads_the_stored_protocol(review: Review) -> None:
 def big_review(tmp_path: Path, db_url: str, n: int = 80) -> Review:
     """One reviewer per record, ``n`` records; records 0, 1 and 2 are the relevant ones."""
     protocol = tmp_path / "protocol.toml"
-    protocol.write_text(PROTOCOL.format(rpr=1, blinding="true"))
+    # these tests follow the statistical rule's random sample (the default rule needs none)
+    protocol.write_text(PROTOCOL.format(rpr=1, blinding="true") + 'stop_rule = "statistical"\n')
     review = Review.create(tmp_path / "big", protocol_path=protocol, db_url=db_url)
     with review.store.transaction() as conn:
         search = conn.execute(

@@ -158,8 +158,8 @@ class PointProcessStopping(StoppingRule):
     name = "point-process"
 
     def __init__(self, target_recall: float = 0.95, alpha: float = 0.05, z: float = 1.645,
-                 shape: str = "power", window: str = "half", min_relevant: int = 3,
-                 min_quiet: int = 20, quiet: float = 0.0) -> None:
+                 shape: str = "power", window: str = "half", max_decay: float | None = None,
+                 min_relevant: int = 3, min_quiet: int = 20, quiet: float = 0.0) -> None:
         if shape not in ("power", "exponential"):
             raise UsageError(f"unknown rate shape {shape!r}: choose power or exponential")
         if window not in ("half", "all"):
@@ -169,6 +169,7 @@ class PointProcessStopping(StoppingRule):
         self.z = z
         self.shape = shape
         self.window = window
+        self.max_decay = max_decay
         self.min_relevant = min_relevant
         self.min_quiet = min_quiet
         self.quiet = quiet
@@ -229,6 +230,8 @@ class PointProcessStopping(StoppingRule):
 
             # the slowest plausible decay (never a rising rate) bounds what is left
             slow = max(b - self.z * se, 0.0) if b >= 0 else b
+            if self.max_decay is not None:
+                slow = min(slow, self.max_decay)
             fast = b + self.z * se if math.isfinite(se) else b
             mu, mu_high, mu_low = left(b), left(slow), left(fast)
             self.left_ = mu
