@@ -188,7 +188,25 @@ def replay_safe(y: np.ndarray, order: np.ndarray, labels: np.ndarray, n_priors: 
     return screened + size, found + known, size
 
 
-def measure(rule_name: str, target: float) -> list[Run]:
+#: The trade-off curve of the point-process rule: settings replayed at 0.95 besides
+#: the default, from cautious to bold (``z``: allowance for the decay's uncertainty;
+#: ``max_decay``: the fastest power-law decay the bound believes; ``alpha``: the
+#: Poisson allowance; ``None``: no cap).
+SWEEP: tuple[dict[str, object], ...] = (
+    {"z": 1.645, "max_decay": None},
+    {"z": 1.0, "max_decay": 2.0},
+    {},  # the default: z = 0.5, max_decay = 2.0
+    {"z": 0.25, "max_decay": 2.0},
+    {"z": 0.0, "max_decay": 2.0},
+    {"z": 0.5, "max_decay": 2.0, "alpha": 0.1},
+    {"z": 0.5, "max_decay": 2.0, "alpha": 0.2},
+    {"z": 0.5, "max_decay": 2.5},
+    {"z": 1.645, "max_decay": None, "shape": "exponential", "window": "all"},
+)
+
+
+def measure(rule_name: str, target: float,
+            params: dict[str, object] | None = None) -> list[Run]:
     """Replay one rule at one target over every dataset and seed."""
     runs = []
     for dataset in datasets():
@@ -206,7 +224,7 @@ def measure(rule_name: str, target: float) -> list[Run]:
                 screened = replay_ranked(rule, y)
                 found = int(y[:screened].sum())
             else:
-                rule = get_stopping_rule(rule_name, target_recall=target)
+                rule = get_stopping_rule(rule_name, target_recall=target, **(params or {}))
                 if rule.sample_first:
                     screened, found, drawn = replay_hidden_sample(rule, order, labels,
                                                                   n_priors, seed)
@@ -218,6 +236,47 @@ def measure(rule_name: str, target: float) -> list[Run]:
                     found = int(y[:screened].sum())
             runs.append(Run(dataset, seed, int(y.size), int(y.sum()), screened, found, drawn,
                             {t: _ideal(y, t) for t in TARGETS}))
+    return runs
+
+
+#: Bumped when the replay of the bench's own peers (asreview-N, safe) changes.
+PEER_VERSION = "1"
+
+
+def _digest(rule_name: str) -> str:
+    """What a cached result depends on: the rule's module (or the peers' version)."""
+    import hashlib
+    import inspect
+
+    if rule_name in ("safe",) or rule_name.startswith("asreview-"):
+        return f"peer-{PEER_VERSION}"
+    rule = get_stopping_rule(rule_name)
+    files = {inspect.getsourcefile(type(rule)) or ""}
+    if rule_name.startswith("statistical"):
+        from scopewise.screening import sequential
+
+        files.add(sequential.__file__ or "")
+    text = "".join(Path(f).read_text(encoding="utf-8") for f in sorted(files))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def measure_cached(rule_name: str, target: float,
+                   params: dict[str, object] | None = None) -> list[Run]:
+    """:func:`measure`, kept on disk next to the orders (keyed by the rule's code)."""
+    import hashlib
+    import json
+
+    from stopping_cache import CACHE
+
+    extra = (hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+             if params else "")  # the default settings share the plain key
+    path = CACHE / f"runs-{rule_name}-{target:g}-{_digest(rule_name)}{extra}.json"
+    if path.exists():
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return [Run(**{**r, "ideal": {float(k): v for k, v in r["ideal"].items()}})
+                for r in rows]
+    runs = measure(rule_name, target, params)
+    path.write_text(json.dumps([r.__dict__ for r in runs]), encoding="utf-8")
     return runs
 
 
@@ -244,8 +303,10 @@ def summarise(runs: list[Run], target: float) -> dict[str, object]:
 def row(name: str, target: float, s: dict[str, object]) -> str:
     twice = s["twice"]
     assert isinstance(twice, list)
+    names = ", ".join(n.replace("Cohen_2006_", "") for n in twice[:3])
+    more = ", ..." if len(twice) > 3 else ""
     return (f"| {name} | {target:g} | {s['ok']}/{s['runs']} | {s['worst']} | "
-            f"{len(twice)}{' (' + ', '.join(twice) + ')' if twice else ''} | "
+            f"{len(twice)}{' (' + names + more + ')' if twice else ''} | "
             f"{s['mean_saved']:.3f} | {s['median_saved']:.3f} | {s['ideal']:.3f} | "
             f"{s['share']:.0%} | {s['drawn']:.0f} |")
 
@@ -261,13 +322,26 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     for name in names:
         heuristic = name in HEURISTICS
-        runs_once = measure(name, 0.95) if heuristic else None
+        runs_once = measure_cached(name, 0.95) if heuristic else None
         for target in args.targets:
-            runs = runs_once if runs_once is not None else measure(name, target)
+            runs = runs_once if runs_once is not None else measure_cached(name, target)
             label = f"**{name}** (default)" if name == DEFAULT_STOP_RULE else name
             lines.append(row(label, target, summarise(runs, target)))
             print(lines[-1], flush=True)
+    sweep = []
+    if not args.rules:
+        for params in SWEEP:
+            runs = measure_cached("point-process", 0.95, params)
+            label = ", ".join(f"{k}={v}" for k, v in params.items()) or "(default)"
+            sweep.append(row(f"point-process {label}", 0.95, summarise(runs, 0.95)))
+            print(sweep[-1], flush=True)
     elapsed = time.perf_counter() - started
+    header = [
+        "| rule | target | runs at/above target | worst dataset | datasets missing in 2+ "
+        "seeds | mean saved | median saved | ideal | share of ideal | drawn at random |",
+        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
+    curve = "\n".join([*header, *sweep]) if sweep else ""
     table = "\n".join([
         "| rule | target | runs at/above target | worst dataset | datasets missing in 2+ "
         "seeds | mean saved | median saved | ideal | share of ideal | drawn at random |",
@@ -277,11 +351,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.no_write:
         return
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(_page(table, elapsed), encoding="utf-8")
+    RESULTS.write_text(_page(table, curve, elapsed), encoding="utf-8")
     print(f"written to {RESULTS}")
 
 
-def _page(table: str, elapsed: float) -> str:
+def _page(table: str, curve: str, elapsed: float) -> str:
     sets = len(datasets())
     return f"""# Stopping rules: when to stop prioritised screening
 
@@ -305,6 +379,12 @@ set).
 The default (`stop_rule = "default"`) is **{DEFAULT_STOP_RULE}**.
 
 {table}
+
+## The point-process rule's trade-off curve (target 0.95)
+
+Settings of the same rule, cautious to bold; the default's are in its module notes.
+
+{curve}
 """
 
 

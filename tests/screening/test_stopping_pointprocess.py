@@ -96,14 +96,16 @@ def test_a_short_quiet_run_is_not_enough() -> None:
 def test_targets_are_monotone(target: float) -> None:
     """A higher target never stops earlier on the same order."""
     found = _decaying(80, 80.0, 400, seed=5)
-    history = np.concatenate([found, np.zeros(2000, dtype=np.int64)])
+    history = np.concatenate([found, np.zeros(4000, dtype=np.int64)])
     first = {}
     for t in (0.9, 0.95, 0.99):
         rule = PointProcessStopping(target_recall=t)
-        first[t] = next((s for s in range(1, history.size + 1, 10)
-                         if rule.fit(history[:s], 5000).stop_), None)
-    assert first[target] is not None
-    assert first[0.9] <= first[0.95] <= first[0.99]  # type: ignore[operator]
+        first[t] = next(s for s in range(1, history.size + 1, 10)
+                        if rule.fit(history[:s], 5000).stop_)
+    assert first[0.9] <= first[0.95] <= first[0.99] < 4400
+    rule = PointProcessStopping(target_recall=target).fit(history[:first[target]], 5000)
+    assert rule.report().detail.startswith("You can stop:")
+    assert f"reached recall {target:g} in" in rule.report().promise
 
 
 def test_sampled_decisions_are_left_out_of_the_model() -> None:
