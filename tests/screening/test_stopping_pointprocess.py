@@ -125,7 +125,7 @@ def test_default_resolves_to_the_chosen_rule() -> None:
     assert getattr(rule, "target_recall", None) == 0.9
     # heuristics take no target: it is not passed on
     assert get_stopping_rule("knee", target_recall=0.9).name == "knee"
-    with pytest.raises(UsageError, match="unknown stop rule 'never'.*default"):
+    with pytest.raises(UsageError, match=r"unknown stop rule 'never'.*default"):
         get_stopping_rule("never")
     with pytest.raises(UsageError, match="unknown rate shape"):
         PointProcessStopping(shape="linear")

@@ -30,8 +30,8 @@ from scopewise.screening.sequential import (
 )
 from scopewise.screening.stopping_heuristics import ConsecutiveIrrelevant, KneeStopping
 from scopewise.screening.stopping_pointprocess import PointProcessStopping
-from scopewise.screening.stopping_sample import QuantileBinomialStopping, TargetStopping
 from scopewise.screening.stopping_rule import StoppingRule, StopReport
+from scopewise.screening.stopping_sample import QuantileBinomialStopping, TargetStopping
 
 __all__ = [
     "DEFAULT_STOP_RULE",

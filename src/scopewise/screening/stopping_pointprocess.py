@@ -209,17 +209,17 @@ class PointProcessStopping(StoppingRule):
     def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
             sampled: Sequence[bool] | np.ndarray | None = None,
             reached: Sequence[bool] | np.ndarray | None = None) -> Self:
-        labels = np.asarray(labels, dtype=np.int64)
-        if sampled is not None:  # the model reads the ranked decisions only
-            labels = labels[~np.asarray(sampled, dtype=bool)]
-        s = int(labels.size)
-        self.screened_ = s
-        self.unscreened_ = n_records - s
-        self.relevant_found_ = int(labels.sum())
-        hits = np.flatnonzero(labels)
-        self.run_ = s - (int(hits[-1]) + 1 if hits.size else 0)
+        every = np.asarray(labels, dtype=np.int64)
+        # the model reads the ranked decisions only (records drawn at random, e.g.
+        # under another rule earlier, count as screened and found, not as the curve)
+        ranked = every if sampled is None else every[~np.asarray(sampled, dtype=bool)]
+        self.screened_ = int(every.size)
+        self.unscreened_ = n_records - self.screened_
+        self.relevant_found_ = int(every.sum())
+        hits = np.flatnonzero(ranked)
+        self.run_ = int(ranked.size) - (int(hits[-1]) + 1 if hits.size else 0)
         self.quiet_needed_ = self._quiet_needed(n_records)
-        self._labels = labels
+        self._labels = ranked
         self._n_records = n_records
         self._modelled = False
         # the model is fitted only when it can decide (the other conditions hold) or
@@ -234,16 +234,18 @@ class PointProcessStopping(StoppingRule):
 
     def _model(self) -> None:
         """Fit the rate and bound the relevant records left (sets the estimates)."""
-        labels, n_records, s = self._labels, self._n_records, self.screened_
+        labels = self._labels
+        s = int(labels.size)
         self._modelled = True
         self.left_ = self.left_low_ = self.left_high_ = math.nan
         self.decay_ = self.decay_se_ = math.nan
         found = self.relevant_found_
-        if found >= 1 and self.unscreened_ > 0 and s >= 2:
+        ranked_found = int(labels.sum())
+        if ranked_found >= 1 and self.unscreened_ > 0 and s >= 2:
             hits = np.flatnonzero(labels)
-            lo = int(hits[found // 2]) if self.window == "half" else 0
+            lo = int(hits[ranked_found // 2]) if self.window == "half" else 0
             window = np.arange(lo + 1, s + 1, dtype=float)
-            rest = np.arange(s + 1, n_records + 1, dtype=float)
+            rest = np.arange(s + 1, s + self.unscreened_ + 1, dtype=float)
             if self.shape == "power":
                 window, rest = np.log(window), np.log(rest)
             events = float(labels[lo:].sum())
