@@ -5,6 +5,13 @@ relevant and among the irrelevant records), then asks the ranker for the next
 record, lets the simulated reviewer decide it, retrains, and so on. Labels live in
 :class:`SimulatedReviewer`; the loop learns a label only by asking the reviewer to
 decide that record, and the ranker only ever receives the decisions made so far.
+
+Stopping rules change what is screened in two ways. The statistical rules screen in
+ranked order until they ask for a random sample of the records left, then draw from
+those. Rules whose sample is hidden from the ranker (``sample_first``: the target
+method, the quantile-binomial bound) draw their sample first, from every record but
+the priors; the ranker learns a sampled record's label only when its own order
+reaches that record, at no extra cost (see :func:`_screen_sample_first`).
 """
 
 from __future__ import annotations
