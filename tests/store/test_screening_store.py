@@ -448,7 +448,7 @@ def test_next_record_draws_a_random_sample_when_the_rule_asks(
             assert stopping_sample(conn) == list(dict.fromkeys(drawn))
         estimate = review.stopping_estimate()
         assert estimate is not None
-        assert f"random sample of {len(set(drawn))} records, 0 relevant" in estimate.detail
+        assert f"Random sample of {len(set(drawn))} records, 0 relevant" in estimate.detail
         # The loop ended because the rule allows stopping or nothing was left: either
         # way the sample (no relevant record in it) now supports the recall claim.
         assert estimate.stop and estimate.estimated_recall == 1.0
