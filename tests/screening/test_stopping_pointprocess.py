@@ -115,7 +115,11 @@ def test_sampled_decisions_are_left_out_of_the_model() -> None:
     sampled = np.concatenate([np.zeros(ranked.size, bool), np.ones(3, bool)])
     alone = PointProcessStopping().fit(ranked, 3000)
     mixed = PointProcessStopping().fit(history, 3000, sampled)
-    assert mixed.relevant_found_ == alone.relevant_found_
+    # drawn records count as screened and found, but the curve is the ranked one
+    assert mixed.relevant_found_ == alone.relevant_found_ + 3
+    assert mixed.screened_ == alone.screened_ + 3
+    mixed.report(), alone.report()
+    assert mixed.decay_ == pytest.approx(alone.decay_)
 
 
 def test_default_resolves_to_the_chosen_rule() -> None:

@@ -30,8 +30,8 @@ faster than ``max_decay``, 2: a rate falling like ``1 / x**2``); and the count l
 is Poisson around its mean (the ``1 - alpha`` quantile). The rule stops when
 ``found / (found + bound) >= target``, once it has seen ``min_relevant`` relevant
 records and the latest ``min_quiet`` decisions hold none. The estimate it reports is
-``mu(b)``, with the interval from the ``alpha`` quantile at ``b + z * se`` to the
-bound.
+``mu(b)``, with a plausible range from the ``alpha`` quantile at ``b + z * se`` to
+the bound.
 
 Why these settings (bench/stopping.py, the trade-off curve in
 bench/results/stopping.md). On the 20 development sets the misses of bolder
@@ -284,12 +284,12 @@ class PointProcessStopping(StoppingRule):
         found = self.relevant_found_
         if self.unscreened_ == 0:
             return "You can stop: every record is screened."
-        if found == 0:
-            return ("Keep screening: no relevant record found yet, so the rate at which "
-                    "they turn up cannot be modelled.")
+        if found == 0 or not math.isfinite(self.left_):
+            return ("Keep screening: no relevant record found yet in ranked order, so the "
+                    "rate at which they turn up cannot be modelled.")
         left = (f"estimated {self.left_:.1f} relevant records left among "
-                f"{self.unscreened_:,} unscreened ({1 - 2 * self.alpha:.0%} interval "
-                f"{self.left_low_:.0f} to {self.left_high_:.0f}); recall estimated "
+                f"{self.unscreened_:,} unscreened (plausible range {self.left_low_:.0f} to "
+                f"{self.left_high_:.0f}, the upper end being the rule's bound); recall estimated "
                 f"{self.estimated_recall_:.1%}, at least "
                 f"{self.recall_lower_bound_ or 0:.1%} under the model")
         if self.stop_:
