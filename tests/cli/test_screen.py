@@ -228,15 +228,17 @@ def test_a_bad_stage_is_one_line(project: Path, capsys: pytest.CaptureFixture[st
 
 def test_stopping_prints_the_estimate(project: Path) -> None:
     out = ok(screen(project, "--stopping"))
-    assert "Stopping rule (statistical, target recall 95%): no recall estimate yet" in out
-    assert "0 of 2 records decided at title/abstract, 2 left unscreened" in out
-    assert "The rule says: keep screening" in out
+    # the protocol's stop_rule is "default": the point-process rule
+    assert out.startswith("Keep screening: 0 of 2 records decided at title/abstract, 2 left")
+    assert "Stopping rule (point-process, target recall 95%): no recall estimate yet" in out
+    assert "The rule says: Keep screening: no relevant record found yet" in out
     for record in ("1", "2"):
         for who in ("Ann", "Ben"):
             ok(screen(project, "--decide", record, "exclude", "--reviewer", who))
     out = ok(screen(project, "--stopping"))
-    assert "2 of 2 records decided at title/abstract, 0 left unscreened" in out
-    assert "The rule says: you may stop screening" in out
+    assert out.startswith("You can stop screening: 2 of 2 records decided at title/abstract, "
+                          "0 left unscreened")
+    assert "The rule says: You can stop: every record is screened." in out
     with Review.open(project) as review:
         summary = review.stopping_summary()
     assert summary is not None and summary.can_stop and summary.left_unscreened == 0
@@ -250,6 +252,6 @@ def test_stopping_lines_before_the_sample_name_the_sample_for_both_statistical_r
     from scopewise.screening.stopping import StopReport
 
     lines = _stopping_lines(StopReport(rule, False, 120, 880, 9), 0.95)
-    assert lines[0].startswith(f"Stopping rule ({rule}, target recall 95%): no recall estimate yet")
-    assert "120 of 1,000 records decided" in lines[1]
+    assert lines[0].startswith("Keep screening: 120 of 1,000 records decided")
+    assert lines[1].startswith(f"Stopping rule ({rule}, target recall 95%): no recall estimate yet")
     assert "heuristic" not in " ".join(lines)

@@ -95,6 +95,46 @@ def test_stop_rule_is_reported(tmp_path: Path) -> None:
     assert '"stopped_at"' in summary.read_text()
 
 
+def test_stop_rule_default(tmp_path: Path) -> None:
+    """The command line of the issue, exactly; the summary keeps its fields."""
+    import json
+
+    from scopewise.screening.stopping import DEFAULT_STOP_RULE
+
+    data = tmp_path / "data.csv"
+    labels = write_dataset(data, n=600)
+    out, summary = tmp_path / "ORDER.csv", tmp_path / "S.json"
+    result = CliRunner().invoke(simulate, [
+        str(data), "--seed", "1", "--prior-included", "1", "--prior-excluded", "1",
+        "--stop-rule", "default", "-o", str(out), "--summary", str(summary)])
+    assert result.exit_code == 0, result.output
+    assert f"Stop rule '{DEFAULT_STOP_RULE}' stopped after" in result.output
+    said = next(line for line in result.output.splitlines() if line.startswith("The rule said:"))
+    assert said.startswith(("The rule said: You can stop:", "The rule said: Keep screening:"))
+    data_out = json.loads(summary.read_text())
+    assert data_out["stop"]["stop"] is True
+    assert data_out["stop"]["rule"] == DEFAULT_STOP_RULE
+    assert data_out["stopped_at"] >= 2 and 0 <= data_out["recall_at_stop"] <= 1
+    assert data_out["metrics"]["n_records"] == len(labels) - 2
+    assert "wss_95" in data_out["metrics"]
+    assert data_out["stop"]["relevant_left"] is not None
+    # the order file holds every record once
+    assert len(read_order(out)) == len(labels)
+
+
+def test_stop_rule_target_recall_and_refusals(tmp_path: Path) -> None:
+    data = tmp_path / "data.csv"
+    write_dataset(data, n=200)
+    out = tmp_path / "order.csv"
+    result = CliRunner().invoke(simulate, [str(data), "--stop-rule", "point-process",
+                                           "--target-recall", "0.9", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "(target 0.9)" in result.output
+    bad = CliRunner().invoke(simulate, [str(data), "--stop-rule", "default",
+                                        "--target-recall", "1.5", "-o", str(out)])
+    assert bad.exit_code == 2 and "--target-recall" in bad.output
+
+
 @pytest.mark.parametrize(("content", "message"), [
     (b"title,abstract\nA,B\n", "no label_included column"),
     (b"title,abstract,label_included\nA,B,1\nC,D,maybe\n", "data.csv:3 (record 2): label_included"),

@@ -223,7 +223,8 @@ def test_a_look_skipped_between_two_fits_still_counts() -> None:
     assert rule.p_value_ < rule.level_
     report = rule.report()
     assert report.unscreened == 1000 - 720
-    assert f"random sample of 620 records, 1 relevant; H0 recall < 0.95 rejected after " \
+    assert report.detail.startswith("You can stop: the random sample shows recall of at least")
+    assert f"Random sample of 620 records, 1 relevant; H0 recall < 0.95 rejected after " \
         f"{rule.sample_size_} draws" in report.detail
     # fitted again on another history, it does not reuse the looks of the first
     other = np.concatenate([ranked, np.ones(50, np.int64)])

@@ -18,7 +18,8 @@ from scopewise.store.screening import stopping_sample, unique_record_ids
 from small_protocol import small_protocol
 
 PROTOCOL = small_protocol(
-    "Stopping workflow test", 'stages = ["title_abstract"]\nreviewers_per_record = 1'
+    "Stopping workflow test",
+    'stages = ["title_abstract"]\nreviewers_per_record = 1\nstop_rule = "statistical"',
 )
 
 
@@ -90,3 +91,72 @@ def _decision_order(review: Review) -> list[int]:
     with review.store.reading() as conn:
         rows = decision_rows(conn)
     return list(dict.fromkeys(d.record_id for d in sorted(rows, key=lambda d: d.id)))
+
+
+DEFAULT_PROTOCOL = small_protocol(
+    "Default stopping rule", 'stages = ["title_abstract"]\nreviewers_per_record = 1'
+)
+
+
+def _project(tmp_path: Path, db_url: str, text: str, n: int) -> tuple[Review, set[int]]:
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(text)
+    review = Review.create(tmp_path / "project", protocol_path=protocol, db_url=db_url)
+    with review.store.transaction() as conn:
+        search = conn.execute(
+            t.searches.insert().values(source="S", imported_at=now())
+        ).inserted_primary_key[0]
+        conn.execute(t.records.insert(), [
+            {"search_id": search, "position": i,
+             "title": ("Peer support workers in mental health services, study"
+                       if i % 10 == 0 else "Hip fracture surgery outcomes, study") + f" {i}"}
+            for i in range(n)
+        ])
+    with review.store.reading() as conn:
+        ids = unique_record_ids(conn)
+    return review, {rid for i, rid in enumerate(ids) if i % 10 == 0}
+
+
+def test_the_default_rule_models_the_ranking_and_needs_no_sample(
+        tmp_path: Path, db_url: str) -> None:
+    from scopewise.screening.stopping import DEFAULT_STOP_RULE
+
+    review, relevant = _project(tmp_path, db_url, DEFAULT_PROTOCOL, 200)
+    with review:
+        estimate = None
+        while (item := review.next_record("Ann")) is not None:
+            assert item.ordered_by != RANDOM_SAMPLE
+            estimate = item.stopping
+            if estimate is not None and estimate.stop:
+                break
+            review.decide(item.record_id,
+                          "include" if item.record_id in relevant else "exclude", "Ann")
+        report = review.stopping_estimate("Lead")
+        assert report is not None and report.rule == DEFAULT_STOP_RULE
+        assert report.detail.startswith(("You can stop:", "Keep screening:"))
+        assert report.relevant_left is not None and report.relevant_left_high is not None
+        assert report.sample_needed is None
+        # the audit event carries the estimate of what is left, with its interval
+        with review.store.reading() as conn:
+            from scopewise.store import flow as flow_db
+
+            detail = flow_db.latest_audit_detail(conn, STOPPING_EVENT)
+        assert detail is not None and detail["rule"] == DEFAULT_STOP_RULE
+        assert detail["note"] == report.detail
+        low, high = detail["relevant_left_interval"]
+        assert low <= detail["relevant_left"] <= high
+
+
+def test_a_rule_with_a_hidden_sample_is_refused_in_the_workflow(
+        tmp_path: Path, db_url: str) -> None:
+    from scopewise.errors import UsageError
+
+    text = small_protocol("Target rule", 'stages = ["title_abstract"]\nstop_rule = "target"')
+    review, _relevant = _project(tmp_path, db_url, text, 20)
+    with review:
+        try:
+            review.stopping_estimate("Lead")
+        except UsageError as error:
+            assert "stop_rule = 'target'" in str(error) and "default" in str(error)
+        else:  # pragma: no cover - the assertion below explains the failure
+            raise AssertionError("the target rule was accepted in the workflow")

@@ -369,7 +369,8 @@ def test_snapshot_reads_the_stored_protocol(review: Review) -> None:
 def big_review(tmp_path: Path, db_url: str, n: int = 80) -> Review:
     """One reviewer per record, ``n`` records; records 0, 1 and 2 are the relevant ones."""
     protocol = tmp_path / "protocol.toml"
-    protocol.write_text(PROTOCOL.format(rpr=1, blinding="true"))
+    # these tests follow the statistical rule's random sample (the default rule needs none)
+    protocol.write_text(PROTOCOL.format(rpr=1, blinding="true") + 'stop_rule = "statistical"\n')
     review = Review.create(tmp_path / "big", protocol_path=protocol, db_url=db_url)
     with review.store.transaction() as conn:
         search = conn.execute(
@@ -447,7 +448,7 @@ def test_next_record_draws_a_random_sample_when_the_rule_asks(
             assert stopping_sample(conn) == list(dict.fromkeys(drawn))
         estimate = review.stopping_estimate()
         assert estimate is not None
-        assert f"random sample of {len(set(drawn))} records, 0 relevant" in estimate.detail
+        assert f"Random sample of {len(set(drawn))} records, 0 relevant" in estimate.detail
         # The loop ended because the rule allows stopping or nothing was left: either
         # way the sample (no relevant record in it) now supports the recall claim.
         assert estimate.stop and estimate.estimated_recall == 1.0

@@ -78,8 +78,10 @@ def _print_next(item: NextRecord, reviewer: str, directory: Path, hint: bool = T
 
 
 def _stopping_lines(report: StopReport, target_recall: float) -> list[str]:
-    """The stopping estimate in sentences: recall with its bound, what is left, the verdict."""
+    """The stopping estimate in sentences, the verdict first: then the rule's recall
+    estimate, what it models or still needs, its promise, and its own message."""
     total = report.screened + report.unscreened
+    verdict = "You can stop screening" if report.stop else "Keep screening"
     if report.estimated_recall is not None and report.estimated_recall == report.estimated_recall:
         recall = f"estimated recall {report.estimated_recall:.1%}"
         if report.recall_lower_bound is not None:
@@ -89,15 +91,26 @@ def _stopping_lines(report: StopReport, target_recall: float) -> list[str]:
             "no recall estimate yet: the rule needs a random sample of the records left, "
             "which --next serves once the ranked records seem to have run dry"
         )
-    else:
+    elif report.rule in ("knee", "irrelevant-in-a-row"):
         recall = "no recall estimate (a heuristic rule)"
-    verdict = "you may stop screening" if report.stop else "keep screening"
-    return [
-        f"Stopping rule ({report.rule}, target recall {target_recall:.0%}): {recall}.",
-        f"{report.screened:,} of {total:,} records decided at title/abstract, "
+    else:
+        recall = "no recall estimate yet"
+    lines = [
+        f"{verdict}: {report.screened:,} of {total:,} records decided at title/abstract, "
         f"{report.unscreened:,} left unscreened; {report.relevant_found:,} relevant found.",
-        f"The rule says: {verdict}" + (f" ({report.detail})." if report.detail else "."),
+        f"Stopping rule ({report.rule}, target recall {target_recall:.0%}): {recall}.",
     ]
+    if report.relevant_left is not None:
+        low, high = report.relevant_left_low, report.relevant_left_high
+        interval = f" (interval {low:.0f} to {high:.0f})" if low is not None and high else ""
+        lines.append(f"Relevant records left: about {report.relevant_left:.1f}{interval}.")
+    if report.sample_needed:
+        lines.append(f"The random sample needs about {report.sample_needed:,} more records.")
+    if report.promise:
+        lines.append(f"What the rule promises: {report.promise}.")
+    if report.detail:
+        lines.append(f"The rule says: {report.detail}")
+    return lines
 
 
 def _pct(value: float | None) -> str:

@@ -23,7 +23,11 @@ from scopewise.records import Record
 from scopewise.screening.rankers import available_rankers, get_ranker
 from scopewise.screening.simulate import SimulationResult
 from scopewise.screening.simulate import simulate as run_simulation
-from scopewise.screening.stopping import STOPPING_RULES, get_stopping_rule
+from scopewise.screening.stopping import (
+    DEFAULT_STOP_RULE,
+    STOP_RULE_NAMES,
+    get_stopping_rule,
+)
 from scopewise.sources.textfile import SourceFile, decode_text
 
 __all__ = ["COMMANDS", "simulate"]
@@ -125,15 +129,21 @@ def _number(value: float) -> str:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the draws.")
 @click.option("--criteria", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Text file with the review's questions and criteria (cold start).")
-@click.option("--stop-rule", type=click.Choice(sorted(STOPPING_RULES)), default=None,
-              help="Stop when this rule says so, and report the recall reached.")
+@click.option("--stop-rule", type=click.Choice(STOP_RULE_NAMES), default=None,
+              help=f"Stop when this rule says so, and report the recall reached "
+                   f"(default: {DEFAULT_STOP_RULE}).")
+@click.option("--target-recall", type=click.FloatRange(min=0, max=1, min_open=True,
+                                                       max_open=True),
+              default=0.95, show_default=True,
+              help="The recall the stop rule aims at (0.9, 0.95, 0.99, ...).")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
               help="ORDER.csv to write: rank, record_id, label, prior.")
 @click.option("--summary", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Also write the metrics and stop report as JSON here.")
 def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
              prior_record_ids: str | None, seed: int, criteria: Path | None,
-             stop_rule: str | None, output: Path, summary: Path | None) -> None:
+             stop_rule: str | None, target_recall: float, output: Path,
+             summary: Path | None) -> None:
     """Screen the labelled dataset FILE.csv as a reviewer would and score the order.
 
     The simulated reviewer starts from the prior records, then screens one record at
@@ -158,7 +168,7 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
     elif prior_included + prior_excluded == 0 and criteria_text is None and ranker != "random":
         raise UsageError("with no prior records, give --criteria FILE.txt so the ranker can start")
     model = get_ranker(ranker)
-    rule = get_stopping_rule(stop_rule) if stop_rule else None
+    rule = get_stopping_rule(stop_rule, target_recall=target_recall) if stop_rule else None
 
     with Progress(TextColumn("Screening"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), transient=True, disable=not sys.stderr.isatty(),
@@ -180,15 +190,16 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
     click.echo(f"Average time to discovery: {_number(m.atd)}")
     if result.stop is not None and result.stopped_at is not None:
         s = result.stop
-        bound = (f", recall >= {s.recall_lower_bound:.1%} with {1 - rule.alpha:.0%} confidence"  # type: ignore[union-attr]
-                 if s.recall_lower_bound is not None and hasattr(rule, "alpha") else "")
         click.echo(f"Stop rule {s.rule!r} stopped after {result.stopped_at - result.n_priors} "
                    f"screened records with {s.unscreened} left unscreened; recall reached "
-                   f"{_percent(result.recall_at_stop or float('nan'))}{bound} ({s.detail}).")
+                   f"{_percent(result.recall_at_stop or float('nan'))} (target "
+                   f"{target_recall:g}).")
+        click.echo(f"The rule said: {s.detail}")
     if summary is not None:
         data = {"metrics": m.as_dict(), "n_screened": result.n_screened,
                 "n_priors": result.n_priors, "seconds": result.seconds,
                 "stop": result.stop.as_dict() if result.stop else None,
+                "stop_rule": stop_rule, "target_recall": target_recall if stop_rule else None,
                 "stopped_at": result.stopped_at, "recall_at_stop": result.recall_at_stop}
         summary.write_text(json.dumps(data, indent=2), encoding="utf-8")
 

@@ -174,7 +174,7 @@ class ScreeningPlan(_Model):
     blinding: StrictBool = True
     pilot_sample: int = Field(default=0, ge=0)
     ranker: str = "default"
-    stop_rule: str = "statistical"
+    stop_rule: str = "default"
     target_recall: float = Field(default=0.95, gt=0, le=1)
 
     @field_validator("stages")

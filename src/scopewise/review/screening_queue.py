@@ -71,15 +71,30 @@ class NextRecord:
 
 
 def stopping_rule_for(rule: str, target_recall: float) -> StoppingRule:
-    """A new stopping rule as the protocol names it (the target applies to the
-    statistical rules: ``statistical`` and the uncorrected ``statistical-plain``)."""
-    from scopewise.screening.stopping import get_stopping_rule
+    """A new stopping rule as the protocol names it (``default`` is the rule chosen on
+    the development sets); the target applies to every rule that takes one.
 
-    if rule in ("statistical", "statistical-plain"):
+    Rules whose random sample must be hidden from the ranker (``target``,
+    ``quantile-binomial``) are refused: the queue does not serve such a sample yet.
+    """
+    from scopewise.screening.stopping import (
+        STOPPING_RULES,
+        get_stopping_rule,
+        resolve_stop_rule,
+    )
+
+    name = resolve_stop_rule(rule)
+    if STOPPING_RULES[name].sample_first:
+        raise UsageError(
+            f"protocol [screening] stop_rule = {rule!r}: this rule needs a random sample "
+            "hidden from the ranker, which the screening queue does not serve yet; it runs "
+            'in scopewise simulate. Use stop_rule = "default" for screening'
+        )
+    if name in ("statistical", "statistical-plain"):
         from scopewise.review.ranker_cache import LevelFile
 
-        return get_stopping_rule(rule, target_recall=target_recall, levels=LevelFile())
-    return get_stopping_rule(rule)
+        return get_stopping_rule(name, target_recall=target_recall, levels=LevelFile())
+    return get_stopping_rule(name, target_recall=target_recall)
 
 
 def _finite(value: float | None) -> float | None:
@@ -251,6 +266,14 @@ class ScreeningQueueMixin(RankingMixin):
             "confidence": "" if bound is None else f"95% lower bound {bound:.1%}",
             "stopped_after": report.screened if report.stop else None,
             "note": report.detail,
+            # what the rule models or still needs (no schema change: the event detail)
+            "relevant_left": report.relevant_left,
+            "relevant_left_interval": (
+                None if report.relevant_left_low is None or report.relevant_left_high is None
+                else [report.relevant_left_low, report.relevant_left_high]
+            ),
+            "sample_needed": report.sample_needed,
+            "promise": report.promise,
         }
         with self.store.reading() as conn:
             if flow_db.latest_audit_detail(conn, STOPPING_EVENT) == detail:

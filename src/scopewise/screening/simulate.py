@@ -5,6 +5,13 @@ relevant and among the irrelevant records), then asks the ranker for the next
 record, lets the simulated reviewer decide it, retrains, and so on. Labels live in
 :class:`SimulatedReviewer`; the loop learns a label only by asking the reviewer to
 decide that record, and the ranker only ever receives the decisions made so far.
+
+Stopping rules change what is screened in two ways. The statistical rules screen in
+ranked order until they ask for a random sample of the records left, then draw from
+those. Rules whose sample is hidden from the ranker (``sample_first``: the target
+method, the quantile-binomial bound) draw their sample first, from every record but
+the priors; the ranker learns a sampled record's label only when its own order
+reaches that record, at no extra cost (see :func:`_screen_sample_first`).
 """
 
 from __future__ import annotations
@@ -169,7 +176,12 @@ def simulate(
     # once every relevant record is found the remaining decisions are all 0 whatever
     # the order, so a stop rule run may skip retraining from there on
     coasting = False
-    while count < n:
+    if stop_rule is not None and stop_rule.sample_first:
+        count, stop = _screen_sample_first(
+            ranker, reviewer, stop_rule, rng, (screened, decisions, sampled, unscreened),
+            count, len(prior_positions), progress)
+        stopped_at = count
+    while count < n and stop is None:
         if stop_rule is not None:
             history = decisions[len(prior_positions):count]
             stop_rule.fit(history, n - len(prior_positions), sampled[len(prior_positions):count])
@@ -225,6 +237,54 @@ def simulate(
         seconds=time.perf_counter() - started,
         metrics=screening_metrics(order_labels[n_priors:]),
     )
+
+
+def _screen_sample_first(
+    ranker: Ranker, reviewer: SimulatedReviewer, rule: StoppingRule,
+    rng: np.random.Generator, arrays: tuple[np.ndarray, ...], count: int, n_priors: int,
+    progress: Callable[[int], None] | None,
+) -> tuple[int, StopReport]:
+    """Screening for a rule whose random sample is hidden from the ranker.
+
+    The sample is drawn first, from every record but the priors. Its records stay in
+    the ranker's queue; the ranker learns a sampled record's label only when its
+    order reaches that record, which costs no new decision. Returns the records
+    decided and the rule's report when it stopped.
+    """
+    screened, decisions, sampled, unscreened = arrays
+    n = reviewer.n_records
+    reached = np.ones(n, dtype=bool)
+    while count < n and rule.wants_random_sample(decisions[n_priors:count], n - n_priors):
+        position = int(rng.choice(np.flatnonzero(unscreened)))
+        screened[count], decisions[count] = position, reviewer.decide(position)
+        unscreened[position] = False
+        sampled[count], reached[count] = True, False
+        count += 1
+    where = {int(p): i for i, p in enumerate(screened[:count]) if sampled[i]}
+    hidden = np.zeros(n, dtype=bool)
+    hidden[list(where)] = True
+    coasting = False
+    while True:
+        rule.fit(decisions[n_priors:count], n - n_priors, sampled[n_priors:count],
+                 reached[n_priors:count])
+        if rule.stop_:  # type: ignore[attr-defined]
+            return count, rule.report()
+        position = ranker.next_record(unscreened | hidden)
+        if hidden[position]:  # reached by the ranking: already decided
+            hidden[position] = False
+            reached[where[position]] = True
+        else:
+            screened[count], decisions[count] = position, reviewer.decide(position)
+            unscreened[position] = False
+            count += 1
+        # once every relevant record is decided and reached, the order no longer matters
+        coasting = coasting or (reviewer.all_relevant_found()
+                                and not decisions[:count][~reached[:count]].any())
+        if not coasting:
+            known = reached[:count]
+            ranker.fit(screened[:count][known], decisions[:count][known])
+        if progress is not None and count % 25 == 0:
+            progress(count)
 
 
 def _synthetic_records(n_records: int, seed: int) -> tuple[list[Record], np.ndarray]:

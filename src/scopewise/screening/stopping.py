@@ -29,18 +29,26 @@ from scopewise.screening.sequential import (
     recall_p_value,
 )
 from scopewise.screening.stopping_heuristics import ConsecutiveIrrelevant, KneeStopping
+from scopewise.screening.stopping_pointprocess import PointProcessStopping
 from scopewise.screening.stopping_rule import StoppingRule, StopReport
+from scopewise.screening.stopping_sample import QuantileBinomialStopping, TargetStopping
 
 __all__ = [
+    "DEFAULT_STOP_RULE",
     "STOPPING_RULES",
+    "STOP_RULE_NAMES",
     "ConsecutiveIrrelevant",
     "KneeStopping",
     "PlainStatisticalStopping",
+    "PointProcessStopping",
+    "QuantileBinomialStopping",
     "StatisticalStopping",
     "StopReport",
     "StoppingRule",
+    "TargetStopping",
     "get_stopping_rule",
     "recall_p_value",
+    "resolve_stop_rule",
 ]
 
 
@@ -176,7 +184,8 @@ class StatisticalStopping(StoppingRule):
         return first
 
     def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
-            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
+            sampled: Sequence[bool] | np.ndarray | None = None,
+            reached: Sequence[bool] | np.ndarray | None = None) -> Self:
         labels = np.asarray(labels, dtype=np.int64)
         flags = (np.zeros(labels.size, dtype=bool) if sampled is None
                  else np.asarray(sampled, dtype=bool))
@@ -238,15 +247,51 @@ class StatisticalStopping(StoppingRule):
         else:
             level = (f"per-look level {self.level_:.3g} for overall alpha {self.alpha:g} "
                      "(exact for repeated looks)")
+        needed = self.sample_needed()
+        if self.stop_ and self.unscreened_ == 0:
+            head = "You can stop: every record is screened."
+        elif self.stop_:
+            head = (f"You can stop: the random sample shows recall of at least "
+                    f"{self.target_recall:.0%} with {1 - self.alpha:.0%} confidence.")
+        elif n_drawn == 0:
+            head = ("Keep screening in ranked order: the random sample starts once the "
+                    "ranking seems to have run dry.")
+        else:
+            head = (f"Keep screening: the random sample needs at least {needed:,} more "
+                    "records (if none of them is relevant).")
+        promise = (f"recall of at least {self.target_recall:.0%} with probability at least "
+                   f"{1 - self.alpha:.0%}"
+                   + (" (per look; repeated looks raise the error)"
+                      if self.correction == "none" else "")
+                   + ", whatever the ranking (a random-sample guarantee)")
         return StopReport(
             rule=self.name, stop=self.stop_, screened=self.screened_,
             unscreened=self.unscreened_, relevant_found=self.relevant_found_,
             estimated_recall=self.estimated_recall_,
             recall_lower_bound=self.recall_lower_bound(),
             p_value=self.p_value_,
-            detail=(f"random sample of {n_drawn} records, {k_drawn} relevant; H0 recall < "
-                    f"{self.target_recall:g}{where}: p = {self.p_value_:.3g}, {level}"),
+            detail=(f"{head} Random sample of {n_drawn} records, {k_drawn} relevant; H0 "
+                    f"recall < {self.target_recall:g}{where}: p = {self.p_value_:.3g}, "
+                    f"{level}"),
+            sample_needed=None if self.stop_ or n_drawn == 0 else needed,
+            promise=promise,
         )
+
+    def sample_needed(self) -> int:
+        """Draws still needed before the test can reject, if none of them is relevant
+        (more if some are); 0 once stopped or before sampling began."""
+        k_drawn, n_drawn = self._drawn
+        if self.stop_ or n_drawn == 0:
+            return 0
+        looks = look_schedule(self.urn_, self.look_every)
+        looks = looks[looks > n_drawn]
+        if looks.size == 0:
+            return 0
+        p = np.atleast_1d(recall_p_value(self.found_before_, k_drawn, looks, self.urn_,
+                                         self.target_recall))
+        hits = np.flatnonzero(p < self.level_)
+        last = int(looks[hits[0]]) if hits.size else self.urn_
+        return last - n_drawn
 
 
 class PlainStatisticalStopping(StatisticalStopping):
@@ -260,15 +305,42 @@ class PlainStatisticalStopping(StatisticalStopping):
 
 STOPPING_RULES: dict[str, type[StoppingRule]] = {
     rule.name: rule for rule in (StatisticalStopping, PlainStatisticalStopping,
-                                 ConsecutiveIrrelevant, KneeStopping)
+                                 ConsecutiveIrrelevant, KneeStopping, PointProcessStopping,
+                                 TargetStopping, QuantileBinomialStopping)
 }
+
+#: The rule ``default`` stands for (chosen on the development sets; see
+#: bench/stopping.py and the module notes of its rule).
+DEFAULT_STOP_RULE = "point-process"
+
+#: Names a protocol or ``--stop-rule`` accepts: every rule and ``default``.
+STOP_RULE_NAMES: tuple[str, ...] = ("default", *sorted(STOPPING_RULES))
+
+
+def resolve_stop_rule(name: str) -> str:
+    """The rule a name stands for (``default`` is :data:`DEFAULT_STOP_RULE`)."""
+    resolved = DEFAULT_STOP_RULE if name == "default" else name
+    if resolved not in STOPPING_RULES:
+        raise UsageError(
+            f"unknown stop rule {name!r}: choose one of {', '.join(STOP_RULE_NAMES)}"
+        )
+    return resolved
 
 
 def get_stopping_rule(name: str, **params: Any) -> StoppingRule:
-    """A new stopping rule by name: ``statistical``, ``statistical-plain``,
-    ``irrelevant-in-a-row`` or ``knee``."""
-    if name not in STOPPING_RULES:
-        raise UsageError(
-            f"unknown stop rule {name!r}: choose one of {', '.join(sorted(STOPPING_RULES))}"
-        )
-    return STOPPING_RULES[name](**params)
+    """A new stopping rule by name: ``default`` (:data:`DEFAULT_STOP_RULE`),
+    ``point-process``, ``target``, ``quantile-binomial``, ``statistical``,
+    ``statistical-plain``, ``irrelevant-in-a-row`` or ``knee``.
+
+    ``target_recall`` is passed on only to rules that take it (the heuristics do not).
+    """
+    rule = STOPPING_RULES[resolve_stop_rule(name)]
+    if "target_recall" in params and not _takes(rule, "target_recall"):
+        params = {k: v for k, v in params.items() if k != "target_recall"}
+    return rule(**params)
+
+
+def _takes(rule: type[StoppingRule], parameter: str) -> bool:
+    import inspect
+
+    return parameter in inspect.signature(rule.__init__).parameters

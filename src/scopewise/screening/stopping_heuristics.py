@@ -34,7 +34,8 @@ class ConsecutiveIrrelevant(StoppingRule):
         self.n = n
 
     def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
-            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
+            sampled: Sequence[bool] | np.ndarray | None = None,
+            reached: Sequence[bool] | np.ndarray | None = None) -> Self:
         labels = np.asarray(labels, dtype=np.int64)
         n = self.n if self.n is not None else max(50, math.ceil(0.05 * n_records))
         relevant = np.flatnonzero(labels)
@@ -50,7 +51,10 @@ class ConsecutiveIrrelevant(StoppingRule):
         return StopReport(
             rule=self.name, stop=self.stop_, screened=self.screened_, unscreened=self.unscreened_,
             relevant_found=self.relevant_found_,
-            detail=f"{self.run_} irrelevant in a row (stops at {self.threshold_})",
+            detail=(("You can stop: " if self.stop_ else "Keep screening: ")
+                    + f"{self.run_} irrelevant records in a row (the rule stops at "
+                    f"{self.threshold_}). A heuristic: it promises nothing about recall."),
+            promise="none: a heuristic",
         )
 
 
@@ -76,7 +80,8 @@ class KneeStopping(StoppingRule):
         self.min_screened = min_screened
 
     def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
-            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
+            sampled: Sequence[bool] | np.ndarray | None = None,
+            reached: Sequence[bool] | np.ndarray | None = None) -> Self:
         labels = np.asarray(labels, dtype=np.int64)
         self.screened_ = int(labels.size)
         self.unscreened_ = n_records - labels.size
@@ -100,6 +105,9 @@ class KneeStopping(StoppingRule):
         return StopReport(
             rule=self.name, stop=self.stop_, screened=self.screened_, unscreened=self.unscreened_,
             relevant_found=self.relevant_found_,
-            detail=f"knee at {self.knee_}, slope ratio {self.slope_ratio_:.1f} (stops at "
-                   f"{self.ratio:g})",
+            detail=(("You can stop: the gain curve has bent flat. " if self.stop_ else
+                     "Keep screening: the gain curve has not bent flat enough. ")
+                    + f"Knee at {self.knee_}, slope ratio {self.slope_ratio_:.1f} (stops at "
+                    f"{self.ratio:g}). A heuristic: it promises nothing about recall."),
+            promise="none: a heuristic",
         )

@@ -20,7 +20,12 @@ class StopReport:
     """What a stopping rule says about the screening so far.
 
     ``estimated_recall`` and ``recall_lower_bound`` are ``None`` for heuristics that
-    make no statistical claim.
+    make no statistical claim. ``detail`` begins with one plain sentence ("You can
+    stop: ..." or "Keep screening: ...") before any statistics. A rule that models the
+    ranking gives its estimate of the relevant records left with an interval
+    (``relevant_left``, ``relevant_left_low``, ``relevant_left_high``); a rule that
+    needs a random sample says how many more records it expects to draw
+    (``sample_needed``). ``promise`` says in words what the rule's answer is worth.
     """
 
     rule: str
@@ -32,6 +37,11 @@ class StopReport:
     recall_lower_bound: float | None = None
     p_value: float | None = None
     detail: str = ""
+    relevant_left: float | None = None
+    relevant_left_low: float | None = None
+    relevant_left_high: float | None = None
+    sample_needed: int | None = None
+    promise: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The report as a plain dict (for JSON and tables)."""
@@ -42,6 +52,9 @@ class StoppingRule(ABC):
     """Decides, from the decisions so far, whether screening may stop."""
 
     name: ClassVar[str] = ""
+    #: True for rules whose random sample is drawn before ranked screening and kept
+    #: from the ranker (the target method, the quantile-binomial bound).
+    sample_first: ClassVar[bool] = False
 
     def wants_random_sample(self, labels: np.ndarray, n_records: int) -> bool:
         """True when the next record should be drawn at random from the unscreened.
@@ -52,7 +65,8 @@ class StoppingRule(ABC):
 
     @abstractmethod
     def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
-            sampled: Sequence[bool] | np.ndarray | None = None) -> Self:
+            sampled: Sequence[bool] | np.ndarray | None = None,
+            reached: Sequence[bool] | np.ndarray | None = None) -> Self:
         """Read the screening history.
 
         Parameters
@@ -64,6 +78,10 @@ class StoppingRule(ABC):
         sampled:
             For each decision, whether its record was drawn at random from the
             unscreened records (rather than picked by the ranker).
+        reached:
+            For rules whose sample is hidden from the ranker (:attr:`sample_first`):
+            for each decision, whether the ranked review has reached that record.
+            ``None``: exactly the records not drawn at random. Other rules ignore it.
         """
 
     @abstractmethod

@@ -1,0 +1,410 @@
+"""Stopping benchmark: every stopping rule, replayed on the 20 development sets x seeds 0-4.
+
+Each run is ``scopewise simulate FILE --seed S --prior-included 1 --prior-excluded 1``
+with the default ranker. The ranking order of each (dataset, seed) is computed once
+and cached (bench/stopping_cache.py); every rule is then replayed over it in the
+simulation loop's own terms:
+
+- rules that only read the decisions (point-process, knee, N irrelevant in a row)
+  see the ranked decisions one by one and stop where they say so;
+- ``statistical`` and ``statistical-plain`` screen in ranked order until they ask for
+  their random sample, then draw from the records left with the loop's own generator
+  (``default_rng([seed, 1, n])``), exactly as ``scopewise simulate`` does;
+- ``target`` and ``quantile-binomial`` draw their sample first from every record but
+  the priors (same generator) and keep it from the ranker, so the ranked order is the
+  cached one; the ranking reaching a sampled record costs nothing.
+
+Peers in the same run, as users apply them: ASReview's heuristic (stop after N
+irrelevant records in a row, N = 50 and 100) and the SAFE procedure (Boetje & van de
+Schoot, 2024): a random 1 % of the records first (at least 10), then the ranked order
+until at least 10 % of the records and twice the relevant records the random set
+predicts are screened, and 50 irrelevant in a row; then, as phase F, 50 more
+irrelevant in a row. Our replay keeps one ranker for phase F (SAFE switches to a
+second model) and does not train on the random set (users do): both stated in the
+table notes.
+
+Work saved = records left unscreened / records (priors excluded); the ideal = the
+share of records after the point where the target recall is reached in that run's
+order; share of ideal = mean saved / mean ideal.
+
+Usage::
+
+    python bench/stopping.py                 # everything; table to bench/results/stopping.md
+    python bench/stopping.py --rules point-process --targets 0.95
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stopping_cache import SEEDS, datasets, ranked_order
+
+from scopewise.screening.stopping import (
+    DEFAULT_STOP_RULE,
+    ConsecutiveIrrelevant,
+    StoppingRule,
+    get_stopping_rule,
+)
+
+RESULTS = Path(__file__).resolve().parent / "results" / "stopping.md"
+TARGETS = (0.9, 0.95, 0.99)
+TARGETED = ("point-process", "target", "quantile-binomial", "statistical",
+            "statistical-plain")
+HEURISTICS = ("knee", "irrelevant-in-a-row", "asreview-50", "asreview-100", "safe")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One replayed run: records screened (ranked and drawn), relevant found, drawn."""
+
+    dataset: str
+    seed: int
+    n: int
+    relevant: int
+    screened: int
+    found: int
+    drawn: int
+    ideal: dict[float, float]
+
+
+def _ideal(y: np.ndarray, target: float) -> float:
+    relevant = int(y.sum())
+    need = math.ceil(target * relevant - 1e-9)
+    k = int(np.searchsorted(np.cumsum(y), need) + 1) if need > 0 else 0
+    return (y.size - k) / y.size
+
+
+def replay_ranked(rule: StoppingRule, y: np.ndarray) -> int:
+    """Records screened when a rule that reads only ranked decisions stops."""
+    n = y.size
+    for s in range(1, n + 1):
+        if rule.fit(y[:s], n).stop_:  # type: ignore[attr-defined]
+            return s
+    return n
+
+
+def replay_remainder_sample(rule: StoppingRule, y: np.ndarray, order: np.ndarray,
+                            labels: np.ndarray, n_priors: int, seed: int) -> tuple[int, int, int]:
+    """The statistical rules: ranked until they ask, then draws from the records left."""
+    n_all = labels.size
+    n = n_all - n_priors
+    rng = np.random.default_rng([seed, 1, n_all])
+    unscreened = np.ones(n_all, dtype=bool)
+    unscreened[order[:n_priors]] = False
+    history: list[int] = []
+    flags: list[bool] = []
+    sampling = False
+    rank = n_priors
+    while True:
+        h = np.asarray(history, dtype=np.int64)
+        if rule.fit(h, n, np.asarray(flags, dtype=bool)).stop_:  # type: ignore[attr-defined]
+            break
+        if len(history) >= n:
+            break
+        sampling = sampling or rule.wants_random_sample(h, n)
+        if sampling:
+            position = int(rng.choice(np.flatnonzero(unscreened)))
+        else:
+            while not unscreened[order[rank]]:
+                rank += 1
+            position = int(order[rank])
+        unscreened[position] = False
+        history.append(int(labels[position]))
+        flags.append(sampling)
+    return len(history), int(sum(history)), int(sum(flags))
+
+
+def replay_hidden_sample(rule: StoppingRule, order: np.ndarray, labels: np.ndarray,
+                         n_priors: int, seed: int) -> tuple[int, int, int]:
+    """Target and quantile-binomial: sample first, hidden from the ranker."""
+    n_all = labels.size
+    n = n_all - n_priors
+    rng = np.random.default_rng([seed, 1, n_all])
+    unscreened = np.ones(n_all, dtype=bool)
+    unscreened[order[:n_priors]] = False
+    history: list[int] = []
+    sample_index: dict[int, int] = {}
+    while len(history) < n and rule.wants_random_sample(np.asarray(history), n):
+        position = int(rng.choice(np.flatnonzero(unscreened)))
+        unscreened[position] = False
+        sample_index[position] = len(history)
+        history.append(int(labels[position]))
+    drawn = len(history)
+    reached = [False] * drawn
+    sampled = [True] * drawn
+    for position in order[n_priors:]:
+        h = np.asarray(history, dtype=np.int64)
+        if rule.fit(h, n, np.asarray(sampled), np.asarray(reached)).stop_:  # type: ignore[attr-defined]
+            break
+        position = int(position)
+        if position in sample_index:
+            reached[sample_index[position]] = True
+        else:
+            history.append(int(labels[position]))
+            sampled.append(False)
+            reached.append(True)
+    return len(history), int(sum(history)), drawn
+
+
+def replay_safe(y: np.ndarray, order: np.ndarray, labels: np.ndarray, n_priors: int,
+                seed: int) -> tuple[int, int, int]:
+    """SAFE as users apply it (see the module notes)."""
+    n_all = labels.size
+    n = n_all - n_priors
+    rng = np.random.default_rng([seed, 2, n_all])
+    pool = order[n_priors:]
+    size = min(n, max(10, math.ceil(0.01 * n)))
+    random_set = set(int(p) for p in rng.choice(pool, size=size, replace=False))
+    known = sum(int(labels[p]) for p in random_set)
+    estimate = known / size * n
+    screened = found = run = 0
+    phase_f = False
+    seen_random = 0
+    for position in pool:
+        position = int(position)
+        if position in random_set:
+            seen_random += 1
+            continue  # already screened in the random set
+        screened += 1
+        label = int(labels[position])
+        found += label
+        run = 0 if label else run + 1
+        total = screened + size
+        if not phase_f:
+            if total >= 0.1 * n and total >= 2 * estimate and run >= 50:
+                phase_f, run = True, 0
+        elif run >= 50:
+            break
+    return screened + size, found + known, size
+
+
+#: The trade-off curve of the point-process rule: settings replayed at 0.95 besides
+#: the default, from cautious to bold (``z``: allowance for the decay's uncertainty;
+#: ``max_decay``: the fastest power-law decay the bound believes; ``alpha``: the
+#: Poisson allowance; ``None``: no cap).
+SWEEP: tuple[dict[str, object], ...] = (
+    {"z": 1.645, "max_decay": None},
+    {"z": 1.0, "max_decay": 2.0},
+    {},  # the default: z = 0.5, max_decay = 2.0
+    {"z": 0.25, "max_decay": 2.0},
+    {"z": 0.0, "max_decay": 2.0},
+    {"z": 0.5, "max_decay": 2.0, "alpha": 0.1},
+    {"z": 0.5, "max_decay": 2.0, "alpha": 0.2},
+    {"z": 0.5, "max_decay": 2.5},
+    {"z": 1.645, "max_decay": None, "shape": "exponential", "window": "all"},
+)
+
+
+def measure(rule_name: str, target: float,
+            params: dict[str, object] | None = None) -> list[Run]:
+    """Replay one rule at one target over every dataset and seed."""
+    runs = []
+    for dataset in datasets():
+        for seed in SEEDS:
+            cached = ranked_order(dataset, seed)
+            order = np.asarray(cached["order"])
+            labels = np.asarray(cached["labels"])
+            n_priors = int(cached["n_priors"])
+            y = labels[order][n_priors:]
+            drawn = 0
+            if rule_name == "safe":
+                screened, found, drawn = replay_safe(y, order, labels, n_priors, seed)
+            elif rule_name.startswith("asreview-"):
+                rule: StoppingRule = ConsecutiveIrrelevant(n=int(rule_name.split("-")[1]))
+                screened = replay_ranked(rule, y)
+                found = int(y[:screened].sum())
+            else:
+                rule = get_stopping_rule(rule_name, target_recall=target, **(params or {}))
+                if rule.sample_first:
+                    screened, found, drawn = replay_hidden_sample(rule, order, labels,
+                                                                  n_priors, seed)
+                elif rule_name.startswith("statistical"):
+                    screened, found, drawn = replay_remainder_sample(
+                        rule, y, order, labels, n_priors, seed)
+                else:
+                    screened = replay_ranked(rule, y)
+                    found = int(y[:screened].sum())
+            runs.append(Run(dataset, seed, int(y.size), int(y.sum()), screened, found, drawn,
+                            {t: _ideal(y, t) for t in TARGETS}))
+    return runs
+
+
+#: Bumped when the replay of the bench's own peers (asreview-N, safe) changes.
+PEER_VERSION = "1"
+
+
+def _digest(rule_name: str) -> str:
+    """What a cached result depends on: the code of the rule's classes and of the
+    functions they fit with (not the modules' notes), or the peers' version."""
+    import hashlib
+    import inspect
+
+    if rule_name in ("safe",) or rule_name.startswith("asreview-"):
+        return f"peer-{PEER_VERSION}"
+    rule = get_stopping_rule(rule_name)
+    parts = [inspect.getsource(c) for c in type(rule).__mro__
+             if c.__module__.startswith("scopewise")]
+    if rule_name.startswith("statistical"):
+        from scopewise.screening import sequential
+
+        parts.append(inspect.getsource(sequential))
+    if rule_name == "point-process":
+        from scopewise.screening import stopping_pointprocess as pp
+
+        parts += [inspect.getsource(f) for f in (pp.fit_decay, pp._poisson_quantile)]
+    return hashlib.sha256("".join(parts).encode()).hexdigest()[:16]
+
+
+def measure_cached(rule_name: str, target: float,
+                   params: dict[str, object] | None = None) -> list[Run]:
+    """:func:`measure`, kept on disk next to the orders (keyed by the rule's code)."""
+    import hashlib
+    import json
+
+    from stopping_cache import CACHE
+
+    extra = (hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:8]
+             if params else "")  # the default settings share the plain key
+    path = CACHE / f"runs-{rule_name}-{target:g}-{_digest(rule_name)}{extra}.json"
+    if path.exists():
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        return [Run(**{**r, "ideal": {float(k): v for k, v in r["ideal"].items()}})
+                for r in rows]
+    runs = measure(rule_name, target, params)
+    path.write_text(json.dumps([r.__dict__ for r in runs]), encoding="utf-8")
+    return runs
+
+
+def summarise(runs: list[Run], target: float) -> dict[str, object]:
+    """The figures of one table row."""
+    ok = [r.found >= math.ceil(target * r.relevant - 1e-9) for r in runs]
+    by: dict[str, list[bool]] = {}
+    for r, good in zip(runs, ok, strict=True):
+        by.setdefault(r.dataset, []).append(good)
+    worst_name, worst = min(by.items(), key=lambda kv: (sum(kv[1]), kv[0]))
+    saved = [(r.n - r.screened) / r.n for r in runs]
+    ideal = [r.ideal[target] for r in runs]
+    return {
+        "ok": sum(ok), "runs": len(runs),
+        "worst": f"{worst_name} {sum(worst)}/{len(worst)}",
+        "twice": sorted(n for n, v in by.items() if len(v) - sum(v) >= 2),
+        "mean_saved": statistics.mean(saved), "median_saved": statistics.median(saved),
+        "ideal": statistics.mean(ideal),
+        "share": statistics.mean(saved) / statistics.mean(ideal),
+        "drawn": statistics.mean(r.drawn for r in runs),
+    }
+
+
+def row(name: str, target: float, s: dict[str, object]) -> str:
+    twice = s["twice"]
+    assert isinstance(twice, list)
+    names = ", ".join(n.replace("Cohen_2006_", "") for n in twice[:3])
+    more = ", ..." if len(twice) > 3 else ""
+    return (f"| {name} | {target:g} | {s['ok']}/{s['runs']} | {s['worst']} | "
+            f"{len(twice)}{' (' + names + more + ')' if twice else ''} | "
+            f"{s['mean_saved']:.3f} | {s['median_saved']:.3f} | {s['ideal']:.3f} | "
+            f"{s['share']:.0%} | {s['drawn']:.0f} |")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rules", nargs="*", default=None)
+    parser.add_argument("--targets", nargs="*", type=float, default=list(TARGETS))
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    names = args.rules or [*TARGETED, *HEURISTICS]
+    lines = []
+    started = time.perf_counter()
+    for name in names:
+        heuristic = name in HEURISTICS
+        runs_once = measure_cached(name, 0.95) if heuristic else None
+        for target in args.targets:
+            runs = runs_once if runs_once is not None else measure_cached(name, target)
+            label = f"**{name}** (default)" if name == DEFAULT_STOP_RULE else name
+            lines.append(row(label, target, summarise(runs, target)))
+            print(lines[-1], flush=True)
+    sweep = []
+    if not args.rules:
+        for params in SWEEP:
+            runs = measure_cached("point-process", 0.95, params)
+            label = ", ".join(f"{k}={v}" for k, v in params.items()) or "(default)"
+            sweep.append(row(f"point-process {label}", 0.95, summarise(runs, 0.95)))
+            print(sweep[-1], flush=True)
+    elapsed = time.perf_counter() - started
+    header = [
+        "| rule | target | runs at/above target | worst dataset | datasets missing in 2+ "
+        "seeds | mean saved | median saved | ideal | share of ideal | drawn at random |",
+        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|",
+    ]
+    curve = "\n".join([*header, *sweep]) if sweep else ""
+    table = "\n".join([
+        "| rule | target | runs at/above target | worst dataset | datasets missing in 2+ "
+        "seeds | mean saved | median saved | ideal | share of ideal | drawn at random |",
+        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|",
+        *lines,
+    ])
+    if args.no_write:
+        return
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(_page(table, curve, elapsed), encoding="utf-8")
+    print(f"written to {RESULTS}")
+
+
+def _page(table: str, curve: str, elapsed: float) -> str:
+    sets = len(datasets())
+    return f"""# Stopping rules: when to stop prioritised screening
+
+Machine: 2 cores (shared). {sets} development sets in `../shared/data/screening/` x seeds
+{', '.join(map(str, SEEDS))}, 1+1 priors drawn as `scopewise simulate --seed S
+--prior-included 1 --prior-excluded 1` draws them, ranker `scopewise` (the default).
+Each (dataset, seed) order is computed once and every rule replayed over it in the
+simulation loop's terms (bench/stopping.py). Replays are cached per rule, target and
+version of the rule's code; this run took {elapsed:.0f} s, a cold run about 40 minutes
+on the shared machine (the orders: about 10 minutes).
+
+Work saved = records left unscreened / records (priors excluded), counting every
+record drawn at random as screened. Ideal = share of records after the point where
+the target recall is reached in that run's order; share of ideal = mean saved / mean
+ideal. "Drawn at random" = mean records per run screened for a random sample.
+Heuristics make no claim about a target: their one stopping point is scored at
+each target. Peers as users apply them: `asreview-N` = stop after N irrelevant records
+in a row; `safe` = the SAFE procedure (random 1 % first, then ranked until 10 % screened,
+twice the estimated relevant screened and 50 irrelevant in a row, then 50 more in a
+row; our replay keeps one ranker for the last phase and does not train on the random
+set).
+
+The default (`stop_rule = "default"`) is **{DEFAULT_STOP_RULE}**. The issue's three
+conditions at 0.95: recall >= 0.95 in >= 95 % of runs, no dataset missing in two of
+its seeds, and a mean saving >= 70 % of the ideal. No rule or setting measured here
+meets all three (see the trade-off curve below): the settings that save 70 % of the
+ideal miss in about 12 of 100 runs, with sets missing twice, because several rankings
+here have a second wave (relevant records found far after a long quiet stretch, e.g.
+Cohen_2006_Opiods and ProtonPumpInhibitors). The default takes the boldest setting that
+kept every development run at 0.95 and saves what it can within that; the rules with
+a guarantee (target, quantile-binomial, statistical) keep their promise here too but
+spend most of the saving on their random sample. With its default 10 % sample the
+quantile-binomial bound coincides with the target method on these sets: the sample
+must hold 29, 59 or 299 relevant records before it can certify at all, which takes
+more than 10 % of every set, and then it needs every one of them.
+
+{table}
+
+## The point-process rule's trade-off curve (target 0.95)
+
+Settings of the same rule, cautious to bold; the default's are in its module notes.
+
+{curve}
+"""
+
+
+if __name__ == "__main__":
+    main()
