@@ -51,6 +51,23 @@ FT_ERROR_RATE = 0.03
 NOT_RETRIEVED_RATE = 0.02  # of the reports that the labels exclude at full text
 
 
+_WHAT = {
+    "report.html": "the report, self-contained (open it in a browser; prints well)",
+    "report.docx": "the report for Word, editable",
+    "report.pdf": "the report as PDF",
+    "report.md": "the report as Markdown (figures in figures/)",
+    "report.json": "the data behind every table of the report",
+    "prisma.json": "the PRISMA flow's numbers",
+    "prisma.svg": "the PRISMA flow diagram (SVG)",
+    "prisma.png": "the PRISMA flow diagram (PNG)",
+    "checklist.csv": "the PRISMA-ScR checklist: where the report answers each item",
+    "evidence-map.svg": "the evidence map of the SIMULATED charting (SVG)",
+    "evidence-map.png": "the evidence map of the SIMULATED charting (PNG)",
+    "evidence-map.csv": "the evidence map's counts",
+    "figures": "the figures the Markdown report shows",
+}
+
+
 @dataclass
 class DemoResult:
     """What the demo did: where, the numbers, and how long each step took."""
@@ -275,6 +292,9 @@ def run_demo(
     )
     html = next((p for p in result.report_files if p.suffix == ".html"), None)
     say(f"Done in {result.seconds['total']:.0f} s. The report is in {html or result.folder}.")
+    report_dir = result.folder / "report"
+    for path in sorted(report_dir.iterdir()) if report_dir.is_dir() else ():
+        say(f"  {path.name:<20} {_WHAT.get(path.name, _WHAT.get(path.suffix, ''))}".rstrip())
     return result
 
 
