@@ -133,6 +133,18 @@ def _charting_process(data: ReportData) -> Section:
     if form.pilot_sample:
         text += f", after a pilot on {form.pilot_sample} sources"
     sec.blocks.append(Para(text + "."))
+    if getattr(data.charting, "simulated", False):
+        sec.blocks.append(Para(
+            "SIMULATED: the charted values in this report were entered by simulated charters "
+            "(the scopewise demo), not by people reading the sources.", style="note"))
+    pending = getattr(data.charting, "pending", None) or {}
+    conflicts = getattr(data.charting, "conflicts", 0) or 0
+    if conflicts or any(pending.values()):
+        sec.blocks.append(Para(
+            f"Charting in progress: {pending.get('not_started', 0)} source(s) not charted yet, "
+            f"{pending.get('awaiting_second', 0)} awaiting a second charter, {conflicts} "
+            "conflicting value(s) to reconcile; counts below use the final values only.",
+            style="note"))
     agreement = getattr(data.charting, "agreement", None) or ()
     rows = []
     for a in agreement:
