@@ -92,10 +92,13 @@ def status(directory: Path, db_url: str | None, as_json: bool) -> None:
     """Counts per stage of the review in DIRECTORY."""
     with Review.open(directory, db_url=db_url) as review:
         counts = review.status()
+        warnings = review.source_warnings()
     if as_json:
         click.echo(json.dumps(counts, indent=2, sort_keys=True))
     else:
         console().print(_status_table(counts))
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
 
 
 @click.group()
