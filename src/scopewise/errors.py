@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConnectorError",
+    "DatabaseDamaged",
     "DatabaseUnreachable",
     "DuplicateImport",
     "ImportFormatError",
@@ -82,6 +83,10 @@ class ProjectLocked(ScopewiseError):
 
 class DatabaseUnreachable(ScopewiseError):
     """The database URL is malformed or its server does not answer."""
+
+
+class DatabaseDamaged(ScopewiseError):
+    """The project database is damaged on disk (truncated, overwritten, malformed)."""
 
 
 class NotFound(ScopewiseError):

@@ -34,6 +34,9 @@ LAZY_COMMANDS = {
     "simulate": "scopewise.cli.simulate",
     "report": "scopewise.cli.report",
     "demo": "scopewise.cli.report",
+    "check": "scopewise.cli.maintenance",
+    "backup": "scopewise.cli.maintenance",
+    "restore": "scopewise.cli.maintenance",
 }
 
 

@@ -59,7 +59,7 @@ def _choices(item: NextRecord) -> str:
 def run_session(review: Review, reviewer: str, stage: str | None, directory: Path) -> int:
     """Serve and record decisions until nothing is left or the reviewer quits; returns
     how many decisions were recorded."""
-    from scopewise.cli.screen import _print_next, plain
+    from scopewise.cli.screen_text import plain, print_next, stop_sentence
 
     review.start_background_ranking()
     recorded = 0
@@ -69,9 +69,10 @@ def run_session(review: Review, reviewer: str, stage: str | None, directory: Pat
             where = f" at {STAGE_LABELS[stage]}" if stage else ""
             click.echo(f"Nothing left to screen for {plain(reviewer)}{where}.")
             break
-        _print_next(item, reviewer, directory, hint=False)
+        print_next(item, reviewer, directory, hint=False)
         if item.stopping is not None and item.stopping.stop:
-            click.echo(f"The stopping rule ({item.stopping.rule}) says screening may stop.")
+            click.echo(stop_sentence(
+                item.stopping, review.protocol.screening.target_recall, directory))
         answer = _ask(item, review, reviewer)
         if answer is None:
             break
