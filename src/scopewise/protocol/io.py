@@ -190,8 +190,8 @@ def check_protocol_text(
     except tomllib.TOMLDecodeError:
         try:
             parse_protocol(text, path)
-        except ProtocolError as error:
-            return None, [error]
+        except ProtocolError as bad_toml:
+            return None, [bad_toml]
         raise  # pragma: no cover - parse_protocol raised for this text just before
     errors: list[ProtocolError] = []
     protocol: Protocol | None = None
@@ -204,10 +204,10 @@ def check_protocol_text(
     errors.sort(key=lambda e: (e.line or 0, e.field or ""))
     seen: set[tuple[int | None, str | None]] = set()
     unique = []
-    for error in errors:  # one error per field: validation and placeholders may both see it
-        if (error.line, error.field) not in seen:
-            seen.add((error.line, error.field))
-            unique.append(error)
+    for found in errors:  # one error per field: validation and placeholders may both see it
+        if (found.line, found.field) not in seen:
+            seen.add((found.line, found.field))
+            unique.append(found)
     return protocol, unique
 
 
