@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -113,9 +115,29 @@ def outcomes(folder: Path) -> dict[int, tuple[object, ...]]:
     return out
 
 
+@pytest.fixture
+def copy_url(db_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A second database on the same backend, for a second project with the same records."""
+    if db_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'copy.db'}"
+        return
+    import psycopg
+
+    server: str = request.getfixturevalue("pg_server")
+    plain = server.replace("postgresql+psycopg", "postgresql")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in server else "?"
+    yield f"{server}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
 @pytest.mark.parametrize("history", [False, True])
 def test_decision_export_round_trip(
-    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], history: bool
+    tmp_path: Path, db_url: str, copy_url: str, capsys: pytest.CaptureFixture[str],
+    history: bool,
 ) -> None:
     original = make(tmp_path, db_url)
     with Review.open(original) as review:
@@ -132,9 +154,7 @@ def test_decision_export_round_trip(
     assert len(rows) == (16 if history else 15)  # record 3: Ann's first decision
     assert f"Wrote {len(rows)} decision(s)" in out
     assert any(r["note"] == 'sure, "quoted"; and, commas' for r in rows)
-    # The copy: a second project holding the same records (on SQLite: one PostgreSQL
-    # schema holds one project, and the original already has it).
-    copy = make(tmp_path, f"sqlite:///{tmp_path / 'copy.db'}", name="copy")
+    copy = make(tmp_path, copy_url, name="copy")  # a second project, the same records
     code, out, err = run(["screen", str(copy), "--import-decisions", str(file),
                           "--reviewer", "Lead"], capsys)
     assert code == 0, err
