@@ -58,7 +58,7 @@ def damage(url: str, exc: BaseException) -> DatabaseDamaged | None:
     return DatabaseDamaged(
         f"{where}: the project database is damaged ({text}); see what is wrong with "
         f"scopewise check {folder}, then restore the latest backup with "
-        f"scopewise restore BACKUP {folder}"
+        f"scopewise restore BACKUP {folder} --force"
     )
 
 
