@@ -39,7 +39,7 @@ from scopewise.store.records import (
     search_by_sha256,
     set_search_count,
 )
-from scopewise.store.search_undo import PIN_LABELS, delete_search, search_pins
+from scopewise.store.search_undo import delete_search, pin_label, search_pins
 
 __all__ = ["ImportResult", "ImportsMixin"]
 
@@ -182,7 +182,7 @@ class ImportsMixin(ReviewCore):
         with self.store.transaction() as conn:
             pins = search_pins(conn, search_id)
             if pins:
-                what = "; ".join(f"{n:,} by {PIN_LABELS[k]}" for k, n in pins.items())
+                what = "; ".join(f"{n:,} by {pin_label(k)}" for k, n in pins.items())
                 raise UsageError(
                     f"search {search_id} cannot be undone: some of its records are pinned "
                     f"({what}); nothing was removed"

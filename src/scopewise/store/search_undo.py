@@ -16,10 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from scopewise.errors import NotFound
+from scopewise.errors import NotFound, UsageError
 from scopewise.store import schema as t
 
-__all__ = ["PIN_LABELS", "delete_search", "search_pins"]
+__all__ = ["PIN_LABELS", "delete_search", "pin_label", "search_pins"]
 
 PIN_LABELS = {
     "decisions": "a screening decision",
@@ -63,13 +63,31 @@ def search_pins(conn: Connection, search_id: int) -> dict[str, int]:
     resolved = sa.select(sa.func.count(sa.distinct(resolution_rows.c.rid))).where(
         resolution_rows.c.rid.in_(ids)
     )
-    pins = {
-        "decisions": _count_records(conn, t.decisions.c.record_id, ids),
-        "duplicate_resolutions": int(conn.execute(resolved).scalar_one() or 0),
-        "charting_entries": _count_records(conn, t.charting_entries.c.record_id, ids),
-        "full_texts": _count_records(conn, t.full_texts.c.record_id, ids),
-    }
+    pins = {"duplicate_resolutions": int(conn.execute(resolved).scalar_one() or 0)}
+    for table, column in _record_references():
+        pins[table.name] = pins.get(table.name, 0) + _count_records(conn, column, ids)
     return {k: v for k, v in pins.items() if v}
+
+
+_MACHINE_WORK = ("records", "duplicate_groups", "duplicate_members", "duplicate_candidates")
+
+
+def _record_references() -> list[tuple[sa.Table, sa.Column[Any]]]:
+    """Every column of another table that points to a record: people's work (decisions,
+    full texts, charting, whatever later tables add), the duplicate tables aside."""
+    found = []
+    for table in t.metadata.sorted_tables:
+        if table.name in _MACHINE_WORK:
+            continue
+        for column in table.columns:
+            if any(fk.column is t.records.c.id for fk in column.foreign_keys):
+                found.append((table, column))
+    return found
+
+
+def pin_label(key: str) -> str:
+    """How the refusal message names a kind of pin."""
+    return PIN_LABELS.get(key, f"a row of {key.replace('_', ' ')}")
 
 
 def _in_chunks(values: Sequence[int], size: int = 500) -> list[Sequence[int]]:
@@ -112,6 +130,13 @@ def delete_search(conn: Connection, search_id: int) -> dict[str, int]:
         conn.execute(m.delete().where(m.c.group_id == group_id))
         conn.execute(g.delete().where(g.c.id == group_id))
         emptied += 1
-    conn.execute(t.records.delete().where(t.records.c.search_id == search_id))
-    conn.execute(t.searches.delete().where(t.searches.c.id == search_id))
+    try:
+        conn.execute(t.records.delete().where(t.records.c.search_id == search_id))
+        conn.execute(t.searches.delete().where(t.searches.c.id == search_id))
+    except sa.exc.IntegrityError as exc:  # a reference search_pins does not know of
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise UsageError(
+            f"search {search_id} cannot be undone: other project data still refers to its "
+            f"records ({first}); nothing was removed"
+        ) from None
     return {"records": len(ids), "duplicate_groups": emptied, "candidate_pairs": pairs}
