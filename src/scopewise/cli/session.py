@@ -141,5 +141,6 @@ def _ask(item: NextRecord, review: Review, reviewer: str) -> Answer | None:
             click.echo(f"  Not recorded: {exc}")
             continue
         extra = f" ({', '.join(d.reasons)})" if d.reasons else ""
-        click.echo(f"  Recorded {d.decision}{extra} for record {d.record_id}.")
+        change = f"; {d.change}" if d.change else ""
+        click.echo(f"  Recorded {d.decision}{extra} for record {d.record_id}{change}.")
         return answer
