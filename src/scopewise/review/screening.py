@@ -72,6 +72,7 @@ def _changed_from(before: Sequence[Decision], new: Decision) -> str | None:
         return None
     return describe(last.decision, last.reasons)
 
+
 MAX_DECISIONS_FILE_BYTES = 256 * 1024 * 1024
 """A decisions file larger than this is refused (about 5 million rows)."""
 
