@@ -58,7 +58,8 @@ def project_with_titles(folder: Path, protocol_text: str, titles: Sequence[str],
     review = Review.create(folder, protocol_path=protocol, db_url=db_url)
     with review, review.store.transaction() as conn:
         search = conn.execute(
-            t.searches.insert().values(source="PubMed", imported_at=now())
+            t.searches.insert().values(source="PubMed", imported_at=now(),
+                                       record_count=len(titles))
         ).inserted_primary_key[0]
         conn.execute(t.records.insert(), [
             {"search_id": search, "position": i, "title": title,

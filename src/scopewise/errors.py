@@ -11,6 +11,7 @@ __all__ = [
     "AccountError",
     "ChartingError",
     "ConnectorError",
+    "DatabaseDamaged",
     "DatabaseUnreachable",
     "DuplicateImport",
     "ImportFormatError",
@@ -85,6 +86,10 @@ class ProjectLocked(ScopewiseError):
 
 class DatabaseUnreachable(ScopewiseError):
     """The database URL is malformed or its server does not answer."""
+
+
+class DatabaseDamaged(ScopewiseError):
+    """The project database is damaged on disk (truncated, overwritten, malformed)."""
 
 
 class NotFound(ScopewiseError):

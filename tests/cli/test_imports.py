@@ -59,9 +59,9 @@ def test_same_file_twice_is_refused(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = ris_file(tmp_path)
-    assert run(["import", str(project), str(path)], capsys)[0] == 0
+    assert run(["import", str(project), str(path), "--source", "Embase"], capsys)[0] == 0
     copy = ris_file(tmp_path, "renamed.ris")  # same bytes, other name
-    code, _, err = run(["import", str(project), str(copy)], capsys)
+    code, _, err = run(["import", str(project), str(copy), "--source", "Embase"], capsys)
     assert code == 2
     assert err.count("\n") == 1 and "already imported" in err and "search 1" in err
     with Review.open(project) as review:
@@ -119,7 +119,7 @@ def test_export_csv_with_duplicate_groups(
 def test_export_ris_keeps_every_tag(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(["import", str(project), str(ris_file(tmp_path))], capsys)
+    run(["import", str(project), str(ris_file(tmp_path)), "--source", "Embase"], capsys)
     out_file = tmp_path / "out.ris"
     assert run(["export", str(project), "-o", str(out_file)], capsys)[0] == 0
     text = out_file.read_text(encoding="utf-8")
@@ -132,7 +132,7 @@ def test_export_ris_keeps_every_tag(
 def test_export_filtered_by_decision(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run(["import", str(project), str(ris_file(tmp_path))], capsys)
+    run(["import", str(project), str(ris_file(tmp_path)), "--source", "Embase"], capsys)
     out_file = tmp_path / "inc.csv"
     code, out, err = run(["export", str(project), "-o", str(out_file), "--stage",
                           "title_abstract", "--decision", "include"], capsys)

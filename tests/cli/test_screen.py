@@ -115,7 +115,7 @@ def test_decide_conflict_resolve(project: Path) -> None:
     )
     ok(screen(project, "--decide", "1", "MAYBE", "--reviewer", "Ben"))
     assert "Record 1 at title/abstract: Ann include, Ben maybe" in ok(
-        screen(project, "--conflicts")
+        screen(project, "--conflicts", "--reviewer", "Lead")
     )
     assert refused(screen(project, "--resolve", "1", "include", "--reviewer", "Ann")).startswith(
         "Ann screened this record"
@@ -123,7 +123,7 @@ def test_decide_conflict_resolve(project: Path) -> None:
     assert "Resolved record 1 at title/abstract: include (by Lead)." in ok(
         screen(project, "--resolve", "1", "include", "--reviewer", "Lead")
     )
-    assert "No unresolved conflicts." in ok(screen(project, "--conflicts"))
+    assert "No unresolved conflicts." in ok(screen(project, "--conflicts", "--reviewer", "Lead"))
     # The record passed, so without --stage the next decision is at full text.
     out = ok(screen(project, "--decide", "1", "exclude", "--reason", "NOFT", "--reviewer", "Ann"))
     assert "Recorded exclude (NOFT) for record 1 at full text by Ann." in out
@@ -248,10 +248,12 @@ def test_stopping_prints_the_estimate(project: Path) -> None:
 def test_stopping_lines_before_the_sample_name_the_sample_for_both_statistical_rules(
     rule: str,
 ) -> None:
-    from scopewise.cli.screen import _stopping_lines
+    from scopewise.cli.screen_text import stopping_lines as _stopping_lines
     from scopewise.screening.stopping import StopReport
 
     lines = _stopping_lines(StopReport(rule, False, 120, 880, 9), 0.95)
-    assert lines[0].startswith("Keep screening: 120 of 1,000 records decided")
+    assert lines[0] == ("Keep screening: no estimate yet; a random sample of the remaining "
+                        "records comes first.")
     assert lines[1].startswith(f"Stopping rule ({rule}, target recall 95%): no recall estimate yet")
+    assert "120 of 1,000 records decided" in lines[2]
     assert "heuristic" not in " ".join(lines)

@@ -97,3 +97,22 @@ def test_session_needs_a_reviewer(project: Path) -> None:
     result = CliRunner().invoke(cli, ["screen", str(project), "--session"])
     assert isinstance(result.exception, ScopewiseError)
     assert result.exception.exit_code == 2 and "--reviewer" in str(result.exception)
+
+
+def test_the_session_lists_the_codes_and_takes_a_note_on_its_own_line(project: Path) -> None:
+    with Review.open(project) as review:
+        review.decide(1, "include", "Ann")
+    typed = "n\nnot about peer workers\ne\ne\nnote: a second note\ni\n" + "n: why\ne NOTPEER\n"
+    out = session(project, typed).output
+    assert "Exclusion reason codes at title/abstract:" in out
+    assert "Exclusion reason codes at full text (an exclusion needs one or more):" in out
+    assert "  NOTPEER: Peer support is not the focus." in out
+    assert "  POP: Concerns peer support workers in mental health services." in out
+    assert out.count("Note kept") == 3
+    stored = [(stage, verdict, note) for _, stage, verdict, _, note in decisions(project)]
+    assert stored[1:] == [  # the ranker chooses the order of the records, not of the notes
+        ("title_abstract", "exclude", "not about peer workers"),
+        ("title_abstract", "exclude", ""),
+        ("title_abstract", "include", "a second note"),
+        ("full_text", "exclude", "why"),
+    ]

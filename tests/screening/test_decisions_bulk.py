@@ -174,7 +174,7 @@ def test_rows_count_in_order_within_the_batch(review: Review) -> None:
             row(a, "Ben", "include"),
             # full text in the same batch, once the title/abstract rows let it pass
             row(a, "Ann", "exclude", "full_text", ("NOFT", "POP", "NOFT")),
-            row(a, "Ben", "exclude", "", ("NOFT",)),  # no stage: the record's current one
+            row(a, "Ben", "exclude", "", ("POP", "NOFT")),  # no stage: the current one
             row(b, "Ann", "exclude", ""),
         ],
         actor="Lead",

@@ -210,6 +210,10 @@ def test_full_text_follows_a_passed_title_abstract(review: Review) -> None:
     d = review.decide(r1, "exclude", "Ann", reasons=["NOFT"])
     assert (d.stage, d.reasons) == ("full_text", ("NOFT",))
     review.decide(r1, "exclude", "Ben", reasons=["POP"])
+    ft = review.record_outcome(r1).full_text  # different reasons: a conflict (issue 16)
+    assert ft is not None and ft.status == "conflict"
+    review.decide(r1, "exclude", "Ben", reasons=["NOFT", "POP"])
+    review.decide(r1, "exclude", "Ann", reasons=["POP", "NOFT"])
     ft = review.record_outcome(r1).full_text
     assert ft is not None and (ft.status, ft.reasons) == ("excluded", ("POP", "NOFT"))
 

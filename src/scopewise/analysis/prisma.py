@@ -43,7 +43,7 @@ UNSPECIFIED_REASON = "unspecified"
 #: The invariants, by name, in the order they are checked.
 INVARIANTS = (
     "identified = sum of records identified per source",
-    "identified = duplicates removed + screened",
+    "identified = duplicates removed + screened + not screened (screening stopped)",
     "screened = excluded at title/abstract + passed title/abstract + still undecided",
     "sought = not retrieved + assessed + awaiting retrieval",
     "assessed = excluded at full text + included + still undecided",
@@ -96,6 +96,12 @@ class FlowData:
     source_order:
         Sources in the order to show them (the order their searches were imported);
         sources missing from it follow alphabetically.
+    not_screened:
+        Records left unscreened when a lead accepted the stopping rule (and still
+        undecided at title/abstract).
+    stop_recall:
+        The recall the stopping rule vouched for when screening stopped (the X of
+        "estimated recall >= X"), or ``None`` when screening was not stopped.
     """
 
     record_sources: Mapping[int, str]
@@ -107,6 +113,8 @@ class FlowData:
     source_order: tuple[str, ...] = ()
     #: sources searched by other methods (websites, organisations, citation searching)
     other_sources: tuple[str, ...] = ()
+    not_screened: frozenset[int] = frozenset()
+    stop_recall: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +143,16 @@ class Flow:
     full_text_stage: bool = True
     #: the sources of :attr:`sources` that were searched by other methods
     other_sources: tuple[str, ...] = ()
+    not_screened: int = 0
+    stop_recall: float | None = None
+
+    @property
+    def not_screened_label(self) -> str | None:
+        """The title of the "not screened" box, when screening was stopped by the rule."""
+        if self.stop_recall is None:
+            return None
+        return ("Records not screened (screening stopped by the prioritisation rule, "
+                f"estimated recall ≥ {self.stop_recall:.0%})")
 
     @property
     def excluded_full_text_total(self) -> int:
@@ -166,6 +184,12 @@ class Flow:
             },
             "complete": self.complete,
             "full_text_stage": self.full_text_stage,
+            "not_screened": self.not_screened,
+            "not_screened_box": (
+                None if self.not_screened_label is None
+                else {"label": self.not_screened_label, "n": self.not_screened,
+                      "estimated_recall_at_least": self.stop_recall}
+            ),
         }
 
 
@@ -192,7 +216,12 @@ def compute_flow(data: FlowData) -> Flow:
 
     removed = [m for m in data.duplicates if m.record_id != m.primary_record_id]
     removed_ids = {m.record_id for m in removed}
-    screened_ids = identified_ids - removed_ids
+    not_screened = (set(data.not_screened) & identified_ids) - removed_ids
+    if "title_abstract" not in data.stages:
+        not_screened = set()
+    # Full-text evidence is checked over every unique record (below), the stopped ones too.
+    unique_ids = identified_ids - removed_ids
+    screened_ids = unique_ids - not_screened
 
     ta = {rid: data.title_abstract[rid] for rid in screened_ids if rid in data.title_abstract}
     excluded_ta = {rid for rid, o in ta.items() if o.decision == "exclude"}
@@ -205,8 +234,8 @@ def compute_flow(data: FlowData) -> Flow:
         # Full-text evidence is counted over every unique record, not only those that
         # passed title/abstract, so that a full-text decision on a record excluded at
         # title/abstract shows up as a broken invariant.
-        ft = {rid: data.full_text[rid] for rid in screened_ids if rid in data.full_text}
-        status = {r: s for r, s in data.full_text_status.items() if r in screened_ids}
+        ft = {rid: data.full_text[rid] for rid in unique_ids if rid in data.full_text}
+        status = {r: s for r, s in data.full_text_status.items() if r in unique_ids}
         not_retrieved = {r for r, s in status.items() if s == "not_retrieved" and r in sought_ids}
         assessed_ids = {r for r, s in status.items() if s == "attached"} | set(ft)
         awaiting = sought_ids - not_retrieved - assessed_ids
@@ -243,6 +272,8 @@ def compute_flow(data: FlowData) -> Flow:
         included=len(included_ids),
         full_text_stage=full_text_stage,
         other_sources=tuple(n for n in sources if n in set(data.other_sources)),
+        not_screened=len(not_screened),
+        stop_recall=data.stop_recall if data.not_screened else None,
     )
     check_invariants(flow, excluded_full_text_records=len(excluded_ft))
     return flow
@@ -257,7 +288,11 @@ def check_invariants(flow: Flow, excluded_full_text_records: int | None = None) 
     )
     checks: list[tuple[str, int, list[int]]] = [
         (INVARIANTS[0], flow.identified, list(flow.sources.values())),
-        (INVARIANTS[1], flow.identified, [flow.duplicates_removed, flow.screened]),
+        (
+            INVARIANTS[1],
+            flow.identified,
+            [flow.duplicates_removed, flow.screened, flow.not_screened],
+        ),
         (
             INVARIANTS[2],
             flow.screened,

@@ -39,6 +39,9 @@ LAZY_COMMANDS = {
     "user": "scopewise.cli.user",
     "round": "scopewise.cli.round",
     "chart": "scopewise.cli.chart",
+    "check": "scopewise.cli.maintenance",
+    "backup": "scopewise.cli.maintenance",
+    "restore": "scopewise.cli.maintenance",
 }
 
 

@@ -9,7 +9,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from scopewise.protocol import Protocol, load_protocol
+from scopewise.errors import ProtocolError
+from scopewise.protocol import Protocol
+from scopewise.protocol.io import check_protocol
 from scopewise.review import Review
 
 __all__ = ["COMMANDS", "audit", "init", "protocol", "status"]
@@ -92,10 +94,13 @@ def status(directory: Path, db_url: str | None, as_json: bool) -> None:
     """Counts per stage of the review in DIRECTORY."""
     with Review.open(directory, db_url=db_url) as review:
         counts = review.status()
+        warnings = review.source_warnings()
     if as_json:
         click.echo(json.dumps(counts, indent=2, sort_keys=True))
     else:
         console().print(_status_table(counts))
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
 
 
 @click.group()
@@ -152,9 +157,22 @@ def _print_protocol(p: Protocol) -> None:
 
 @protocol.command("check")
 @click.argument("file", type=click.Path(path_type=Path))
-def protocol_check(file: Path) -> None:
-    """Validate a protocol FILE; errors name the line and the field."""
-    p = load_protocol(file)
+@click.option("--draft", is_flag=True,
+              help="Accept placeholders (TODO, empty required text) while drafting.")
+def protocol_check(file: Path, draft: bool) -> None:
+    """Validate a protocol FILE: every error in one run, each with its line and field.
+
+    Placeholders ("TODO", empty required text) are errors unless --draft is given.
+    """
+    p, errors = check_protocol(file, draft=draft)
+    for error in errors[:-1]:
+        click.echo(f"error: {error}", err=True)
+    if errors:
+        if len(errors) == 1:
+            raise errors[0]
+        raise ProtocolError(f"{errors[-1].detail} ({len(errors)} errors in all)",
+                            path=errors[-1].path, line=errors[-1].line, field=errors[-1].field)
+    assert p is not None
     click.echo(
         f"{file}: valid protocol: {len(p.questions)} question(s), "
         f"{len(p.criteria.inclusion)} inclusion and {len(p.criteria.exclusion)} exclusion criteria, "

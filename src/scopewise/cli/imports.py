@@ -22,8 +22,9 @@ _PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # show a progress display for files abov
 
 @click.command("import")
 @DIR
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--source", help="Database searched, e.g. Embase (guessed from the file if omitted).")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--source", help="Database searched, e.g. Embase (needed unless the file or "
+              "the protocol names it).")
 @click.option("--platform", default="", help="Interface used, e.g. Ovid or EBSCOhost.")
 @click.option("--query", default="", help="The exact search string, for the methods section.")
 @click.option("--query-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -34,18 +35,28 @@ _PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # show a progress display for files abov
 @click.option("--method", type=click.Choice(["file", "other"]), default="file", show_default=True,
               help="other: records found by other methods (websites, organisations, citation "
               "searching), named with --source; shown in their own column of the flow diagram.")
+@click.option("--undo", "undo", type=int, metavar="SEARCH",
+              help="Remove search SEARCH and its records (refused once work rests on them).")
+@click.option("--list", "show_list", is_flag=True, help="List the searches imported so far.")
 @ACTOR
 @DB
 def import_command(
     directory: Path, files: tuple[Path, ...], source: str | None, platform: str, query: str,
-    query_file: Path | None, searched_on: str | None, fmt: str | None, method: str, actor: str,
-    db_url: str | None,
+    query_file: Path | None, searched_on: str | None, fmt: str | None, method: str,
+    undo: int | None, show_list: bool, actor: str, db_url: str | None,
 ) -> None:
     """Import search results (FILES) into the review in DIRECTORY.
 
     Each file is stored as one search with its source, query, date, file name and
     sha256; it lands whole or not at all, and the same file twice is refused.
+    --list shows the searches; --undo SEARCH removes one while no decision, duplicate
+    resolution, full text or charting entry rests on its records.
     """
+    if sum([bool(files), undo is not None, show_list]) != 1:
+        raise UsageError("give FILES to import, or --list, or --undo SEARCH (one of them)")
+    if undo is not None or show_list:
+        _list_or_undo(directory, undo, actor, db_url)
+        return
     if query and query_file:
         raise UsageError("give either --query or --query-file, not both")
     if query_file is not None:
@@ -72,8 +83,29 @@ def import_command(
                 f"as search {result.search_id}, source {result.source}."
             )
             if source is None:
-                out.print(f"  The source was guessed as {result.source!r}; "
-                          "pass --source to name the database searched.")
+                out.print(f"  The source {result.source!r} was read from the file or the "
+                          "protocol; pass --source to name the database otherwise.")
+            for line in result.warnings:
+                click.echo(f"warning: {line}", err=True)
+
+
+def _list_or_undo(directory: Path, undo: int | None, actor: str, db_url: str | None) -> None:
+    with Review.open(directory, db_url=db_url) as review:
+        if undo is not None:
+            removed = review.undo_search(undo, actor)
+            click.echo(
+                f"Removed search {undo} and its {removed['records']:,} records; "
+                "the same file may be imported again."
+            )
+            return
+        searches = review.searches()
+    if not searches:
+        click.echo("No searches imported yet.")
+        return
+    click.echo("id\tsource\tfile\tcount\tdate")
+    for s in searches:
+        name = s.file_name or f"({s.method}: {s.file_format})"
+        click.echo(f"{s.id}\t{s.source}\t{name}\t{s.record_count}\t{s.imported_at:%Y-%m-%d}")
 
 
 @click.command("export")

@@ -176,6 +176,8 @@ class ScreeningPlan(_Model):
     ranker: str = "default"
     stop_rule: str = "default"
     target_recall: float = Field(default=0.95, gt=0, le=1)
+    full_text_reason_conflicts: StrictBool = True
+    """Two full-text exclusions for different reasons are a conflict (as in Covidence)."""
 
     @field_validator("stages")
     @classmethod

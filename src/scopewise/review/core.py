@@ -119,7 +119,9 @@ class ReviewCore:
         if not store.has_project():
             store.close()
             raise ProjectExists(
-                f"{path}: its database holds no project (was it created with another --db?)"
+                f"{path}: its database holds no project (was it created with another --db? "
+                f"if the database was emptied, restore the latest backup with "
+                f"scopewise restore BACKUP {path} --force)"
             )
         return cls(path, store, config)
 

@@ -17,10 +17,11 @@ from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound, ScreeningError
 from scopewise.protocol import Protocol
-from scopewise.screening.conflicts import RecordOutcome, outcomes
+from scopewise.screening.conflicts import RecordOutcome, is_conflict, outcomes
 from scopewise.screening.decisions import (
     Decision,
     DecisionInput,
+    latest_decisions,
     validate_decision,
     validate_stage,
 )
@@ -42,6 +43,10 @@ class DecisionBatch:
     stages: tuple[str, ...]
     reviewers_per_record: int
     criteria: tuple[str, ...]
+    reason_conflicts: bool = False
+    settle_conflicts: bool = False
+    """Whether a row on a record in conflict, by someone who may resolve it, settles
+    it (a resolution): how an imported decision file carries resolutions."""
     decisions: dict[int, list[Decision]] = field(default_factory=dict)
     full_texts: dict[int, list[FullTextEntry]] = field(default_factory=dict)
     outcomes: dict[int, RecordOutcome] = field(default_factory=dict)
@@ -60,6 +65,7 @@ class DecisionBatch:
             stages=tuple(plan.stages),
             reviewers_per_record=plan.reviewers_per_record,
             criteria=tuple(c.code for c in protocol.all_criteria),
+            reason_conflicts=plan.full_text_reason_conflicts,
         )
         for d in db.decision_rows(conn, ids, kinds=("screen", "resolution")):
             batch.decisions.setdefault(d.record_id, []).append(d)
@@ -77,6 +83,7 @@ class DecisionBatch:
                 self.stages,
                 self.reviewers_per_record,
                 self.criteria,
+                self.reason_conflicts,
             )[record_id]
         return self.outcomes[record_id]
 
@@ -128,9 +135,24 @@ class DecisionBatch:
         pilot = self.pilot
         in_pilot = pilot is not None and stage == "title_abstract"
         kind = "pilot" if in_pilot and record_id in (pilot or {}).get("records", []) else "screen"
+        if kind == "screen" and self.settle_conflicts and self._settles(record_id, stage,
+                                                                         row.reviewer):
+            kind = "resolution"
         checked = Decision(0, record_id, stage, row.reviewer, decision, cleaned, row.note, kind)
         self.add(checked)
         return checked
+
+
+    def _settles(self, record_id: int, stage: str, reviewer: str) -> bool:
+        """Whether ``reviewer`` deciding now settles a conflict on the record at ``stage``."""
+        mine = [d for d in self.decisions.get(record_id, []) if d.stage == stage]
+        latest = latest_decisions(mine)
+        screened = sorted(latest.values(), key=lambda d: d.id)
+        reasons = [d.reasons for d in screened] if self.reason_conflicts else None
+        if not is_conflict(stage, [d.decision for d in screened], reasons):
+            return False
+        role = self.roles.get(reviewer, (0, ""))[1]
+        return role == "lead" or reviewer not in {d.reviewer for d in screened}
 
 
 def decision_columns(d: Decision) -> dict[str, Any]:

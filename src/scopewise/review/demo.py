@@ -36,6 +36,7 @@ from scopewise.review import Review
 from scopewise.review.report import STOPPING_EVENT
 from scopewise.review.screening_queue import stopping_rule_for
 from scopewise.screening.rankers import get_ranker
+from scopewise.screening.stop_advice import advice
 from scopewise.screening.stopping import StoppingRule, StopReport
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as screening_db
@@ -437,8 +438,9 @@ def _screen_title_abstract(
         f"kappa {ta_agreement.kappa:.3f}) and {THIRD} resolved {len(conflicts)} conflicts; "
         f"{int(final.sum()):,} records passed."
     )
-    if stopped_after is not None:
+    if stopped_after is not None and stop is not None:
         say(
+            f"{advice(stop, plan.target_recall)} "
             f"Stopping rule ({plan.stop_rule}, target recall {plan.target_recall:.0%}): stopping "
             f"was allowed after {stopped_after:,} of {len(ids):,} records "
             f"({len(ids) - stopped_after:,} left unscreened), having found {found_at_stop} of "

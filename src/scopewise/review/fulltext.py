@@ -11,14 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from scopewise.errors import ScreeningError, UsageError
-from scopewise.review.screening import ScreeningMixin
+from scopewise.review.screening_stop import StoppingMixin
 from scopewise.screening.fulltext import FullTextEntry, file_pdf, latest_full_texts
 from scopewise.store import screening as db
 
 __all__ = ["FullTextMixin"]
 
 
-class FullTextMixin(ScreeningMixin):
+class FullTextMixin(StoppingMixin):
     """Full texts: attach a PDF, mark one not retrieved, read what counts."""
 
     def attach_full_text(self, record_id: int, pdf_path: str | Path, actor: str) -> FullTextEntry:

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 from scopewise.errors import DuplicateImport, UsageError
 from scopewise.records import Record
 from scopewise.review.core import DEFAULT_ACTOR, ReviewCore
+from scopewise.review.import_checks import UnparsedTally, resolve_source, source_mismatches
 from scopewise.sources import Reader, SourceFile, write_records
 from scopewise.sources.blocks import parallel_values, worker_count
 from scopewise.sources.registry import detect_format, get_reader
@@ -38,12 +39,11 @@ from scopewise.store.records import (
     search_by_sha256,
     set_search_count,
 )
+from scopewise.store.search_undo import delete_search, pin_label, search_pins
 
 __all__ = ["ImportResult", "ImportsMixin"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_GUESS = {"medline": "PubMed", "pubmed-xml": "PubMed", "wos": "Web of Science"}
-_DB_TAGS = ("DB", "DP")
 PARALLEL_MIN_BYTES = 8 << 20
 """Files from this size on are parsed by worker processes (when the reader can cut blocks)."""
 
@@ -59,6 +59,11 @@ class ImportResult:
     file_name: str = ""
     sha256: str | None = None
     total_available: int | None = None  # online searches: hits the database reported
+    unparsed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Per field, values that could not be read (kept raw): count and first examples."""
+    warnings: tuple[str, ...] = ()
+    """Plain sentences about the import: unreadable fields, sources the protocol does
+    not plan (or planned sources still missing)."""
 
 
 def file_sha256(path: Path) -> str:
@@ -80,19 +85,6 @@ def _check_date(value: str | None) -> str | None:
     except ValueError:
         raise UsageError(f"--searched-on {value!r} is not a real date; use YYYY-MM-DD") from None
     return value
-
-
-def _guess_source(fmt: str, first: Record | None, path: Path) -> str:
-    if fmt in _GUESS:
-        return _GUESS[fmt]
-    if first is not None:
-        for tag in _DB_TAGS:
-            value = first.raw.get(tag)
-            if isinstance(value, list) and value and str(value[0]).strip():
-                return str(value[0]).strip()
-        if fmt == "ris" and str(first.source_record_id).startswith("WOS:"):
-            return "Web of Science"
-    return path.stem
 
 
 class ImportsMixin(ReviewCore):
@@ -118,7 +110,9 @@ class ImportsMixin(ReviewCore):
         path:
             The export file.
         source:
-            The database searched (``"Embase"``); guessed from the file when omitted.
+            The database searched (``"Embase"``). When omitted it comes from the file's
+            content or the protocol, never from the file name (see
+            :mod:`scopewise.review.import_checks`); otherwise ``UsageError``.
         platform, query, searched_on:
             Interface (``"Ovid"``), the exact search string and the ISO date it was run.
         format:
@@ -154,9 +148,11 @@ class ImportsMixin(ReviewCore):
             earlier = search_by_sha256(conn, sha)
         if earlier is not None:
             raise DuplicateImport(_duplicate_message(file, earlier))
-        with closing(_value_batches(reader, source_file)) as batches:
+        tally = UnparsedTally()
+        with closing(_value_batches(reader, source_file, tally)) as batches:
             first = next(batches, [])
-            name = source or _guess_source(fmt, _first_record(first), file)
+            name = resolve_source(source, fmt, _first_record(first), self.protocol, query,
+                                  file.name)
             with self.store.transaction() as conn:
                 if search_by_sha256(conn, sha) is not None:  # imported meanwhile by someone else
                     raise DuplicateImport(_duplicate_message(file, search_by_sha256(conn, sha)))
@@ -169,9 +165,45 @@ class ImportsMixin(ReviewCore):
                 set_search_count(conn, search_id, count)
                 self.store.audit(conn, actor, "search.imported", {
                     "search_id": search_id, "source": name, "file": file.name, "format": fmt,
-                    "records": count, "sha256": sha,
+                    "records": count, "sha256": sha, "unparsed": tally.summary(),
                 })
-        return ImportResult(search_id, name, count, fmt, file.name, sha)
+        warnings = tally.warnings() + self.source_warnings()
+        return ImportResult(search_id, name, count, fmt, file.name, sha,
+                            unparsed=tally.summary(), warnings=tuple(warnings))
+
+    def source_warnings(self) -> list[str]:
+        """Where the protocol's sources and the imported ones differ, both ways."""
+        return source_mismatches(self.protocol, [s.source for s in self.searches()])
+
+    def undo_search(self, search_id: int, actor: str = DEFAULT_ACTOR) -> dict[str, int]:
+        """Remove a search and its records, while no one's work rests on them.
+
+        The same file may be imported again afterwards. Returns how many records,
+        emptied duplicate groups and candidate pairs went; audited as ``search.undone``.
+
+        Raises
+        ------
+        NotFound
+            No such search.
+        UsageError
+            Some of its records have a decision, a duplicate resolution, a full text or
+            a charting entry; the message says how many and by what.
+        """
+        with self.store.transaction() as conn:
+            pins = search_pins(conn, search_id)
+            if pins:
+                what = "; ".join(f"{n:,} by {pin_label(k)}" for k, n in pins.items())
+                raise UsageError(
+                    f"search {search_id} cannot be undone: some of its records are pinned "
+                    f"({what}); nothing was removed"
+                )
+            search = next(s for s in list_searches(conn) if s.id == search_id)
+            removed = delete_search(conn, search_id)
+            self.store.audit(conn, actor, "search.undone", {
+                "search_id": search_id, "source": search.source, "file": search.file_name,
+                "sha256": search.sha256, **removed,
+            })
+        return removed
 
     def searches(self) -> list[Search]:
         """Every search imported so far, in order."""
@@ -312,7 +344,9 @@ class ImportsMixin(ReviewCore):
         return ids
 
 
-def _value_batches(reader: Reader, source: SourceFile) -> Generator[list[tuple[Any, ...]], None, None]:
+def _value_batches(
+    reader: Reader, source: SourceFile, tally: UnparsedTally
+) -> Generator[list[tuple[Any, ...]], None, None]:
     """Column values of every record, in batches; parsed by worker processes when it pays.
 
     A large file whose reader can cut it into blocks is parsed by worker processes
@@ -327,16 +361,20 @@ def _value_batches(reader: Reader, source: SourceFile) -> Generator[list[tuple[A
         and workers > 1
         and source.path.stat().st_size >= PARALLEL_MIN_BYTES
     ):
-        yield from parallel_values(
+        for values in parallel_values(
             reader.blocks(source), reader.parse_block, record_values, workers=workers
-        )
+        ):
+            tally.add(values)
+            yield values
         return
     batch: list[tuple[Any, ...]] = []
     for record in reader.read(source):
         batch.append(record_values(record))
         if len(batch) >= BATCH_SIZE:
+            tally.add(batch)
             yield batch
             batch = []
+    tally.add(batch)
     yield batch
 
 

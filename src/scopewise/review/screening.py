@@ -46,6 +46,7 @@ from scopewise.screening.decisions import (
     STAGE_LABELS,
     Decision,
     DecisionInput,
+    describe,
     latest_decisions,
     parse_decisions_csv,
     validate_decision,
@@ -58,6 +59,19 @@ from scopewise.store import screening as db
 from scopewise.store.snapshot import ScreeningSnapshot
 
 __all__ = ["NextRecord", "ScreeningMixin"]
+
+
+def _changed_from(before: Sequence[Decision], new: Decision) -> str | None:
+    """The same reviewer's earlier decision at the stage (same kind), when it differs."""
+    earlier = [d for d in before
+               if (d.stage, d.reviewer, d.kind) == (new.stage, new.reviewer, new.kind)]
+    if not earlier:
+        return None
+    last = max(earlier, key=lambda d: d.id)
+    if (last.decision, set(last.reasons)) == (new.decision, set(new.reasons)):
+        return None
+    return describe(last.decision, last.reasons)
+
 
 MAX_DECISIONS_FILE_BYTES = 256 * 1024 * 1024
 """A decisions file larger than this is refused (about 5 million rows)."""
@@ -118,6 +132,9 @@ class ScreeningMixin(ScreeningQueueMixin):
     ) -> Decision:
         """Record ``reviewer``'s decision on a record (appended; the latest counts).
 
+        The returned decision's ``changed_from`` (and ``change``, "changed from X to
+        Y") says when it replaces a different earlier decision of the same reviewer.
+
         Raises
         ------
         NotFound
@@ -129,8 +146,12 @@ class ScreeningMixin(ScreeningQueueMixin):
         self._load_protocol()
         with self.store.transaction() as conn:
             batch = self._batch(conn, [record_id])
+            before = list(batch.decisions.get(record_id, []))
+            if self._pilot_open(conn):
+                before = db.decision_rows(conn, [record_id])
             row = DecisionInput(record_id, reviewer, decision, stage or "", tuple(reasons), note)
             user_id, d = self._check(batch, row)
+            d = replace(d, changed_from=_changed_from(before, d))
             at = now()
             new_id = db.insert_decision(
                 conn, record_id, d.stage, user_id, decision, d.reasons, note, d.kind, at
@@ -145,6 +166,7 @@ class ScreeningMixin(ScreeningQueueMixin):
                     "decision": decision,
                     "reasons": list(d.reasons),
                     "kind": d.kind,
+                    **({"changed_from": d.changed_from} if d.changed_from else {}),
                 },
             )
         self._decided(reviewer)
@@ -169,7 +191,11 @@ class ScreeningMixin(ScreeningQueueMixin):
         """Record every decision of a CSV file, all or none; returns how many.
 
         Columns: record_id, reviewer, decision, and optionally stage (default: the
-        protocol's first stage), reasons (codes separated by ``;``) and note; comma,
+        protocol's first stage), reasons (codes separated by ``;``), note and
+        decided_at (kept as the decision's time) -- the columns
+        :meth:`export_decisions` writes. A row on a record whose reviewers disagree at
+        that stage, by a lead or a reviewer who did not screen it, settles the
+        conflict (a resolution), as ``--resolve`` would; comma,
         tab or semicolon separated; UTF-8, UTF-16 or cp1252 (as spreadsheets save
         them). The rows go through :meth:`record_decisions`; an error names
         ``file:line``. An empty, binary or oversized file is refused with one line.
@@ -178,7 +204,8 @@ class ScreeningMixin(ScreeningQueueMixin):
         rows = parse_decisions_csv(_decisions_text(file), str(file),
                                    self.protocol.screening.stages[0])
         detail = {"file": file.name, "sha256": sha256_file(file)}
-        return self._record_batch(rows, actor, str(file), "screening.imported", detail)
+        return self._record_batch(rows, actor, str(file), "screening.imported", detail,
+                                  settle=True)
 
     def _record_batch(
         self,
@@ -187,12 +214,14 @@ class ScreeningMixin(ScreeningQueueMixin):
         source: str | None,
         action: str,
         detail: dict[str, Any],
+        settle: bool = False,
     ) -> int:
         self._load_protocol()
         if not rows:
             return 0
         with self.store.transaction() as conn:
             batch = self._batch(conn, (r.record_id for r in rows))
+            batch.settle_conflicts = settle
             checked: list[tuple[int, Decision]] = []
             for number, r in enumerate(rows, 1):
                 try:
@@ -204,8 +233,9 @@ class ScreeningMixin(ScreeningQueueMixin):
             db.insert_decisions(
                 conn,
                 [
-                    {**decision_columns(d), "reviewer_id": user_id, "created_at": at}
-                    for user_id, d in checked
+                    {**decision_columns(d), "reviewer_id": user_id,
+                     "created_at": r.decided_at or at}
+                    for (user_id, d), r in zip(checked, rows, strict=True)
                 ],
             )
             decided = [d for _, d in checked]
@@ -289,13 +319,13 @@ class ScreeningMixin(ScreeningQueueMixin):
             resolver_id = self._screener(conn, resolver)
             db.check_screenable(conn, record_id)
             rows = db.decision_rows(conn, [record_id], kinds=("screen",))
-            conflicted = [
-                s
-                for s in self.protocol.screening.stages
-                if is_conflict(
-                    s, [d.decision for k, d in latest_decisions(rows).items() if k[1] == s]
-                )
-            ]
+            reason_conflicts = self.protocol.screening.full_text_reason_conflicts
+            conflicted = []
+            for s in self.protocol.screening.stages:
+                votes = [d for k, d in latest_decisions(rows).items() if k[1] == s]
+                given = [d.reasons for d in votes] if reason_conflicts else None
+                if is_conflict(s, [d.decision for d in votes], given):
+                    conflicted.append(s)
             if stage is None:
                 if not conflicted:
                     raise ScreeningError(f"record {record_id} has no conflict to resolve")

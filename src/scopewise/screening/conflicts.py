@@ -12,8 +12,10 @@ decisions; ``pilot`` decisions never count here):
     two or more reviewers decided it and they disagree. At title/abstract a ``maybe``
     against anything (another ``maybe`` included) is a conflict: a ``maybe`` says the
     reviewer could not decide, so a lead or third reviewer looks at it. At full text
-    only include-versus-exclude is a conflict; two exclusions with different reasons
-    agree, and the final reasons are the union of both (in protocol order).
+    include-versus-exclude is a conflict, and so are two exclusions for different
+    reasons (as in Covidence; whoever resolves it picks the reasons), unless the
+    protocol sets ``full_text_reason_conflicts = false``: then they agree and the final
+    reasons are the union of both (in protocol order).
 ``included`` / ``excluded``
     the final decision: the latest ``resolution`` if there is one (it is final even if
     the reviewers later change their minds), else the reviewers' agreed decision.
@@ -108,13 +110,23 @@ class RecordOutcome:
         return self.full_text is not None and self.full_text.status == "not_retrieved"
 
 
-def is_conflict(stage: str, decisions: Sequence[str]) -> bool:
-    """Whether reviewers' decisions on one record at ``stage`` disagree (see module doc)."""
+def is_conflict(
+    stage: str, decisions: Sequence[str], reasons: Sequence[Iterable[str]] | None = None
+) -> bool:
+    """Whether reviewers' decisions on one record at ``stage`` disagree (see module doc).
+
+    ``reasons`` (each decision's reason codes, in the same order) are given when
+    exclusions for different reasons count as a conflict at full text.
+    """
     if len(decisions) < 2:
         return False
     if stage == "title_abstract" and "maybe" in decisions:
         return True
-    return len(set(decisions)) > 1
+    if len(set(decisions)) > 1:
+        return True
+    if stage == "full_text" and reasons is not None and decisions[0] == "exclude":
+        return len({frozenset(r) for r in reasons}) > 1
+    return False
 
 
 def check_resolver(resolver: str, role: str, screeners: Sequence[str]) -> None:
@@ -152,6 +164,7 @@ def stage_outcome(
     decisions: Iterable[Decision],
     reviewers_per_record: int,
     criteria_order: Sequence[str] = (),
+    reason_conflicts: bool = False,
 ) -> StageOutcome:
     """The status and final decision of one record at one stage.
 
@@ -165,6 +178,9 @@ def stage_outcome(
         1 or 2, from the protocol.
     criteria_order:
         Criteria codes in protocol order, to order the final reasons.
+    reason_conflicts:
+        Whether full-text exclusions for different reasons conflict (the protocol's
+        ``full_text_reason_conflicts``).
     """
     mine = [d for d in decisions if d.record_id == record_id and d.stage == stage]
     screened = sorted(latest_decisions(mine).values(), key=lambda d: d.id)
@@ -189,7 +205,7 @@ def stage_outcome(
     if not screened:
         return make("undecided")
     values = [d.decision for d in screened]
-    if is_conflict(stage, values):
+    if is_conflict(stage, values, [d.reasons for d in screened] if reason_conflicts else None):
         return make("conflict")
     if len(screened) < reviewers_per_record:
         return make("awaiting_second_reviewer")
@@ -205,6 +221,7 @@ def outcomes(
     stages: Sequence[str],
     reviewers_per_record: int,
     criteria_order: Sequence[str] = (),
+    reason_conflicts: bool = False,
 ) -> dict[int, RecordOutcome]:
     """Final outcomes at both stages for every record in ``record_ids``.
 
@@ -226,6 +243,8 @@ def outcomes(
         1 or 2, from the protocol.
     criteria_order:
         Criteria codes in protocol order, to order exclusion reasons.
+    reason_conflicts:
+        As for :func:`stage_outcome`.
     """
     by_record: dict[int, list[Decision]] = defaultdict(list)
     for d in decisions:
@@ -234,7 +253,7 @@ def outcomes(
     return {
         rid: record_outcome(
             rid, by_record.get(rid, ()), files.get(rid), stages, reviewers_per_record,
-            criteria_order,
+            criteria_order, reason_conflicts,
         )
         for rid in record_ids
     }
@@ -247,6 +266,7 @@ def record_outcome(
     stages: Sequence[str],
     reviewers_per_record: int,
     criteria_order: Sequence[str] = (),
+    reason_conflicts: bool = False,
 ) -> RecordOutcome:
     """Final outcomes at both stages for one record (see :func:`outcomes`), from its
     decisions (any kind, oldest first) and its latest full-text entry."""
@@ -269,7 +289,8 @@ def record_outcome(
     )
     ft: StageOutcome | None = None
     if "full_text" in stages and (ta is None or ta.passes):
-        ft = stage_outcome(rid, "full_text", rows, reviewers_per_record, criteria_order)
+        ft = stage_outcome(rid, "full_text", rows, reviewers_per_record, criteria_order,
+                           reason_conflicts)
         if entry is not None and entry.status == "not_retrieved":
             ft = StageOutcome(
                 record_id=rid,

@@ -21,7 +21,7 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from scopewise.errors import ScreeningError
@@ -31,10 +31,13 @@ if TYPE_CHECKING:  # only annotations: simulate needs no protocol model (pydanti
 
 __all__ = [
     "DECISIONS",
+    "EXPORT_COLUMNS",
     "KINDS",
     "STAGE_LABELS",
     "Decision",
     "DecisionInput",
+    "describe",
+    "export_rows",
     "latest_decisions",
     "parse_decisions_csv",
     "valid_reasons",
@@ -50,6 +53,8 @@ KINDS = ("screen", "resolution", "pilot")
 STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full text"}
 _REASON_SPLIT = re.compile(r"[;,|]")
 CSV_COLUMNS = ("record_id", "reviewer", "decision", "stage", "reasons", "note")
+EXPORT_COLUMNS = ("record_id", "stage", "reviewer", "decision", "reasons", "note", "decided_at")
+"""The columns of a decision export, all of which an import reads back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,21 @@ class Decision:
     note: str = ""
     kind: str = "screen"
     created_at: datetime | None = None
+    changed_from: str | None = None
+    """For a re-decision: the reviewer's earlier decision at this stage, with its
+    reasons, e.g. ``"exclude (OUT)"``; ``None`` for a first decision or the same again."""
+
+    @property
+    def change(self) -> str | None:
+        """``"changed from X to Y"`` when this decision replaced a different one."""
+        if self.changed_from is None:
+            return None
+        return f"changed from {self.changed_from} to {describe(self.decision, self.reasons)}"
+
+
+def describe(decision: str, reasons: Sequence[str] = ()) -> str:
+    """A decision with its reasons, as messages show it: ``exclude (OUT, LANG)``."""
+    return decision + (f" ({', '.join(reasons)})" if reasons else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +98,7 @@ class DecisionInput:
     reasons: tuple[str, ...] = ()
     note: str = ""
     line: int = 0
+    decided_at: datetime | None = None
 
 
 def validate_stage(protocol: Protocol, stage: str) -> str:
@@ -170,6 +191,50 @@ def _delimiter(text: str) -> str:
     return max((",", "\t", ";"), key=header.count)  # a comma on a tie (a single column)
 
 
+def _decided_at(text: str, path: str, line: int) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ScreeningError(
+            f"{path}:{line}: decided_at {text!r} is not a date and time "
+            "(use ISO 8601, e.g. 2024-03-05T14:30:00+00:00)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def export_rows(decisions: Iterable[Decision], history: bool) -> list[dict[str, str]]:
+    """Rows of a decision export (:data:`EXPORT_COLUMNS`), ready for ``csv.DictWriter``.
+
+    Without ``history`` only the latest decision per record, stage, reviewer and kind
+    is kept. Screening decisions come first, then resolutions, each in the order they
+    were made, so an import replays them as they happened: a resolution row then
+    meets the conflict it settled. Pilot decisions are left out (they never count).
+    """
+    kept = [d for d in decisions if d.kind in ("screen", "resolution")]
+    if not history:
+        latest: dict[tuple[int, str, str, str], Decision] = {}
+        for d in kept:
+            key = (d.record_id, d.stage, d.reviewer, d.kind)
+            if key not in latest or d.id > latest[key].id:
+                latest[key] = d
+        kept = list(latest.values())
+    kept.sort(key=lambda d: (d.kind == "resolution", d.id))
+    return [
+        {
+            "record_id": str(d.record_id),
+            "stage": d.stage,
+            "reviewer": d.reviewer,
+            "decision": d.decision,
+            "reasons": ";".join(d.reasons),
+            "note": d.note,
+            "decided_at": d.created_at.isoformat() if d.created_at else "",
+        }
+        for d in kept
+    ]
+
+
 def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[DecisionInput]:
     """Read decisions from CSV text with columns record_id, reviewer, decision and,
     optionally, stage, reasons (codes separated by ``;``) and note. The delimiter is a
@@ -207,6 +272,7 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
             if not cells.get(column):
                 raise ScreeningError(f"{path}:{line}: the {column} cell is empty")
         reasons = tuple(r.strip() for r in _REASON_SPLIT.split(cells.get("reasons", "")))
+        decided_at = _decided_at(cells.get("decided_at", ""), path, line)
         out.append(
             DecisionInput(
                 record_id=int(raw_id),
@@ -216,6 +282,7 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
                 reasons=tuple(r for r in reasons if r),
                 note=cells.get("note", ""),
                 line=line,
+                decided_at=decided_at,
             )
         )
     if not out:

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -124,6 +127,44 @@ def _convert_block(
     return [convert(record) for record in parse(block)], block.text.count("\n")
 
 
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
+WATCH_SECONDS = 0.5
+"""How often a worker looks whether the importing process is still alive."""
+
+
+def _watch_parent(parent: int) -> None:
+    """Make this worker exit by itself when the process that started it dies.
+
+    However the importer dies (SIGKILL, the out-of-memory killer), its workers must
+    not live on as orphans holding memory. On Linux the kernel sends the worker
+    SIGKILL when its parent dies (``PR_SET_PDEATHSIG``); everywhere, a daemon
+    thread also checks the parent process id and exits once it changed (the worker
+    was handed to another parent). Run as the executor's initializer.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the thread does it
+            pass
+    if os.getppid() != parent:  # the parent died before the watch began
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(WATCH_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="scopewise-parent-watch", daemon=True).start()
+
+
+def _start_watch(parent: int | None) -> None:
+    _watch_parent(os.getppid() if parent is None else parent)
+
+
 def _context() -> Any:
     # fork starts a worker in milliseconds with everything already imported; the
     # workers only parse text and never touch the parent's database connection.
@@ -155,7 +196,12 @@ def parallel_values(
     limit = ahead or 2 * size + 1
     # An executor, not a Pool: a worker that dies (killed, out of memory, cannot
     # import the functions) fails the import instead of leaving it waiting forever.
-    executor = ProcessPoolExecutor(size, mp_context=_context())
+    context = _context()
+    # With a fork server, a worker's parent is the server, which exits when this
+    # process dies; either way the watched parent dies with the importer.
+    parent = os.getpid() if context.get_start_method() != "forkserver" else None
+    executor = ProcessPoolExecutor(size, mp_context=context, initializer=_start_watch,
+                                   initargs=(parent,))
     pending: deque[Future[tuple[list[T], int]]] = deque()
     records_before = lines_before = 0
     name = ""

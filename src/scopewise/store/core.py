@@ -10,12 +10,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from scopewise.errors import DatabaseUnreachable, NotFound, ProjectExists, ProjectLocked
 from scopewise.protocol import diff_protocols
 from scopewise.store import schema as t
-from scopewise.store.engine import READ_ONLY, make_engine, migrate
+from scopewise.store.engine import READ_ONLY, damage, make_engine, migrate
 
 __all__ = ["AuditEvent", "ProtocolVersion", "Store", "User", "now"]
 
@@ -79,8 +79,13 @@ class Store:
         self.backend: str = self.engine.dialect.name
         try:
             migrate(self.engine)
-        except OperationalError as exc:
+        except DatabaseError as exc:
             self.engine.dispose()
+            damaged = damage(url, exc)
+            if damaged is not None:
+                raise damaged from None
+            if not isinstance(exc, OperationalError):
+                raise
             if "locked" in str(exc).lower():
                 raise ProjectLocked(
                     "the project database is locked by another process; try again shortly"
@@ -97,8 +102,14 @@ class Store:
         try:
             with self.engine.begin() as conn:
                 yield conn
-        except OperationalError as exc:
-            if "locked" in str(exc).lower() or "could not obtain lock" in str(exc).lower():
+        except DatabaseError as exc:
+            damaged = damage(self.url, exc)
+            if damaged is not None:
+                raise damaged from None
+            text = str(exc).lower()
+            if isinstance(exc, OperationalError) and (
+                "locked" in text or "could not obtain lock" in text
+            ):
                 raise ProjectLocked(
                     "the project is busy with another write that did not finish in 30 s; "
                     "try again when it is done"
@@ -108,9 +119,15 @@ class Store:
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads (no transaction is committed)."""
-        with self.engine.connect() as conn:
-            conn.execution_options(**{READ_ONLY: True})
-            yield conn
+        try:
+            with self.engine.connect() as conn:
+                conn.execution_options(**{READ_ONLY: True})
+                yield conn
+        except DatabaseError as exc:
+            damaged = damage(self.url, exc)
+            if damaged is not None:
+                raise damaged from None
+            raise
 
     # -- project ---------------------------------------------------------------
 

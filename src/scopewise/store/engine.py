@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 
-from scopewise.errors import DatabaseUnreachable, ProjectLocked
+from scopewise.errors import DatabaseDamaged, DatabaseUnreachable, ProjectLocked
 
 if TYPE_CHECKING:  # alembic takes ~0.3 s to import: only when a database needs migrating
     from alembic.config import Config
 
 __all__ = [
     "current_revisions",
+    "damage",
     "head_revisions",
     "make_engine",
     "migrate",
@@ -34,6 +35,31 @@ READ_ONLY = "scopewise_read_only"
 def sqlite_url(path: Path) -> str:
     """The SQLAlchemy URL of a SQLite file."""
     return f"sqlite:///{path.resolve()}"
+
+
+_DAMAGE_MARKERS = ("malformed", "not a database", "file is encrypted", "database corrupt")
+
+
+def damage(url: str, exc: BaseException) -> DatabaseDamaged | None:
+    """The one-line error for a database damaged on disk, or ``None`` when ``exc`` is
+    something else (a lock, a lost server, a bug)."""
+    if not isinstance(exc, DatabaseError):
+        return None
+    text = str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0]
+    if not any(marker in text.lower() for marker in _DAMAGE_MARKERS):
+        return None
+    where, folder = _describe(url), "DIR"
+    try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            where, folder = parsed.database, str(Path(parsed.database).parent)
+    except ArgumentError:
+        pass
+    return DatabaseDamaged(
+        f"{where}: the project database is damaged ({text}); see what is wrong with "
+        f"scopewise check {folder}, then restore the latest backup with "
+        f"scopewise restore BACKUP {folder} --force"
+    )
 
 
 def _describe(url: str) -> str:
@@ -113,7 +139,13 @@ def make_engine(url: str) -> Engine:
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except OperationalError as exc:
+    except DatabaseError as exc:
+        engine.dispose()
+        damaged = damage(url, exc)
+        if damaged is not None:
+            raise damaged from None
+        if not isinstance(exc, OperationalError):
+            raise
         engine.dispose()
         if "locked" in str(exc).lower():
             raise ProjectLocked(

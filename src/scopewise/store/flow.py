@@ -17,6 +17,7 @@ from scopewise.analysis.prisma import OPEN, DuplicateMember, FlowData, StageOutc
 from scopewise.protocol import Protocol
 from scopewise.report.data import IncludedRecord, SearchInfo
 from scopewise.store import schema as t
+from scopewise.store.screening_stop import latest_stop
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 from scopewise.store.status import active_duplicate_members
 
@@ -118,6 +119,15 @@ def flow_data(
                 full_text[rid] = found
         if outcome.full_text_entry is not None:
             status[rid] = outcome.full_text_entry.status
+    stop = latest_stop(conn)
+    not_screened: frozenset[int] = frozenset()
+    if stop is not None:
+        # a record someone screened after the stop counts as screened
+        still_open = {
+            rid for rid, o in snapshot.records.items()
+            if o.title_abstract is not None and o.title_abstract.status == "undecided"
+        }
+        not_screened = frozenset(still_open.intersection(stop.record_ids))
     return FlowData(
         record_sources=_record_sources(conn),
         duplicates=duplicate_members(conn),
@@ -127,6 +137,8 @@ def flow_data(
         stages=tuple(snapshot.stages),
         source_order=_source_order(conn),
         other_sources=_other_sources(conn),
+        not_screened=not_screened,
+        stop_recall=stop.target_recall if stop is not None else None,
     )
 
 

@@ -200,6 +200,20 @@ full_texts = Table(
     Column("created_by", String(200), nullable=False, default=""),
 )
 
+# A lead accepted the stopping rule: the records then left unscreened (issue 16).
+screening_stops = Table(
+    "screening_stops",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("stopped_at", DateTime(timezone=True), nullable=False),
+    Column("stopped_by", String(200), nullable=False),
+    Column("rule", String(100), nullable=False),
+    Column("target_recall", Float, nullable=False),
+    Column("estimated_recall", Float, nullable=True),
+    Column("record_ids", JSONText, nullable=False, default=list),
+    Column("detail", JSONText, nullable=False, default=dict),
+)
+
 charting_entries = Table(
     "charting_entries",
     metadata,

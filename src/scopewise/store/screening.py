@@ -128,12 +128,19 @@ def screenability(conn: Connection, record_ids: Iterable[int]) -> dict[int, int 
 
 def project_identity(conn: Connection) -> str:
     """A string naming this project apart from any other: its row and creation time
-    (kept by copies of the database, which hold the same records)."""
+    (kept by copies of the database, which hold the same records), and how many
+    searches were undone (SQLite may give a removed record's id to a new one, so
+    caches keyed by record ids must not outlive an undo)."""
     row = conn.execute(sa.select(t.project.c.id, t.project.c.created_at)).first()
     if row is None:
         raise NotFound("this database holds no project")
     created = _utc(row.created_at)
-    return f"project {row.id} created {created.isoformat() if created else ''}"
+    undone = conn.execute(
+        sa.select(sa.func.count()).select_from(t.audit_events)
+        .where(t.audit_events.c.action == "search.undone")
+    ).scalar_one()
+    identity = f"project {row.id} created {created.isoformat() if created else ''}"
+    return identity + (f" undone {undone}" if undone else "")
 
 
 def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, Record]:

@@ -73,12 +73,17 @@ def _appended(conn: Connection) -> tuple[int, int, int, int]:
     return a, b, c, d
 
 
-def _rules(protocol: Protocol) -> tuple[tuple[str, ...], int, tuple[str, ...]]:
+Rules = tuple[tuple[str, ...], int, tuple[str, ...], bool]
+"""Stages, reviewers per record, criteria order, full-text reason conflicts."""
+
+
+def _rules(protocol: Protocol) -> Rules:
     plan = protocol.screening
     return (
         tuple(plan.stages),
         plan.reviewers_per_record,
         tuple(c.code for c in protocol.all_criteria),
+        plan.full_text_reason_conflicts,
     )
 
 
@@ -99,7 +104,7 @@ class ScreeningState:
     touched: frozenset[int]
     snapshot: ScreeningSnapshot
     structure: tuple[int, ...] = field(repr=False)
-    rules: tuple[tuple[str, ...], int, tuple[str, ...]] = field(repr=False)
+    rules: Rules = field(repr=False)
 
     @property
     def appended(self) -> tuple[int, int, int, int]:
@@ -146,7 +151,7 @@ class ScreeningStateCache:
             return self._state
 
     def _rebuild(
-        self, conn: Connection, rules: tuple[tuple[str, ...], int, tuple[str, ...]]
+        self, conn: Connection, rules: Rules
     ) -> ScreeningState:
         self.rebuilds += 1
         structure = _structure(conn)
@@ -197,9 +202,9 @@ class ScreeningStateCache:
         )
 
     def _outcome(
-        self, record_id: int, rules: tuple[tuple[str, ...], int, tuple[str, ...]]
+        self, record_id: int, rules: Rules
     ) -> RecordOutcome:
-        stages, per_record, order = rules
+        stages, per_record, order, reason_conflicts = rules
         return record_outcome(
             record_id,
             self._by_record.get(record_id, ()),
@@ -207,10 +212,11 @@ class ScreeningStateCache:
             stages,
             per_record,
             order,
+            reason_conflicts,
         )
 
     @staticmethod
     def _snapshot(
-        records: dict[int, RecordOutcome], rules: tuple[tuple[str, ...], int, tuple[str, ...]]
+        records: dict[int, RecordOutcome], rules: Rules
     ) -> ScreeningSnapshot:
         return ScreeningSnapshot(stages=rules[0], reviewers_per_record=rules[1], records=records)

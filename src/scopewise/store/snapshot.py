@@ -110,6 +110,7 @@ def screening_snapshot(conn: Connection, protocol: Protocol | None = None) -> Sc
         protocol.screening.stages,
         protocol.screening.reviewers_per_record,
         [c.code for c in protocol.all_criteria],
+        protocol.screening.full_text_reason_conflicts,
     )
     return ScreeningSnapshot(
         stages=tuple(protocol.screening.stages),
