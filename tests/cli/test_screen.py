@@ -229,15 +229,17 @@ def test_a_bad_stage_is_one_line(project: Path, capsys: pytest.CaptureFixture[st
 def test_stopping_prints_the_estimate(project: Path) -> None:
     out = ok(screen(project, "--stopping"))
     # the protocol's stop_rule is "default": the point-process rule
-    assert out.startswith("Keep screening: 0 of 2 records decided at title/abstract, 2 left")
+    # the plain sentence first (the rule's own), then the statistics
+    assert out.startswith("Keep screening: no relevant record found yet in ranked order")
+    assert "0 of 2 records decided at title/abstract, 2 left" in out
     assert "Stopping rule (point-process, target recall 95%): no recall estimate yet" in out
     assert "The rule says: Keep screening: no relevant record found yet" in out
     for record in ("1", "2"):
         for who in ("Ann", "Ben"):
             ok(screen(project, "--decide", record, "exclude", "--reviewer", who))
     out = ok(screen(project, "--stopping"))
-    assert out.startswith("You can stop screening: 2 of 2 records decided at title/abstract, "
-                          "0 left unscreened")
+    assert out.startswith("You can stop: every record is screened.")
+    assert "2 of 2 records decided at title/abstract, 0 left unscreened" in out
     assert "The rule says: You can stop: every record is screened." in out
     with Review.open(project) as review:
         summary = review.stopping_summary()

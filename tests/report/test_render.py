@@ -138,3 +138,16 @@ def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
     target.write_text("x")
     with pytest.raises(ReportError, match="is a file"):
         write_report(data(), target, ["json"])
+
+
+def test_records_left_by_an_accepted_stop_have_their_own_box() -> None:
+    stopped = flow(screened=900, excluded_title_abstract=780, not_screened=100, stop_recall=0.95)
+    diagram = layout(stopped)
+    texts = [" ".join(box.lines) for box in diagram.boxes]
+    box = next(t for t in texts if t.startswith("Records not screened"))
+    assert "screening stopped by the prioritisation rule, estimated recall ≥ 95%" in box
+    assert "(n = 100)" in box
+    assert any("Records after duplicates removed (n = 1,000)" in t for t in texts)
+    assert not any(t.startswith("Records not screened") for t in
+                   (" ".join(b.lines) for b in layout(flow()).boxes))
+    ET.fromstring(to_svg(diagram))

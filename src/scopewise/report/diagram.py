@@ -189,6 +189,16 @@ def layout(
         diagram.arrows.append(Arrow(other_box.x, level, identified.x + identified.w, level))
         y = max(identified.bottom, removed.bottom) + GAP
 
+    stop_label = flow.not_screened_label if flow.not_screened else None
+    if stop_label:
+        # screening stopped by the prioritisation rule: the records left unscreened
+        kept = main(["Records after duplicates removed",
+                     f"(n = {_n(flow.screened + flow.not_screened)})"])
+        head, _, why = stop_label.partition(" (")
+        unscreened = side([head, f"({why}" if why else "", f"(n = {_n(flow.not_screened)})"], y)
+        rows.append(("screening", kept, unscreened))
+        y = max(kept.bottom, unscreened.bottom) + GAP
+
     screened_lines = ["Records screened (title and abstract)", f"(n = {_n(flow.screened)})"]
     if flow.open_title_abstract:
         screened_lines.append(f"Still to decide: n = {_n(flow.open_title_abstract)}")
