@@ -212,3 +212,12 @@ def test_suggestions_read_the_attached_full_text(review: Review, tmp_path: Path)
     broken.write_bytes(b"%PDF-1.4\n garbage")
     review.attach_full_text(5, broken, "Ann")
     assert isinstance(review.chart_suggestions(5), dict)  # unreadable: no suggestion, no error
+
+
+def test_charted_by_lists_a_reviewers_own_sources(review: Review) -> None:
+    review.chart(1, {"study_design": "RCT"}, "Ann")
+    review.chart(3, {"study_design": "review"}, "Ben")
+    review.chart(5, {"study_design": "RCT"}, "Ann")
+    review.chart(5, {"study_design": None}, "Ann")  # cleared again: nothing entered
+    assert review.charted_by("Ann") == {1}
+    assert review.charted_by("Ben") == {3}

@@ -216,6 +216,13 @@ class ChartingMixin(ReviewCore):
             state = self._state(conn, [record_id])
         return dict(state.by_reviewer.get(record_id, {}).get(reviewer, {}))
 
+    def charted_by(self, reviewer: str) -> set[int]:
+        """The sources ``reviewer`` has entered at least one value for (their own work
+        only: blinding hides nothing from them here)."""
+        with self.store.reading() as conn:
+            state = self._state(conn)
+        return {rid for rid, by in state.by_reviewer.items() if by.get(reviewer)}
+
     def chart_history(self, record_id: int) -> list[dict[str, Any]]:
         """Every value ever entered for the source, oldest first (for a lead)."""
         form = self.protocol.charting

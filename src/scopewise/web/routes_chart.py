@@ -43,7 +43,7 @@ async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _list(review: Any, name: str) -> dict[str, Any]:
     sources = review.sources_to_chart()
-    done = {s.record_id for s in sources if review.chart_values(s.record_id, name)}
+    done = review.charted_by(name)
     return {"sources": sources, "done": done}
 
 
