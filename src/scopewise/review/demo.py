@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from scopewise.errors import ScopewiseError, UsageError
+from scopewise.errors import ScopewiseError, ScreeningError, UsageError
 from scopewise.records import Record
 from scopewise.review import Review
 from scopewise.review.report import STOPPING_EVENT
@@ -385,18 +385,37 @@ def _screen_title_abstract(
         [records[rid] for rid in ids], final, plan.ranker, rule, protocol.scope_text(), seed
     )
     word = {1: "include", 0: "exclude"}
+    # Screen up to where the rule allows stopping, then the lead accepts the stop (the
+    # flow shows the records left unscreened); if the project's own reading of the rule
+    # does not agree, the demo screens the rest as well.
+    can_stop = stop is not None and stop.stop and stopped_after is not None
+    cut = stopped_after if can_stop and stopped_after is not None else len(order)
     decisions: list[tuple[int, str, str, str, str]] = []
-    for position in order:
-        rid = ids[position]
-        decisions.append((rid, FIRST, word[int(first[position])], "title_abstract", ""))
-        decisions.append((rid, SECOND, word[int(second[position])], "title_abstract", ""))
-    path = result.folder / "imports" / "simulated_title_abstract_decisions.csv"
-    _write_decisions(path, decisions)
-    review.import_decisions(path, actor=LEAD)
-    conflicts = review.conflicts("title_abstract")
-    for outcome in conflicts:
-        position = ids.index(outcome.record_id)
-        review.resolve(outcome.record_id, word[int(truth[position])], THIRD, "title_abstract")
+    conflicts: list[Any] = []
+    accepted = None
+    for part, positions in enumerate((order[:cut], order[cut:])):
+        if not positions:
+            continue
+        batch: list[tuple[int, str, str, str, str]] = []
+        for position in positions:
+            rid = ids[position]
+            batch.append((rid, FIRST, word[int(first[position])], "title_abstract", ""))
+            batch.append((rid, SECOND, word[int(second[position])], "title_abstract", ""))
+        path = result.folder / "imports" / f"simulated_title_abstract_decisions_{part + 1}.csv"
+        _write_decisions(path, batch)
+        review.import_decisions(path, actor=LEAD)
+        decisions += batch
+        for outcome in review.conflicts("title_abstract"):
+            position = ids.index(outcome.record_id)
+            review.resolve(outcome.record_id, word[int(truth[position])], THIRD, "title_abstract")
+            conflicts.append(outcome)
+        if part == 0 and cut < len(order):
+            try:
+                accepted = review.stop_screening(LEAD)
+            except ScreeningError:
+                accepted = None
+            if accepted is not None:
+                break
     disagreements = int((first != second).sum())
     ta_agreement = review.agreement()[0].overall
     stop_detail: dict[str, Any] = {
@@ -411,8 +430,10 @@ def _screen_title_abstract(
         if stop is None or stop.recall_lower_bound is None
         else f"95% lower bound {stop.recall_lower_bound:.1%}",
         "note": (
-            "Simulated reviewers screened in the ranker's order; the demo screened the "
-            "remaining records too, so that the flow is complete."
+            "Simulated reviewers screened in the ranker's order"
+            + ("; the lead accepted the rule's stop and the records left are reported as not "
+               "screened." if accepted is not None else
+               "; the demo screened the remaining records too, so that the flow is complete.")
             + (f" {stop.detail}." if stop is not None and stop.detail else "")
         ),
     }
@@ -432,11 +453,14 @@ def _screen_title_abstract(
         "relevant_found_at_stop": found_at_stop,
         "relevant_total": int(final.sum()),
     }
+    screened = order[:cut] if accepted is not None else order
+    n_screened = len(screened)
+    disagreed = int((first[screened] != second[screened]).sum())
     say(
-        f"Title/abstract: {FIRST} and {SECOND} screened {len(ids):,} records in the order of "
-        f"the {plan.ranker} ranker; they disagreed on {disagreements} ({disagreements / len(ids):.1%}, "
+        f"Title/abstract: {FIRST} and {SECOND} screened {n_screened:,} records in the order of "
+        f"the {plan.ranker} ranker; they disagreed on {disagreed} ({disagreed / n_screened:.1%}, "
         f"kappa {ta_agreement.kappa:.3f}) and {THIRD} resolved {len(conflicts)} conflicts; "
-        f"{int(final.sum()):,} records passed."
+        f"{int(final[screened].sum()):,} records passed."
     )
     if stopped_after is not None and stop is not None:
         say(
@@ -444,7 +468,9 @@ def _screen_title_abstract(
             f"Stopping rule ({plan.stop_rule}, target recall {plan.target_recall:.0%}): stopping "
             f"was allowed after {stopped_after:,} of {len(ids):,} records "
             f"({len(ids) - stopped_after:,} left unscreened), having found {found_at_stop} of "
-            f"{int(final.sum())} relevant records; the demo screened the rest as well."
+            f"{int(final.sum())} relevant records; "
+            + ("the lead accepted the stop (the flow shows the records not screened)."
+               if accepted is not None else "the demo screened the rest as well.")
         )
 
 
