@@ -221,3 +221,9 @@ def test_charted_by_lists_a_reviewers_own_sources(review: Review) -> None:
     review.chart(5, {"study_design": None}, "Ann")  # cleared again: nothing entered
     assert review.charted_by("Ann") == {1}
     assert review.charted_by("Ben") == {3}
+
+
+def test_text_with_tabs_newlines_and_backslashes_round_trips(review: Review) -> None:
+    text = "line one\tcol\nline two \\ back\\slash\r\n<b>bold</b> \\N"
+    review.chart_many({1: {"key_findings": text}}, "Ann", replace=False)
+    assert review.chart_values(1, "Ann")["key_findings"] == text.strip()

@@ -147,6 +147,17 @@ def append_entries(conn: Connection, rows: Iterable[tuple[int, int, str, Any, st
     return len(payload)
 
 
+def _copy_text(value: Any) -> str:
+    """A value in PostgreSQL's COPY text format: NULL as \\N, the specials escaped."""
+    if value is None:
+        return "\\N"
+    text = value.isoformat() if isinstance(value, datetime) else str(value)
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = (text.replace("\\", "\\\\").replace("\t", "\\t")
+                .replace("\n", "\\n").replace("\r", "\\r"))
+    return text
+
+
 def _insert_many(
     conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
@@ -160,8 +171,10 @@ def _insert_many(
             driver.cursor() as cursor,
             cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
         ):
-            for row in rows:
-                copy.write_row(row)
+            # one text block per 20,000 rows: write_row costs ~10 µs a row in Python
+            for start in range(0, len(rows), 20_000):
+                block = rows[start : start + 20_000]
+                copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in block))
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
