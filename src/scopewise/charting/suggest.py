@@ -211,7 +211,10 @@ def _suggest_country(sentences: Sequence[str]) -> list[Suggestion]:
 
 def suggest_field(field: ChartingField, texts: Sequence[str]) -> list[Suggestion]:
     """Suggestions for one field from the source's texts (title, abstract, full text)."""
-    sentences = _sentences(texts)
+    return _suggest_in(field, _sentences(texts))
+
+
+def _suggest_in(field: ChartingField, sentences: Sequence[str]) -> list[Suggestion]:
     if field.retired:
         return []
     if field.type == "country":
@@ -225,9 +228,10 @@ def suggest_field(field: ChartingField, texts: Sequence[str]) -> list[Suggestion
 
 def suggest(form: ChartingForm, texts: Sequence[str]) -> dict[str, list[Suggestion]]:
     """Suggestions for every choice and country field of ``form`` that has any."""
+    sentences = _sentences(texts)  # once per source, not once per field
     out: dict[str, list[Suggestion]] = {}
     for field in form.active_fields:
-        found = suggest_field(field, texts)
+        found = _suggest_in(field, sentences)
         if found:
             out[field.name] = found
     return out

@@ -25,6 +25,7 @@ from scopewise.analysis.charting import ChartedSource
 from scopewise.charting import MULTI_SEPARATOR, check_value, display_value
 from scopewise.errors import ChartingError, ScopewiseError
 from scopewise.protocol import ChartingForm
+from scopewise.screening.decisions import header_delimiter
 from scopewise.sources.textfile import decode_text, is_blank
 
 __all__ = ["CITATION_COLUMNS", "MAX_SHEET_BYTES", "read_sheet", "sheet_rows", "write_sheet"]
@@ -133,9 +134,8 @@ def _csv_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
         raise ChartingError(
             f"{path}: this is not a text file (binary content); save the sheet as CSV or XLSX"
         )
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    delimiter = "," if "," in header else max((",", "\t", ";"), key=header.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # the separators --import-decisions reads: comma, else tab or semicolon
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=header_delimiter(text))
     try:
         for row in reader:
             yield reader.line_num, row
@@ -178,6 +178,7 @@ def read_sheet(
     data = _read_bytes(file)
     lines = _xlsx_lines(file, data) if data.startswith(_XLSX_MAGIC) else _csv_lines(file, data)
     header: list[str] | None = None
+    id_at = 0
     columns: list[tuple[int, str]] = []
     out: dict[int, dict[str, Any]] = {}
     seen_at: dict[int, int] = {}
@@ -189,12 +190,9 @@ def read_sheet(
         if header is None:
             header = [c.strip().lstrip("\ufeff") for c in cells]
             columns = _field_columns(file, number, header, form)
+            id_at = header.index("record_id")
             continue
-        rid = _record_id(
-            file,
-            number,
-            cells[header.index("record_id")] if header.index("record_id") < len(cells) else "",
-        )
+        rid = _record_id(file, number, cells[id_at] if id_at < len(cells) else "")
         if rid in seen_at:
             raise ChartingError(
                 f"{file}:{number}: record {rid} appears twice (first on line {seen_at[rid]}); "

@@ -301,7 +301,7 @@ class ChartingMixin(ReviewCore):
             own = state.by_reviewer.get(record_id, {}).get(reviewer, {})
             changed = self._changes(own, checked)
             if complete:
-                merged = {**own, **{k: v for k, v in checked.items()}}
+                merged = {**own, **checked}
                 self._check_required(record_id, merged)
             uid = self.store.ensure_user(conn, reviewer)
             rows: list[tuple[int, int, str, Any, str]] = [
@@ -377,7 +377,7 @@ class ChartingMixin(ReviewCore):
                     for spec in form.active_fields:
                         wanted.setdefault(spec.name, None)
                 if complete:
-                    self._check_required(rid, {**own, **{k: v for k, v in wanted.items()}})
+                    self._check_required(rid, {**own, **wanted})
                 changes = self._changes(own, wanted)
                 applied[rid] = {name: new for name, (_, new) in changes.items()}
                 out.extend((rid, uid, name, new, "value") for name, (_, new) in changes.items())

@@ -38,6 +38,7 @@ __all__ = [
     "DecisionInput",
     "describe",
     "export_rows",
+    "header_delimiter",
     "latest_decisions",
     "parse_decisions_csv",
     "valid_reasons",
@@ -181,7 +182,7 @@ def latest_decisions(
     return out
 
 
-def _delimiter(text: str) -> str:
+def header_delimiter(text: str) -> str:
     """The delimiter of the header line: a comma, or a tab or semicolon (spreadsheets
     saved as "Unicode text" or in locales with a decimal comma) when the header splits
     on it into more cells."""
@@ -250,7 +251,7 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
         ``path:line``.
     """
     text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text), delimiter=_delimiter(text))
+    reader = csv.DictReader(io.StringIO(text), delimiter=header_delimiter(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("record_id", "reviewer", "decision") if c not in header]
     if missing:

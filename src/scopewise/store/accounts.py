@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound
 from scopewise.store import schema as t
-from scopewise.store.core import now
+from scopewise.store.core import now, utc
 
 __all__ = [
     "Account",
@@ -50,10 +50,6 @@ __all__ = [
 ]
 
 HIGHLIGHT_KEY = "web_highlight_terms"
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +90,8 @@ def _account(row: Any) -> Account:
         role=str(row["role"]),
         disabled=bool(row["disabled"]),
         password_hash=str(row["password_hash"]),
-        created_at=_utc(row["created_at"]),
-        password_changed_at=_utc(row["password_changed_at"]),
+        created_at=utc(row["created_at"]),
+        password_changed_at=utc(row["password_changed_at"]),
     )
 
 
@@ -192,7 +188,7 @@ def session(conn: Connection, session_id: str) -> WebSession | None:
     if account is None:
         return None
     return WebSession(
-        session_id, account, str(row["csrf_token"]), _utc(row["session_created_at"])
+        session_id, account, str(row["csrf_token"]), utc(row["session_created_at"])
     )
 
 
@@ -231,7 +227,7 @@ def failed_attempts(conn: Connection, key: str, since: datetime) -> list[datetim
         .where(t.login_attempts.c.key == key[:400], t.login_attempts.c.at >= since)
         .order_by(t.login_attempts.c.at)
     ).scalars()
-    return [_utc(r) for r in rows]
+    return [utc(r) for r in rows]
 
 
 def clear_attempts(conn: Connection, key: str, before: datetime | None = None) -> None:
@@ -261,7 +257,7 @@ def take_reset(conn: Connection, reset_id: str, use: bool) -> int | None:
         .where(t.password_resets.c.id == reset_id, t.password_resets.c.used_at.is_(None))
         .with_for_update()
     ).first()
-    if row is None or _utc(row.expires_at) <= now():
+    if row is None or utc(row.expires_at) <= now():
         return None
     if use:
         conn.execute(

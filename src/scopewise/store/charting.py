@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from scopewise.charting import ChartEntry
 from scopewise.charting.entries import EntryRow
 from scopewise.protocol import Protocol
 from scopewise.store import schema as t
-from scopewise.store.core import now
+from scopewise.store.core import now, utc
 from scopewise.store.flow import author_name
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 
@@ -64,12 +64,6 @@ class ThemeCandidateRow:
 def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
     for start in range(0, len(ids), size):
         yield list(ids[start : start + size])
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def included_record_ids(
@@ -186,7 +180,6 @@ def chart_entries(
     conn: Connection,
     record_ids: Sequence[int] | None = None,
     fields: Sequence[str] | None = None,
-    with_time: bool = True,
 ) -> list[ChartEntry]:
     """The charting log (of ``record_ids`` when given), oldest first.
 
@@ -203,7 +196,7 @@ def chart_entries(
         c.c.reviewer_id,
         sa.type_coerce(c.c.value, sa.Text),
         c.c.kind,
-        c.c.created_at if with_time else sa.null(),
+        c.c.created_at,
     )
     chunks: list[list[int] | None] = (
         [None] if record_ids is None else list(_chunks(list(record_ids)))
@@ -219,7 +212,10 @@ def chart_entries(
             "[" + ",".join(r[4] if r[4] is not None else "null" for r in rows) + "]"
         )
         out.extend(
-            ChartEntry(int(r[0]), int(r[1]), str(r[2]), names[int(r[3])], v, r[5], _utc(r[6]))
+            ChartEntry(
+                int(r[0]), int(r[1]), str(r[2]), names[int(r[3])], v, r[5],
+                utc(r[6]) if r[6] is not None else None,
+            )
             for r, v in zip(rows, values, strict=True)
         )
     if record_ids is not None and len(chunks) > 1:

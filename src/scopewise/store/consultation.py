@@ -8,7 +8,6 @@ the report's data is gathered without touching a note.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -17,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from scopewise.consultation import Excerpt, NoteInfo, Participant, ThemeStance
 from scopewise.errors import NotFound
 from scopewise.store import schema as t
-from scopewise.store.core import now
+from scopewise.store.core import now, utc
 
 __all__ = [
     "add_participant",
@@ -35,10 +34,6 @@ __all__ = [
     "purge_notes",
     "stances",
 ]
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _insert(conn: Connection, table: sa.Table, **values: object) -> int:
@@ -139,7 +134,7 @@ def notes(conn: Connection) -> list[NoteInfo]:
             words=r.words,
             excerpts=int(r.excerpts),
             purged=r.purged_at is not None,
-            imported_at=_utc(r.created_at),
+            imported_at=utc(r.created_at),
         )
         for r in rows
     ]
@@ -237,7 +232,7 @@ def stances(conn: Connection) -> list[ThemeStance]:
             stance=r["stance"],
             summary=r["summary"],
             reviewer=r["reviewer"],
-            recorded_at=_utc(r["created_at"]),
+            recorded_at=utc(r["created_at"]),
         )
         for r in rows
     ]

@@ -17,7 +17,7 @@ from scopewise.protocol import diff_protocols
 from scopewise.store import schema as t
 from scopewise.store.engine import READ_ONLY, damage, make_engine, migrate
 
-__all__ = ["AuditEvent", "ProtocolVersion", "Store", "User", "now"]
+__all__ = ["AuditEvent", "ProtocolVersion", "Store", "User", "now", "utc"]
 
 
 def now() -> datetime:
@@ -59,8 +59,8 @@ class AuditEvent:
     detail: dict[str, Any]
 
 
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
+def utc(value: datetime) -> datetime:
+    """``value`` as UTC: SQLite hands back naive datetimes; everything stored is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -153,7 +153,7 @@ class Store:
             raise NotFound("the database holds no scopewise project; run scopewise init first")
         return {
             "name": row["name"],
-            "created_at": _utc(row["created_at"]),
+            "created_at": utc(row["created_at"]),
             "settings": row["settings"],
         }
 
@@ -175,7 +175,7 @@ class Store:
         return [
             AuditEvent(
                 id=r["id"],
-                at=_utc(r["at"]),
+                at=utc(r["at"]),
                 actor=r["actor"],
                 action=r["action"],
                 detail=r["detail"],
@@ -250,7 +250,7 @@ class Store:
         return [
             ProtocolVersion(
                 version=r["version"],
-                created_at=_utc(r["created_at"]),
+                created_at=utc(r["created_at"]),
                 author=r["author"],
                 toml=r["toml"],
                 diff=r["diff"],
