@@ -25,6 +25,7 @@ from scopewise.analysis.charting import ChartedSource
 from scopewise.charting import MULTI_SEPARATOR, check_value, display_value
 from scopewise.errors import ChartingError, ScopewiseError
 from scopewise.protocol import ChartingForm
+from scopewise.review.sheet_xlsx import CellTooLong, unescape_cell, write_xlsx
 from scopewise.screening.decisions import header_delimiter
 from scopewise.sources.textfile import decode_text, is_blank
 
@@ -86,25 +87,11 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]]) -> Path:
             writer.writerows(rows)
         return path
     if suffix == ".xlsx":
-        from openpyxl import Workbook
-
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("charting")
-        sheet.append(header)
-        for row in rows:
-            sheet.append([_text_cell(sheet, value) if value[:1] == "=" else value for value in row])
-        book.save(path)
-        return path
+        try:
+            return write_xlsx(path, header, rows, sheet_name="charting")
+        except CellTooLong as exc:
+            raise ChartingError(f"{path}: {exc}") from None
     raise ChartingError(f"{path}: a charting sheet is written as .csv or .xlsx")
-
-
-def _text_cell(sheet: Any, value: str) -> Any:
-    """A cell that stays text: openpyxl would store "=..." (a title, say) as a formula."""
-    from openpyxl.cell import WriteOnlyCell
-
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -157,6 +144,8 @@ def _xlsx_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
 
 
 def _cell_text(value: Any) -> str:
+    if isinstance(value, str):
+        return unescape_cell(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
