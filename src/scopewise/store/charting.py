@@ -7,9 +7,8 @@ counts (see :mod:`scopewise.charting.entries`), and the history stays.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +19,7 @@ from scopewise.charting import ChartEntry
 from scopewise.charting.entries import EntryRow
 from scopewise.protocol import Protocol
 from scopewise.store import schema as t
+from scopewise.store.bulk import insert_rows
 from scopewise.store.core import now, utc
 from scopewise.store.flow import author_name
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
@@ -118,6 +118,30 @@ def record_texts(conn: Connection, record_ids: Sequence[int]) -> dict[int, tuple
     return out
 
 
+def _json_encoder() -> Callable[[Any], str]:
+    """JSON text of values, each distinct choice encoded once: a sheet repeats the same
+    few choices tens of thousands of times."""
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    memo: dict[Any, str] = {}
+
+    def encode(value: Any) -> str:
+        kind = type(value)
+        if kind is list:
+            if not all(type(v) is str for v in value):
+                return dumps(value)
+            key: Any = tuple(value)
+        elif kind is str:
+            key = value
+        else:  # numbers and yes/no: True == 1, so never share a key with them
+            return dumps(value)
+        text = memo.get(key)
+        if text is None:
+            text = memo[key] = dumps(value)
+        return text
+
+    return encode
+
+
 _ENTRY_COLUMNS = ("record_id", "reviewer_id", "field", "value", "kind", "created_at")
 
 
@@ -132,48 +156,13 @@ def append_entries(conn: Connection, rows: Iterable[tuple[int, int, str, Any, st
     stamp = t.charting_entries.c.created_at.type.bind_processor(conn.dialect)
     at: Any = now()
     at = stamp(at) if stamp is not None else at
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = _json_encoder()
     payload = [
         (rid, uid, name, None if value is None else dumps(value), kind, at)
         for rid, uid, name, value, kind in rows
     ]
-    _insert_many(conn, "charting_entries", _ENTRY_COLUMNS, payload)
+    insert_rows(conn, "charting_entries", _ENTRY_COLUMNS, payload)
     return len(payload)
-
-
-def _copy_text(value: Any) -> str:
-    """A value in PostgreSQL's COPY text format: NULL as \\N, the specials escaped."""
-    if value is None:
-        return "\\N"
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = (text.replace("\\", "\\\\").replace("\t", "\\t")
-                .replace("\n", "\\n").replace("\r", "\\r"))
-    return text
-
-
-def _insert_many(
-    conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
-) -> None:
-    """Insert plain tuples: PostgreSQL's COPY, or the DB-API executemany elsewhere."""
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":
-        driver = conn.connection.driver_connection
-        assert driver is not None
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            # one text block per 20,000 rows: write_row costs ~10 µs a row in Python
-            for start in range(0, len(rows), 20_000):
-                block = rows[start : start + 20_000]
-                copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in block))
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    for start in range(0, len(rows), 20_000):
-        conn.exec_driver_sql(sql, rows[start : start + 20_000])
 
 
 def chart_entries(
@@ -379,14 +368,14 @@ def write_final(
         for chunk in _chunks(list(records)):
             conn.execute(f.delete().where(f.c.record_id.in_(chunk)))
         wanted = records
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    dumps = _json_encoder()
     payload = [
         (rid, name, dumps(value))
         for rid in wanted
         for name, value in final.get(rid, {}).items()
         if value is not None
     ]
-    _insert_many(conn, "charting_final", ("record_id", "field", "value"), payload)
+    insert_rows(conn, "charting_final", ("record_id", "field", "value"), payload)
     conn.execute(m.delete())
     conn.execute(m.insert().values(id=1, last_entry_id=mark[0], entries=mark[1], form=mark[2]))
 
