@@ -121,8 +121,13 @@ def state_from_rows(
     reviewers_per_record: int | None = None,
     records: Iterable[int] | None = None,
     fields: Iterable[str] | None = None,
+    unsettled: Iterable[int] = (),
 ) -> ChartingState:
-    """:func:`charting_state` over plain tuples given in id order (the store's fast path)."""
+    """:func:`charting_state` over plain tuples given in id order (the store's fast path).
+
+    The final values of ``unsettled`` records are left out: a caller about to change
+    them (:func:`replace_values`) works them out once, afterwards.
+    """
     per_record = reviewers_per_record or form.reviewers_per_record
     wanted = None if records is None else set(records)
     latest: dict[tuple[int, str, str, str], EntryRow] = {}
@@ -158,7 +163,8 @@ def state_from_rows(
                     stamps[(rid, name)] = (entry_id, reviewer)
     chosen = None if fields is None else set(fields)
     specs = tuple(f for f in form.fields if chosen is None or f.name in chosen)
-    for rid in sorted(set(by_reviewer) | set(resolved)):
+    skip = set(unsettled)
+    for rid in sorted((set(by_reviewer) | set(resolved)) - skip):
         _finalise(state, rid, specs, per_record, stamps)
     return state
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -146,6 +146,18 @@ class ChartingMixin(ReviewCore):
         cached[key] = (mark, form, state)
         self._chart_state_cache = cached
         return state
+
+    def _state_to_change(self, conn: Connection, records: Iterable[int]) -> ChartingState:
+        """The whole log's state, to be brought up to date on ``records`` by the caller:
+        the kept one, taken out of the cache (a failed write must not leave a changed
+        state there), or read afresh without working out ``records``' final values."""
+        form = self.protocol.charting
+        cached: dict[Any, Any] = getattr(self, "_chart_state_cache", {})
+        hit = cached.pop(None, None)
+        if hit is not None and hit[0] == db.log_mark(conn) and hit[1] is form:
+            state: ChartingState = hit[2]
+            return state
+        return state_from_rows(db.chart_rows(conn), form, unsettled=records)
 
     def _form_key(self) -> str:
         """What the kept final values depend on besides the log: the form."""
@@ -364,8 +376,7 @@ class ChartingMixin(ReviewCore):
         form = self.protocol.charting
         with self.store.transaction() as conn:
             self._check_included(conn, list(rows))
-            # a fresh state (not the kept one): it is brought up to date below
-            state = state_from_rows(db.chart_rows(conn), form)
+            state = self._state_to_change(conn, rows.keys())
             uid = self.store.ensure_user(conn, reviewer)
             applied: dict[int, dict[str, Any]] = {}
             out: list[tuple[int, int, str, Any, str]] = []
@@ -384,15 +395,25 @@ class ChartingMixin(ReviewCore):
                 if complete:
                     out.append((rid, uid, "", True, "complete"))
                 changed_sources += bool(changes)
+            kept = db.final_mark(conn) == (*db.log_mark(conn), self._form_key())
             db.append_entries(conn, out)
             replace_values(state, form, applied, reviewer, complete=complete)
-            db.write_final(conn, state.final, (*db.log_mark(conn), self._form_key()))
+            mark = db.log_mark(conn)
+            # rewrite only the final values that can have changed, when the rest are kept
+            moved = [rid for rid, changes in applied.items() if changes or complete]
+            db.write_final(
+                conn,
+                state.final,
+                (*mark, self._form_key()),
+                moved if kept and len(moved) < len(state.final) // 2 else None,
+            )
             self.store.audit(
                 conn,
                 reviewer,
                 "chart.imported",
                 {"sources": len(rows), "changed_sources": changed_sources, "entries": len(out)},
             )
+        self._chart_state_cache = {None: (mark, form, state)}
         return {"sources": len(rows), "changed_sources": changed_sources, "entries": len(out)}
 
     # -- dual charting -------------------------------------------------------------
