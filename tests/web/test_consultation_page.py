@@ -40,3 +40,68 @@ def test_consultation_page_keeps_the_quote_policy(tmp_path: Path, db_url: str, q
             "summary": "Regular supervision was valued by the peer workers consulted."})
         assert answer.status_code == 303
         assert "<strong>supported</strong>" in client.get("/consultation").text
+
+
+def test_the_lead_adds_reads_and_codes_a_note_in_the_browser(tmp_path: Path, db_url: str) -> None:
+    folder = make_project(tmp_path, db_url, quotes="never")
+    with Review.open(folder, db_url=db_url) as review:
+        review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
+        review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
+    body = (
+        f"{SECRET}.\nTraining came late for most of us.\n"
+        "<script>alert(1)</script> & <b>bold</b>\n"
+    ).encode()
+    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
+                    follow_redirects=False) as client:
+        sign_in(client, "lead@example.org")
+        token = csrf(client, "/consultation")
+        sent = client.post(
+            "/consultation/notes",
+            data={"csrf_token": token, "participant": "P07", "group": "peer worker",
+                  "held_on": "2026-03-02"},
+            files={"file": ("Jane Doe interview.txt", body, "text/plain")},
+        )
+        assert sent.status_code == 303
+        where = sent.headers["location"]
+        assert where.startswith("/consultation/notes/")
+        page = client.get(where).text
+        # the lead reads the note to code it, as plain text: nothing in it runs
+        assert "Quentin Zebedee" in page and "Training came late" in page
+        assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        assert "<b>bold</b>" not in page
+        note_id = where.rsplit("/", 1)[1]
+        coded = client.post("/consultation/code", data={
+            "csrf_token": token, "note_id": note_id, "theme": "Training",
+            "text": "Training   came\nlate", "start": "10"})
+        assert coded.status_code == 303
+        page = client.get(where).text
+        assert '<mark class="coded" title="Training">Training came late</mark>' in page
+        # the overview never shows the note's words (quotes are "never"), nor the file name
+        overview = client.get("/consultation").text
+        assert "P07" in overview and "Quentin Zebedee" not in overview
+        assert "Training came late" not in overview and "Jane Doe" not in overview
+        # bad input: an unknown theme, a word not in the note, an empty file, a binary file
+        bad = client.post("/consultation/code", data={
+            "csrf_token": token, "note_id": note_id, "theme": "Astrology", "text": "Training"})
+        assert bad.status_code == 400 and "Astrology" in bad.text
+        missing = client.post("/consultation/code", data={
+            "csrf_token": token, "note_id": note_id, "theme": "Training", "text": "zeppelin"})
+        assert missing.status_code == 400 and "zeppelin" not in missing.text
+        for name, content in (("empty.txt", b""), ("blob.txt", b"\x00\x01\x02" * 100)):
+            refused = client.post(
+                "/consultation/notes",
+                data={"csrf_token": token, "participant": "P07"},
+                files={"file": (name, content, "text/plain")},
+            )
+            assert refused.status_code == 400, name
+        assert client.get("/consultation/notes/999").status_code == 404
+        # a reviewer sees none of it
+        sign_in(client, "ann@example.org")
+        assert client.get(where).status_code == 403
+    with Review.open(folder, db_url=db_url) as review:
+        notes = review.consultation_notes()
+        assert [(n.participant, n.excerpts) for n in notes] == [("P07", 1)]
+        (excerpt,) = review.note_excerpts(notes[0].id)
+        assert excerpt.theme == "Training"
+        events = [e for e in review.audit() if e.action.startswith("consultation.")]
+        assert all("Jane Doe" not in str(e.detail) for e in events)

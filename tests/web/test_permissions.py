@@ -17,6 +17,8 @@ FIELDS = {
     "name": "Vic", "role": "lead", "password": "another long password", "candidate_id": "1",
     "include": "peer", "exclude": "statin", "old_password": "wrong old password",
     "new_password": "another long password", "source": "PubMed",
+    "note_id": "1", "participant": "P09", "group": "peer worker", "theme": "Training",
+    "text": "supervision",
 }
 
 
@@ -25,7 +27,7 @@ def _routes(client: TestClient) -> list[tuple[str, str]]:
     for route in client.app.routes:  # type: ignore[attr-defined]
         if isinstance(route, Route):
             path = route.path.replace("{token}", "x" * 43).replace("{record_id}", "1")
-            path = path.replace("{name}", "records.csv")
+            path = path.replace("{name}", "records.csv").replace("{note_id:int}", "1")
             found += [(m, path) for m in sorted(route.methods or ()) if m != "HEAD"]
     return found
 

@@ -180,6 +180,18 @@ class ConsultationMixin(ReviewCore):
             raise UsageError(f"note {note_id} was purged: its text is gone (its counts remain)")
         return text
 
+    def note_excerpts(self, note_id: int) -> list[Excerpt]:
+        """The coded spans of one note, in the order they were coded (for the lead).
+
+        Raises
+        ------
+        NotFound
+            No such note.
+        """
+        with self.store.reading() as conn:
+            db.note_text(conn, note_id)  # NotFound for an unknown note
+            return [e for e in db.excerpts(conn) if e.note_id == note_id]
+
     def code_excerpt(
         self,
         note_id: int,

@@ -1,22 +1,31 @@
-"""The consultation for the lead: participants, sessions, themes; the quote policy holds.
+"""The consultation for the lead: participants, sessions, coding, themes.
 
-Everything shown comes from ``review.consultation_report()``, which applies the quote
-policy once (no note text reaches this page when quotes are "never"), and from the
-notes' descriptions (code, group, date, word counts), never their text.
+The overview comes from ``review.consultation_report()``, which applies the quote
+policy once (no note text reaches it when quotes are "never"), and from the notes'
+descriptions (code, group, date, word counts), never their text. A note's words are
+shown on one page only: the note's own coding page, to the lead who codes it (as
+``scopewise consult show`` prints them), with the spans already coded marked. The
+lead uploads a session's notes (.txt, .md, .docx) and codes a span by selecting it
+or typing its words; what is stored is the span, never a copy of the words.
 """
 
 from __future__ import annotations
 
+import tempfile
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from scopewise.consultation.model import STANCES
-from scopewise.errors import ScopewiseError
+from scopewise.consultation import MAX_NOTE_BYTES
+from scopewise.consultation.model import STANCES, Excerpt
+from scopewise.errors import NotFound, ScopewiseError
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 
@@ -29,7 +38,42 @@ def _page(review: Any) -> dict[str, Any]:
         "notes": review.consultation_notes(),
         "themes": review.protocol.charting.themes,
         "stances": STANCES,
+        "groups": review.protocol.consultation.groups,
+        "participants": review.consultation_participants(),
     }
+
+
+def _segments(text: str, excerpts: list[Excerpt]) -> list[tuple[str, list[str]]]:
+    """The note cut where coded spans start and end: (words, themes covering them)."""
+    cuts = sorted({0, len(text), *(e.start for e in excerpts), *(e.end for e in excerpts)})
+    out: list[tuple[str, list[str]]] = []
+    for first, last in pairwise(cuts):
+        themes = sorted({e.theme for e in excerpts if e.start <= first and last <= e.end})
+        out.append((text[first:last], themes))
+    return out
+
+
+def _note_page(review: Any, note_id: int) -> dict[str, Any]:
+    info = next((n for n in review.consultation_notes() if n.id == note_id), None)
+    if info is None:
+        raise NotFound(f"no consultation note {note_id}")
+    excerpts = review.note_excerpts(note_id)
+    text = "" if info.purged else review.note_text(note_id)
+    return {
+        "note": info,
+        "segments": _segments(text, excerpts),
+        "excerpts": excerpts,
+        "themes": review.protocol.charting.themes,
+    }
+
+
+async def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return await run_in_threadpool(function, *args, **kwargs)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ScopewiseError as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 @requires("lead")
@@ -55,7 +99,61 @@ async def record_theme(request: Request) -> Response:
     return RedirectResponse("/consultation", status_code=303)
 
 
+@requires("lead")
+async def upload_note(request: Request) -> Response:
+    form = await checked_form(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise HTTPException(400, "choose the file of the session's notes (.txt, .md or .docx)")
+    data = await upload.read(MAX_NOTE_BYTES + 1)
+    if len(data) > MAX_NOTE_BYTES:
+        raise HTTPException(413, f"notes are at most {MAX_NOTE_BYTES // 2**20} MB")
+    suffix = Path(upload.filename.replace("\\", "/")).suffix.lower()
+    folder = Path(tempfile.mkdtemp(prefix="scopewise-note-"))
+    # the file name may name the person: only its suffix is kept, and not stored
+    path = folder / f"notes{suffix}"
+    path.write_bytes(data)
+    try:
+        done = await _call(
+            request.app.state.review.import_note, path,
+            str(form.get("participant", "")).strip(),
+            group=str(form.get("group", "")).strip() or None,
+            held_on=str(form.get("held_on", "")).strip() or None,
+            actor=request.state.session.account.name,
+        )
+    finally:
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+    return RedirectResponse(f"/consultation/notes/{done.note_id}", status_code=303)
+
+
+@requires("lead")
+async def note_page(request: Request) -> Response:
+    note_id = int(request.path_params["note_id"])
+    context = await _call(_note_page, request.app.state.review, note_id)
+    return render(request, "consultation_note.html", title=f"Note {note_id}", **context)
+
+
+@requires("lead")
+async def code_excerpt(request: Request) -> Response:
+    form = await checked_form(request)
+    note_id = str(form.get("note_id", ""))
+    if not note_id.isdigit():
+        raise HTTPException(400, "which note? (note_id)")
+    start = str(form.get("start", "")).strip()
+    await _call(
+        request.app.state.review.code_excerpt, int(note_id), str(form.get("theme", "")),
+        start=int(start) if start.isdigit() else None,
+        text=str(form.get("text", ""))[:20_000],
+        actor=request.state.session.account.name,
+    )
+    return RedirectResponse(f"/consultation/notes/{note_id}", status_code=303)
+
+
 ROUTES = [
     Route("/consultation", consultation, methods=["GET"]),
     Route("/consultation/theme", record_theme, methods=["POST"]),
+    Route("/consultation/notes", upload_note, methods=["POST"]),
+    Route("/consultation/notes/{note_id:int}", note_page, methods=["GET"]),
+    Route("/consultation/code", code_excerpt, methods=["POST"]),
 ]

@@ -34,6 +34,20 @@
     form.dataset.sent = "1";
     form.requestSubmit(target);
   });
+  // Coding a consultation note: the selected words (and where they start) fill the form.
+  document.addEventListener("mouseup", function () {
+    var note = document.getElementById("note-text");
+    var field = document.getElementById("excerpt-text");
+    var selection = window.getSelection();
+    if (!note || !field || !selection || selection.isCollapsed) { return; }
+    var range = selection.getRangeAt(0);
+    if (!note.contains(range.commonAncestorContainer)) { return; }
+    var before = document.createRange();
+    before.setStart(note, 0);
+    before.setEnd(range.startContainer, range.startOffset);
+    field.value = selection.toString();
+    document.getElementById("excerpt-start").value = String(before.toString().length);
+  });
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
