@@ -27,7 +27,7 @@ from scopewise.errors import ChartingError, ScopewiseError
 from scopewise.protocol import ChartingForm
 from scopewise.review.sheet_xlsx import CellTooLong, unescape_cell, write_xlsx
 from scopewise.screening.decisions import header_delimiter
-from scopewise.sources.textfile import decode_text, is_blank
+from scopewise.sources.textfile import read_small_file, small_file_text
 
 __all__ = ["CITATION_COLUMNS", "MAX_SHEET_BYTES", "read_sheet", "sheet_rows", "write_sheet"]
 
@@ -94,33 +94,8 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     raise ChartingError(f"{path}: a charting sheet is written as .csv or .xlsx")
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_SHEET_BYTES:
-            raise ChartingError(
-                f"{path}: the file is {size / 2**20:.0f} MiB, more than a charting sheet can be "
-                f"({MAX_SHEET_BYTES // 2**20} MiB)"
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ChartingError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
-    if is_blank(data):
-        raise ChartingError(f"{path}: the file is empty; it holds no charting sheet")
-    return data
-
-
 def _csv_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
-    try:
-        text = decode_text(data)
-    except UnicodeDecodeError as exc:
-        raise ChartingError(
-            f"{path}: cannot read the file as {exc.encoding} text ({exc.reason} at byte {exc.start})"
-        ) from None
-    if text is None:
-        raise ChartingError(
-            f"{path}: this is not a text file (binary content); save the sheet as CSV or XLSX"
-        )
+    text = small_file_text(path, data, ChartingError, "save the sheet as CSV or XLSX")
     # the separators --import-decisions reads: comma, else tab or semicolon
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=header_delimiter(text))
     try:
@@ -164,7 +139,7 @@ def read_sheet(
         included; a bad cell. Each names ``file:line``.
     """
     file = Path(path)
-    data = _read_bytes(file)
+    data = read_small_file(file, MAX_SHEET_BYTES, ChartingError, "charting sheet")
     lines = _xlsx_lines(file, data) if data.startswith(_XLSX_MAGIC) else _csv_lines(file, data)
     header: list[str] | None = None
     id_at = 0

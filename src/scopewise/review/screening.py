@@ -53,7 +53,7 @@ from scopewise.screening.decisions import (
     validate_stage,
 )
 from scopewise.screening.fulltext import sha256_file
-from scopewise.sources.textfile import decode_text, is_blank
+from scopewise.sources.textfile import read_small_file, small_file_text
 from scopewise.store import now
 from scopewise.store import screening as db
 from scopewise.store.snapshot import ScreeningSnapshot
@@ -79,29 +79,11 @@ MAX_DECISIONS_FILE_BYTES = 256 * 1024 * 1024
 
 def _decisions_text(file: Path) -> str:
     """The text of a decisions file, its encoding found from its bytes."""
-    try:
-        size = file.stat().st_size
-        if size > MAX_DECISIONS_FILE_BYTES:
-            raise ScreeningError(
-                f"{file}: the file is {size / 2**20:.0f} MiB, more than a decisions file "
-                f"can be ({MAX_DECISIONS_FILE_BYTES // 2**20} MiB); split it and import "
-                "the parts one after the other"
-            )
-        data = file.read_bytes()
-    except OSError as exc:
-        raise ScreeningError(f"{file}: cannot read the file ({exc.strerror or exc})") from None
-    if is_blank(data):
-        raise ScreeningError(f"{file}: the file is empty; it holds no decisions")
-    try:
-        text = decode_text(data)
-    except UnicodeDecodeError as exc:  # a BOM that the rest of the file contradicts
-        raise ScreeningError(f"{file}: cannot read the file as {exc.encoding} text "
-                             f"({exc.reason} at byte {exc.start})") from None
-    if text is None:
-        raise ScreeningError(
-            f"{file}: this is not a text file (binary content); save the decisions as CSV"
-        )
-    return text
+    data = read_small_file(
+        file, MAX_DECISIONS_FILE_BYTES, ScreeningError, "decisions",
+        "; split it and import the parts one after the other",
+    )
+    return small_file_text(file, data, ScreeningError, "save the decisions as CSV")
 
 
 class ScreeningMixin(ScreeningQueueMixin):

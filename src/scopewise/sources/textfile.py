@@ -17,7 +17,15 @@ from typing import TextIO
 
 from scopewise.errors import ImportFormatError
 
-__all__ = ["Head", "SourceFile", "decode_text", "detect_encoding", "is_blank"]
+__all__ = [
+    "Head",
+    "SourceFile",
+    "decode_text",
+    "detect_encoding",
+    "is_blank",
+    "read_small_file",
+    "small_file_text",
+]
 
 HEAD_BYTES = 64 * 1024
 _CHUNK = 1 << 20
@@ -122,6 +130,41 @@ def decode_text(data: bytes) -> str | None:
             if found:
                 raise
     return data.decode("latin-1")
+
+
+def read_small_file(
+    path: Path, limit: int, error: type[Exception], holds: str, too_big_hint: str = ""
+) -> bytes:
+    """The bytes of a file read whole (a sheet, a decisions file): refused with
+    ``error`` when unreadable, larger than ``limit`` bytes or empty. ``holds`` names
+    what the file should hold ("decisions", "charting sheet") in the messages."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise error(
+                f"{path}: the file is {size / 2**20:.0f} MiB, more than a {holds} file can be "
+                f"({limit // 2**20} MiB){too_big_hint}"
+            )
+        data = path.read_bytes()
+    except OSError as exc:
+        raise error(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    if is_blank(data):
+        raise error(f"{path}: the file is empty; it holds no {holds}")
+    return data
+
+
+def small_file_text(path: Path, data: bytes, error: type[Exception], save_as: str) -> str:
+    """:func:`decode_text` of a file read whole, with ``error`` for bytes that are not
+    text or contradict their BOM; ``save_as`` says how to save it instead."""
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError as exc:  # a BOM that the rest of the file contradicts
+        raise error(
+            f"{path}: cannot read the file as {exc.encoding} text ({exc.reason} at byte {exc.start})"
+        ) from None
+    if text is None:
+        raise error(f"{path}: this is not a text file (binary content); {save_as}")
+    return text
 
 
 class SourceFile:
