@@ -1,6 +1,7 @@
 """Consultation in a real browser: the lead adds a session's notes, selects words in
 the note with the mouse and codes them to a theme (the page's own script fills the
-form from the selection). Screenshots go to ``tests/artifacts/``."""
+form from the selection). Quotations are allowed in this protocol: with quotes
+"never" no page shows a note's words (tested over HTTP). Screenshots go to ``tests/artifacts/``."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ NOTE = (
 def server(tmp_path: Path, db_url: str) -> Iterator[tuple[str, Path, str]]:
     import uvicorn
 
-    folder = make_project(tmp_path, db_url, quotes="never")
+    folder = make_project(tmp_path, db_url, quotes="allowed")
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
     port = free_port()
@@ -101,7 +102,8 @@ def test_the_lead_codes_a_note_by_selecting_its_words(
         assert mark.count() == 1 and mark.inner_text() == "Supervision every fortnight"
         shot(lead, "consultation-note")
         lead.goto(f"{base}/consultation")
-        assert "Supervision every fortnight" not in lead.content()
+        # quotations are allowed here: the coded words appear as one, under their theme
+        assert "“Supervision every fortnight” — P03 (peer worker)" in lead.content()
         shot(lead, "consultation")
         browser.close()
     with Review.open(folder, db_url=db_url) as review:

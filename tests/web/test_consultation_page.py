@@ -42,8 +42,11 @@ def test_consultation_page_keeps_the_quote_policy(tmp_path: Path, db_url: str, q
         assert "<strong>supported</strong>" in client.get("/consultation").text
 
 
-def test_the_lead_adds_reads_and_codes_a_note_in_the_browser(tmp_path: Path, db_url: str) -> None:
-    folder = make_project(tmp_path, db_url, quotes="never")
+@pytest.mark.parametrize("quotes", ["never", "allowed"])
+def test_the_lead_adds_and_codes_a_note_in_the_browser(
+    tmp_path: Path, db_url: str, quotes: str
+) -> None:
+    folder = make_project(tmp_path, db_url, quotes=quotes)
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
         review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
@@ -65,21 +68,28 @@ def test_the_lead_adds_reads_and_codes_a_note_in_the_browser(tmp_path: Path, db_
         where = sent.headers["location"]
         assert where.startswith("/consultation/notes/")
         page = client.get(where).text
-        # the lead reads the note to code it, as plain text: nothing in it runs
-        assert "Quentin Zebedee" in page and "Training came late" in page
-        assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-        assert "<b>bold</b>" not in page
+        assert "<script>alert" not in page and "<b>bold</b>" not in page
+        if quotes == "allowed":
+            # the lead reads the note to code it, as plain text: nothing in it runs
+            assert "Quentin Zebedee" in page and "Training came late" in page
+            assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+        else:  # no page shows a note's words, its own included
+            assert "Quentin Zebedee" not in page and "Training came late" not in page
+            assert "alert(1)" not in page
         note_id = where.rsplit("/", 1)[1]
         coded = client.post("/consultation/code", data={
             "csrf_token": token, "note_id": note_id, "theme": "Training",
             "text": "Training   came\nlate", "start": "10"})
         assert coded.status_code == 303
         page = client.get(where).text
-        assert '<mark class="coded" title="Training">Training came late</mark>' in page
-        # the overview never shows the note's words (quotes are "never"), nor the file name
+        if quotes == "allowed":
+            assert '<mark class="coded" title="Training">Training came late</mark>' in page
+        else:
+            assert "Training came late" not in page and "<td>Training</td>" in page
+        # the overview never shows the note's words, nor the file name
         overview = client.get("/consultation").text
-        assert "P07" in overview and "Quentin Zebedee" not in overview
-        assert "Training came late" not in overview and "Jane Doe" not in overview
+        assert "P07" in overview and "Jane Doe" not in overview
+        assert ("Training came late" in overview) == (quotes == "allowed")  # a quotation
         # bad input: an unknown theme, a word not in the note, an empty file, a binary file
         bad = client.post("/consultation/code", data={
             "csrf_token": token, "note_id": note_id, "theme": "Astrology", "text": "Training"})

@@ -2,11 +2,15 @@
 
 The overview comes from ``review.consultation_report()``, which applies the quote
 policy once (no note text reaches it when quotes are "never"), and from the notes'
-descriptions (code, group, date, word counts), never their text. A note's words are
-shown on one page only: the note's own coding page, to the lead who codes it (as
-``scopewise consult show`` prints them), with the spans already coded marked. The
-lead uploads a session's notes (.txt, .md, .docx) and codes a span by selecting it
-or typing its words; what is stored is the span, never a copy of the words.
+descriptions (code, group, date, word counts), never their text. The lead uploads a
+session's notes (.txt, .md, .docx) and codes spans of them on the note's own page;
+what is stored is the span, never a copy of the words.
+
+With the protocol's ``quotes = "never"`` no page shows a note's words, that one
+included: the lead codes by typing words from their own copy of the notes (the
+span is found in the stored note and shown as character offsets), or reads the note
+in a terminal with ``scopewise consult DIR show``. When quotes are allowed, the note
+is shown on its page with the coded spans marked, and selecting words codes them.
 """
 
 from __future__ import annotations
@@ -58,9 +62,11 @@ def _note_page(review: Any, note_id: int) -> dict[str, Any]:
     if info is None:
         raise NotFound(f"no consultation note {note_id}")
     excerpts = review.note_excerpts(note_id)
-    text = "" if info.purged else review.note_text(note_id)
+    shown = review.protocol.consultation.quotes != "never" and not info.purged
+    text = review.note_text(note_id) if shown else ""
     return {
         "note": info,
+        "shown": shown,
         "segments": _segments(text, excerpts),
         "excerpts": excerpts,
         "themes": review.protocol.charting.themes,
