@@ -47,11 +47,32 @@ FORM = ChartingForm(fields=(CATEGORY, DESIGN, COUNTRY), reviewers_per_record=2)
         ("Germany", "DEU"),
         ("NZ", "NZL"),
         ("Viet Nam", "VNM"),
+        # names authors write that ISO 3166 does not carry
+        ("UK", "GBR"),
+        ("U.K.", "GBR"),
+        ("the Netherlands", "NLD"),
+        ("Russia", "RUS"),
+        ("Turkey", "TUR"),
+        ("Swaziland", "SWZ"),
+        ("St. Lucia", "LCA"),
+        # constituent countries, in either of ISO 3166-2's languages
+        ("Wales", "GBR"),
+        ("Cymru", "GBR"),
+        ("Northern Ireland", "GBR"),
+        ("Kosovo", "XKX"),
     ],
 )
 def test_country_names_and_codes_store_the_iso_code(text: str, code: str) -> None:
     assert check_value(COUNTRY, text) == code
     assert display_value(COUNTRY, code)
+
+
+def test_kosovo_is_shown_by_name_and_ambiguous_names_are_refused() -> None:
+    assert display_value(COUNTRY, "XKX") == "Kosovo"
+    # Punjab is a region of India and of Pakistan: no guess
+    for text in ("Punjab", "Atlantis"):
+        with pytest.raises(ChartingError, match="is not a country"):
+            check_value(COUNTRY, text)
 
 
 def test_renamed_choice_is_read_under_its_new_name() -> None:

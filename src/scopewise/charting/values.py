@@ -17,7 +17,12 @@ country         ``str`` ISO alpha-3  an English short name or an ISO 3166 alpha-
 ============== ==================== =========================================
 
 Countries are looked up with pycountry (the ISO 3166 tables Debian maintains), never
-a hand-made list.
+a hand-made list of countries. Authors, though, write names that ISO 3166 does not
+carry: the code the United Kingdom asked ISO to reserve for it ("UK"), former names
+("Swaziland", "Burma", "Turkey" before "Türkiye") and everyday ones ("Russia",
+"Holland", "Great Britain"). A short table below maps those to the ISO country, and
+"the", full stops ("U.K.") and case are ignored. Kosovo, which ISO 3166 does not
+list, is stored under the user-assigned code XKX that the EU and the IMF use.
 """
 
 from __future__ import annotations
@@ -100,13 +105,43 @@ def _split_multi(value: Any) -> list[str]:
     return [str(value)]
 
 
+# Names in common use that ISO 3166 does not carry, mapped to its alpha-3 codes.
+_OTHER_NAMES = {
+    "uk": "GBR",
+    "great britain": "GBR",
+    "britain": "GBR",
+    "russia": "RUS",
+    "turkey": "TUR",
+    "holland": "NLD",
+    "ivory coast": "CIV",
+    "swaziland": "SWZ",
+    "burma": "MMR",
+    "macedonia": "MKD",
+    "cape verde": "CPV",
+    "east timor": "TLS",
+    "republic of ireland": "IRL",
+    "vatican": "VAT",
+    "kosovo": "XKX",
+    "xk": "XKX",
+    "xkx": "XKX",
+}
+_USER_ASSIGNED = {"XKX": "Kosovo"}
+
+
 @lru_cache(maxsize=4096)
 def _country_code(text: str) -> str | None:
     import pycountry
 
-    wanted = text.strip()
+    wanted = " ".join(text.replace(".", "").split())
+    if wanted.casefold().startswith("the "):
+        wanted = wanted[4:]
+    if wanted.casefold().startswith("st "):
+        wanted = "Saint " + wanted[3:]
     if not wanted:
         return None
+    other = _OTHER_NAMES.get(wanted.casefold())
+    if other is not None:
+        return other
     try:
         found = pycountry.countries.lookup(wanted)
     except LookupError:
@@ -115,14 +150,26 @@ def _country_code(text: str) -> str | None:
         return str(found.alpha_3)
     # A constituent country written as a country (England, Scotland, Wales, Northern
     # Ireland...): ISO 3166-2 knows it and the country it belongs to.
-    try:
-        sub = pycountry.subdivisions.lookup(wanted)
-    except LookupError:
-        return None
-    if sub is None or sub.name.casefold() != wanted.casefold():
-        return None
-    country = pycountry.countries.get(alpha_2=sub.country_code)
+    alpha_2 = _subdivision_countries().get(wanted.casefold())
+    country = pycountry.countries.get(alpha_2=alpha_2) if alpha_2 else None
     return str(country.alpha_3) if country is not None else None
+
+
+@lru_cache(maxsize=1)
+def _subdivision_countries() -> dict[str, str]:
+    """Subdivision name -> the alpha-2 code of its country, for names that belong to
+    one country only. ISO 3166-2 writes other languages' names beside the English one
+    ("Wales [Cymru GB-CYM]", "Brussels; Bruxelles"), and each counts."""
+    import pycountry
+
+    found: dict[str, set[str]] = {}
+    for sub in pycountry.subdivisions:
+        raw = str(sub.name)
+        names = re.split(r"[;\[\]]", re.sub(r"\b[A-Z]{2}-[A-Z0-9]{1,3}\b", "", raw))
+        for name in (" ".join(n.split()) for n in names):
+            if name:
+                found.setdefault(name.casefold(), set()).add(str(sub.country_code))
+    return {name: next(iter(codes)) for name, codes in found.items() if len(codes) == 1}
 
 
 @lru_cache(maxsize=1024)
@@ -130,6 +177,8 @@ def country_name(code: str) -> str:
     """The English short name of an ISO 3166 alpha-3 (or alpha-2) code."""
     import pycountry
 
+    if code.upper() in _USER_ASSIGNED:
+        return _USER_ASSIGNED[code.upper()]
     found = pycountry.countries.get(alpha_3=code.upper()) if len(code) == 3 else None
     if found is None and len(code) == 2:
         found = pycountry.countries.get(alpha_2=code.upper())
