@@ -47,6 +47,8 @@ def test_every_character_survives_and_formulas_stay_text(tmp_path: Path) -> None
     assert sheet["B2"].data_type == "s" and sheet["B2"].value == "=SUM(A1:A9)"
     assert sheet.freeze_panes == "A2"
     assert sheet["A1"].font.b is True
+    # columns are as wide as their text, within reason
+    assert sheet.column_dimensions["A"].width < sheet.column_dimensions["B"].width <= 60
 
 
 def test_unescape_decodes_what_excel_writes() -> None:

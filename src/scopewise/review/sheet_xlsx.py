@@ -122,13 +122,24 @@ def _column_letters(index: int) -> str:
     return letters
 
 
-def _cell_xml(value: str) -> str:
+def _cell_xml(value: str, ref: str, style: str = "") -> str:
     if _UNSAFE.search(value):
         value = _UNSAFE.sub(_escape_unsafe, value)
     text = escape(value)
-    if value[:1].isspace() or value[-1:].isspace():
-        return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
-    return f'<c t="inlineStr"><is><t>{text}</t></is></c>'
+    space = ' xml:space="preserve"' if value[:1].isspace() or value[-1:].isspace() else ""
+    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+def _widths(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Column widths from the header and the first rows: wide enough to read, at most
+    60 characters (longer text wraps in the cell when the user asks for it)."""
+    sample = rows[:200]
+    cols = []
+    for i, name in enumerate(header):
+        longest = max([len(name), *(len(r[i]) for r in sample if i < len(r))])
+        width = min(60, max(8, longest + 2))
+        cols.append(f'<col min="{i + 1}" max="{i + 1}" width="{width}" customWidth="1"/>')
+    return f"<cols>{''.join(cols)}</cols>" if cols else ""
 
 
 def write_xlsx(
@@ -140,20 +151,23 @@ def write_xlsx(
     is written in place of ``path`` if a cell exceeds Excel's limit.
     """
     head = "".join(
-        _cell_xml(name).replace("<c ", f'<c r="{_column_letters(i)}1" s="1" ', 1)
+        _cell_xml(name, f"{_column_letters(i)}1", ' s="1"')
         for i, name in enumerate(header)
     )
     body: list[str] = [f'<row r="1">{head}</row>']
+    rows = list(rows)
+    letters: list[str] = []
     number = 1
     for number, row in enumerate(rows, start=2):
+        while len(letters) < len(row):
+            letters.append(_column_letters(len(letters)))
         cells = []
         for i, value in enumerate(row):
-            if not value:
-                cells.append("<c/>")
+            if not value:  # an empty cell is left out; the others say where they are
                 continue
             if len(value) > MAX_CELL_CHARS:
                 raise CellTooLong(number, header[i] if i < len(header) else str(i), len(value))
-            cells.append(_cell_xml(value))
+            cells.append(_cell_xml(value, f"{letters[i]}{number}"))
         body.append(f'<row r="{number}">{"".join(cells)}</row>')
     last = _column_letters(max(len(header), 1) - 1)
     sheet = (
@@ -162,7 +176,7 @@ def write_xlsx(
         f'<dimension ref="A1:{last}{number}"/>'
         '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
         'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-        f'<sheetData>{"".join(body)}</sheetData></worksheet>'
+        f"{_widths(header, rows)}<sheetData>{''.join(body)}</sheetData></worksheet>"
     )
     workbook = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
