@@ -188,18 +188,25 @@ def replay_safe(y: np.ndarray, order: np.ndarray, labels: np.ndarray, n_priors: 
 
 
 #: The trade-off curve of the point-process rule: settings replayed at 0.95 besides
-#: the default, from cautious to bold (``z``: allowance for the decay's uncertainty;
-#: ``max_decay``: the fastest power-law decay the bound believes; ``alpha``: the
-#: Poisson allowance; ``None``: no cap).
+#: the default, from cautious to bold (``alpha``: the Poisson allowance once the target
+#: leaves room for a record unfound; ``alpha_no_room``: the allowance while it leaves
+#: none; ``z``: allowance for the decay's uncertainty; ``max_decay``: the fastest
+#: power-law decay the bound believes; ``None``: no cap).
 SWEEP: tuple[dict[str, object], ...] = (
     {"z": 1.645, "max_decay": None},
-    {"z": 1.0, "max_decay": 2.0},
-    {},  # the default: z = 0.5, max_decay = 2.0
-    {"z": 0.25, "max_decay": 2.0},
-    {"z": 0.0, "max_decay": 2.0},
-    {"z": 0.5, "max_decay": 2.0, "alpha": 0.1},
-    {"z": 0.5, "max_decay": 2.0, "alpha": 0.2},
-    {"z": 0.5, "max_decay": 2.5},
+    {"alpha": 0.05},  # the previous default: one level, 0.05
+    {},  # the default: alpha = 0.1, alpha_no_room = 0.05, z = 0.5, max_decay = 2.0
+    {"alpha": 0.125},
+    {"alpha": 0.15},
+    {"alpha": 0.175},
+    {"alpha": 0.2},
+    {"alpha": 0.1, "alpha_no_room": 0.1},  # one level, 0.1
+    {"alpha": 0.2, "alpha_no_room": 0.2},  # one level, 0.2
+    {"z": 0.0},
+    {"z": 0.0, "alpha_no_room": 0.025},
+    {"max_decay": 2.5},
+    {"quiet": 0.05},  # and 5 % of the review irrelevant in a row
+    {"alpha": 0.2, "quiet": 0.05},
     {"z": 1.645, "max_decay": None, "shape": "exponential", "window": "all"},
 )
 
@@ -368,8 +375,10 @@ Machine: 2 cores (shared). {sets} development sets in `../shared/data/screening/
 --prior-included 1 --prior-excluded 1` draws them, ranker `scopewise` (the default).
 Each (dataset, seed) order is computed once and every rule replayed over it in the
 simulation loop's terms (bench/stopping.py). Replays are cached per rule, target and
-version of the rule's code; this run took {elapsed:.0f} s, a cold run about 40 minutes
-on the shared machine (the orders: about 10 minutes).
+version of the rule's code; this run took {elapsed:.0f} s (replays already cached are
+read, not rerun). Cold, on the shared machine at load 4-7 (2026-12-06): the orders
+232 s wall (199 s CPU), the replays of the other rules 671 s (307 s CPU), the
+point-process rule with its curve 95 s (93 s CPU).
 
 Work saved = records left unscreened / records (priors excluded), counting every
 record drawn at random as screened. Ideal = share of records after the point where
@@ -385,11 +394,21 @@ set).
 The default (`stop_rule = "default"`) is **{DEFAULT_STOP_RULE}**. The issue's three
 conditions at 0.95: recall >= 0.95 in >= 95 % of runs, no dataset missing in two of
 its seeds, and a mean saving >= 70 % of the ideal. No rule or setting measured here
-meets all three (see the trade-off curve below): the settings that save 70 % of the
-ideal miss in about 12 of 100 runs, with sets missing twice, because several rankings
-here have a second wave (relevant records found far after a long quiet stretch, e.g.
-Cohen_2006_Opiods and ProtonPumpInhibitors). The default takes the boldest setting that
-kept every development run at 0.95 and saves what it can within that; the rules with
+meets all three (see the trade-off curve below): every setting that saves 60 % or more
+of the ideal has a set missing in two seeds (2 to 17 of 100 runs missed), because
+several rankings here have a second wave (relevant records found far after a long quiet stretch, e.g.
+Cohen_2006_Opiods and ProtonPumpInhibitors). The default keeps a margin inside the
+settings that kept every development run at 0.95 and saves what it can within that:
+a Poisson allowance of 0.1 once the target leaves room for a record unfound, 0.05
+while it leaves none (fewer than 19 relevant found at 0.95), where a single record
+left misses the target. Up to an allowance of 0.15 every run still reaches 0.95 (56 %
+of the ideal); 0.175 misses one run (59 %, the boldest setting here within the first
+two conditions) and 0.2 misses a set in two seeds, so 0.1 keeps a margin below the
+edge. At target 0.9 the default misses on two sets with a second wave in every seed
+(90/100): its promise there is weaker, and the report quotes it. Requiring 5 % of the review irrelevant in a row on top (the
+`quiet=0.05` rows, a combination with the heuristic scaled to the review) costs saving
+at the default's level and, with the bolder allowance 0.2, still misses a run on a set
+with a second wave while saving about what 0.15 saves without it. The rules with
 a guarantee (target, quantile-binomial, statistical) keep their promise here too but
 spend most of the saving on their random sample. With its default 10 % sample the
 quantile-binomial bound coincides with the target method on these sets: the sample

@@ -133,3 +133,38 @@ def test_default_resolves_to_the_chosen_rule() -> None:
         get_stopping_rule("never")
     with pytest.raises(UsageError, match="unknown rate shape"):
         PointProcessStopping(shape="linear")
+
+
+def _first_stop(rule: PointProcessStopping, history: np.ndarray, n_records: int) -> int:
+    return next((s for s in range(1, history.size + 1, 5)
+                 if rule.fit(history[:s], n_records).stop_), history.size + 1)
+
+
+def test_the_level_is_strict_while_the_target_leaves_no_room() -> None:
+    # 12 relevant found: at 0.95 a single record left misses the target (12/13 < 0.95)
+    few = np.concatenate([_decaying(12, 15.0, 60, seed=2), np.zeros(900, dtype=np.int64)])
+    assert few.sum() == 12
+    rule = PointProcessStopping().fit(few, 3000)
+    rule.report()
+    assert rule.level_ == rule.alpha_no_room == 0.05
+    # 60 found: the target leaves room for 3, and the looser allowance applies
+    many = np.concatenate([_decaying(60, 60.0, 300), np.zeros(900, dtype=np.int64)])
+    rule = PointProcessStopping().fit(many, 3000)
+    rule.report()
+    assert rule.level_ == rule.alpha == 0.1
+    # at 0.9 the same 12 leave room for one: the looser level
+    rule = PointProcessStopping(target_recall=0.9).fit(few, 3000)
+    rule.report()
+    assert rule.level_ == 0.1
+
+
+def test_the_strict_level_screens_longer_on_few_relevant() -> None:
+    few = np.concatenate([_decaying(12, 15.0, 60, seed=2), np.zeros(2400, dtype=np.int64)])
+    strict = _first_stop(PointProcessStopping(), few, 3000)
+    loose = _first_stop(PointProcessStopping(alpha_no_room=0.1), few, 3000)
+    assert loose < strict <= few.size
+    # with room for records left, the looser allowance stops no later than 0.05 would
+    many = np.concatenate([_decaying(60, 60.0, 300), np.zeros(2000, dtype=np.int64)])
+    default = _first_stop(PointProcessStopping(), many, 3000)
+    cautious = _first_stop(PointProcessStopping(alpha=0.05), many, 3000)
+    assert default < cautious <= many.size
