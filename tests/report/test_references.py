@@ -103,3 +103,17 @@ def test_shared_between_processes_in_order(monkeypatch: pytest.MonkeyPatch) -> N
     items = [_item(r) for r in RECORDS]
     path = _style_path("apa")
     assert references._format_items(path, items) == format_chunk(path, items)
+
+
+def test_threads_take_turns_and_leave_citeproc_as_it_was() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from citeproc import model
+
+    original = model.CitationStylesElement.__dict__["xpath_search"]
+    items = [_item(r) for r in RECORDS]
+    path = _style_path("apa")
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: format_chunk(path, items), range(3)))
+    assert results[0] == results[1] == results[2] == _plain_citeproc("apa", items)
+    assert model.CitationStylesElement.__dict__["xpath_search"] is original

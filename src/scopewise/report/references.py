@@ -9,6 +9,7 @@ package holds, e.g. ``harvard-cite-them-right``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -69,6 +70,11 @@ def _style_path(name: str) -> str:
         ) from None
 
 
+#: One formatting at a time per process may patch citeproc-py's classes (two threads
+#: restoring in the wrong order would leave one's caches in place for good).
+_PATCH_LOCK = threading.Lock()
+
+
 @contextmanager
 def _static_lookups() -> Iterator[None]:
     """Answer citeproc-py's questions about the style tree once, not once per use.
@@ -82,11 +88,19 @@ def _static_lookups() -> Iterator[None]:
     this block those answers are kept, keyed by the element itself (which keeps
     lxml's proxy, and so its identity, alive). Together this is about 2.6 times
     less CPU per reference (tests/report/test_references.py checks the text is the
-    same). The originals are put back on leaving, and the caches die with the block.
+    same). The originals are put back on leaving, and the caches die with the block;
+    threads of one process (the web app) take turns.
     """
     from citeproc import model
     from citeproc.source import CitationItem
 
+    with _PATCH_LOCK, _patched(model, CitationItem):
+        yield
+
+
+@contextmanager
+def _patched(model: Any, CitationItem: Any) -> Iterator[None]:
+    """Patch and restore the classes; the caller holds :data:`_PATCH_LOCK`."""
     saved: list[tuple[type, str, Any]] = []
 
     def patch(cls: type, name: str, value: Any) -> None:
