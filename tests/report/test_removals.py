@@ -162,3 +162,28 @@ def test_remove_command(sqlite_project: Path, tmp_path: Path,
         events = [e for e in review.store.audit_events() if e.action.startswith("records.")]
     assert [e.action for e in events] == ["records.removed", "records.removal_undone"]
     assert events[0].actor == "Lead" and events[0].detail["records"] == [x, y]
+
+
+def test_each_round_counts_its_own_removals(tmp_path: Path) -> None:
+    from small_protocol import small_protocol
+
+    protocol = tmp_path / "protocol.toml"
+    protocol.write_text(small_protocol(
+        "Rounds", "reviewers_per_record = 1\nstages = [\"title_abstract\"]"), encoding="utf-8")
+    entry = "TY  - JOUR\nTI  - {}\nAU  - Doe, R\nPY  - 2020\nDO  - 10.1/{}\nER  - \n\n"
+    with Review.create(tmp_path / "proj", protocol_path=protocol) as review:
+        lead = next(m.name for m in review.protocol.team if m.role == "lead")
+        (tmp_path / "a.ris").write_text(entry.format("First", "a") + entry.format("Second", "b"),
+                                        encoding="utf-8")
+        review.import_file(tmp_path / "a.ris", source="PubMed", searched_on="2023-01-05")
+        review.remove_records([1], "Retracted", actor=lead)
+        review.start_round("Update", actor=lead)
+        (tmp_path / "b.ris").write_text(entry.format("Third", "c"), encoding="utf-8")
+        review.import_file(tmp_path / "b.ris", source="PubMed", searched_on="2024-01-05")
+        review.remove_records([3], "Out of scope", actor=lead)
+        first, update = review.round_flows()
+        total = review.flow()
+    assert first.flow.removed_other == {"Retracted": 1} and first.flow.screened == 1
+    assert update.flow.removed_other == {"Out of scope": 1} and update.flow.screened == 0
+    assert total.removed_other_total == 2 == (first.flow.removed_other_total
+                                              + update.flow.removed_other_total)
