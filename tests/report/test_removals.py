@@ -187,3 +187,14 @@ def test_each_round_counts_its_own_removals(tmp_path: Path) -> None:
     assert update.flow.removed_other == {"Out of scope": 1} and update.flow.screened == 0
     assert total.removed_other_total == 2 == (first.flow.removed_other_total
                                               + update.flow.removed_other_total)
+
+
+def test_status_counts_removed_records_apart(project: Project) -> None:
+    review, _ = project
+    before = review.status()
+    (x,) = add_unscreened(review, ["Retracted"])
+    review.remove_records([x], "Retracted", actor="Lead")
+    after = review.status()
+    assert after["identified"] == before["identified"] + 1
+    assert after["removed_other_reasons"] == 1
+    assert after["unique_records"] == before["unique_records"]  # not to be screened
