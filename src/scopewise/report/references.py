@@ -132,6 +132,43 @@ def _patched(model: Any, CitationItem: Any) -> Iterator[None]:
     for cls in (model.Parent, model.Text, model.Date, model.Number, model.Label):
         if "calls_variable" in cls.__dict__:
             patch(cls, "calls_variable", remembered(cls.__dict__["calls_variable"]))
+    roots: dict[Any, Any] = {}
+    root_of = model.CitationStylesElement.get_root
+
+    def get_root(self: Any) -> Any:
+        hit = roots.get(self)
+        if hit is None:
+            hit = roots[self] = root_of(self)
+        return hit
+
+    patch(model.CitationStylesElement, "get_root", get_root)
+    types: dict[Any, list[str]] = {}
+
+    def _type(self: Any, item: Any) -> list[bool]:  # a cs:if's type="..." test
+        wanted = types.get(self)
+        if wanted is None:
+            wanted = types[self] = [typ.lower() for typ in self.get("type").split()]
+        kind = item.reference.type
+        return [typ == kind for typ in wanted]
+
+    patch(model.If, "_type", _type)
+    options: dict[tuple[Any, str], Any] = {}
+    option_of = model.Locale.__dict__["get_option"]
+    missing = object()
+
+    def get_option(self: Any, name: str) -> Any:  # a locale's style options
+        hit = options.get((self, name), None)
+        if hit is None:
+            try:
+                hit = option_of(self, name)
+            except IndexError:
+                hit = missing
+            options[(self, name)] = hit
+        if hit is missing:
+            raise IndexError(name)
+        return hit
+
+    patch(model.Locale, "get_option", get_option)
     lookup = CitationItem.__dict__["reference"].fget
 
     def reference(self: Any) -> Any:
