@@ -157,7 +157,7 @@ def _patched(model: Any, CitationItem: Any) -> Iterator[None]:
     missing = object()
 
     def get_option(self: Any, name: str) -> Any:  # a locale's style options
-        hit = options.get((self, name), None)
+        hit = options.get((self, name))
         if hit is None:
             try:
                 hit = option_of(self, name)
