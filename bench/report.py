@@ -255,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "The machine is shared: wall time stretches when other work takes the cores "
         "(the load above). The cold run formats every APA reference with citeproc-py, with the "
-        "style's lookups (macros, terms, which groups call a variable) kept while a "
-        "bibliography is formatted, about 1.7 ms of CPU each on a quiet core (7-10 ms "
+        "style's lookups (macros, terms, options, which groups call a variable) kept while "
+        "a bibliography is formatted, about 1.5 ms of CPU each on a quiet core (7-10 ms "
         "before); the report's own process formats the first share while one spawned "
         "worker per further core formats the rest. The formatted references are then "
         "kept in the project's cache, so a later report formats only new or changed "

@@ -66,6 +66,8 @@ def test_removed_records_reconcile_in_prisma_json_and_the_diagram(
     assert "| Records removed for other reasons | 3 |" in md
     actions = [e.action for e in review.store.audit_events()]
     assert actions.count("records.removed") == 2
+    checklist = (out / "checklist.csv").read_text(encoding="utf-8")
+    assert "3 removed before screening for other reasons" in checklist
 
 
 def test_removal_is_refused_for_screened_duplicate_or_removed_records(project: Project) -> None:
