@@ -65,4 +65,5 @@ def test_the_text_reads_back(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_writers_faces_take_the_fast_path() -> None:
     writer = pdf._Writer()
     kinds = {type(face).__name__ for face in writer.pdf.fonts.values()}
+    writer.close()
     assert kinds == {"FastTTFFont"}

@@ -108,6 +108,13 @@ class _Writer:
         self.widths: dict[str, dict[str, float]] = {}
         self.bottom = pdf.h - 16.0
 
+    def close(self) -> None:
+        """Close every face's font file (fpdf2 closes only the faces the text used)."""
+        for face in self.pdf.fonts.values():
+            close = getattr(face, "close", None)
+            if close is not None:
+                close()
+
     # -- measuring and wrapping ---------------------------------------------------
 
     def font(self, family: str, style: str, size: float) -> None:
@@ -243,7 +250,9 @@ def render_pdf(doc: Document) -> bytes:
         pdf.set_text_color(20, 20, 20)
         for block in s.blocks:
             _block(w, block)
-    return bytes(pdf.output())
+    out = bytes(pdf.output())
+    w.close()
+    return out
 
 
 def _block(w: _Writer, block: Any) -> None:
