@@ -209,3 +209,41 @@ def test_empty_project_has_an_empty_flow() -> None:
     flow = compute_flow(FlowData(record_sources={}))
     assert flow.identified == flow.screened == flow.included == 0
     assert flow.complete
+
+
+def _with_removed(removed: dict[int, str], **extra: object) -> FlowData:
+    base = complete_data()
+    sources = dict(base.record_sources) | {11: "CINAHL", 12: "CINAHL", 13: "PubMed"}
+    fields = {f: getattr(base, f) for f in FlowData.__dataclass_fields__}
+    return FlowData(**(fields | {"record_sources": sources, "removed_other": removed} | extra))
+
+
+def test_records_removed_for_other_reasons_count_by_reason_and_reconcile() -> None:
+    flow = compute_flow(_with_removed({11: "Retracted", 12: "Retracted", 13: "Out of scope"}))
+    assert flow.identified == 13
+    assert flow.removed_other == {"Retracted": 2, "Out of scope": 1}
+    assert flow.removed_other_total == 3
+    assert flow.screened == 8  # the complete review's screening, untouched
+    assert flow.identified == flow.duplicates_removed + flow.removed_other_total + flow.screened
+    out = flow.to_json()
+    assert out["removed_other_reasons"] == 3
+    assert out["removed_other_reasons_by_reason"] == {"Retracted": 2, "Out of scope": 1}
+
+
+def test_a_removed_record_that_became_a_duplicate_counts_once() -> None:
+    data = _with_removed(
+        {11: "Retracted", 7: "Retracted"},  # 7 is a non-primary duplicate of 1
+        not_screened=frozenset({11, 12, 13}), stop_recall=0.95,
+        title_abstract={**complete_data().title_abstract},
+    )
+    flow = compute_flow(data)
+    assert flow.duplicates_removed == 2
+    assert flow.removed_other == {"Retracted": 1}
+    assert flow.not_screened == 2  # 12 and 13; 11 is removed, not left unscreened
+    assert flow.identified == (flow.duplicates_removed + flow.removed_other_total
+                               + flow.screened + flow.not_screened)
+
+
+def test_a_screened_record_marked_removed_is_a_contradiction() -> None:
+    with pytest.raises(ReportError, match="record 5 was removed before screening"):
+        compute_flow(_with_removed({5: "Retracted"}))

@@ -43,7 +43,8 @@ UNSPECIFIED_REASON = "unspecified"
 #: The invariants, by name, in the order they are checked.
 INVARIANTS = (
     "identified = sum of records identified per source",
-    "identified = duplicates removed + screened + not screened (screening stopped)",
+    "identified = duplicates removed + screened + not screened (screening stopped)"
+    " + removed for other reasons",
     "screened = excluded at title/abstract + passed title/abstract + still undecided",
     "sought = not retrieved + assessed + awaiting retrieval",
     "assessed = excluded at full text + included + still undecided",
@@ -115,6 +116,8 @@ class FlowData:
     other_sources: tuple[str, ...] = ()
     not_screened: frozenset[int] = frozenset()
     stop_recall: float | None = None
+    #: records the lead removed before screening, with the reason (record id -> reason)
+    removed_other: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,13 @@ class Flow:
     other_sources: tuple[str, ...] = ()
     not_screened: int = 0
     stop_recall: float | None = None
+    #: records removed before screening for a reason other than duplication, per reason
+    removed_other: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def removed_other_total(self) -> int:
+        """Records removed before screening for other reasons, all reasons together."""
+        return sum(self.removed_other.values())
 
     @property
     def not_screened_label(self) -> str | None:
@@ -170,6 +180,8 @@ class Flow:
             "identified": self.identified,
             "sources": dict(self.sources),
             "duplicates_removed": self.duplicates_removed,
+            "removed_other_reasons": self.removed_other_total,
+            "removed_other_reasons_by_reason": dict(self.removed_other),
             "screened": self.screened,
             "excluded_title_abstract": self.excluded_title_abstract,
             "sought": self.sought,
@@ -216,11 +228,16 @@ def compute_flow(data: FlowData) -> Flow:
 
     removed = [m for m in data.duplicates if m.record_id != m.primary_record_id]
     removed_ids = {m.record_id for m in removed}
-    not_screened = (set(data.not_screened) & identified_ids) - removed_ids
+    # A record removed for another reason that later joined a duplicate group as a
+    # non-primary member counts once, as a duplicate.
+    other = {r: why for r, why in data.removed_other.items()
+             if r in identified_ids and r not in removed_ids}
+    _check_removed_unscreened(data, other)
+    not_screened = (set(data.not_screened) & identified_ids) - removed_ids - set(other)
     if "title_abstract" not in data.stages:
         not_screened = set()
     # Full-text evidence is checked over every unique record (below), the stopped ones too.
-    unique_ids = identified_ids - removed_ids
+    unique_ids = identified_ids - removed_ids - set(other)
     screened_ids = unique_ids - not_screened
 
     ta = {rid: data.title_abstract[rid] for rid in screened_ids if rid in data.title_abstract}
@@ -274,9 +291,22 @@ def compute_flow(data: FlowData) -> Flow:
         other_sources=tuple(n for n in sources if n in set(data.other_sources)),
         not_screened=len(not_screened),
         stop_recall=data.stop_recall if data.not_screened else None,
+        removed_other=dict(sorted(Counter(other.values()).items(),
+                                  key=lambda kv: (-kv[1], kv[0]))),
     )
     check_invariants(flow, excluded_full_text_records=len(excluded_ft))
     return flow
+
+
+def _check_removed_unscreened(data: FlowData, removed: Mapping[int, str]) -> None:
+    """A record removed before screening has no screening evidence; raise if one has."""
+    for rid in sorted(removed):
+        if rid in data.title_abstract or rid in data.full_text or rid in data.full_text_status:
+            raise ReportError(
+                f"PRISMA flow invariant broken: record {rid} was removed before screening "
+                f"({removed[rid]}) but has a screening decision or full text; undo the "
+                f"removal (scopewise remove DIR {rid} --undo) or the decision"
+            )
 
 
 def check_invariants(flow: Flow, excluded_full_text_records: int | None = None) -> None:
@@ -291,7 +321,8 @@ def check_invariants(flow: Flow, excluded_full_text_records: int | None = None) 
         (
             INVARIANTS[1],
             flow.identified,
-            [flow.duplicates_removed, flow.screened, flow.not_screened],
+            [flow.duplicates_removed, flow.screened, flow.not_screened,
+             flow.removed_other_total],
         ),
         (
             INVARIANTS[2],

@@ -38,6 +38,7 @@ LAZY_COMMANDS = {
     "serve": "scopewise.cli.serve",
     "user": "scopewise.cli.user",
     "round": "scopewise.cli.round",
+    "remove": "scopewise.cli.remove",
     "chart": "scopewise.cli.chart",
     "check": "scopewise.cli.maintenance",
     "backup": "scopewise.cli.maintenance",

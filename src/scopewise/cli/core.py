@@ -64,6 +64,7 @@ def _status_table(counts: dict[str, object]) -> Table:
         ("identified", "records identified"),
         ("duplicates_removed", "duplicates removed"),
         ("possible_duplicates_queued", "possible duplicates to check"),
+        ("removed_other_reasons", "removed before screening (other reasons)"),
         ("unique_records", "records to screen"),
     ):
         table.add_row(label, str(counts[key]))

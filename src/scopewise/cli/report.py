@@ -60,7 +60,10 @@ def report(
         written = review.report(out_dir, formats)
     click.echo(
         f"PRISMA flow: {flow.identified:,} identified, {flow.duplicates_removed:,} duplicates "
-        f"removed, {flow.screened:,} screened, {flow.included:,} included."
+        f"removed, "
+        + (f"{flow.removed_other_total:,} removed for other reasons, "
+           if flow.removed_other_total else "")
+        + f"{flow.screened:,} screened, {flow.included:,} included."
     )
     if not flow.complete:
         click.echo(

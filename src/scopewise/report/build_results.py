@@ -22,9 +22,12 @@ __all__ = ["results_sections"]
 def _flow_blocks(data: ReportData, fig: FlowFigure) -> list[Block]:
     f = data.flow
     labels = {c.code: c.text for c in data.protocol.all_criteria}
+    other = (f"; removed for other reasons before screening: {n(f.removed_other_total)} ("
+             + "; ".join(f"{why}: {n(k)}" for why, k in f.removed_other.items()) + ")"
+             if f.removed_other else "")
     blocks: list[Block] = [
         Para(f"The searches identified {n(f.identified)} records; duplicates removed: "
-             f"{n(f.duplicates_removed)}; records screened: {n(f.screened)}; sources of "
+             f"{n(f.duplicates_removed)}{other}; records screened: {n(f.screened)}; sources of "
              f"evidence included: {n(f.included)}."),
         Figure("prisma", "PRISMA flow diagram", fig.png, fig.svg),
     ]
@@ -32,6 +35,12 @@ def _flow_blocks(data: ReportData, fig: FlowFigure) -> list[Block]:
         ("Records identified", f.identified),
         *[(f"  from {name}", count) for name, count in f.sources.items()],
         ("Duplicate records removed", f.duplicates_removed),
+        ("Records removed for other reasons", f.removed_other_total),
+        *[(f"  {why}", count) for why, count in f.removed_other.items()],
+    ]
+    if f.not_screened:
+        rows.append(("Records not screened (screening stopped)", f.not_screened))
+    rows += [
         ("Records screened", f.screened),
         ("Records excluded at title and abstract", f.excluded_title_abstract),
     ]

@@ -146,7 +146,10 @@ def _fill(data: ReportData) -> dict[int, tuple[str, str, str]]:
              + (f" in the order {', '.join(p.report.order)}" if p.report.order else ""),
              REPORTED if form_fields else MISSING),
         14: ("Results: Selection of sources of evidence",
-             f"Flow diagram: {flow.identified:,} identified, {flow.screened:,} screened, "
+             f"Flow diagram: {flow.identified:,} identified, "
+             + (f"{flow.removed_other_total:,} removed before screening for other reasons, "
+                if flow.removed_other_total else "")
+             + f"{flow.screened:,} screened, "
              f"{flow.included:,} included; exclusion reasons with their labels", REPORTED),
         15: ("Results: Characteristics of sources of evidence",
              "Characteristics table of every included source" if charting is not None

@@ -107,6 +107,10 @@ def _source_row(names: list[tuple[str, int]], x0: float, total_w: float, y: floa
     return boxes
 
 
+def _short(text: str) -> str:
+    return text if len(text) <= 48 else text[:45].rstrip() + "..."
+
+
 def _label(code: str, labels: dict[str, str] | None) -> str:
     text = (labels or {}).get(code, "")
     if not text:
@@ -165,7 +169,8 @@ def layout(
         [
             "Records removed before screening:",
             f"Duplicate records (n = {_n(flow.duplicates_removed)})",
-            "Records removed for other reasons (n = 0)",
+            f"Records removed for other reasons (n = {_n(flow.removed_other_total)})",
+            *[f"\u2013 {_short(why)} (n = {_n(k)})" for why, k in flow.removed_other.items()],
         ],
         y,
     )

@@ -30,6 +30,7 @@ def _subset(data: FlowData, ids: set[int]) -> FlowData:
         stages=data.stages,
         source_order=data.source_order,
         other_sources=data.other_sources,
+        removed_other={r: why for r, why in data.removed_other.items() if r in ids},
     )
 
 

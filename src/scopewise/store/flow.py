@@ -17,6 +17,7 @@ from scopewise.analysis.prisma import OPEN, DuplicateMember, FlowData, StageOutc
 from scopewise.protocol import Protocol
 from scopewise.report.data import IncludedRecord, SearchInfo
 from scopewise.store import schema as t
+from scopewise.store.removals import active_removals
 from scopewise.store.screening_stop import latest_stop
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 from scopewise.store.status import active_duplicate_members
@@ -139,6 +140,7 @@ def flow_data(
         other_sources=_other_sources(conn),
         not_screened=not_screened,
         stop_recall=stop.target_recall if stop is not None else None,
+        removed_other=active_removals(conn),
     )
 
 

@@ -407,3 +407,19 @@ search_rounds = Table(
     Column("search_id", Integer, ForeignKey("searches.id"), primary_key=True),
     Column("round_id", Integer, ForeignKey("review_rounds.id"), nullable=False),
 )
+
+# Records the lead removed before screening for a stated reason (migration 0008):
+# retracted, out of scope (e.g. published before the review's range), ineligible by
+# an automation tool. PRISMA 2020 counts them as "records removed for other reasons".
+# A removal is undone by setting ``undone_at``; the row stays as the record of it.
+record_removals = Table(
+    "record_removals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("record_id", Integer, ForeignKey("records.id"), nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("removed_at", DateTime(timezone=True), nullable=False),
+    Column("removed_by", String(200), nullable=False),
+    Column("undone_at", DateTime(timezone=True), nullable=True),
+    Column("undone_by", String(200), nullable=True),
+)

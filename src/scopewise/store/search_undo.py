@@ -26,6 +26,7 @@ PIN_LABELS = {
     "duplicate_resolutions": "a duplicate resolution",
     "charting_entries": "a charting entry",
     "full_texts": "a full text filed",
+    "record_removals": "a removal before screening (undo it with scopewise remove --undo)",
 }
 """What each pin count means, in the words of the refusal message."""
 

@@ -43,12 +43,17 @@ def status_counts(conn: Connection) -> dict[str, Any]:
         .select_from(t.duplicate_candidates)
         .where(t.duplicate_candidates.c.status == "queued")
     )
+    removed_other = scalar(
+        sa.select(sa.func.count()).select_from(t.record_removals)
+        .where(t.record_removals.c.undone_at.is_(None))
+    )
     return {
         "searches": scalar(sa.select(sa.func.count()).select_from(t.searches)),
         "identified": identified,
         "duplicates_removed": duplicates,
-        "unique_records": identified - duplicates,
+        "unique_records": identified - duplicates - removed_other,
         "possible_duplicates_queued": queued,
+        "removed_other_reasons": removed_other,
         "charting_entries": scalar(sa.select(sa.func.count()).select_from(t.charting_entries)),
         "participants": scalar(sa.select(sa.func.count()).select_from(t.participants)),
         "reviewers": scalar(sa.select(sa.func.count()).select_from(t.users)),
