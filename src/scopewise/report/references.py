@@ -104,8 +104,10 @@ def _patched(model: Any, CitationItem: Any) -> Iterator[None]:
     saved: list[tuple[type, str, Any]] = []
 
     def patch(cls: type, name: str, value: Any) -> None:
-        saved.append((cls, name, cls.__dict__[name]))
-        setattr(cls, name, value)
+        # a citeproc-py release without this method simply runs unpatched there
+        if name in cls.__dict__:
+            saved.append((cls, name, cls.__dict__[name]))
+            setattr(cls, name, value)
 
     found: dict[tuple[Any, str], Any] = {}
     xpath = model.CitationStylesElement.xpath_search
@@ -153,7 +155,7 @@ def _patched(model: Any, CitationItem: Any) -> Iterator[None]:
 
     patch(model.If, "_type", _type)
     options: dict[tuple[Any, str], Any] = {}
-    option_of = model.Locale.__dict__["get_option"]
+    option_of = model.Locale.__dict__.get("get_option")
     missing = object()
 
     def get_option(self: Any, name: str) -> Any:  # a locale's style options
@@ -169,7 +171,8 @@ def _patched(model: Any, CitationItem: Any) -> Iterator[None]:
         return hit
 
     patch(model.Locale, "get_option", get_option)
-    lookup = CitationItem.__dict__["reference"].fget
+    prop = CitationItem.__dict__.get("reference")
+    lookup = prop.fget if isinstance(prop, property) else None
 
     def reference(self: Any) -> Any:
         try:
@@ -178,7 +181,8 @@ def _patched(model: Any, CitationItem: Any) -> Iterator[None]:
             ref = self.__dict__["_scopewise_reference"] = lookup(self)
             return ref
 
-    patch(CitationItem, "reference", property(reference))
+    if lookup is not None:
+        patch(CitationItem, "reference", property(reference))
     try:
         yield
     finally:
