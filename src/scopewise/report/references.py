@@ -172,7 +172,7 @@ def _patched(model: Any, CitationItem: Any) -> Iterator[None]:
 
     patch(model.Locale, "get_option", get_option)
     prop = CitationItem.__dict__.get("reference")
-    lookup = prop.fget if isinstance(prop, property) else None
+    lookup: Any = prop.fget if isinstance(prop, property) else None
 
     def reference(self: Any) -> Any:
         try:
