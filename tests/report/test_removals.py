@@ -200,3 +200,34 @@ def test_status_counts_removed_records_apart(project: Project) -> None:
     assert after["identified"] == before["identified"] + 1
     assert after["removed_other_reasons"] == 1
     assert after["unique_records"] == before["unique_records"]  # not to be screened
+
+
+def test_a_removed_record_is_never_handed_out_nor_decided(project: Project) -> None:
+    from scopewise.errors import ScreeningError
+    from scopewise.screening.decisions import DecisionInput
+
+    review, _ = project
+    (x,) = add_unscreened(review, ["Retracted before screening"])
+    seen = set()
+    while (nxt := review.next_record("Ana", "title_abstract", exclude=seen)) is not None:
+        seen.add(nxt.record_id)
+    assert x in seen  # it waits to be screened
+    review.remove_records([x], "Retracted", actor="Lead")
+    seen = set()
+    while (nxt := review.next_record("Ana", "title_abstract", exclude=seen)) is not None:
+        seen.add(nxt.record_id)
+    assert x not in seen
+    with pytest.raises(ScreeningError, match=rf"record {x} was removed before screening"):
+        review.decide(x, "exclude", "Ana", reasons=["DESIGN"])
+    with pytest.raises(ScreeningError, match=r"Retracted.*--undo"):
+        review.record_decisions([DecisionInput(x, "Ana", "exclude", "title_abstract",
+                                               ("DESIGN",))])
+    flow = review.flow()
+    assert flow.removed_other_total == 1
+    # undone: back in the queue and decidable
+    review.undo_removals([x], actor="Lead")
+    seen = set()
+    while (nxt := review.next_record("Ana", "title_abstract", exclude=seen)) is not None:
+        seen.add(nxt.record_id)
+    assert x in seen
+    review.decide(x, "exclude", "Ana", reasons=["DESIGN"])

@@ -39,6 +39,8 @@ class DecisionBatch:
 
     roles: dict[str, tuple[int, str]]
     screenable: dict[int, int | None]
+    removed: dict[int, str]
+    """Records removed before screening, with the reason: refused like duplicates."""
     pilot: dict[str, Any] | None
     stages: tuple[str, ...]
     reviewers_per_record: int
@@ -61,6 +63,7 @@ class DecisionBatch:
         batch = cls(
             roles=db.user_roles(conn),
             screenable=db.screenability(conn, ids),
+            removed=db.removed_reasons(conn, ids),
             pilot=pilot,
             stages=tuple(plan.stages),
             reviewers_per_record=plan.reviewers_per_record,
@@ -111,6 +114,8 @@ class DecisionBatch:
             raise ScreeningError(
                 f"record {record_id} is a duplicate of record {primary}; screen record {primary}"
             )
+        if record_id in self.removed:
+            raise ScreeningError(db.removed_message(record_id, self.removed[record_id]))
         if stage:
             stage = validate_stage(protocol, stage)
         elif len(self.stages) == 1:

@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from scopewise.analysis.prisma import OPEN, DuplicateMember, FlowData, StageOutcome
+from scopewise.errors import ReportError
 from scopewise.protocol import Protocol
 from scopewise.report.data import IncludedRecord, SearchInfo
 from scopewise.store import schema as t
-from scopewise.store.removals import active_removals
+from scopewise.store.removals import active_removals, screened_after_removal
 from scopewise.store.screening_stop import latest_stop
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 from scopewise.store.status import active_duplicate_members
@@ -103,6 +104,17 @@ def flow_data(
     """
     if snapshot is None:
         snapshot = screening_snapshot(conn, protocol)
+    # the snapshot leaves removed records out; one that was screened all the same breaks
+    # the flow (it would be counted as removed and its decisions lost from view)
+    screened = screened_after_removal(conn)
+    if screened:
+        rid = min(screened)
+        reason = screened[rid]
+        raise ReportError(
+            f"PRISMA flow invariant broken: record {rid} was removed before screening "
+            f"({reason}) but has a screening decision or full text; undo the removal "
+            f"(scopewise remove DIR {rid} --undo) or the decision"
+        )
     title_abstract: dict[int, StageOutcome] = {}
     full_text: dict[int, StageOutcome] = {}
     status: dict[int, str] = {}

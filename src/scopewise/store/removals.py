@@ -23,6 +23,7 @@ __all__ = [
     "insert_removals",
     "removal_blockers",
     "removal_rows",
+    "screened_after_removal",
     "undo_removals",
 ]
 
@@ -47,6 +48,25 @@ def active_removals(conn: Connection) -> dict[int, str]:
         sa.select(r.c.record_id, r.c.reason).where(r.c.undone_at.is_(None)).order_by(r.c.id)
     ).all()
     return {int(rid): str(reason) for rid, reason in rows}
+
+
+def screened_after_removal(conn: Connection) -> dict[int, str]:
+    """Records removed before screening that hold a screening decision or a full text
+    all the same (written around the screening commands, which refuse them): record
+    id -> the removal's reason."""
+    removed = active_removals(conn)
+    out: dict[int, str] = {}
+    ids = sorted(removed)
+    for chunk in _chunks(ids):
+        for table, where in (
+            (t.decisions, t.decisions.c.kind.in_(("screen", "resolution"))),
+            (t.full_texts, sa.true()),
+        ):
+            found = conn.execute(
+                sa.select(table.c.record_id).where(table.c.record_id.in_(chunk), where).distinct()
+            ).scalars()
+            out.update((int(rid), removed[int(rid)]) for rid in found)
+    return out
 
 
 def removal_rows(conn: Connection) -> list[RemovalRow]:

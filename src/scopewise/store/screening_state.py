@@ -52,7 +52,8 @@ def _count_and_max(table: sa.Table) -> list[sa.ScalarSelect[int]]:
 
 
 def _structure(conn: Connection) -> tuple[int, ...]:
-    """What decides which records are the unique ones: records, groups, members."""
+    """What decides which records are the unique ones: records, groups, members, and
+    removals before screening."""
     undone = (
         sa.select(sa.func.count())
         .select_from(t.duplicate_groups)
@@ -60,8 +61,17 @@ def _structure(conn: Connection) -> tuple[int, ...]:
         .scalar_subquery()
     )
     members = sa.select(sa.func.count()).select_from(t.duplicate_members).scalar_subquery()
+    # removals before screening (added, and undone) change which records are screened
+    removals = t.record_removals
+    undone_removals = (
+        sa.select(sa.func.count())
+        .select_from(removals)
+        .where(removals.c.undone_at.is_not(None))
+        .scalar_subquery()
+    )
     query = sa.select(
-        *_count_and_max(t.records), *_count_and_max(t.duplicate_groups), undone, members
+        *_count_and_max(t.records), *_count_and_max(t.duplicate_groups), undone, members,
+        *_count_and_max(removals), undone_removals,
     )
     return tuple(int(v) for v in conn.execute(query).one())
 
