@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import shutil
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from web_helpers import PASSWORD
 
@@ -31,3 +36,25 @@ def sign_in_page(page: object, base: str, email: str) -> None:
     with page.expect_navigation():  # type: ignore[attr-defined]
         page.keyboard.press("Enter")  # type: ignore[attr-defined]
     assert "/login" not in page.url  # type: ignore[attr-defined]
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)

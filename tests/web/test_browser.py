@@ -9,21 +9,16 @@ a source; the lead downloads the report. Screenshots of the main pages are kept 
 from __future__ import annotations
 
 import re
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser_helpers import CHROMIUM, serving, shot, sign_in_page
 from scopewise.review import Review
 from scopewise.web import create_app
 from web_helpers import PASSWORD, team_protocol
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 TOPICS = ["peer support workers in mental health", "statins and heart disease",
           "peer specialists in forensic services", "hip fracture surgery",
           "family peer support for young people", "dental antibiotic prophylaxis"]
@@ -57,49 +52,16 @@ def _ris(n: int) -> str:
     return "\n".join(out)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path, db_url: str) -> Iterator[tuple[str, Path, str]]:
-    import uvicorn
-
     text = team_protocol('stages = ["title_abstract"]\nreviewers_per_record = 2') + FORM
     protocol = tmp_path / "protocol.toml"
     protocol.write_text(text, encoding="utf-8")
     folder = tmp_path / "review"
     with Review.create(folder, protocol_path=protocol, db_url=db_url) as review:
         review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
-    port = _free_port()
-    config = uvicorn.Config(create_app(folder, db_url=db_url), host="127.0.0.1", port=port,
-                            log_level="warning", access_log=False)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}", folder, db_url
-    srv.should_exit = True
-    thread.join(timeout=30)
-
-
-def _shot(page: object, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-
-
-def _sign_in(page: object, base: str, email: str) -> None:
-    page.goto(f"{base}/login")  # type: ignore[attr-defined]
-    page.fill("#email", email)  # type: ignore[attr-defined]
-    page.fill("#password", PASSWORD)  # type: ignore[attr-defined]
-    with page.expect_navigation():  # type: ignore[attr-defined]
-        page.keyboard.press("Enter")  # type: ignore[attr-defined]
-    assert "/login" not in page.url  # type: ignore[attr-defined]
+    with serving(create_app(folder, db_url=db_url)) as base:
+        yield base, folder, db_url
 
 
 def _screen_ten(page: object, key: str, label: str) -> list[int]:
@@ -107,7 +69,7 @@ def _screen_ten(page: object, key: str, label: str) -> list[int]:
     for i in range(10):
         rid = int(page.locator("input[name=record_id]").first.get_attribute("value"))  # type: ignore[attr-defined]
         if i == 0:
-            _shot(page, f"screen-{label}")
+            shot(page, f"screen-{label}")
         with page.expect_navigation(url=re.compile(r"/screen\?last=")):  # type: ignore[attr-defined]
             page.keyboard.press(key)  # type: ignore[attr-defined]
         decided.append(rid)
@@ -123,8 +85,8 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         lead = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        _sign_in(lead, base, "lead@example.org")
-        _shot(lead, "dashboard-empty")
+        sign_in_page(lead, base, "lead@example.org")
+        shot(lead, "dashboard-empty")
         for name, email in (("Ann", "ann@example.org"), ("Bob", "bob@example.org")):
             lead.goto(f"{base}/users")
             lead.select_option("#name", name)
@@ -134,7 +96,7 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
             with lead.expect_navigation(url=re.compile(r"/users\?message=")):
                 lead.click("text=Add account")
             assert f"<td>{email}</td>" in lead.content()
-        _shot(lead, "users")
+        shot(lead, "users")
         lead.goto(f"{base}/import")
         lead.set_input_files("#file", str(ris))
         lead.fill("#source", "PubMed")
@@ -144,12 +106,12 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         with lead.expect_navigation(url=re.compile(r"/import\?message=")):
             lead.click("form[action='/import'] button[type=submit]")
         assert "Imported 12 records" in lead.content()
-        _shot(lead, "import")
+        shot(lead, "import")
 
         ann = browser.new_context(viewport={"width": 390, "height": 844}).new_page()  # a phone
         bob = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        _sign_in(ann, base, "ann@example.org")
-        _sign_in(bob, base, "bob@example.org")
+        sign_in_page(ann, base, "ann@example.org")
+        sign_in_page(bob, base, "bob@example.org")
         ann_ids = _screen_ten(ann, "i", "phone")
         bob_ids = _screen_ten(bob, "e", "desktop")
         assert len(set(ann_ids)) == len(set(bob_ids)) == 10
@@ -158,14 +120,14 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         assert counts[("Ann", "title_abstract")] == counts[("Bob", "title_abstract")] == 10
 
         lead.goto(f"{base}/conflicts")
-        _shot(lead, "conflicts")
+        shot(lead, "conflicts")
         waiting = len(set(ann_ids) & set(bob_ids))
         assert f"Conflicts ({waiting})" in lead.content() and waiting >= 8
         with lead.expect_navigation():
             lead.locator("form[action='/conflicts/resolve'] button.include").first.click()
         assert f"Conflicts ({waiting - 1})" in lead.content()
         lead.goto(f"{base}/dashboard")
-        _shot(lead, "dashboard")
+        shot(lead, "dashboard")
 
         ann.goto(f"{base}/chart")
         with ann.expect_navigation():
@@ -175,10 +137,10 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         with ann.expect_navigation(url=re.compile(r"saved=1")):
             ann.click("text=Save")
         assert "Saved." in ann.content()
-        _shot(ann, "chart-form")
+        shot(ann, "chart-form")
 
         lead.goto(f"{base}/map")
-        _shot(lead, "map")
+        shot(lead, "map")
         lead.goto(f"{base}/downloads")
         with lead.expect_download() as info:
             lead.click("text=The report")

@@ -6,14 +6,12 @@ form from the selection). Quotations are allowed in this protocol: with quotes
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from browser_helpers import CHROMIUM, free_port, shot, sign_in_page
+from browser_helpers import CHROMIUM, serving, shot, sign_in_page
 from consultation_project import make_project
 from scopewise.review import Review
 from scopewise.web import create_app
@@ -30,24 +28,11 @@ NOTE = (
 
 @pytest.fixture
 def server(tmp_path: Path, db_url: str) -> Iterator[tuple[str, Path, str]]:
-    import uvicorn
-
     folder = make_project(tmp_path, db_url, quotes="allowed")
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
-    port = free_port()
-    config = uvicorn.Config(create_app(folder, db_url=db_url, ranking=False), host="127.0.0.1",
-                            port=port, log_level="warning", access_log=False)
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started
-    yield f"http://127.0.0.1:{port}", folder, db_url
-    srv.should_exit = True
-    thread.join(timeout=30)
+    with serving(create_app(folder, db_url=db_url, ranking=False)) as base:
+        yield base, folder, db_url
 
 
 def test_the_lead_codes_a_note_by_selecting_its_words(
