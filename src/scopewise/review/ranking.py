@@ -2,16 +2,29 @@
 
 Choices made here (and why):
 
-- The ranker learns only from records whose outcome is final and from the viewer's
-  own decisions, so the order cannot leak a colleague's pending decision.
+- One ranking for the whole team, not one per reviewer. It learns from every record
+  with a title/abstract decision: a final outcome counts as it stands; a record still
+  waiting for a second reviewer counts as relevant when any reviewer included it (or
+  said maybe) and as not relevant when every reviewer so far excluded it. Such a
+  pending record keeps its place in the order, so the colleague who still has to
+  screen it is served it where the team's model puts it.
+- What this means for blinding: no page shows a colleague's decision, but the order
+  a reviewer is served reflects the team's decisions, so a pending record a colleague
+  included tends to come earlier. That leaks order only, never a decision, and it is
+  the choice screening tools built for teams make (Rayyan and Covidence rank on the
+  team's pooled decisions too); the protocol's blinding is about what is shown.
+  Ranking per reviewer on their own decisions (what this module did before) kept the
+  order blind as well, but meant one refit per reviewer after every decision, work
+  that grew with the team and kept a busy team's rankings tens of decisions behind.
 - Without a worker, each ranked ``next_record`` refits in the caller's thread on a
   ranker prepared once per process (and kept on disk between one-shot commands, see
   :mod:`scopewise.review.ranker_cache`).
 - :meth:`RankingMixin.start_background_ranking` moves the refits to a
   :class:`~scopewise.review.ranking_worker.RankingWorker` thread: each decision queues
-  a refit at once, and ``next_record`` serves the newest ranking without waiting more
-  than a moment for it. It is meant for long-lived processes (the web app,
-  ``scopewise screen --session``, scripts); :meth:`close` stops it.
+  a refit at once (decisions that arrive during a refit are fitted together, once),
+  and ``next_record`` serves the newest ranking without waiting more than a moment
+  for it. It is meant for long-lived processes (the web app, ``scopewise screen
+  --session``, scripts); :meth:`close` stops it.
 """
 
 from __future__ import annotations
@@ -54,37 +67,41 @@ class RankingMixin(ReviewCore):
         super().close()
 
     def _decided(self, reviewer: str) -> None:
-        """A decision was stored: queue the refits it calls for (with a worker)."""
+        """A decision was stored: queue the team's refit (with a worker)."""
         if self._ranking_worker is not None:
-            self._ranking_worker.refresh(reviewer)
+            self._ranking_worker.refresh()
 
     # -- what a ranking is fitted on --------------------------------------------------
 
     def _ranking_request(
-        self,
-        state: ScreeningState,
-        latest: dict[tuple[int, str, str], Decision],
-        reviewer: str,
+        self, state: ScreeningState, latest: dict[tuple[int, str, str], Decision]
     ) -> RankingRequest:
+        """The team's labels (see the module notes): final outcomes, then pooled
+        decisions on the records still waiting for a reviewer."""
         name = self.protocol.screening.ranker
         labels: dict[int, int] = {}
+        final: set[int] = set()
         for o in state.touched_outcomes():  # every other record is undecided
             ta = o.title_abstract
             if ta is not None and ta.status in ("included", "excluded"):
                 labels[o.record_id] = int(ta.passes)
-        for (rid, _s, who), d in latest.items():
-            if who == reviewer:
-                labels[rid] = int(d.decision != "exclude")
+                final.add(o.record_id)
+        pending: set[int] = set()
+        for (rid, _s, _who), d in latest.items():
+            if rid in final:
+                continue
+            pending.add(rid)
+            labels[rid] = max(labels.get(rid, 0), int(d.decision != "exclude"))
         return RankingRequest(
-            reviewer,
             "scopewise" if name == "default" else name,
             state.ids,
             self.protocol.scope_text(),
             tuple(sorted(labels.items())),
+            tuple(sorted(pending)),
         )
 
-    def _current_request(self, reviewer: str) -> RankingRequest | None:
-        """The reviewer's request as the project stands (read in the worker's thread)."""
+    def _current_request(self) -> RankingRequest | None:
+        """The team's request as the project stands (read in the worker's thread)."""
         if "title_abstract" not in self.protocol.screening.stages:
             return None
         with self.store.reading() as conn:
@@ -92,7 +109,7 @@ class RankingMixin(ReviewCore):
         if len(state.ids) < 2:
             return None
         rows = (d for d in state.decisions if d.stage == "title_abstract")
-        return self._ranking_request(state, latest_decisions(rows), reviewer)
+        return self._ranking_request(state, latest_decisions(rows))
 
     def _prepared_ranker(self, name: str, ids: tuple[int, ...], criteria: str) -> Any:
         """The ranker prepared on these records: from the user's disk cache when a
@@ -120,7 +137,7 @@ class RankingMixin(ReviewCore):
         reviewer: str,
         candidates: list[int],
     ) -> tuple[list[int], str, bool]:
-        request = self._ranking_request(state, latest, reviewer)
+        request = self._ranking_request(state, latest)
         try:
             if self._ranking_worker is not None:
                 ranking, behind = self._ranking_worker.serve(request)
