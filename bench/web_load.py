@@ -32,6 +32,7 @@ import csv
 import os
 import platform
 import re
+import resource
 import socket
 import statistics
 import subprocess
@@ -151,6 +152,9 @@ async def reviewer(base: str, index: int, labels: dict[str, int], until: float,
             if page.status_code != 200 or "/screen" not in str(page.url):
                 out["errors"].append(page.status_code)
                 continue
+            if "message=" in str(page.url):  # refused: a colleague filled the record first
+                out["refused"].append((index, record))
+                continue
             accepted.append((index, record))
             lag = BEHIND.search(page.text)
             n = int(lag.group(1)) if lag else 0
@@ -200,6 +204,8 @@ def run(name: str, db: str, workers: int, seconds: float, records: int, reviewer
     if db_url:
         args += ["--db", db_url]
     env = {**os.environ, "SCOPEWISE_CACHE_DIR": str(tmp / "cache")}
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_before = os.getloadavg()[0]
     server = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -213,16 +219,24 @@ def run(name: str, db: str, workers: int, seconds: float, records: int, reviewer
             except httpx.HTTPError:
                 time.sleep(0.3)
         # every worker prepares the ranker on its first ranked request: warm them up
-        out: dict[str, Any] = {"times": [], "behind": [], "accepted": [], "errors": [], "fresh_after": []}
-        warm: dict[str, Any] = {"times": [], "behind": [], "accepted": [], "errors": [], "fresh_after": []}
+        out: dict[str, Any] = {"times": [], "behind": [], "accepted": [], "errors": [],
+                               "fresh_after": [], "refused": []}
+        warm: dict[str, Any] = {"times": [], "behind": [], "accepted": [], "errors": [],
+                                "fresh_after": [], "refused": []}
         asyncio.run(_clients(base, labels, WARM_UP * workers, warm, reviewers, think))
+        client_cpu = time.process_time()
         asyncio.run(_clients(base, labels, seconds, out, reviewers, think))
+        client_cpu = time.process_time() - client_cpu
+        load_after = os.getloadavg()[0]
     finally:
         server.terminate()
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_cpu = (children.ru_utime + children.ru_stime
+                  - children_before.ru_utime - children_before.ru_stime)
     db_counts = count_in_db(tmp / "review", db_url)
     if schema:
         drop_schema(schema)
@@ -231,6 +245,9 @@ def run(name: str, db: str, workers: int, seconds: float, records: int, reviewer
         "name": name, "decisions": len(out["accepted"]), "seconds": seconds,
         "times": out["times"], "behind": out["behind"], "fresh_after": out["fresh_after"],
         "errors": len(out["errors"]) + len(warm["errors"]),
+        "refused": len(out["refused"]) + len(warm["refused"]),
+        "server_cpu": server_cpu, "client_cpu": client_cpu, "warm_up": WARM_UP * workers,
+        "load": (load_before, load_after),
         "accepted_total": len(accepted), "duplicates_seen": len(accepted) - len(set(accepted)),
         **db_counts,
     }
@@ -268,6 +285,17 @@ def row(r: dict[str, Any]) -> str:
         f"{percentile(behind, .95):.0f} | {max(behind)} | "
         f"{percentile(r['fresh_after'], .95) if r['fresh_after'] else 0:.2f} | "
         f"{r['accepted_total']} / {r['distinct_per_reviewer']} | {lost} | {r['over_two']} | {r['errors']} |"
+    )
+
+
+def cpu_line(r: dict[str, Any]) -> str:
+    """The run's CPU time and machine load, and the decisions refused (not lost)."""
+    return (
+        f"- {r['name']}: server CPU {r['server_cpu']:.0f} s over {r['warm_up'] + r['seconds']:.0f} s "
+        f"(warm-up included), clients' CPU {r['client_cpu']:.0f} s over the {r['seconds']:.0f} s "
+        f"measured; load average {r['load'][0]:.1f} before, {r['load'][1]:.1f} after; "
+        f"{r['refused']} decision(s) refused because colleagues had filled the record "
+        "(shown before any lease was taken; the page says so and moves on)."
     )
 
 
@@ -311,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         "fresh p95 (s) | accepted / in DB | lost | >2 | errors |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         *[row(r) for r in results],
+        "",
+        *[cpu_line(r) for r in results],
         "",
         "Targets (issue 17): p95 < 80 ms; at most 2 decisions behind; fresh within 1.5 s (p95).",
         "",

@@ -149,6 +149,7 @@ def test_decisions_during_a_refit_cost_one_more_refit_read_in_the_worker_thread(
     def current() -> RankingRequest:
         with worker._changed:  # the test waits for the read under the same lock
             reads.append(threading.current_thread().name)
+            worker._changed.notify_all()
             return request(dict(labels))
 
     worker = RankingWorker(lambda *basis: GatedRanker(gate), current, wait=0.05)

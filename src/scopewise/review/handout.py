@@ -18,12 +18,19 @@ transaction (and audits the stopping estimate there too).
 on, or, before their first decision (or after a lease ran out), the top of their
 queue without a lease. A decision on a record the reviewer holds no lease on is
 checked under the same lock as a hand-out, and refused when colleagues' decisions and
-leases fill the record already.
+leases fill the record already; the reviewer's next record is leased then too.
+
+The page after a decision shows what the decision's hand-out chose (its queue length,
+ranking and stopping estimate), kept for a few seconds in this process's memory so
+the page does not rank the queue a second time. It is only a shortcut: another
+process, or a page shown later, reads the lease from the database and ranks again.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import timedelta
 
@@ -45,6 +52,7 @@ from scopewise.store.screening import (
 __all__ = ["LEASE", "HandOutMixin"]
 
 LEASE = timedelta(minutes=10)
+HANDED_FOR = 10.0  # seconds a hand-out's queue details are shown without ranking again
 TRIES = 20  # hand-outs lost to colleagues in a row before the page asks to reload
 TAKEN = (
     "a colleague took that record meanwhile and it needs no more decisions; "
@@ -109,6 +117,8 @@ class HandOutMixin(FullTextMixin):
                 if len(taken) < needed and reviewer_id not in screeners:
                     self._settle(reviewer, reviewer_id, found, release, conn)
                     db.put_lease(conn, rid, found.stage, reviewer_id, now() + LEASE)
+                    handed = self.__dict__.setdefault("_handed", {})
+                    handed[reviewer] = (time.monotonic(), found)
                     return found
             # taken meanwhile: pass over it and everything else colleagues now hold
             exclude.add(rid)
@@ -150,6 +160,9 @@ class HandOutMixin(FullTextMixin):
         with self.store.reading() as conn:
             reviewer_id = self._screener(conn, reviewer)
             held = db.held_leases(conn, reviewer_id)
+        shown = self._handed_out(reviewer, reviewer_id, held, stage)
+        if shown is not None:
+            return shown
         found = self.next_record(
             reviewer, stage, exclude=frozenset(self._exclusions(reviewer_id, stage)),
             record_estimate=False,
@@ -167,6 +180,22 @@ class HandOutMixin(FullTextMixin):
         if decided or record is None or not self._open(state, rid, found.stage):
             return found  # the lease outlived its record: show the queue's top
         return replace(found, record_id=rid, record=record)
+
+    def _handed_out(
+        self, reviewer: str, reviewer_id: int, held: list[tuple[int, str]], stage: str | None
+    ) -> NextRecord | None:
+        """This process's latest hand-out to the reviewer, while it is recent and its
+        lease is held and undecided (see the module notes)."""
+        at, found = self.__dict__.get("_handed", {}).get(reviewer, (0.0, None))
+        if found is None or time.monotonic() - at > HANDED_FOR:
+            return None
+        rid = found.record_id
+        if (rid, found.stage) not in held or stage not in (None, found.stage):
+            return None
+        with self.store.reading() as conn:
+            if reviewer_id in db.screeners_at(conn, [rid], found.stage).get(rid, set()):
+                return None
+        return found  # type: ignore[no-any-return]
 
     def decide_handed_out(
         self,
@@ -200,7 +229,12 @@ class HandOutMixin(FullTextMixin):
             if reviewer_id not in screeners and len((leased | screeners) - {reviewer_id}) >= needed:
                 raise ProjectLocked(TAKEN)
 
-        made = self._decide(record_id, decision, reviewer, stage, reasons, note, guard)
+        try:
+            made = self._decide(record_id, decision, reviewer, stage, reasons, note, guard)
+        except ProjectLocked:
+            with suppress(ProjectLocked):  # refused: their next record is leased all the same
+                self.hand_out(reviewer)
+            raise
         try:
             following = self.hand_out(reviewer, release=(record_id, made.stage))
         except ProjectLocked:
