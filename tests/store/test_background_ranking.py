@@ -106,3 +106,31 @@ def test_closing_the_review_stops_the_worker(tmp_path: Path, db_url: str) -> Non
     assert len(_workers()) == before + 1
     review.close()
     assert len(_workers()) == before
+
+
+def test_workers_of_two_processes_share_one_fit_through_the_database(
+    tmp_path: Path, db_url: str
+) -> None:
+    folder = _project(tmp_path, db_url, "reviewers_per_record = 2")
+    with Review.open(folder, db_url=db_url) as one, Review.open(folder, db_url=db_url) as two:
+        first = one.start_background_ranking(shared=True)
+        second = two.start_background_ranking(shared=True)
+        served = one.next_record("Ann")
+        assert served is not None and first.fits == 1
+        same = two.next_record("Bob")
+        assert same is not None and same.record_id == served.record_id
+        assert second.fits == 0 and second.loaded == 1  # read, not fitted again
+        one.decide(served.record_id, "include", "Ann")
+        assert first.idle(30)
+        after = two.next_record("Bob")
+        assert after is not None and "still running" not in after.ordered_by
+        assert first.fits + second.fits == 2  # the decision was fitted once in all
+        assert two.next_record("Ann") is not None
+        assert first.fits + second.fits == 2
+
+
+def test_the_default_shares_the_ranking_on_postgresql_only(tmp_path: Path, db_url: str) -> None:
+    folder = _project(tmp_path, db_url)
+    with Review.open(folder, db_url=db_url) as review:
+        worker = review.start_background_ranking()
+        assert (worker.shared is not None) == db_url.startswith("postgresql")

@@ -25,20 +25,91 @@ Choices made here (and why):
   and ``next_record`` serves the newest ranking without waiting more than a moment
   for it. It is meant for long-lived processes (the web app, ``scopewise screen
   --session``, scripts); :meth:`close` stops it.
+- With several worker processes (the web app on PostgreSQL) the ranking is kept in
+  the database (:mod:`scopewise.store.team_ranking`): one process claims and fits
+  each batch, the others read its result instead of fitting the same labels again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 from typing import Any
 
 from scopewise.errors import ScopewiseError
 from scopewise.review.core import ReviewCore
-from scopewise.review.ranking_worker import RankingRequest, RankingWorker, fit_ranking
+from scopewise.review.ranking_worker import Ranking, RankingRequest, RankingWorker, fit_ranking
 from scopewise.screening.decisions import Decision, latest_decisions
 from scopewise.store import screening as db
+from scopewise.store import team_ranking
+from scopewise.store.core import Store
 from scopewise.store.screening_state import ScreeningState
 
 __all__ = ["RankingMixin"]
+
+
+CLAIM_SECONDS = 30.0  # how long a claim to fit lasts if its process dies mid-fit
+
+
+class DatabaseRankings:
+    """The team's ranking shared through the project database (see the module notes):
+    the :class:`~scopewise.review.ranking_worker.SharedRankings` of the web app."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.holder = f"{socket.gethostname()[:60]}:{os.getpid()}:{id(self):x}"
+        self._keys: tuple[tuple[str, tuple[int, ...], str], str] | None = None
+        self._seen: tuple[str, Any, Ranking | None] = ("", None, None)
+
+    def _key(self, request: RankingRequest) -> str:
+        """A digest of the ranking's basis (ranker, criteria, records in order)."""
+        basis = request.basis
+        if self._keys is None or self._keys[0] != basis:
+            import numpy as np
+
+            digest = hashlib.sha256(repr((basis[0], basis[2])).encode())
+            digest.update(np.asarray(basis[1], dtype=np.int64).tobytes())
+            self._keys = (basis, digest.hexdigest())
+        return self._keys[1]
+
+    def load(self, request: RankingRequest) -> Ranking | None:
+        """The stored ranking on the request's basis (read again only when it changed)."""
+        import numpy as np
+
+        key = self._key(request)
+        with self.store.reading() as conn:
+            stamp = team_ranking.ranking_stamp(conn, key)
+            if stamp is None:
+                return None
+            if self._seen[0] == key and self._seen[1] == stamp:
+                return self._seen[2]
+            stored = team_ranking.load_ranking(conn, key)
+        if stored is None:
+            return None
+        order = tuple(np.frombuffer(stored.ranked, dtype=np.int64).tolist())
+        made = RankingRequest(*request.basis, stored.labels, stored.pending)
+        ranking = Ranking(made, order, 0.0)
+        self._seen = (key, stored.fitted_at, ranking)
+        return ranking
+
+    def claim(self, request: RankingRequest) -> bool:
+        """Claim the next fit (see :func:`scopewise.store.team_ranking.claim_ranking`)."""
+        with self.store.transaction() as conn:
+            return team_ranking.claim_ranking(
+                conn, self._key(request), self.holder, CLAIM_SECONDS
+            )
+
+    def save(self, ranking: Ranking) -> None:
+        """Store a ranking this process fitted."""
+        import numpy as np
+
+        request = ranking.request
+        ranked = np.asarray(ranking.order, dtype=np.int64).tobytes()
+        with self.store.transaction() as conn:
+            team_ranking.save_ranking(
+                conn, self._key(request), self.holder, request.labels, request.pending, ranked
+            )
 
 
 class RankingMixin(ReviewCore):
@@ -46,16 +117,23 @@ class RankingMixin(ReviewCore):
 
     _ranking_worker: RankingWorker | None = None
 
-    def start_background_ranking(self, wait: float = 0.25) -> RankingWorker:
+    def start_background_ranking(
+        self, wait: float = 0.25, shared: bool | None = None
+    ) -> RankingWorker:
         """Refit the ranker in a background thread from now on (see the module notes).
 
         ``wait`` is the longest :meth:`next_record` waits for a refit still running
-        before it serves the previous ranking. Calling it again returns the running
+        before it serves the previous ranking. ``shared`` keeps the ranking in the
+        database for other processes (default: on PostgreSQL, where several web
+        workers run; SQLite allows one). Calling it again returns the running
         worker. The worker stops with :meth:`close`.
         """
         if self._ranking_worker is None:
+            if shared is None:
+                shared = self.store.backend != "sqlite"
             self._ranking_worker = RankingWorker(
-                self._prepared_ranker, self._current_request, wait=wait
+                self._prepared_ranker, self._current_request, wait=wait,
+                shared=DatabaseRankings(self.store) if shared else None,
             )
         return self._ranking_worker
 

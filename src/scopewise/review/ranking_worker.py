@@ -25,6 +25,12 @@ reviewers' label sets refits nearly from scratch (a tenth of a second and more a
 10,000 records), once per reviewer after every decision. With twenty reviewers that
 work grew with the team and kept the served rankings tens of decisions behind.
 
+Several processes (the web app's workers on PostgreSQL) can share the ranking through
+a :class:`SharedRankings` store: before fitting, a worker looks for a stored ranking
+that already covers its labels; if there is none it claims the next fit, and while
+another process holds the claim it waits a moment for that process's result. So a
+batch of decisions is fitted once by one process, not once per process.
+
 The worker is the only user of its prepared ranker (rankers are not thread-safe);
 the process-wide cache of the synchronous path is not touched. An error while
 preparing or fitting is handed to the waiting caller, which falls back to input
@@ -37,9 +43,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["Ranking", "RankingRequest", "RankingWorker", "fit_ranking", "record_index"]
+__all__ = [
+    "Ranking", "RankingRequest", "RankingWorker", "SharedRankings", "fit_ranking",
+    "record_index",
+]
 
 Prepare = Callable[[str, tuple[int, ...], str], Any]
 """Prepare the ranker ``name`` on these record ids with this criteria text."""
@@ -47,6 +56,7 @@ Refresh = Callable[[], "RankingRequest | None"]
 """Read the team's current request from the project (``None``: nothing to rank)."""
 
 _READ = object()  # the pending slot's marker: read the request from the project
+SHARED_WAIT = 2.0  # longest a worker waits for another process's fit before fitting
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +136,19 @@ def fit_ranking(ranker: Any, request: RankingRequest) -> tuple[int, ...]:
     return tuple(array[np.asarray(ranker.ranking(unlabelled), dtype=np.int64)].tolist())
 
 
+class SharedRankings(Protocol):
+    """Where worker processes share the team's ranking (see the module notes)."""
+
+    def load(self, request: RankingRequest) -> Ranking | None:
+        """The stored ranking on ``request``'s basis, or ``None``."""
+
+    def claim(self, request: RankingRequest) -> bool:
+        """Claim the next fit on ``request``'s basis; ``False`` while another holds it."""
+
+    def save(self, ranking: Ranking) -> None:
+        """Store a ranking just fitted (and end this process's claim)."""
+
+
 class RankingWorker:
     """A background thread that keeps the team's ranking fresh.
 
@@ -137,12 +160,22 @@ class RankingWorker:
         Reads the team's current request from the project; called in the worker thread.
     wait:
         The longest :meth:`serve` waits for a refit before serving the previous ranking.
+    shared:
+        Where other processes' rankings are found and this one's are kept (optional).
     """
 
-    def __init__(self, prepare: Prepare, refresh: Refresh, wait: float = 0.25) -> None:
+    def __init__(
+        self,
+        prepare: Prepare,
+        refresh: Refresh,
+        wait: float = 0.25,
+        shared: SharedRankings | None = None,
+    ) -> None:
         self.prepare = prepare
         self.refresh_request = refresh
         self.wait = wait
+        self.shared = shared
+        self.loaded = 0  # rankings taken from another process (for tests and progress)
         self.fits = 0  # refits done (for tests and progress)
         self._changed = threading.Condition()
         self._pending: Any = None  # None: nothing queued; _READ; or a RankingRequest
@@ -252,6 +285,10 @@ class RankingWorker:
         current = self._ranking
         if current is not None and current.request == request:
             return current
+        if self.shared is not None:
+            found = self._from_shared(request)
+            if found is not None:
+                return found
         start = time.perf_counter()
         if self._basis != request.basis:
             self._ranker = None  # the old features go before the new ones are built
@@ -259,4 +296,22 @@ class RankingWorker:
             self._basis = request.basis
         order = fit_ranking(self._ranker, request)
         self.fits += 1
-        return Ranking(request, order, time.perf_counter() - start)
+        ranking = Ranking(request, order, time.perf_counter() - start)
+        if self.shared is not None:
+            self.shared.save(ranking)
+        return ranking
+
+    def _from_shared(self, request: RankingRequest) -> Ranking | None:
+        """A stored ranking that covers ``request``; ``None`` once this process holds
+        the claim to fit it (or waited :data:`SHARED_WAIT` for another's in vain)."""
+        assert self.shared is not None
+        deadline = time.monotonic() + SHARED_WAIT
+        while True:
+            stored = self.shared.load(request)
+            if stored is not None and stored.behind(request) == 0:
+                if stored is not self._ranking:
+                    self.loaded += 1
+                return stored
+            if self.shared.claim(request) or time.monotonic() >= deadline or self._closed:
+                return None
+            time.sleep(0.02)
