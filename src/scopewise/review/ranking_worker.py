@@ -290,16 +290,19 @@ class RankingWorker:
             if found is not None:
                 return found
         start = time.perf_counter()
-        if self._basis != request.basis:
-            self._ranker = None  # the old features go before the new ones are built
-            self._ranker = self.prepare(*request.basis)
-            self._basis = request.basis
+        self._prepared(request)
         order = fit_ranking(self._ranker, request)
         self.fits += 1
         ranking = Ranking(request, order, time.perf_counter() - start)
         if self.shared is not None:
             self.shared.save(ranking)
         return ranking
+
+    def _prepared(self, request: RankingRequest) -> None:
+        if self._basis != request.basis:
+            self._ranker = None  # the old features go before the new ones are built
+            self._ranker = self.prepare(*request.basis)
+            self._basis = request.basis
 
     def _from_shared(self, request: RankingRequest) -> Ranking | None:
         """A stored ranking that covers ``request``; ``None`` once this process holds
@@ -312,6 +315,9 @@ class RankingWorker:
                 if stored is not self._ranking:
                     self.loaded += 1
                 return stored
+            # preparing takes seconds: done before claiming, so that a process that
+            # never fitted does not keep the others waiting on its claim meanwhile
+            self._prepared(request)
             if self.shared.claim(request) or time.monotonic() >= deadline or self._closed:
                 return None
             time.sleep(0.02)
