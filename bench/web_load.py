@@ -261,34 +261,37 @@ async def _clients(base: str, labels: dict[str, int], seconds: float, out: dict[
 
 NOTES = [
     "- No decision was lost or duplicated, and no record was handed to a third reviewer, "
-    "in any run (counted in the database afterwards). A few decisions per run (18-34, "
-    "listed above) were refused, not lost: they were made on the first page a reviewer "
-    "saw after signing in, which is shown without a lease (a GET changes nothing), on a "
-    "record colleagues filled first; the page says so and shows the next record.",
-    "- Since the last table (12.2/s, p95 3.9 s, 22.7 behind on SQLite; 5.5/s, p95 8.7 s "
-    "on PostgreSQL with 2 workers): the team shares one ranking, refitted once per batch "
-    "of decisions (the warm-started fit after a few new labels takes milliseconds; the "
-    "per-reviewer rankings refitted nearly from scratch for each reviewer after every "
-    "decision), a GET writes nothing, the decision's POST leases the next record and "
-    "audits the stopping estimate in one transaction, SQLite writers of one process "
-    "queue on a lock instead of polling, and at most 6 request threads run at once.",
-    "- Met: served rankings at most 2 decisions behind on SQLite (max 2, mean 0.0); on "
-    "PostgreSQL the mean is 0.1-0.2 and the p95 1, but the worst page was 6-7 behind.",
-    "- Missed: p95 < 80 ms. With 20 reviewers who never pause the wait is set by "
-    "throughput (Little's law: 20 clients / decisions per second), and one decision "
-    "still costs about 40-50 ms of server CPU (two requests, the queue and the stopping "
-    "estimate computed from the whole screening history, two write transactions); "
-    "p95 < 80 ms would need about 250 decisions a second. Paced at 2 s per record the "
-    "median is 113 ms but the p95 808 ms. The machine's load average was 6-9 during the "
-    "runs (other jobs shared the 2 cores), so all rows are slower than on a quiet machine.",
+    "in any run (counted in the database afterwards). 18 decisions per run were refused, "
+    "not lost: they were made on the first page a reviewer saw after signing in, which "
+    "is shown without a lease (a GET changes nothing), on a record colleagues had filled "
+    "first; the page says so and shows the next record, now leased.",
+    "- Since the previous table (SQLite 12.2/s, p95 3.9 s, 22.7 behind; PostgreSQL 2 "
+    "workers 5.5/s, p95 8.7 s; 4 workers 4.0/s): the team shares one ranking, refitted "
+    "once per batch of decisions (a warm-started fit after a few new labels takes "
+    "milliseconds; the per-reviewer rankings were refitted nearly from scratch for each "
+    "reviewer after every decision); on PostgreSQL the worker processes share it "
+    "through the database, one claiming and fitting each batch; a GET writes nothing, "
+    "and the decision's POST leases the next record and audits the stopping estimate "
+    "in one transaction; SQLite writers of one process queue on a lock instead of "
+    "polling; at most 6 request threads run at once per process.",
+    "- Met: at most 2 decisions behind on SQLite (max 2; paced max 1; mean 0.0-0.1). "
+    "On PostgreSQL the mean is 0.2 and the p95 1, but the worst page was 3 (2 workers) "
+    "and 7 (4 workers) behind: a process waits for another's fit at most 2 s and serves "
+    "what it has meanwhile.",
+    "- Paced at 2 s per record (the team offers 10 decisions a second): median 57 ms, "
+    "inside the 80 ms target, but p95 690 ms.",
+    "- Missed: p95 < 80 ms at full speed. With 20 reviewers who never pause the wait is "
+    "set by throughput (Little's law: 20 clients / decisions per second), and one "
+    "decision still costs about 50 ms of server CPU (two requests; the queue and the "
+    "stopping estimate computed from the whole screening history; two write "
+    "transactions); p95 < 80 ms would need about 250 decisions a second on these 2 "
+    "cores, which other jobs shared during the runs (load average 1.6-5.9).",
     "- Missed: fresh within 1.5 s (p95). The measure is per reviewer, from the first "
     "stale page to the next fresh one, so it cannot be shorter than one decide-and-next "
-    "(about 1 s unpaced) or one reading time (2 s paced); stale pages themselves are "
+    "(about 1-1.4 s at full speed) or one reading time (2 s paced); stale pages are "
     "rare (mean 0.0-0.2 behind).",
-    "- More workers: each process still prepares and refits its own copy of the team "
-    "ranking (a shared ranking stored in the database is not done). Clients keep their "
-    "connection to one worker process, so with 4 workers some reviewers were served in "
-    "about 0.2 s (median) while those on the busiest process waited 4 s and more (p95).",
+    "- With 4 workers the clients keep their connection to one process, so the load is "
+    "spread unevenly; 4 workers decided about as fast as 1 SQLite worker here.",
 ]
 
 
