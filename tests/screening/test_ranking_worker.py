@@ -1,4 +1,5 @@
-"""The background ranking worker on its own: serving, waiting, coalescing, errors."""
+"""The background ranking worker on its own: one team ranking, served, waited for,
+refits coalesced, errors handed on."""
 
 from __future__ import annotations
 
@@ -33,10 +34,10 @@ class GatedRanker:
         return positions[::-1] if len(self.fitted) % 2 else positions
 
 
-def request(labels: dict[int, int], reviewer: str = "Ann", ids: tuple[int, ...] = IDS) -> (
+def request(labels: dict[int, int], ids: tuple[int, ...] = IDS, pending: tuple[int, ...] = ()) -> (
     RankingRequest
 ):
-    return RankingRequest(reviewer, "fake", ids, "criteria", tuple(sorted(labels.items())))
+    return RankingRequest("fake", ids, "criteria", tuple(sorted(labels.items())), pending)
 
 
 @pytest.fixture
@@ -53,7 +54,7 @@ def worker(prepared: list[Any]) -> Iterator[RankingWorker]:
         prepared.append((name, ids, criteria))
         return GatedRanker(gate)
 
-    running = RankingWorker(prepare, lambda reviewer: None, wait=0.05)
+    running = RankingWorker(prepare, lambda: None, wait=0.05)
     running.gate = gate  # type: ignore[attr-defined]
     yield running
     gate.set()
@@ -66,12 +67,27 @@ def test_fit_ranking_ranks_every_unlabelled_record() -> None:
     assert fit_ranking(GatedRanker(), request({10: 1, 12: 0})) == (11, 13, 14)
 
 
+def test_a_pending_record_is_trained_on_and_keeps_its_place() -> None:
+    ranker = GatedRanker()
+    order = fit_ranking(ranker, request({10: 1, 12: 0}, pending=(12,)))
+    assert ranker.fitted == [0, 2]  # both labels learnt from
+    assert order == (11, 12, 13, 14)  # the pending record is still ranked
+
+
 def test_requests_differ_with_labels_and_basis() -> None:
     a, b = request({10: 1}), request({10: 1})
     assert a == b
     assert request({10: 0}) != a
     assert request({10: 1}, ids=IDS[:4]) != a
-    assert request({10: 1}, reviewer="Bob").basis == a.basis
+    assert request({10: 1}, pending=(10,)) != a
+    assert request({10: 1}, pending=(10,)).basis == a.basis
+
+
+def test_a_ranking_fitted_on_more_labels_is_not_behind() -> None:
+    newer = Ranking(request({10: 1, 11: 0}), (12, 13, 14), 0.0)
+    assert newer.behind(request({10: 1})) == 0  # a colleague's decision landed since
+    assert newer.behind(request({10: 1, 11: 0, 12: 1, 13: 0})) == 2
+    assert newer.behind(request({10: 1, 11: 1})) == 1  # a changed label
 
 
 def test_the_first_ranking_is_waited_for_and_then_served_without_a_refit(
@@ -111,7 +127,7 @@ def test_requests_that_queue_up_cost_one_refit(worker: RankingWorker) -> None:
     worker.gate.clear()  # type: ignore[attr-defined]
     worker.serve(request({10: 1, 11: 0}))  # starts a refit that the gate holds back
     with worker._changed:
-        assert worker._changed.wait_for(lambda: worker._busy == "Ann", 10)
+        assert worker._changed.wait_for(lambda: worker._busy, 10)
     for extra in (12, 13):  # queued behind it; the newest replaces the older
         labels = {10: 1, 11: 0, 12: 0}
         if extra == 13:
@@ -124,27 +140,37 @@ def test_requests_that_queue_up_cost_one_refit(worker: RankingWorker) -> None:
     assert behind == 0 and latest.order == (14,)
 
 
-def test_refresh_reads_every_served_reviewer_in_the_worker_thread() -> None:
-    reads: list[tuple[str, str]] = []
-    labels = {"Ann": {10: 1}, "Bob": {11: 0}}
+def test_decisions_during_a_refit_cost_one_more_refit_read_in_the_worker_thread() -> None:
+    reads: list[str] = []
+    labels = {10: 1}
+    gate = threading.Event()
+    gate.set()
 
-    def current(reviewer: str) -> RankingRequest:
-        reads.append((reviewer, threading.current_thread().name))
-        return request(labels[reviewer], reviewer)
+    def current() -> RankingRequest:
+        with worker._changed:  # the test waits for the read under the same lock
+            reads.append(threading.current_thread().name)
+            worker._changed.notify_all()
+            return request(dict(labels))
 
-    worker = RankingWorker(lambda *basis: GatedRanker(), current, wait=0.05)
+    worker = RankingWorker(lambda *basis: GatedRanker(gate), current, wait=0.05)
     try:
-        worker.serve(request({10: 1}, "Ann"))
-        worker.serve(request({11: 0}, "Bob"))
-        labels["Ann"] = {10: 1, 12: 1}
-        worker.refresh("Ann")
+        worker.serve(request({10: 1}))
+        gate.clear()
+        labels[11] = 0
+        worker.refresh()  # a decision: the refit starts and the gate holds it
+        with worker._changed:
+            assert worker._changed.wait_for(lambda: worker._busy and len(reads) == 1, 10)
+        for rid in (12, 13, 14):  # three more decisions by the team meanwhile
+            labels[rid] = 0
+            worker.refresh()
+        gate.set()
         assert worker.idle(10)
-        assert [r for r, _ in reads] == ["Ann", "Bob"]
-        assert {thread for _, thread in reads} == {"scopewise-ranking"}
-        assert worker.fits == 3  # Bob's labels had not changed: no refit for him
-        ranking, behind = worker.serve(request({10: 1, 12: 1}, "Ann"))
-        assert behind == 0 and ranking.order == (11, 13, 14)
+        assert worker.fits == 3  # the first, the held one, one for the three
+        assert reads == ["scopewise-ranking"] * 2
+        ranking, behind = worker.serve(request({10: 1, 11: 0, 12: 0, 13: 0, 14: 0}))
+        assert behind == 0 and ranking.order == ()
     finally:
+        gate.set()
         worker.close()
 
 
@@ -157,7 +183,7 @@ def test_an_error_reaches_the_waiting_caller_and_the_next_request_tries_again() 
             raise ValueError("no text to rank")
         return GatedRanker()
 
-    worker = RankingWorker(prepare, lambda reviewer: None)
+    worker = RankingWorker(prepare, lambda: None)
     try:
         with pytest.raises(ValueError, match="no text to rank"):
             worker.serve(request({10: 1}))
@@ -171,6 +197,6 @@ def test_a_closed_worker_refuses_to_serve_and_its_thread_ends(worker: RankingWor
     worker.serve(request({10: 1}))
     worker.close()
     assert not worker._thread.is_alive()
-    worker.refresh("Ann")  # ignored once closed
+    worker.refresh()  # ignored once closed
     with pytest.raises(RuntimeError, match="closed"):
         worker.serve(request({10: 1}))

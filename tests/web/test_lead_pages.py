@@ -79,3 +79,30 @@ def test_the_decisions_file_is_for_the_lead_only(app_client: TestClient, project
     lines = answer.text.splitlines()
     assert lines[0].startswith("record_id,reviewer,decision,stage,reasons,note")
     assert lines[1].startswith('2,Ann,exclude,title_abstract,NOTPEER,"says ""no"", <b>"')
+
+
+def test_an_import_shows_its_warnings_and_can_be_undone(
+    app_client: TestClient, project: tuple[Path, str]
+) -> None:
+    sign_in(app_client, "lead@example.org")
+    token = csrf(app_client, "/import")
+    odd = RIS.replace("PY  - 2020", "PY  - 20x5 <b>spring</b>")
+    answer = app_client.post("/import", data={"csrf_token": token, "source": "Embase"},
+                             files={"file": ("odd & end.ris", odd.encode(), "text/plain")})
+    assert answer.status_code == 303
+    location = answer.headers["location"]
+    assert "odd%20%26%20end.ris" in location and "search=2" in location
+    page = app_client.get(location).text
+    assert "Warnings for search 2" in page
+    assert "year: 1 value(s) could not be read" in page and "&lt;b&gt;spring" in page
+    assert "not planned in the protocol" in page and "odd &amp; end.ris" in page
+    undone = app_client.post("/import/undo", data={"csrf_token": token, "search_id": "2"})
+    assert undone.status_code == 303
+    assert "Search 2 undone: 2 records removed" in app_client.get(undone.headers["location"]).text
+    with Review.open(*project) as review:
+        assert [s.source for s in review.searches()] == ["PubMed"]
+        review.decide(1, "include", "Ann")
+    pinned = app_client.post("/import/undo", data={"csrf_token": token, "search_id": "1"})
+    assert "cannot be undone" in app_client.get(pinned.headers["location"]).text
+    with Review.open(*project) as review:
+        assert [s.source for s in review.searches()] == ["PubMed"]

@@ -7,15 +7,34 @@ database, for :data:`LEASE` at most) and, while the lease lasts, counts as if th
 reviewer had decided it: a record whose decisions plus colleagues' leases reach
 ``reviewers_per_record`` is passed over. The check and the lease are one short
 transaction behind a lock on the project row (PostgreSQL; SQLite serialises writers
-anyway), so two processes cannot both take the last place. Deciding ends the lease;
-a reviewer holds one lease per stage (asking again hands the old record back).
-Pilot records are screened by everyone and are not leased.
+anyway), so two processes cannot both take the last place. A reviewer holds one lease
+per stage. Pilot records are screened by everyone and are not leased.
+
+Leases are taken where state changes anyway, never by showing a page (a GET changes
+nothing): :meth:`HandOutMixin.decide_handed_out` stores the decision and then leases
+the reviewer's next record, ending the lease on the one decided in the same
+transaction (and audits the stopping estimate there too).
+:meth:`HandOutMixin.screening_page` only reads: the record the reviewer holds a lease
+on, or, before their first decision (or after a lease ran out), the top of their
+queue without a lease. A decision on a record the reviewer holds no lease on is
+checked under the same lock as a hand-out, and refused when colleagues' decisions and
+leases fill the record already; the reviewer's next record is leased then too.
+
+The page after a decision shows what the decision's hand-out chose (its queue length,
+ranking and stopping estimate), kept for a few seconds in this process's memory so
+the page does not rank the queue a second time. It is only a shortcut: another
+process, or a page shown later, reads the lease from the database and ranks again.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import replace
 from datetime import timedelta
+
+from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound, ProjectLocked
 from scopewise.records import Record
@@ -28,13 +47,17 @@ from scopewise.store.screening import (
     decision_rows,
     screening_records,
     stopping_sample,
-    user_roles,
 )
 
 __all__ = ["LEASE", "HandOutMixin"]
 
 LEASE = timedelta(minutes=10)
+HANDED_FOR = 10.0  # seconds a hand-out's queue details are shown without ranking again
 TRIES = 20  # hand-outs lost to colleagues in a row before the page asks to reload
+TAKEN = (
+    "a colleague took that record meanwhile and it needs no more decisions; "
+    "your decision was not stored, here is your next record"
+)
 
 
 class HandOutMixin(FullTextMixin):
@@ -54,18 +77,35 @@ class HandOutMixin(FullTextMixin):
             and len(who | screeners.get(r, set())) >= needed
         }
 
-    def hand_out(self, reviewer: str, stage: str | None = None) -> NextRecord | None:
-        """The next record for ``reviewer``, leased to them (see the module notes)."""
+    def _exclusions(self, reviewer_id: int, stage: str | None) -> set[int]:
+        exclude: set[int] = set()
+        for s in [stage] if stage else list(self.protocol.screening.stages):
+            exclude |= self._full(reviewer_id, s, None)
+        return exclude
+
+    def hand_out(
+        self,
+        reviewer: str,
+        stage: str | None = None,
+        release: tuple[int, str] | None = None,
+    ) -> NextRecord | None:
+        """The next record for ``reviewer``, leased to them (see the module notes).
+
+        ``release`` (record id, stage) is a lease of theirs to end in the same
+        transaction (the record they just decided). The stopping estimate is audited
+        in that transaction too.
+        """
         self._load_protocol()
         with self.store.reading() as conn:
             reviewer_id = self._screener(conn, reviewer)
-        exclude: set[int] = set()
+        exclude = self._exclusions(reviewer_id, stage)
         found: NextRecord | None = None
-        for s in [stage] if stage else list(self.protocol.screening.stages):
-            exclude |= self._full(reviewer_id, s, None)
         for _ in range(TRIES):
-            found = self.next_record(reviewer, stage, exclude=frozenset(exclude))
+            found = self.next_record(
+                reviewer, stage, exclude=frozenset(exclude), record_estimate=False
+            )
             if found is None or found.pilot:
+                self._settle(reviewer, reviewer_id, found, release, None)
                 return found
             needed = self.protocol.screening.reviewers_per_record
             rid = found.record_id
@@ -75,16 +115,87 @@ class HandOutMixin(FullTextMixin):
                 screeners = db.screeners_at(conn, [rid], found.stage).get(rid, set())
                 taken = (leased | screeners) - {reviewer_id}
                 if len(taken) < needed and reviewer_id not in screeners:
+                    self._settle(reviewer, reviewer_id, found, release, conn)
                     db.put_lease(conn, rid, found.stage, reviewer_id, now() + LEASE)
+                    handed = self.__dict__.setdefault("_handed", {})
+                    handed[reviewer] = (time.monotonic(), found)
                     return found
             # taken meanwhile: pass over it and everything else colleagues now hold
             exclude.add(rid)
             exclude |= self._full(reviewer_id, found.stage, None)
         # never serve a record that is already taken: the page asks to try again
+        self._settle(reviewer, reviewer_id, None, release, None)
         raise ProjectLocked(
             "the records at the top of your queue were all just taken by colleagues; "
             "reload the page for the next one"
         )
+
+    def _settle(
+        self,
+        reviewer: str,
+        reviewer_id: int,
+        found: NextRecord | None,
+        release: tuple[int, str] | None,
+        conn: Connection | None,
+    ) -> None:
+        """End the released lease and audit the stopping estimate, in ``conn``'s
+        transaction or (nothing to lease) in one of their own."""
+        if conn is None:
+            if release is None and (found is None or found.stopping is None):
+                return
+            with self.store.transaction() as own:
+                self._settle(reviewer, reviewer_id, found, release, own)
+            return
+        if release is not None:
+            db.release_lease(conn, release[0], release[1], reviewer_id)
+        if found is not None and found.stopping is not None:
+            plan = self.protocol.screening
+            self._record_estimate(found.stopping, found.total, plan.target_recall, reviewer, conn)
+
+    def screening_page(self, reviewer: str, stage: str | None = None) -> NextRecord | None:
+        """What ``reviewer``'s screening page shows, without changing anything: the
+        record they hold a lease on, else the top of their queue (not leased; see the
+        module notes). ``None`` when nothing is left for them."""
+        self._load_protocol()
+        with self.store.reading() as conn:
+            reviewer_id = self._screener(conn, reviewer)
+            held = db.held_leases(conn, reviewer_id)
+        shown = self._handed_out(reviewer, reviewer_id, held, stage)
+        if shown is not None:
+            return shown
+        found = self.next_record(
+            reviewer, stage, exclude=frozenset(self._exclusions(reviewer_id, stage)),
+            record_estimate=False,
+        )
+        if found is None or found.pilot:
+            return found
+        mine = [rid for rid, s in held if s == found.stage and rid != found.record_id]
+        if not mine:
+            return found
+        rid = mine[0]
+        with self.store.reading() as conn:
+            state = self._screening_state(conn)
+            decided = reviewer_id in db.screeners_at(conn, [rid], found.stage).get(rid, set())
+            record = screening_records(conn, [rid]).get(rid)
+        if decided or record is None or not self._open(state, rid, found.stage):
+            return found  # the lease outlived its record: show the queue's top
+        return replace(found, record_id=rid, record=record)
+
+    def _handed_out(
+        self, reviewer: str, reviewer_id: int, held: list[tuple[int, str]], stage: str | None
+    ) -> NextRecord | None:
+        """This process's latest hand-out to the reviewer, while it is recent and its
+        lease is held and undecided (see the module notes)."""
+        at, found = self.__dict__.get("_handed", {}).get(reviewer, (0.0, None))
+        if found is None or time.monotonic() - at > HANDED_FOR:
+            return None
+        rid = found.record_id
+        if (rid, found.stage) not in held or stage not in (None, found.stage):
+            return None
+        with self.store.reading() as conn:
+            if reviewer_id in db.screeners_at(conn, [rid], found.stage).get(rid, set()):
+                return None
+        return found  # type: ignore[no-any-return]
 
     def decide_handed_out(
         self,
@@ -94,12 +205,41 @@ class HandOutMixin(FullTextMixin):
         stage: str | None = None,
         reasons: Sequence[str] = (),
         note: str = "",
-    ) -> Decision:
-        """:meth:`decide`, then the reviewer's lease on the record ends."""
-        made = self.decide(record_id, decision, reviewer, stage, reasons, note)
-        with self.store.transaction() as conn:
-            db.release_lease(conn, record_id, made.stage, user_roles(conn)[reviewer][0])
-        return made
+    ) -> tuple[Decision, NextRecord | None]:
+        """:meth:`decide`, then the reviewer's next record is handed out (leased) and
+        the lease on this one ends.
+
+        Raises
+        ------
+        ProjectLocked
+            The reviewer held no lease on the record and colleagues' decisions and
+            leases fill it already (nothing is stored).
+        """
+        needed = self.protocol.screening.reviewers_per_record
+
+        def guard(conn: Connection, made: Decision, reviewer_id: int) -> None:
+            rid = made.record_id
+            if made.kind == "pilot" or made.changed_from is not None:
+                return
+            if (rid, made.stage) in db.held_leases(conn, reviewer_id):
+                return
+            db.lock_hand_out(conn)
+            leased = db.active_leases(conn, made.stage, [rid]).get(rid, set())
+            screeners = db.screeners_at(conn, [rid], made.stage).get(rid, set())
+            if reviewer_id not in screeners and len((leased | screeners) - {reviewer_id}) >= needed:
+                raise ProjectLocked(TAKEN)
+
+        try:
+            made = self._decide(record_id, decision, reviewer, stage, reasons, note, guard)
+        except ProjectLocked:
+            with suppress(ProjectLocked):  # refused: their next record is leased all the same
+                self.hand_out(reviewer)
+            raise
+        try:
+            following = self.hand_out(reviewer, release=(record_id, made.stage))
+        except ProjectLocked:
+            following = None  # the decision stands; the page shows the queue's top
+        return made, following
 
     def screening_record(self, record_id: int) -> Record:
         """One record as reviewers see it.

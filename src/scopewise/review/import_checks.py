@@ -29,6 +29,7 @@ __all__ = [
     "content_source",
     "resolve_source",
     "source_mismatches",
+    "unparsed_warnings",
 ]
 
 _FORMAT_SOURCES = {"medline": "PubMed", "pubmed-xml": "PubMed", "wos": "Web of Science"}
@@ -183,11 +184,17 @@ class UnparsedTally:
 
     def warnings(self) -> list[str]:
         """One line per field, e.g. ``year: 2 values could not be read ...``."""
-        out = []
-        for name, f in sorted(self.fields.items()):
-            shown = ", ".join(f"{v!r} (record {r})" for r, v in f.examples)
-            out.append(
-                f"{name}: {f.count:,} value(s) could not be read and are kept as written "
-                f"in the raw fields, e.g. {shown}"
-            )
-        return out
+        return unparsed_warnings(self.summary())
+
+
+def unparsed_warnings(summary: dict[str, dict[str, Any]]) -> list[str]:
+    """The warning lines of an :meth:`UnparsedTally.summary` (as the audit trail keeps
+    it, so the web app can show an import's warnings again later)."""
+    out = []
+    for name, f in sorted(summary.items()):
+        shown = ", ".join(f"{e['value']!r} (record {e['record']})" for e in f.get("examples", []))
+        out.append(
+            f"{name}: {int(f.get('count', 0)):,} value(s) could not be read and are kept as "
+            f"written in the raw fields, e.g. {shown}"
+        )
+    return out

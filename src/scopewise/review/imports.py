@@ -18,13 +18,19 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from scopewise.errors import DuplicateImport, UsageError
+from scopewise.errors import DuplicateImport, NotFound, UsageError
 from scopewise.records import Record
 from scopewise.review.core import DEFAULT_ACTOR, ReviewCore
-from scopewise.review.import_checks import UnparsedTally, resolve_source, source_mismatches
+from scopewise.review.import_checks import (
+    UnparsedTally,
+    resolve_source,
+    source_mismatches,
+    unparsed_warnings,
+)
 from scopewise.sources import Reader, SourceFile, write_records
 from scopewise.sources.blocks import parallel_values, worker_count
 from scopewise.sources.registry import detect_format, get_reader
+from scopewise.store.flow import audit_details
 from scopewise.store.records import (
     BATCH_SIZE,
     VALUE_COLUMNS,
@@ -174,6 +180,23 @@ class ImportsMixin(ReviewCore):
     def source_warnings(self) -> list[str]:
         """Where the protocol's sources and the imported ones differ, both ways."""
         return source_mismatches(self.protocol, [s.source for s in self.searches()])
+
+    def import_warnings(self, search_id: int) -> list[str]:
+        """The warnings of an earlier import, as :attr:`ImportResult.warnings` gave them
+        (unreadable fields from the audit trail; the protocol's sources as they now
+        stand against the searches imported).
+
+        Raises
+        ------
+        NotFound
+            No import of that search is recorded.
+        """
+        with self.store.reading() as conn:
+            found = [d for d in audit_details(conn, "search.imported")
+                     if d.get("search_id") == search_id]
+        if not found:
+            raise NotFound(f"no import of search {search_id} is recorded")
+        return unparsed_warnings(found[-1].get("unparsed") or {}) + self.source_warnings()
 
     def undo_search(self, search_id: int, actor: str = DEFAULT_ACTOR) -> dict[str, int]:
         """Remove a search and its records, while no one's work rests on them.

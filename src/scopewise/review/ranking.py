@@ -2,30 +2,114 @@
 
 Choices made here (and why):
 
-- The ranker learns only from records whose outcome is final and from the viewer's
-  own decisions, so the order cannot leak a colleague's pending decision.
+- One ranking for the whole team, not one per reviewer. It learns from every record
+  with a title/abstract decision: a final outcome counts as it stands; a record still
+  waiting for a second reviewer counts as relevant when any reviewer included it (or
+  said maybe) and as not relevant when every reviewer so far excluded it. Such a
+  pending record keeps its place in the order, so the colleague who still has to
+  screen it is served it where the team's model puts it.
+- What this means for blinding: no page shows a colleague's decision, but the order
+  a reviewer is served reflects the team's decisions, so a pending record a colleague
+  included tends to come earlier. That leaks order only, never a decision, and it is
+  the choice screening tools built for teams make (Rayyan and Covidence rank on the
+  team's pooled decisions too); the protocol's blinding is about what is shown.
+  Ranking per reviewer on their own decisions (what this module did before) kept the
+  order blind as well, but meant one refit per reviewer after every decision, work
+  that grew with the team and kept a busy team's rankings tens of decisions behind.
 - Without a worker, each ranked ``next_record`` refits in the caller's thread on a
   ranker prepared once per process (and kept on disk between one-shot commands, see
   :mod:`scopewise.review.ranker_cache`).
 - :meth:`RankingMixin.start_background_ranking` moves the refits to a
   :class:`~scopewise.review.ranking_worker.RankingWorker` thread: each decision queues
-  a refit at once, and ``next_record`` serves the newest ranking without waiting more
-  than a moment for it. It is meant for long-lived processes (the web app,
-  ``scopewise screen --session``, scripts); :meth:`close` stops it.
+  a refit at once (decisions that arrive during a refit are fitted together, once),
+  and ``next_record`` serves the newest ranking without waiting more than a moment
+  for it. It is meant for long-lived processes (the web app, ``scopewise screen
+  --session``, scripts); :meth:`close` stops it.
+- With several worker processes (the web app on PostgreSQL) the ranking is kept in
+  the database (:mod:`scopewise.store.team_ranking`): one process claims and fits
+  each batch, the others read its result instead of fitting the same labels again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import socket
 from typing import Any
 
 from scopewise.errors import ScopewiseError
 from scopewise.review.core import ReviewCore
-from scopewise.review.ranking_worker import RankingRequest, RankingWorker, fit_ranking
+from scopewise.review.ranking_worker import Ranking, RankingRequest, RankingWorker, fit_ranking
 from scopewise.screening.decisions import Decision, latest_decisions
 from scopewise.store import screening as db
+from scopewise.store import team_ranking
+from scopewise.store.core import Store
 from scopewise.store.screening_state import ScreeningState
 
 __all__ = ["RankingMixin"]
+
+
+CLAIM_SECONDS = 30.0  # how long a claim to fit lasts if its process dies mid-fit
+
+
+class DatabaseRankings:
+    """The team's ranking shared through the project database (see the module notes):
+    the :class:`~scopewise.review.ranking_worker.SharedRankings` of the web app."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.holder = f"{socket.gethostname()[:60]}:{os.getpid()}:{id(self):x}"
+        self._keys: tuple[tuple[str, tuple[int, ...], str], str] | None = None
+        self._seen: tuple[str, Any, Ranking | None] = ("", None, None)
+
+    def _key(self, request: RankingRequest) -> str:
+        """A digest of the ranking's basis (ranker, criteria, records in order)."""
+        basis = request.basis
+        if self._keys is None or self._keys[0] != basis:
+            import numpy as np
+
+            digest = hashlib.sha256(repr((basis[0], basis[2])).encode())
+            digest.update(np.asarray(basis[1], dtype=np.int64).tobytes())
+            self._keys = (basis, digest.hexdigest())
+        return self._keys[1]
+
+    def load(self, request: RankingRequest) -> Ranking | None:
+        """The stored ranking on the request's basis (read again only when it changed)."""
+        import numpy as np
+
+        key = self._key(request)
+        with self.store.reading() as conn:
+            stamp = team_ranking.ranking_stamp(conn, key)
+            if stamp is None:
+                return None
+            if self._seen[0] == key and self._seen[1] == stamp:
+                return self._seen[2]
+            stored = team_ranking.load_ranking(conn, key)
+        if stored is None:
+            return None
+        order = tuple(np.frombuffer(stored.ranked, dtype=np.int64).tolist())
+        made = RankingRequest(*request.basis, stored.labels, stored.pending)
+        ranking = Ranking(made, order, 0.0)
+        self._seen = (key, stored.fitted_at, ranking)
+        return ranking
+
+    def claim(self, request: RankingRequest) -> bool:
+        """Claim the next fit (see :func:`scopewise.store.team_ranking.claim_ranking`)."""
+        with self.store.transaction() as conn:
+            return team_ranking.claim_ranking(
+                conn, self._key(request), self.holder, CLAIM_SECONDS
+            )
+
+    def save(self, ranking: Ranking) -> None:
+        """Store a ranking this process fitted."""
+        import numpy as np
+
+        request = ranking.request
+        ranked = np.asarray(ranking.order, dtype=np.int64).tobytes()
+        with self.store.transaction() as conn:
+            team_ranking.save_ranking(
+                conn, self._key(request), self.holder, request.labels, request.pending, ranked
+            )
 
 
 class RankingMixin(ReviewCore):
@@ -33,16 +117,23 @@ class RankingMixin(ReviewCore):
 
     _ranking_worker: RankingWorker | None = None
 
-    def start_background_ranking(self, wait: float = 0.25) -> RankingWorker:
+    def start_background_ranking(
+        self, wait: float = 0.25, shared: bool | None = None
+    ) -> RankingWorker:
         """Refit the ranker in a background thread from now on (see the module notes).
 
         ``wait`` is the longest :meth:`next_record` waits for a refit still running
-        before it serves the previous ranking. Calling it again returns the running
+        before it serves the previous ranking. ``shared`` keeps the ranking in the
+        database for other processes (default: on PostgreSQL, where several web
+        workers run; SQLite allows one). Calling it again returns the running
         worker. The worker stops with :meth:`close`.
         """
         if self._ranking_worker is None:
+            if shared is None:
+                shared = self.store.backend != "sqlite"
             self._ranking_worker = RankingWorker(
-                self._prepared_ranker, self._current_request, wait=wait
+                self._prepared_ranker, self._current_request, wait=wait,
+                shared=DatabaseRankings(self.store) if shared else None,
             )
         return self._ranking_worker
 
@@ -54,37 +145,41 @@ class RankingMixin(ReviewCore):
         super().close()
 
     def _decided(self, reviewer: str) -> None:
-        """A decision was stored: queue the refits it calls for (with a worker)."""
+        """A decision was stored: queue the team's refit (with a worker)."""
         if self._ranking_worker is not None:
-            self._ranking_worker.refresh(reviewer)
+            self._ranking_worker.refresh()
 
     # -- what a ranking is fitted on --------------------------------------------------
 
     def _ranking_request(
-        self,
-        state: ScreeningState,
-        latest: dict[tuple[int, str, str], Decision],
-        reviewer: str,
+        self, state: ScreeningState, latest: dict[tuple[int, str, str], Decision]
     ) -> RankingRequest:
+        """The team's labels (see the module notes): final outcomes, then pooled
+        decisions on the records still waiting for a reviewer."""
         name = self.protocol.screening.ranker
         labels: dict[int, int] = {}
+        final: set[int] = set()
         for o in state.touched_outcomes():  # every other record is undecided
             ta = o.title_abstract
             if ta is not None and ta.status in ("included", "excluded"):
                 labels[o.record_id] = int(ta.passes)
-        for (rid, _s, who), d in latest.items():
-            if who == reviewer:
-                labels[rid] = int(d.decision != "exclude")
+                final.add(o.record_id)
+        pending: set[int] = set()
+        for (rid, _s, _who), d in latest.items():
+            if rid in final:
+                continue
+            pending.add(rid)
+            labels[rid] = max(labels.get(rid, 0), int(d.decision != "exclude"))
         return RankingRequest(
-            reviewer,
             "scopewise" if name == "default" else name,
             state.ids,
             self.protocol.scope_text(),
             tuple(sorted(labels.items())),
+            tuple(sorted(pending)),
         )
 
-    def _current_request(self, reviewer: str) -> RankingRequest | None:
-        """The reviewer's request as the project stands (read in the worker's thread)."""
+    def _current_request(self) -> RankingRequest | None:
+        """The team's request as the project stands (read in the worker's thread)."""
         if "title_abstract" not in self.protocol.screening.stages:
             return None
         with self.store.reading() as conn:
@@ -92,7 +187,7 @@ class RankingMixin(ReviewCore):
         if len(state.ids) < 2:
             return None
         rows = (d for d in state.decisions if d.stage == "title_abstract")
-        return self._ranking_request(state, latest_decisions(rows), reviewer)
+        return self._ranking_request(state, latest_decisions(rows))
 
     def _prepared_ranker(self, name: str, ids: tuple[int, ...], criteria: str) -> Any:
         """The ranker prepared on these records: from the user's disk cache when a
@@ -120,7 +215,7 @@ class RankingMixin(ReviewCore):
         reviewer: str,
         candidates: list[int],
     ) -> tuple[list[int], str, bool]:
-        request = self._ranking_request(state, latest, reviewer)
+        request = self._ranking_request(state, latest)
         try:
             if self._ranking_worker is not None:
                 ranking, behind = self._ranking_worker.serve(request)

@@ -2,24 +2,34 @@
 long-lived process (the web app, ``scopewise screen --session``, a script) serves the
 next record at once instead of refitting while the reviewer waits.
 
-How it serves (:meth:`RankingWorker.serve`):
+There is one ranking for the whole team (see :mod:`scopewise.review.ranking` for what
+it learns from and why that keeps blinding). How it serves
+(:meth:`RankingWorker.serve`):
 
-- A ranking is computed for a :class:`RankingRequest`: one reviewer's training labels
-  (final outcomes plus the reviewer's own decisions) over the project's records.
-- When the newest ranking for the reviewer was fitted on exactly those labels, it is
-  served as it is.
-- Otherwise the request is queued and the caller waits up to ``wait`` seconds for it
-  (a refit takes tens of milliseconds at a few thousand records). If the refit is not
-  done by then, the previous ranking is served: the record it puts first is what the
-  model one or two decisions ago thought best, and the caller is told how many labels
-  behind it is. Only the very first ranking (preparing the text features takes
-  seconds) is always waited for.
-- After a decision, :meth:`RankingWorker.refresh` queues a refit for that reviewer and
-  for every other reviewer it has served, without waiting: their labels may have
-  changed too (a second reviewer's agreement makes an outcome final). The labels are
-  read in the worker's thread, so a decision costs its writer nothing.
-- Requests are coalesced: a reviewer's newest request replaces an older one that has
-  not started, so a burst of decisions costs one refit, not one each.
+- A ranking is computed for a :class:`RankingRequest`: the team's training labels
+  over the project's records.
+- When the newest ranking was fitted on exactly those labels, it is served as it is.
+- Otherwise the request is queued and the caller waits up to ``wait`` seconds for it.
+  If the refit is not done by then, the previous ranking is served, and the caller is
+  told how many labels behind it is. Only the very first ranking (preparing the text
+  features takes seconds) is always waited for.
+- After a decision, :meth:`RankingWorker.refresh` queues a refit without waiting; the
+  labels are read in the worker's thread, so a decision costs its writer nothing.
+- Refits are coalesced: there is one slot for the next refit, and whatever arrives
+  while a refit runs (a burst of decisions from the whole team) replaces what waits
+  there, so N decisions during one fit cost one more fit, on all of them.
+
+Why one ranking rather than one per reviewer: the rankers warm-start, so refitting
+after a few new labels takes milliseconds, while switching one prepared ranker between
+reviewers' label sets refits nearly from scratch (a tenth of a second and more at
+10,000 records), once per reviewer after every decision. With twenty reviewers that
+work grew with the team and kept the served rankings tens of decisions behind.
+
+Several processes (the web app's workers on PostgreSQL) can share the ranking through
+a :class:`SharedRankings` store: before fitting, a worker looks for a stored ranking
+that already covers its labels; if there is none it claims the next fit, and while
+another process holds the claim it waits a moment for that process's result. So a
+batch of decisions is fitted once by one process, not once per process.
 
 The worker is the only user of its prepared ranker (rankers are not thread-safe);
 the process-wide cache of the synchronous path is not touched. An error while
@@ -33,14 +43,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["Ranking", "RankingRequest", "RankingWorker", "fit_ranking", "record_index"]
+__all__ = [
+    "Ranking", "RankingRequest", "RankingWorker", "SharedRankings", "fit_ranking",
+    "record_index",
+]
 
 Prepare = Callable[[str, tuple[int, ...], str], Any]
 """Prepare the ranker ``name`` on these record ids with this criteria text."""
-Refresh = Callable[[str], "RankingRequest | None"]
-"""Read a reviewer's current request from the project (``None``: nothing to rank)."""
+Refresh = Callable[[], "RankingRequest | None"]
+"""Read the team's current request from the project (``None``: nothing to rank)."""
+
+_READ = object()  # the pending slot's marker: read the request from the project
+SHARED_WAIT = 2.0  # longest a worker waits for another process's fit before fitting
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +64,17 @@ class RankingRequest:
     """What one ranking is fitted on.
 
     ``ids`` are the project's records in screening order (the positions the prepared
-    ranker knows); ``labels`` the training labels as ``(record_id, 1 or 0)`` pairs.
+    ranker knows); ``labels`` the training labels as ``(record_id, 1 or 0)`` pairs;
+    ``pending`` the labelled records that still wait for a decision (a record one
+    reviewer of two has screened), which are trained on and still given a place in
+    the order.
     """
 
-    reviewer: str
     ranker: str
     ids: tuple[int, ...]
     criteria: str
     labels: tuple[tuple[int, int], ...]
+    pending: tuple[int, ...] = ()
 
     @property
     def basis(self) -> tuple[str, tuple[int, ...], str]:
@@ -65,18 +84,22 @@ class RankingRequest:
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
-    """A fitted ranking: the unlabelled records, best first."""
+    """A fitted ranking: the records still to be ranked, best first."""
 
     request: RankingRequest
     order: tuple[int, ...]
     seconds: float  # how long the fit and rank took
 
     def behind(self, request: RankingRequest) -> int:
-        """How many training labels ``request`` has that this ranking was not fitted on
-        (added, changed or taken back); 0 when it is current."""
+        """How many of ``request``'s training labels this ranking was not fitted on
+        (new or changed since); 0 when it knows them all. A ranking fitted on more
+        labels than the request (a colleague's decision that landed after the caller
+        read the project) is newer, not behind."""
         if request == self.request:
             return 0
-        return len(set(request.labels) ^ set(self.request.labels))
+        if request.basis != self.request.basis:
+            return len(request.labels) or 1
+        return len(set(request.labels).difference(self.request.labels))
 
 
 _indexed: list[tuple[tuple[int, ...], Any, dict[int, int]]] = []
@@ -100,7 +123,7 @@ def record_index(ids: tuple[int, ...]) -> tuple[Any, dict[int, int]]:
 
 def fit_ranking(ranker: Any, request: RankingRequest) -> tuple[int, ...]:
     """Fit the prepared ``ranker`` on the request's labels and rank every record
-    without a label, best first (record ids)."""
+    without a label, and the pending ones, best first (record ids)."""
     import numpy as np
 
     array, position = record_index(request.ids)
@@ -109,32 +132,56 @@ def fit_ranking(ranker: Any, request: RankingRequest) -> tuple[int, ...]:
     ranker.fit(screened, labels)
     unlabelled = np.ones(len(request.ids), dtype=bool)
     unlabelled[screened] = False
+    unlabelled[[position[rid] for rid in request.pending]] = True
     return tuple(array[np.asarray(ranker.ranking(unlabelled), dtype=np.int64)].tolist())
 
 
+class SharedRankings(Protocol):
+    """Where worker processes share the team's ranking (see the module notes)."""
+
+    def load(self, request: RankingRequest) -> Ranking | None:
+        """The stored ranking on ``request``'s basis, or ``None``."""
+
+    def claim(self, request: RankingRequest) -> bool:
+        """Claim the next fit on ``request``'s basis; ``False`` while another holds it."""
+
+    def save(self, ranking: Ranking) -> None:
+        """Store a ranking just fitted (and end this process's claim)."""
+
+
 class RankingWorker:
-    """A background thread that keeps a fresh ranking per reviewer.
+    """A background thread that keeps the team's ranking fresh.
 
     Parameters
     ----------
     prepare:
         Prepares a ranker (``prepare(name, ids, criteria)``); called in the worker thread.
     refresh:
-        Reads a reviewer's current request from the project; called in the worker thread.
+        Reads the team's current request from the project; called in the worker thread.
     wait:
         The longest :meth:`serve` waits for a refit before serving the previous ranking.
+    shared:
+        Where other processes' rankings are found and this one's are kept (optional).
     """
 
-    def __init__(self, prepare: Prepare, refresh: Refresh, wait: float = 0.25) -> None:
+    def __init__(
+        self,
+        prepare: Prepare,
+        refresh: Refresh,
+        wait: float = 0.25,
+        shared: SharedRankings | None = None,
+    ) -> None:
         self.prepare = prepare
         self.refresh_request = refresh
         self.wait = wait
+        self.shared = shared
+        self.loaded = 0  # rankings taken from another process (for tests and progress)
         self.fits = 0  # refits done (for tests and progress)
         self._changed = threading.Condition()
-        self._pending: dict[str, RankingRequest | None] = {}  # None: read it
-        self._rankings: dict[str, Ranking] = {}
-        self._errors: dict[str, BaseException] = {}
-        self._busy: str | None = None
+        self._pending: Any = None  # None: nothing queued; _READ; or a RankingRequest
+        self._ranking: Ranking | None = None
+        self._error: BaseException | None = None
+        self._busy = False
         self._closed = False
         self._ranker: Any = None
         self._basis: tuple[str, tuple[int, ...], str] | None = None
@@ -151,49 +198,51 @@ class RankingWorker:
         deadline = time.monotonic() + self.wait
         with self._changed:
             self._check_open()
-            current = self._rankings.get(request.reviewer)
-            if current is not None and current.request == request:
+            current = self._ranking
+            if current is not None and current.behind(request) == 0:
                 return current, 0
-            if self._pending.get(request.reviewer) != request:
-                self._pending[request.reviewer] = request
-                self._errors.pop(request.reviewer, None)
+            if self._pending is not _READ and self._pending != request:
+                self._pending = request
+                self._error = None
                 self._changed.notify_all()
             while True:
-                current = self._rankings.get(request.reviewer)
-                if current is not None and current.request == request:
+                current = self._ranking
+                if current is not None and current.behind(request) == 0:
                     return current, 0
-                error = self._errors.get(request.reviewer)
-                if error is not None:
-                    raise error
+                idle = self._pending is None and not self._busy
+                if self._error is not None and idle:
+                    raise self._error
                 left = deadline - time.monotonic()
                 usable = current is not None and current.request.basis == request.basis
                 if usable and left <= 0:
                     assert current is not None
                     return current, current.behind(request)
+                if idle:  # what was fitted meanwhile does not cover this view: fit it
+                    self._pending = request
+                    self._changed.notify_all()
                 self._check_open()
                 self._changed.wait(left if usable else None)
 
-    def refresh(self, reviewer: str) -> None:
-        """Queue refits after ``reviewer`` decided: for them, then for everyone served."""
+    def refresh(self) -> None:
+        """Queue a refit on the project's labels as they now stand (after a decision)."""
         with self._changed:
             if self._closed:
                 return
-            for who in [reviewer, *self._rankings]:
-                self._pending[who] = None
+            self._pending = _READ
             self._changed.notify_all()
 
     def idle(self, timeout: float | None = None) -> bool:
         """Wait until nothing is queued or running; ``False`` if ``timeout`` ran out."""
         with self._changed:
             return self._changed.wait_for(
-                lambda: self._closed or (not self._pending and self._busy is None), timeout
+                lambda: self._closed or (self._pending is None and not self._busy), timeout
             )
 
     def close(self) -> None:
         """Stop the thread (a refit in progress is finished first)."""
         with self._changed:
             self._closed = True
-            self._pending.clear()
+            self._pending = None
             self._changed.notify_all()
         if threading.current_thread() is not self._thread:
             self._thread.join()
@@ -207,41 +256,68 @@ class RankingWorker:
     def _run(self) -> None:
         while True:
             with self._changed:
-                self._changed.wait_for(lambda: self._closed or bool(self._pending))
+                self._changed.wait_for(lambda: self._closed or self._pending is not None)
                 if self._closed:
-                    self._busy = None
+                    self._busy = False
                     self._changed.notify_all()
                     return
-                reviewer = next(iter(self._pending))
-                request = self._pending.pop(reviewer)
-                self._busy = reviewer
+                request, self._pending = self._pending, None
+                self._busy = True
             ranking: Ranking | None = None
             error: BaseException | None = None
             try:
-                ranking = self._fit(reviewer, request)
+                ranking = self._fit(None if request is _READ else request)
             except Exception as exc:  # handed to the caller waiting for it
                 error = exc
             with self._changed:
-                self._busy = None
+                self._busy = False
                 if ranking is not None:
-                    self._rankings[reviewer] = ranking
+                    self._ranking = ranking
                 elif error is not None:
-                    self._errors[reviewer] = error
+                    self._error = error
                 self._changed.notify_all()
 
-    def _fit(self, reviewer: str, request: RankingRequest | None) -> Ranking | None:
+    def _fit(self, request: RankingRequest | None) -> Ranking | None:
         if request is None:
-            request = self.refresh_request(reviewer)
+            request = self.refresh_request()
             if request is None:
                 return None
-        current = self._rankings.get(reviewer)
+        current = self._ranking
         if current is not None and current.request == request:
             return current
+        if self.shared is not None:
+            found = self._from_shared(request)
+            if found is not None:
+                return found
         start = time.perf_counter()
+        self._prepared(request)
+        order = fit_ranking(self._ranker, request)
+        self.fits += 1
+        ranking = Ranking(request, order, time.perf_counter() - start)
+        if self.shared is not None:
+            self.shared.save(ranking)
+        return ranking
+
+    def _prepared(self, request: RankingRequest) -> None:
         if self._basis != request.basis:
             self._ranker = None  # the old features go before the new ones are built
             self._ranker = self.prepare(*request.basis)
             self._basis = request.basis
-        order = fit_ranking(self._ranker, request)
-        self.fits += 1
-        return Ranking(request, order, time.perf_counter() - start)
+
+    def _from_shared(self, request: RankingRequest) -> Ranking | None:
+        """A stored ranking that covers ``request``; ``None`` once this process holds
+        the claim to fit it (or waited :data:`SHARED_WAIT` for another's in vain)."""
+        assert self.shared is not None
+        deadline = time.monotonic() + SHARED_WAIT
+        while True:
+            stored = self.shared.load(request)
+            if stored is not None and stored.behind(request) == 0:
+                if stored is not self._ranking:
+                    self.loaded += 1
+                return stored
+            # preparing takes seconds: done before claiming, so that a process that
+            # never fitted does not keep the others waiting on its claim meanwhile
+            self._prepared(request)
+            if self.shared.claim(request) or time.monotonic() >= deadline or self._closed:
+                return None
+            time.sleep(0.02)

@@ -25,7 +25,7 @@ Choices made here (and why):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,21 @@ class ScreeningMixin(ScreeningQueueMixin):
             A decision, reason or stage the protocol does not allow, a duplicate record,
             or a full-text decision on a record that has not reached full text.
         """
+        return self._decide(record_id, decision, reviewer, stage, reasons, note)
+
+    def _decide(
+        self,
+        record_id: int,
+        decision: str,
+        reviewer: str,
+        stage: str | None = None,
+        reasons: Sequence[str] = (),
+        note: str = "",
+        guard: Callable[[Connection, Decision, int], None] | None = None,
+    ) -> Decision:
+        """:meth:`decide`; ``guard(conn, decision, reviewer_id)`` runs inside the
+        decision's transaction before it is stored and may refuse it by raising (the
+        web app's hand-out check)."""
         self._load_protocol()
         with self.store.transaction() as conn:
             batch = self._batch(conn, [record_id])
@@ -134,6 +149,8 @@ class ScreeningMixin(ScreeningQueueMixin):
             row = DecisionInput(record_id, reviewer, decision, stage or "", tuple(reasons), note)
             user_id, d = self._check(batch, row)
             d = replace(d, changed_from=_changed_from(before, d))
+            if guard is not None:
+                guard(conn, d, user_id)
             at = now()
             new_id = db.insert_decision(
                 conn, record_id, d.stage, user_id, decision, d.reasons, note, d.kind, at

@@ -68,6 +68,7 @@ class NextRecord:
     ordered_by: str  # how the queue was ordered, in words
     pilot: bool = False
     stopping: StopReport | None = None  # the stopping rule's view, at title/abstract
+    total: int = 0  # unique records in the project (what the stopping rule estimates over)
 
 
 def stopping_rule_for(rule: str, target_recall: float) -> StoppingRule:
@@ -202,11 +203,14 @@ class ScreeningQueueMixin(RankingMixin):
 
     # -- the stopping estimate ----------------------------------------------------
 
-    def stopping_estimate(self, actor: str = "scopewise") -> StopReport | None:
+    def stopping_estimate(
+        self, actor: str = "scopewise", record: bool = True
+    ) -> StopReport | None:
         """What the protocol's stopping rule says about title/abstract screening so far.
 
         The estimate is also recorded in the audit trail (``screening.stopping``) for
-        the report, unless it equals the last one recorded. ``estimated_recall`` is
+        the report, unless it equals the last one recorded or ``record`` is false (a
+        page that only shows it: a GET changes nothing). ``estimated_recall`` is
         ``None`` until the rule can estimate it (the statistical rule: once its random
         sample began). Returns ``None`` when the protocol has no title/abstract stage.
         """
@@ -214,7 +218,7 @@ class ScreeningQueueMixin(RankingMixin):
         with self.store.reading() as conn:
             state = self._screening_state(conn)
             sample = db.stopping_sample(conn)
-        return self._estimate(state, sample, actor)[0]
+        return self._estimate(state, sample, actor, record)[0]
 
     def _history(self, state: ScreeningState, sample: Sequence[int]) -> tuple[
         list[int], list[bool]
@@ -235,7 +239,7 @@ class ScreeningQueueMixin(RankingMixin):
         return [labels[r] for r in order], [r in drawn_set for r in order]
 
     def _estimate(
-        self, state: ScreeningState, sample: Sequence[int], actor: str
+        self, state: ScreeningState, sample: Sequence[int], actor: str, record: bool = True
     ) -> tuple[StopReport | None, StoppingRule | None, list[int]]:
         plan = self.protocol.screening
         if "title_abstract" not in plan.stages:
@@ -249,12 +253,20 @@ class ScreeningQueueMixin(RankingMixin):
         raw = rule.report()
         # no estimate is None, not NaN, for callers and the audit trail alike
         report = replace(raw, estimated_recall=_finite(raw.estimated_recall))
-        self._record_estimate(report, total, plan.target_recall, actor)
+        if record:
+            self._record_estimate(report, total, plan.target_recall, actor)
         return report, rule, labels
 
     def _record_estimate(
-        self, report: StopReport, total: int, target_recall: float, actor: str
+        self,
+        report: StopReport,
+        total: int,
+        target_recall: float,
+        actor: str,
+        conn: Connection | None = None,
     ) -> None:
+        """Audit the estimate unless it equals the last one audited; inside ``conn``'s
+        transaction when one is given (the web app's hand-out), else in its own."""
         bound = report.recall_lower_bound
         detail: dict[str, Any] = {
             "rule": report.rule,
@@ -275,16 +287,24 @@ class ScreeningQueueMixin(RankingMixin):
             "sample_needed": report.sample_needed,
             "promise": report.promise,
         }
-        with self.store.reading() as conn:
-            if flow_db.latest_audit_detail(conn, STOPPING_EVENT) == detail:
+        if conn is not None:
+            if flow_db.latest_audit_detail(conn, STOPPING_EVENT) != detail:
+                self.store.audit(conn, actor, STOPPING_EVENT, detail)
+            return
+        with self.store.reading() as read:
+            if flow_db.latest_audit_detail(read, STOPPING_EVENT) == detail:
                 return
-        with self.store.transaction() as conn:
-            self.store.audit(conn, actor, STOPPING_EVENT, detail)
+        with self.store.transaction() as write:
+            self.store.audit(write, actor, STOPPING_EVENT, detail)
 
     # -- the next record ----------------------------------------------------------
 
     def next_record(
-        self, reviewer: str, stage: str | None = None, exclude: AbstractSet[int] = frozenset()
+        self,
+        reviewer: str,
+        stage: str | None = None,
+        exclude: AbstractSet[int] = frozenset(),
+        record_estimate: bool = True,
     ) -> NextRecord | None:
         """The record ``reviewer`` should screen next, or ``None`` when nothing is left.
 
@@ -293,6 +313,8 @@ class ScreeningQueueMixin(RankingMixin):
         ordered by the protocol's ranker, until the stopping rule asks for a random
         sample (see the module notes); at full text, in input order. Records in
         ``exclude`` are passed over (the web app's records handed to colleagues).
+        ``record_estimate=False`` leaves the stopping estimate out of the audit trail
+        (the caller records it, or only shows it).
         """
         import numpy as np
 
@@ -309,7 +331,7 @@ class ScreeningQueueMixin(RankingMixin):
         for s in stages:
             wants = False  # whether the stopping rule's random sample is being drawn
             if s == "title_abstract":
-                estimate, rule, labels = self._estimate(state, sample, reviewer)
+                estimate, rule, labels = self._estimate(state, sample, reviewer, record_estimate)
                 history = np.asarray(labels, dtype=np.int64)
                 wants = bool(sample) or (
                     rule is not None and rule.wants_random_sample(history, len(state.ids))
@@ -324,7 +346,7 @@ class ScreeningQueueMixin(RankingMixin):
                     record = db.screening_records(conn, queue[:1])[queue[0]]
                 return NextRecord(
                     queue[0], s, record, len(queue), ordered_by, is_pilot,
-                    estimate if s == "title_abstract" else None,
+                    estimate if s == "title_abstract" else None, len(state.ids),
                 )
         return None
 

@@ -34,6 +34,7 @@ __all__ = [
     "end_account_sessions",
     "end_session",
     "failed_attempts",
+    "held_leases",
     "highlight_terms",
     "insert_account",
     "insert_reset",
@@ -293,6 +294,14 @@ def active_leases(conn: Connection, stage: str, record_ids: Sequence[int] | None
     for rid, uid in conn.execute(query):
         found.setdefault(int(rid), set()).add(int(uid))
     return found
+
+
+def held_leases(conn: Connection, reviewer_id: int) -> list[tuple[int, str]]:
+    """(record id, stage) of the unexpired leases a reviewer holds."""
+    query = sa.select(t.record_leases.c.record_id, t.record_leases.c.stage).where(
+        t.record_leases.c.reviewer_id == reviewer_id, t.record_leases.c.expires_at > now()
+    )
+    return [(int(rid), str(stage)) for rid, stage in conn.execute(query)]
 
 
 def screeners_at(conn: Connection, record_ids: Sequence[int], stage: str) -> dict[int, set[int]]:

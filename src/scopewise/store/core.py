@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -77,6 +78,10 @@ class Store:
         self.url = url
         self.engine: Engine = make_engine(url)
         self.backend: str = self.engine.dialect.name
+        # SQLite lets one writer in at a time and makes the others poll, sleeping up to
+        # 100 ms between tries; a busy web server's threads queue here instead and go
+        # in as soon as the writer before them commits (other processes still poll).
+        self._writer = threading.RLock() if self.backend == "sqlite" else None
         try:
             migrate(self.engine)
         except DatabaseError as exc:
@@ -100,7 +105,10 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         """A connection inside one transaction: committed on success, rolled back on error."""
         try:
-            with self.engine.begin() as conn:
+            with ExitStack() as stack:
+                if self._writer is not None:
+                    stack.enter_context(self._writer)
+                conn = stack.enter_context(self.engine.begin())
                 yield conn
         except DatabaseError as exc:
             damaged = damage(self.url, exc)

@@ -24,6 +24,7 @@ from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [
+    "audit_details",
     "author_name",
     "duplicate_members",
     "flow_data",
@@ -208,6 +209,13 @@ def source_record_ids(conn: Connection) -> dict[int, str]:
     """Every record id and its own id in the file it came from (``source_record_id``)."""
     rows = conn.execute(sa.select(t.records.c.id, t.records.c.source_record_id)).all()
     return {int(rid): str(sid or "") for rid, sid in rows}
+
+
+def audit_details(conn: Connection, action: str) -> list[dict[str, Any]]:
+    """The details of every audit event with ``action``, oldest first."""
+    a = t.audit_events
+    rows = conn.execute(sa.select(a.c.detail).where(a.c.action == action).order_by(a.c.id))
+    return [dict(d) for (d,) in rows if isinstance(d, dict)]
 
 
 def latest_audit_detail(conn: Connection, action: str) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -406,6 +407,20 @@ search_rounds = Table(
     metadata,
     Column("search_id", Integer, ForeignKey("searches.id"), primary_key=True),
     Column("round_id", Integer, ForeignKey("review_rounds.id"), nullable=False),
+)
+
+# The team's screening ranking (migration 0007), one row per ranker basis (ranker,
+# criteria, records): the labels it was fitted on (JSON), the ranked record ids
+# (int64 bytes), and which worker process holds the claim to fit the next one.
+team_rankings = Table(
+    "team_rankings",
+    metadata,
+    Column("basis", String(64), primary_key=True),
+    Column("labels", Text, nullable=False),
+    Column("ranked", LargeBinary, nullable=False),
+    Column("fitted_at", DateTime(timezone=True), nullable=True),
+    Column("holder", String(100), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
 )
 
 # Records the lead removed before screening for a stated reason (migration 0008):

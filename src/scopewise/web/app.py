@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -25,6 +26,9 @@ from scopewise.web import (
 )
 from scopewise.web.render import HERE, make_environment, render
 from scopewise.web.security import SecurityMiddleware
+
+THREADS = int(os.environ.get("SCOPEWISE_WEB_THREADS") or 6)
+"""Requests a worker process runs at once (the others queue; see ``lifespan``)."""
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -65,6 +69,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # A few threads run the facade at once, the rest of the requests wait their
+        # turn: twenty threads contending for the interpreter lock and the database
+        # each got less done than a handful queued in order (bench/web_load.py).
+        to_thread.current_default_thread_limiter().total_tokens = THREADS
         review = Review.open(folder, db_url=db_url)
         if ranking:
             review.start_background_ranking(wait=rank_wait)

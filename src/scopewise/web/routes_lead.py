@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -148,9 +149,21 @@ async def run_dedup(request: Request) -> Response:
 
 @requires("lead")
 async def import_page(request: Request) -> Response:
-    searches = await _call(_review(request).searches)
+    review = _review(request)
+    searches = await _call(review.searches)
+    # the warnings of the import just made (or of any search asked for): read again from
+    # the audit trail, so the redirect carries only the search's number
+    raw = request.query_params.get("search", "")
+    warned = int(raw) if raw.isdigit() else None
+    warnings: list[str] = []
+    if warned is not None:
+        try:
+            warnings = await run_in_threadpool(review.import_warnings, warned)
+        except ScopewiseError:
+            warned = None
     return render(request, "import.html", title="Import", searches=searches,
-                  message=request.query_params.get("message", "")[:300])
+                  message=request.query_params.get("message", "")[:300],
+                  warned=warned, warnings=warnings)
 
 
 @requires("lead")
@@ -179,7 +192,26 @@ async def import_upload(request: Request) -> Response:
         path.unlink(missing_ok=True)
         folder.rmdir()
     message = f"Imported {result.records} records from {result.file_name} as {result.source}"
-    return RedirectResponse(f"/import?message={message}", status_code=303)
+    query = urlencode({"message": message, "search": result.search_id}, quote_via=quote)
+    return RedirectResponse(f"/import?{query}", status_code=303)
+
+
+@requires("lead")
+async def undo_import(request: Request) -> Response:
+    form = await checked_form(request)
+    raw = str(form.get("search_id", ""))
+    if not raw.isdigit():
+        raise HTTPException(400, "search_id must be a number")
+    try:
+        removed = await run_in_threadpool(
+            _review(request).undo_search, int(raw), actor=_actor(request))
+    except ScopewiseError as exc:  # pinned by decisions, or no such search: said on the page
+        message = str(exc)
+    else:
+        message = (f"Search {raw} undone: {removed.get('records', 0)} records removed; "
+                   "the same file can be imported again")
+    return RedirectResponse(f"/import?{urlencode({'message': message}, quote_via=quote)}",
+                            status_code=303)
 
 
 # -- protocol, users, audit ------------------------------------------------------------------
@@ -330,6 +362,7 @@ ROUTES = [
     Route("/duplicates/run", run_dedup, methods=["POST"]),
     Route("/import", import_page, methods=["GET"]),
     Route("/import", import_upload, methods=["POST"]),
+    Route("/import/undo", undo_import, methods=["POST"]),
     Route("/protocol", protocol_page, methods=["GET"]),
     Route("/protocol/highlight", highlight_terms, methods=["POST"]),
     Route("/users", users_page, methods=["GET"]),

@@ -1,10 +1,16 @@
-"""Screening in the browser: ``/screen`` hands out the next record, keys decide it."""
+"""Screening in the browser: ``/screen`` shows the next record, keys decide it.
+
+The GET only reads (:meth:`~scopewise.review.Review.screening_page`); deciding stores
+the decision and leases the reviewer's next record in the same request, so the page
+the redirect lands on shows a record no colleague can take.
+"""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -42,9 +48,10 @@ def _screen_context(review: Any, name: str, record_id: int | None) -> dict[str, 
         record, stage, remaining, stopping = review.screening_record(record_id), own.stage, None, None
         ordered_by = "your earlier decision, to change"
     else:
-        found = review.hand_out(name)
+        found = review.screening_page(name)
         if found is None:
-            return {"record": None, "protocol": protocol, "stopping": review.stopping_estimate(name)}
+            stopping = review.stopping_estimate(name, record=False)
+            return {"record": None, "protocol": protocol, "stopping": stopping}
         record_id, record, stage = found.record_id, found.record, found.stage
         remaining, stopping, ordered_by = found.remaining, found.stopping, found.ordered_by
     full_text = review.full_text(record_id) if stage == "full_text" else None
@@ -95,6 +102,8 @@ async def decide(request: Request) -> Response:
             review.decide_handed_out, record_id, str(form.get("decision", "")), name, stage,
             reasons, str(form.get("note", ""))[:5000],
         )
+    except ProjectLocked as exc:  # a colleague's lease filled the record first
+        return RedirectResponse(f"/screen?{urlencode({'message': str(exc)})}", status_code=303)
     except ScopewiseError as exc:
         raise HTTPException(400, str(exc)) from None
     return RedirectResponse(f"/screen?last={record_id}", status_code=303)

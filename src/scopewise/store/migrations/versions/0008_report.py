@@ -4,7 +4,7 @@
 PRISMA 2020's "records removed for other reasons" counts the ones not undone.
 
 Revision ID: 0008
-Revises: 0006 (the lead re-chains it after 0007 when the web migration lands)
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
