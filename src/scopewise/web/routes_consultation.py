@@ -15,13 +15,11 @@ is shown on its page with the coded spans marked, and selecting words codes them
 
 from __future__ import annotations
 
-import tempfile
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -32,6 +30,7 @@ from scopewise.consultation.model import STANCES, Excerpt
 from scopewise.errors import NotFound, ScopewiseError
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
+from scopewise.web.uploads import saved_upload
 
 __all__ = ["ROUTES"]
 
@@ -109,17 +108,10 @@ async def record_theme(request: Request) -> Response:
 async def upload_note(request: Request) -> Response:
     form = await checked_form(request)
     upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise HTTPException(400, "choose the file of the session's notes (.txt, .md or .docx)")
-    data = await upload.read(MAX_NOTE_BYTES + 1)
-    if len(data) > MAX_NOTE_BYTES:
-        raise HTTPException(413, f"notes are at most {MAX_NOTE_BYTES // 2**20} MB")
-    suffix = Path(upload.filename.replace("\\", "/")).suffix.lower()
-    folder = Path(tempfile.mkdtemp(prefix="scopewise-note-"))
+    suffix = Path(getattr(upload, "filename", "") or "").suffix.lower()
     # the file name may name the person: only its suffix is kept, and not stored
-    path = folder / f"notes{suffix}"
-    path.write_bytes(data)
-    try:
+    async with saved_upload(upload, MAX_NOTE_BYTES, f"notes{suffix}",
+                            "choose the file of the session's notes (.txt, .md or .docx)") as path:
         done = await _call(
             request.app.state.review.import_note, path,
             str(form.get("participant", "")).strip(),
@@ -127,9 +119,6 @@ async def upload_note(request: Request) -> Response:
             held_on=str(form.get("held_on", "")).strip() or None,
             actor=request.state.session.account.name,
         )
-    finally:
-        path.unlink(missing_ok=True)
-        folder.rmdir()
     return RedirectResponse(f"/consultation/notes/{done.note_id}", status_code=303)
 
 

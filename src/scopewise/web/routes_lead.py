@@ -9,7 +9,6 @@ from urllib.parse import quote, urlencode
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -19,6 +18,7 @@ from scopewise.errors import ScopewiseError
 from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
+from scopewise.web.uploads import saved_upload
 
 __all__ = ["ROUTES"]
 
@@ -169,17 +169,9 @@ async def import_page(request: Request) -> Response:
 @requires("lead")
 async def import_upload(request: Request) -> Response:
     form = await checked_form(request)
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        raise HTTPException(400, "choose the file to import")
-    data = await upload.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise HTTPException(413, "the file is larger than 200 MiB")
-    folder = Path(tempfile.mkdtemp(prefix="scopewise-upload-"))
-    # the uploaded name, without any folder part, so the search records what was sent
-    path = folder / (Path(upload.filename.replace("\\", "/")).name or "upload")
-    path.write_bytes(data)
-    try:
+    async with saved_upload(form.get("file"), MAX_IMPORT_BYTES, None,
+                            "choose the file to import") as path:
+        # the uploaded name, without any folder part, so the search records what was sent
         result = await _call(
             _review(request).import_file, path,
             source=str(form.get("source", "")).strip() or None,
@@ -188,9 +180,6 @@ async def import_upload(request: Request) -> Response:
             searched_on=str(form.get("searched_on", "")).strip() or None,
             actor=_actor(request),
         )
-    finally:
-        path.unlink(missing_ok=True)
-        folder.rmdir()
     message = f"Imported {result.records} records from {result.file_name} as {result.source}"
     query = urlencode({"message": message, "search": result.search_id}, quote_via=quote)
     return RedirectResponse(f"/import?{query}", status_code=303)

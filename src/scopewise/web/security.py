@@ -42,7 +42,8 @@ CSP = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'; "
     "frame-src 'self'"
 )
-MAX_FORM_BYTES = 64 * 1024 * 1024
+# the largest upload a page takes (an import, 200 MiB) and its form fields
+MAX_FORM_BYTES = 210 * 1024 * 1024
 
 
 def cookie_names(https: bool) -> tuple[str, str]:

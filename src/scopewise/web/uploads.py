@@ -1,0 +1,46 @@
+"""A file uploaded through a form, saved to a private temporary folder for the facade.
+
+The import page and the consultation page both hand an upload to a facade method
+that reads a path. The upload is copied in 1 MiB pieces (Starlette has already
+spooled it to disk), so a large export never sits whole in memory, and one byte
+over the page's limit refuses it with 413 before anything is read by the project.
+The folder and file are removed when the block ends, whatever happened.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+
+__all__ = ["saved_upload"]
+
+_PIECE = 1 << 20
+
+
+@asynccontextmanager
+async def saved_upload(
+    upload: object, limit: int, name: str | None, missing: str
+) -> AsyncIterator[Path]:
+    """The upload as a file named ``name`` (default: the uploaded name, without any
+    folder part); 400 with ``missing`` when no file was chosen, 413 over ``limit``."""
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise HTTPException(400, missing)
+    folder = Path(tempfile.mkdtemp(prefix="scopewise-upload-"))
+    try:
+        path = folder / (name or Path(upload.filename.replace("\\", "/")).name or "upload")
+        size = 0
+        with path.open("wb") as out:
+            while piece := await upload.read(_PIECE):
+                size += len(piece)
+                if size > limit:
+                    raise HTTPException(413, f"the file is larger than {limit // 2**20} MiB")
+                out.write(piece)
+        yield path
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
