@@ -17,7 +17,8 @@ peer in the same run on this project's machine (x86_64, 2 cores, 24 GiB, shared 
 other jobs while these ran: each table names the load). How each number is counted:
 `../shared/METRICS.md`. Rebuild this file with `python bench/collect.py` after running
 a benchmark script (`bench/import.py`, `bench/dedup.py`, `bench/screening.py`,
-`bench/serving.py`).
+`bench/serving.py`, `bench/charting.py`, `bench/demo.py`, `bench/embedding.py`,
+`bench/report.py`, `bench/stopping.py`, `bench/web_load.py`).
 """
 
 
