@@ -117,3 +117,25 @@ def test_threads_take_turns_and_leave_citeproc_as_it_was() -> None:
         results = list(pool.map(lambda _: format_chunk(path, items), range(3)))
     assert results[0] == results[1] == results[2] == _plain_citeproc("apa", items)
     assert model.CitationStylesElement.__dict__["xpath_search"] is original
+
+
+def test_two_slips_of_citeproc_are_mended() -> None:
+    from scopewise.report.data import IncludedRecord
+    from scopewise.report.references import format_references
+
+    records = [
+        IncludedRecord(1, "Does peer support work?", ("Smith, J",), 2020, "Journal of Peer Work",
+                       "", "s", "3", "2", "1-9"),
+        IncludedRecord(2, "Guidance on peer roles: a toolkit", (), 2021, "Mental Health Review",
+                       "", "s", "4", "1", "10-20"),
+        IncludedRecord(3, "Is it?", (), 2017, "", "", "s"),
+    ]
+    apa = dict(format_references(records, "apa").entries)
+    # no "?." after a question, in either style
+    assert apa[1] == "Smith, J. (2020). Does peer support work? Journal of Peer Work, 3(2), 1–9."
+    # a source without authors: its title leads, once
+    assert apa[2] == "Guidance on peer roles: a toolkit. (2021). Mental Health Review, 4(1), 10–20."
+    assert apa[3] == "Is it? (2017)."
+    vancouver = dict(format_references(records, "vancouver").entries)
+    assert vancouver[1].startswith("Smith J. Does peer support work? Journal of Peer Work.")
+    assert vancouver[3] == "Is it? 2017."

@@ -9,6 +9,7 @@ package holds, e.g. ``harvard-cite-them-right``.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -244,6 +245,29 @@ def _format_items(path: str, items: list[dict[str, Any]]) -> list[str]:
     return first + rest
 
 
+_DOUBLED = re.compile(r"([?!])\.(?=\s|$)")
+
+
+def _tidy(text: str, r: IncludedRecord) -> str:
+    """Two slips of citeproc-py's output mended after the fact (the cached text stays
+    as citeproc wrote it): a title ending in "?" or "!" followed by the style's full
+    stop ("Why now?."), and a source without authors whose title, put in the authors'
+    place as the style asks, is printed a second time where the title goes."""
+    text = _DOUBLED.sub(r"\1", text)
+    title = _DOUBLED.sub(r"\1", r.title or "")
+    if not r.authors and title:
+        first = text.find(title)
+        second = text.find(title, first + len(title)) if first >= 0 else -1
+        if second > 0:
+            end = second + len(title)
+            end += text[end:end + 1] == "."
+            end += text[end:end + 1] == " "
+            text = (text[:second] + text[end:]).rstrip()
+            if not text.endswith((".", "?", "!")):
+                text += "."
+    return text
+
+
 def _cite(r: IncludedRecord, number: int, numeric: bool) -> str:
     if numeric:
         return f"[{number}]"
@@ -292,7 +316,7 @@ def format_references(
         todo = [item for _record, item in missing]
         for item, text in zip(todo, _format_items(path, todo), strict=True):
             cache[f"{style}|" + json.dumps(item, sort_keys=True, ensure_ascii=False)] = text
-    texts = {r.id: cache[key] for r, key in zip(records, keys, strict=True)}
+    texts = {r.id: _tidy(cache[key], r) for r, key in zip(records, keys, strict=True)}
     if numeric:
         ordered = list(records)  # citation order: the order the report lists them
     else:
