@@ -57,8 +57,12 @@ def test_demo_runs_offline_and_its_flow_reconciles(
     assert prisma["sources"] == {"Database search": 6189}
     # the lead accepts the stopping rule's stop: the records left are not screened
     assert prisma["not_screened"] > 0
-    assert (prisma["duplicates_removed"] + prisma["screened"] + prisma["not_screened"]
-            == prisma["identified"])
+    assert (prisma["duplicates_removed"] + prisma["removed_other_reasons"] + prisma["screened"]
+            + prisma["not_screened"] == prisma["identified"])
+    # the lead removed the records published before 1980 (before DSM-III), with the reason
+    assert 10 <= prisma["removed_other_reasons"] <= 20
+    assert list(prisma["removed_other_reasons_by_reason"]) == [
+        "Published before 1980 (before DSM-III)"]
     assert "the lead accepted the stop" in out
     assert prisma["screened"] == prisma["excluded_title_abstract"] + prisma["sought"]
     assert prisma["sought"] == prisma["not_retrieved"] + prisma["assessed"]

@@ -107,6 +107,16 @@ def _source_row(names: list[tuple[str, int]], x0: float, total_w: float, y: floa
     return boxes
 
 
+def _other_reasons(flow: Flow) -> list[str]:
+    """The "records removed for other reasons" lines: one line when there is one reason
+    (its count would only repeat the total), else the total and a line per reason."""
+    total = f"Records removed for other reasons (n = {_n(flow.removed_other_total)})"
+    if len(flow.removed_other) == 1:
+        (why,) = flow.removed_other
+        return [total, f"\u2013 {_short(why)}"]
+    return [total, *[f"\u2013 {_short(why)} (n = {_n(k)})" for why, k in flow.removed_other.items()]]
+
+
 def _short(text: str) -> str:
     return text if len(text) <= 48 else text[:45].rstrip() + "..."
 
@@ -169,8 +179,7 @@ def layout(
         [
             "Records removed before screening:",
             f"Duplicate records (n = {_n(flow.duplicates_removed)})",
-            f"Records removed for other reasons (n = {_n(flow.removed_other_total)})",
-            *[f"\u2013 {_short(why)} (n = {_n(k)})" for why, k in flow.removed_other.items()],
+            *_other_reasons(flow),
         ],
         y,
     )
@@ -197,7 +206,9 @@ def layout(
     stop_label = flow.not_screened_label if flow.not_screened else None
     if stop_label:
         # screening stopped by the prioritisation rule: the records left unscreened
-        kept = main(["Records after duplicates removed",
+        after = ("Records after removals" if flow.removed_other_total
+                 else "Records after duplicates removed")
+        kept = main([after,
                      f"(n = {_n(flow.screened + flow.not_screened)})"])
         head, _, why = stop_label.partition(" (")
         unscreened = side([head, f"({why}" if why else "", f"(n = {_n(flow.not_screened)})"], y)

@@ -1,7 +1,8 @@
 """``scopewise demo``: the whole main job on the bundled example, offline, in one run.
 
 Create a project from the bundled protocol, import the bundled export through the
-normal import path, deduplicate, screen titles and abstracts with two simulated
+normal import path, deduplicate, remove the records published before 1980 (the
+lead's reason is stated in the flow), screen titles and abstracts with two simulated
 reviewers in the order the default ranker chooses (conflicts resolved by a third),
 report the stopping rule, screen full texts, and write the report.
 
@@ -250,6 +251,7 @@ def run_demo(
         # -- deduplication -------------------------------------------------------
         _dedup(review, rows, result, say)
         t = step("dedup", t)
+        _remove_before_range(review, result, say)
 
         # -- title/abstract ------------------------------------------------------
         _screen_title_abstract(review, rows, rng, seed, result, say)
@@ -286,7 +288,8 @@ def run_demo(
     f = result.numbers["flow"]
     say(
         f"PRISMA flow: {f['identified']:,} identified, {f['duplicates_removed']:,} duplicates "
-        f"removed, {f['screened']:,} screened, {f['excluded_title_abstract']:,} excluded at "
+        f"removed, {f['removed_other_reasons']:,} removed for other reasons, "
+        f"{f['screened']:,} screened, {f['excluded_title_abstract']:,} excluded at "
         f"title/abstract, {f['sought']:,} sought, {f['not_retrieved']:,} not retrieved, "
         f"{f['assessed']:,} assessed, {sum(f['excluded_full_text'].values()):,} excluded at "
         f"full text, {f['included']:,} included."
@@ -297,6 +300,31 @@ def run_demo(
     for path in sorted(report_dir.iterdir()) if report_dir.is_dir() else ():
         say(f"  {path.name:<20} {_WHAT.get(path.name, _WHAT.get(path.suffix, ''))}".rstrip())
     return result
+
+
+#: The lead's reason for the records removed before screening in the demo: the
+#: disorder the review is about entered the diagnostic manuals in 1980 (DSM-III).
+BEFORE_RANGE = "Published before 1980 (before DSM-III)"
+
+
+def _remove_before_range(review: Review, result: DemoResult, say: Callable[[str], None]) -> None:
+    """The lead removes the records published before 1980 before screening: PRISMA's
+    "records removed for other reasons" (none of them is relevant in the dataset)."""
+    import sqlalchemy as sa
+
+    from scopewise.store import schema as t
+    from scopewise.store.removals import removal_blockers
+
+    with review.store.reading() as conn:
+        ids = [int(i) for i in conn.execute(
+            sa.select(t.records.c.id).where(t.records.c.year < 1980).order_by(t.records.c.id)
+        ).scalars()]
+        blocked = removal_blockers(conn, ids)  # duplicates merged already count as such
+    ids = [i for i in ids if i not in blocked]
+    removed = review.remove_records(ids, BEFORE_RANGE, actor=LEAD) if ids else 0
+    result.numbers["removed_other"] = removed
+    say(f"The lead removed {removed} records before screening, for a stated reason: "
+        f"{BEFORE_RANGE}.")
 
 
 def _dedup(
