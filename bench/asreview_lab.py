@@ -11,7 +11,7 @@ The data are the records ``bench/web_load.py`` serves (the same generator and se
 written as an ASReview CSV with one relevant and one irrelevant record labelled as
 prior knowledge. ``asreview lab`` runs as its own process tree (waitress with 6
 threads and its task manager, which trains the model in the background), installed
-by ``bench/screening.py``'s rule into ``bench/.venvs/asreview``.
+by ``bench/screening.py``'s ``ensure_asreview`` into ``bench/.venvs/asreview``.
 
 How stale the served ranking is comes from ASReview's own results table: every
 record it hands out carries ``training_set``, the number of labels the ranking that
@@ -35,27 +35,13 @@ import socket
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-VENV = HERE / ".venvs" / "asreview"
-VERSION = "3.0.8"
 PASSWORD = "Bench-pass-phrase-1"
-
-
-def ensure_asreview() -> Path:
-    """The ``asreview`` command of bench/.venvs/asreview, installed when absent."""
-    exe = VENV / "bin" / "asreview"
-    if not exe.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            [str(VENV / "bin" / "pip"), "install", "-q", f"asreview=={VERSION}"], check=True
-        )
-    return exe
 
 
 def write_dataset(path: Path, records: int) -> dict[str, int]:
@@ -223,6 +209,8 @@ def _staleness(db_path: Path, served: list[list[tuple[float, int]]]) -> dict[str
 
 def run(clients: int, seconds: float, records: int) -> dict[str, Any]:
     """One ASReview LAB server, ``clients`` clients for ``seconds``; the measured row."""
+    from screening import ensure_asreview  # bench/screening.py: the venv, under a lock
+
     exe = ensure_asreview()
     with tempfile.TemporaryDirectory(prefix="asreview-lab-") as tmp:
         folder = Path(tmp)

@@ -32,6 +32,7 @@ __all__ = [
     "StageOutcome",
     "check_invariants",
     "compute_flow",
+    "removed_but_screened",
 ]
 
 #: Decision of a :class:`StageOutcome` that has started but is not final (full text).
@@ -298,15 +299,20 @@ def compute_flow(data: FlowData) -> Flow:
     return flow
 
 
+def removed_but_screened(record_id: int, reason: str) -> ReportError:
+    """The error for a record removed before screening that was screened all the same."""
+    return ReportError(
+        f"PRISMA flow invariant broken: record {record_id} was removed before screening "
+        f"({reason}) but has a screening decision or full text; undo the "
+        f"removal (scopewise remove DIR {record_id} --undo) or the decision"
+    )
+
+
 def _check_removed_unscreened(data: FlowData, removed: Mapping[int, str]) -> None:
     """A record removed before screening has no screening evidence; raise if one has."""
     for rid in sorted(removed):
         if rid in data.title_abstract or rid in data.full_text or rid in data.full_text_status:
-            raise ReportError(
-                f"PRISMA flow invariant broken: record {rid} was removed before screening "
-                f"({removed[rid]}) but has a screening decision or full text; undo the "
-                f"removal (scopewise remove DIR {rid} --undo) or the decision"
-            )
+            raise removed_but_screened(rid, removed[rid])
 
 
 def check_invariants(flow: Flow, excluded_full_text_records: int | None = None) -> None:

@@ -125,7 +125,7 @@ def _label(code: str, labels: dict[str, str] | None) -> str:
     text = (labels or {}).get(code, "")
     if not text:
         return code
-    return f"{code}: {text if len(text) <= 48 else text[:45].rstrip() + '...'}"
+    return f"{code}: {_short(text)}"
 
 
 def layout(

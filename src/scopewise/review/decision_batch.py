@@ -27,6 +27,7 @@ from scopewise.screening.decisions import (
 )
 from scopewise.screening.fulltext import FullTextEntry
 from scopewise.store import screening as db
+from scopewise.store.removals import removed_message, removed_reasons
 
 __all__ = ["DecisionBatch", "decision_columns"]
 
@@ -63,7 +64,7 @@ class DecisionBatch:
         batch = cls(
             roles=db.user_roles(conn),
             screenable=db.screenability(conn, ids),
-            removed=db.removed_reasons(conn, ids),
+            removed=removed_reasons(conn, ids),
             pilot=pilot,
             stages=tuple(plan.stages),
             reviewers_per_record=plan.reviewers_per_record,
@@ -115,7 +116,7 @@ class DecisionBatch:
                 f"record {record_id} is a duplicate of record {primary}; screen record {primary}"
             )
         if record_id in self.removed:
-            raise ScreeningError(db.removed_message(record_id, self.removed[record_id]))
+            raise ScreeningError(removed_message(record_id, self.removed[record_id]))
         if stage:
             stage = validate_stage(protocol, stage)
         elif len(self.stages) == 1:

@@ -13,8 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from scopewise.analysis.prisma import OPEN, DuplicateMember, FlowData, StageOutcome
-from scopewise.errors import ReportError
+from scopewise.analysis.prisma import (
+    OPEN,
+    DuplicateMember,
+    FlowData,
+    StageOutcome,
+    removed_but_screened,
+)
 from scopewise.protocol import Protocol
 from scopewise.report.data import IncludedRecord, SearchInfo
 from scopewise.store import schema as t
@@ -110,12 +115,7 @@ def flow_data(
     screened = screened_after_removal(conn)
     if screened:
         rid = min(screened)
-        reason = screened[rid]
-        raise ReportError(
-            f"PRISMA flow invariant broken: record {rid} was removed before screening "
-            f"({reason}) but has a screening decision or full text; undo the removal "
-            f"(scopewise remove DIR {rid} --undo) or the decision"
-        )
+        raise removed_but_screened(rid, screened[rid])
     title_abstract: dict[int, StageOutcome] = {}
     full_text: dict[int, StageOutcome] = {}
     status: dict[int, str] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -23,6 +24,9 @@ __all__ = [
     "insert_removals",
     "removal_blockers",
     "removal_rows",
+    "removed_message",
+    "removed_reasons",
+    "removed_record_ids",
     "screened_after_removal",
     "undo_removals",
 ]
@@ -50,23 +54,60 @@ def active_removals(conn: Connection) -> dict[int, str]:
     return {int(rid): str(reason) for rid, reason in rows}
 
 
+# What pins a record as screened: decisions (pilot rounds do not count) and full texts.
+_SCREENED = (
+    (t.decisions, "has screening decisions", t.decisions.c.kind.in_(("screen", "resolution"))),
+    (t.full_texts, "has a full text filed", sa.true()),
+)
+
+
+def _records_with(conn: Connection, table: sa.Table, where: Any, chunk: Sequence[int]) -> set[int]:
+    found = conn.execute(
+        sa.select(table.c.record_id).where(table.c.record_id.in_(chunk), where).distinct()
+    ).scalars()
+    return {int(rid) for rid in found}
+
+
 def screened_after_removal(conn: Connection) -> dict[int, str]:
     """Records removed before screening that hold a screening decision or a full text
     all the same (written around the screening commands, which refuse them): record
     id -> the removal's reason."""
     removed = active_removals(conn)
     out: dict[int, str] = {}
-    ids = sorted(removed)
-    for chunk in _chunks(ids):
-        for table, where in (
-            (t.decisions, t.decisions.c.kind.in_(("screen", "resolution"))),
-            (t.full_texts, sa.true()),
-        ):
-            found = conn.execute(
-                sa.select(table.c.record_id).where(table.c.record_id.in_(chunk), where).distinct()
-            ).scalars()
-            out.update((int(rid), removed[int(rid)]) for rid in found)
+    for chunk in _chunks(sorted(removed)):
+        for table, _what, where in _SCREENED:
+            out.update((rid, removed[rid]) for rid in _records_with(conn, table, where, chunk))
     return out
+
+
+def removed_record_ids() -> sa.Select[tuple[int]]:
+    """The records removed before screening and not put back, as a subquery."""
+    r = t.record_removals
+    return sa.select(r.c.record_id).where(r.c.undone_at.is_(None))
+
+
+def removed_reasons(conn: Connection, record_ids: Iterable[int]) -> dict[int, str]:
+    """The reason each of ``record_ids`` was removed before screening (absent: it was not)."""
+    r = t.record_removals
+    out: dict[int, str] = {}
+    for chunk in _chunks(list(dict.fromkeys(record_ids))):
+        out.update(
+            (int(rid), str(reason))
+            for rid, reason in conn.execute(
+                sa.select(r.c.record_id, r.c.reason).where(
+                    r.c.undone_at.is_(None), r.c.record_id.in_(chunk)
+                )
+            )
+        )
+    return out
+
+
+def removed_message(record_id: int, reason: str) -> str:
+    """Why a decision on a record removed before screening is refused."""
+    return (
+        f"record {record_id} was removed before screening ({reason}); it is not screened. "
+        f"Undo the removal first if it should be: scopewise remove DIR {record_id} --undo"
+    )
 
 
 def removal_rows(conn: Connection) -> list[RemovalRow]:
@@ -107,17 +148,11 @@ def removal_blockers(conn: Connection, record_ids: Sequence[int]) -> dict[int, s
         out.update((int(rid), f"removed already as a duplicate of record {int(primary)}")
                    for rid, primary in duplicates)
         for table, what, where in (
-            (t.decisions, "has screening decisions",
-             t.decisions.c.kind.in_(("screen", "resolution"))),  # pilot rounds do not count
-            (t.full_texts, "has a full text filed", sa.true()),
-            (t.charting_entries, "has charting entries", sa.true()),
+            *_SCREENED, (t.charting_entries, "has charting entries", sa.true())
         ):
-            pinned = conn.execute(
-                sa.select(table.c.record_id).where(table.c.record_id.in_(chunk), where).distinct()
-            ).scalars()
-            for rid in pinned:
-                out.setdefault(int(rid), f"{what}; it was screened, so it is not removed "
-                                         "before screening")
+            for rid in _records_with(conn, table, where, chunk):
+                out.setdefault(rid, f"{what}; it was screened, so it is not removed "
+                                    "before screening")
     for rid in ids:
         if rid in removed:
             out.setdefault(rid, f"removed already ({removed[rid]})")

@@ -21,6 +21,7 @@ from scopewise.screening.decisions import Decision
 from scopewise.screening.fulltext import FullTextEntry
 from scopewise.store import schema as t
 from scopewise.store.core import now
+from scopewise.store.removals import removed_message, removed_reasons, removed_record_ids
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
     "insert_full_text",
     "pilot_state",
     "project_identity",
-    "removed_message",
-    "removed_reasons",
     "screenability",
     "screening_records",
     "set_pilot_state",
@@ -71,43 +70,13 @@ def _duplicate_members() -> sa.Select[tuple[int]]:
     return sa.select(members.c.record_id).where(members.c.record_id != members.c.primary_record_id)
 
 
-def _removed_records() -> sa.Select[tuple[int]]:
-    """Records the lead removed before screening for another reason (not undone)."""
-    r = t.record_removals
-    return sa.select(r.c.record_id).where(r.c.undone_at.is_(None))
-
-
-def removed_reasons(conn: Connection, record_ids: Iterable[int]) -> dict[int, str]:
-    """The reason each of ``record_ids`` was removed before screening (absent: it was not)."""
-    r = t.record_removals
-    out: dict[int, str] = {}
-    for chunk in _chunks(dict.fromkeys(record_ids)):
-        out.update(
-            (int(rid), str(reason))
-            for rid, reason in conn.execute(
-                sa.select(r.c.record_id, r.c.reason).where(
-                    r.c.undone_at.is_(None), r.c.record_id.in_(chunk)
-                )
-            )
-        )
-    return out
-
-
-def removed_message(record_id: int, reason: str) -> str:
-    """Why a decision on a record removed before screening is refused."""
-    return (
-        f"record {record_id} was removed before screening ({reason}); it is not screened. "
-        f"Undo the removal first if it should be: scopewise remove DIR {record_id} --undo"
-    )
-
-
 def unique_record_ids(conn: Connection) -> list[int]:
     """Ids of the records to screen, in input order: all but non-primary duplicates and
     the records removed before screening for another reason."""
     query = (
         sa.select(t.records.c.id)
         .where(t.records.c.id.not_in(_duplicate_members()))
-        .where(t.records.c.id.not_in(_removed_records()))
+        .where(t.records.c.id.not_in(removed_record_ids()))
         .order_by(t.records.c.id)
     )
     return [int(r) for r in conn.execute(query).scalars()]
