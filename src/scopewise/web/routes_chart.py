@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from scopewise.charting import display_value
 from scopewise.errors import ScopewiseError
+from scopewise.web.facade import call as _call
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 
@@ -32,13 +33,6 @@ def _record_id(request: Request) -> int:
         return int(request.path_params["record_id"])
     except ValueError:
         raise HTTPException(404, "no such source") from None
-
-
-async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return await run_in_threadpool(fn, *args, **kwargs)
-    except ScopewiseError as exc:
-        raise HTTPException(400, str(exc)) from None
 
 
 def _list(review: Any, name: str) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -27,7 +26,8 @@ from starlette.routing import Route
 
 from scopewise.consultation import MAX_NOTE_BYTES
 from scopewise.consultation.model import STANCES, Excerpt
-from scopewise.errors import NotFound, ScopewiseError
+from scopewise.errors import NotFound
+from scopewise.web.facade import call
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -72,35 +72,20 @@ def _note_page(review: Any, note_id: int) -> dict[str, Any]:
     }
 
 
-async def _call(function: Any, *args: Any, **kwargs: Any) -> Any:
-    try:
-        return await run_in_threadpool(function, *args, **kwargs)
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from None
-    except ScopewiseError as exc:
-        raise HTTPException(400, str(exc)) from None
-
-
 @requires("lead")
 async def consultation(request: Request) -> Response:
-    try:
-        context = await run_in_threadpool(_page, request.app.state.review)
-    except ScopewiseError as exc:
-        raise HTTPException(400, str(exc)) from None
+    context = await call(_page, request.app.state.review)
     return render(request, "consultation.html", title="Consultation", **context)
 
 
 @requires("lead")
 async def record_theme(request: Request) -> Response:
     form = await checked_form(request)
-    try:
-        await run_in_threadpool(
-            request.app.state.review.record_theme, str(form.get("theme", "")),
-            str(form.get("stance", "")), str(form.get("summary", ""))[:5000],
-            request.state.session.account.name,
-        )
-    except ScopewiseError as exc:
-        raise HTTPException(400, str(exc)) from None
+    await call(
+        request.app.state.review.record_theme, str(form.get("theme", "")),
+        str(form.get("stance", "")), str(form.get("summary", ""))[:5000],
+        request.state.session.account.name,
+    )
     return RedirectResponse("/consultation", status_code=303)
 
 
@@ -112,12 +97,12 @@ async def upload_note(request: Request) -> Response:
     # the file name may name the person: only its suffix is kept, and not stored
     async with saved_upload(upload, MAX_NOTE_BYTES, f"notes{suffix}",
                             "choose the file of the session's notes (.txt, .md or .docx)") as path:
-        done = await _call(
+        done = await call(
             request.app.state.review.import_note, path,
             str(form.get("participant", "")).strip(),
             group=str(form.get("group", "")).strip() or None,
             held_on=str(form.get("held_on", "")).strip() or None,
-            actor=request.state.session.account.name,
+            actor=request.state.session.account.name, not_found=404,
         )
     return RedirectResponse(f"/consultation/notes/{done.note_id}", status_code=303)
 
@@ -125,7 +110,7 @@ async def upload_note(request: Request) -> Response:
 @requires("lead")
 async def note_page(request: Request) -> Response:
     note_id = int(request.path_params["note_id"])
-    context = await _call(_note_page, request.app.state.review, note_id)
+    context = await call(_note_page, request.app.state.review, note_id, not_found=404)
     return render(request, "consultation_note.html", title=f"Note {note_id}", **context)
 
 
@@ -136,11 +121,11 @@ async def code_excerpt(request: Request) -> Response:
     if not note_id.isdigit():
         raise HTTPException(400, "which note? (note_id)")
     start = str(form.get("start", "")).strip()
-    await _call(
+    await call(
         request.app.state.review.code_excerpt, int(note_id), str(form.get("theme", "")),
         start=int(start) if start.isdigit() else None,
         text=str(form.get("text", ""))[:20_000],
-        actor=request.state.session.account.name,
+        actor=request.state.session.account.name, not_found=404,
     )
     return RedirectResponse(f"/consultation/notes/{note_id}", status_code=303)
 

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from scopewise.errors import ScopewiseError
 from scopewise.screening.decisions import STAGE_LABELS
+from scopewise.web.facade import call as _call
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -31,14 +32,6 @@ def _review(request: Request) -> Any:
 
 def _actor(request: Request) -> str:
     return str(request.state.session.account.name)
-
-
-async def _call(fn: Any, *args: Any, **kwargs: Any) -> Any:
-    """A facade call in a worker thread; a user's error becomes a 400 page."""
-    try:
-        return await run_in_threadpool(fn, *args, **kwargs)
-    except ScopewiseError as exc:
-        raise HTTPException(400, str(exc)) from None
 
 
 def _curve_svg(points: list[tuple[int, int]], total: int) -> dict[str, Any]:
