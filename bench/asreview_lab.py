@@ -18,7 +18,9 @@ record it hands out carries ``training_set``, the number of labels the ranking t
 chose it was trained on. *Behind* is the labels in the project when the client got
 the record (ASReview's own label times) minus that number. *Fresh* is, per client and
 per stretch of stale records, the seconds until the client was served a record from a
-ranking that was not behind.
+ranking that was not behind. *Fresh after a decision* is, per label, the seconds from
+ASReview's own label time to the first record served to any client from a ranking
+trained on that label.
 
 Used by ``bench/web_load.py --peer`` (its table gets the peer's rows); run alone as
 ``python bench/asreview_lab.py [--clients 1,4,8] [--seconds 60] [--records 10000]``.
@@ -204,7 +206,24 @@ def _staleness(db_path: Path, served: list[list[tuple[float, int]]]) -> dict[str
                 stale_since = None
         if stale_since is not None and stream:
             fresh_after.append(stream[-1][0] - stale_since)  # never fresh again in the run
-    return {"behind": behind, "fresh": fresh_after, "labelled": int(labelled)}
+    return {"behind": behind, "fresh": fresh_after, "labelled": int(labelled),
+            "lags": _fresh_lags(times, trained, served)}
+
+
+def _fresh_lags(times: list[float], trained: dict[int, Any],
+                served: list[list[tuple[float, int]]]) -> list[float]:
+    """Seconds from each label (ASReview's own label time) to the first record served
+    to any client from a ranking trained on it (``training_set`` at least that label's
+    count); a label no such record followed counts to the end of the run."""
+    pages = sorted((at, int(trained.get(rid) or 0)) for stream in served for at, rid in stream)
+    if not pages:
+        return []
+    end = pages[-1][0]
+    lags = []
+    for count, at in enumerate(times, 1):
+        first = next((t for t, used in pages if t >= at and used >= count), end)
+        lags.append(first - at)
+    return lags
 
 
 def run(clients: int, seconds: float, records: int) -> dict[str, Any]:
@@ -256,6 +275,8 @@ def run(clients: int, seconds: float, records: int) -> dict[str, Any]:
             "behind_p95": _percentile([float(b) for b in behind], 0.95),
             "behind_max": max(behind, default=0),
             "fresh_p95": _percentile(stale["fresh"], 0.95) if stale["fresh"] else 0.0,
+            "lag_p50": _percentile(stale["lags"], 0.5) if stale["lags"] else 0.0,
+            "lag_p95": _percentile(stale["lags"], 0.95) if stale["lags"] else 0.0,
             "accepted": accepted,
             "in_db": stale["labelled"] - 2,  # the two priors are not the clients' labels
             "errors": out["errors"],

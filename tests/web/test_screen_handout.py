@@ -107,3 +107,38 @@ def test_a_decision_on_a_record_a_colleague_filled_meanwhile_is_refused(
     with Review.open(folder, db_url=db_url) as review:
         assert review.decision_counts() == {("Ann", "title_abstract"): 1}
         assert [d.decision for d in review.decisions_for(shown, "Ann")] == ["include"]
+
+
+def test_a_hand_out_takes_the_next_free_record_when_colleagues_took_the_first(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Reviewers asking at the same moment are given the same ranked queue: the one
+    who finds its first record taken is leased the next free one, without ranking
+    the queue again."""
+    folder = project_with_titles(
+        tmp_path / "race", team_protocol("reviewers_per_record = 1"), TITLES, db_url)
+    with Review.open(folder, db_url=db_url) as review:
+        first = review.next_record("Ann")
+        assert first is not None and len(first.head) >= 2
+        assert first.head[0] == first.record_id
+        taken = review.hand_out("Bob")  # Bob asks first and is given the same record
+        assert taken is not None and taken.record_id == first.record_id
+        # Ann's request read the leases before Bob's landed: nothing excluded yet
+        calls: list[int] = []
+        ranked = review.next_record
+
+        def counted(*args: object, **kwargs: object) -> object:
+            calls.append(1)
+            return ranked(*args, **kwargs)  # type: ignore[arg-type]
+
+        review.__dict__["_exclusions"] = lambda reviewer_id, stage: set()
+        review.__dict__["next_record"] = counted
+        given = review.hand_out("Ann")
+        assert given is not None
+        assert given.record_id == first.head[1] != taken.record_id
+        assert len(calls) == 1, "the queue was ranked once"
+        with review.store.reading() as conn:
+            rows = conn.execute(sa.select(t.record_leases.c.record_id, t.users.c.name).join(
+                t.users, t.users.c.id == t.record_leases.c.reviewer_id))
+            leases = {(int(rid), str(name)) for rid, name in rows}
+    assert leases == {(taken.record_id, "Bob"), (given.record_id, "Ann")}

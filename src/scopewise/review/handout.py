@@ -107,21 +107,11 @@ class HandOutMixin(FullTextMixin):
             if found is None or found.pilot:
                 self._settle(reviewer, reviewer_id, found, release, None)
                 return found
-            needed = self.protocol.screening.reviewers_per_record
-            rid = found.record_id
-            with self.store.transaction() as conn:
-                db.lock_hand_out(conn)
-                leased = db.active_leases(conn, found.stage, [rid]).get(rid, set())
-                screeners = db.screeners_at(conn, [rid], found.stage).get(rid, set())
-                taken = (leased | screeners) - {reviewer_id}
-                if len(taken) < needed and reviewer_id not in screeners:
-                    self._settle(reviewer, reviewer_id, found, release, conn)
-                    db.put_lease(conn, rid, found.stage, reviewer_id, now() + LEASE)
-                    handed = self.__dict__.setdefault("_handed", {})
-                    handed[reviewer] = (time.monotonic(), found)
-                    return found
-            # taken meanwhile: pass over it and everything else colleagues now hold
-            exclude.add(rid)
+            chosen = self._lease_first_free(reviewer, reviewer_id, found, release)
+            if chosen is not None:
+                return chosen
+            # all taken meanwhile: pass over them and everything else colleagues now hold
+            exclude.update(found.head or (found.record_id,))
             exclude |= self._full(reviewer_id, found.stage, None)
         # never serve a record that is already taken: the page asks to try again
         self._settle(reviewer, reviewer_id, None, release, None)
@@ -129,6 +119,42 @@ class HandOutMixin(FullTextMixin):
             "the records at the top of your queue were all just taken by colleagues; "
             "reload the page for the next one"
         )
+
+    def _lease_first_free(
+        self,
+        reviewer: str,
+        reviewer_id: int,
+        found: NextRecord,
+        release: tuple[int, str] | None,
+    ) -> NextRecord | None:
+        """Lease the first record of ``found``'s queue head that colleagues' decisions
+        and leases leave room for, under the hand-out lock; ``None`` when they fill
+        every one. Reviewers asking at the same moment are given the same ranked
+        head, so the later ones take the next free record in it instead of ranking
+        their queue again for each record taken."""
+        needed = self.protocol.screening.reviewers_per_record
+        head = list(found.head or (found.record_id,))
+        with self.store.transaction() as conn:
+            db.lock_hand_out(conn)
+            leased = db.active_leases(conn, found.stage, head)
+            screeners = db.screeners_at(conn, head, found.stage)
+            for rid in head:
+                done = screeners.get(rid, set())
+                taken = (leased.get(rid, set()) | done) - {reviewer_id}
+                if len(taken) >= needed or reviewer_id in done:
+                    continue
+                if rid != found.record_id:
+                    record = screening_records(conn, [rid]).get(rid)
+                    if record is None:
+                        continue
+                    found = replace(found, record_id=rid, record=record,
+                                    head=tuple(head[head.index(rid):]))
+                self._settle(reviewer, reviewer_id, found, release, conn)
+                db.put_lease(conn, rid, found.stage, reviewer_id, now() + LEASE)
+                handed = self.__dict__.setdefault("_handed", {})
+                handed[reviewer] = (time.monotonic(), found)
+                return found
+        return None
 
     def _settle(
         self,

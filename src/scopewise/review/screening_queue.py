@@ -69,6 +69,10 @@ class NextRecord:
     pilot: bool = False
     stopping: StopReport | None = None  # the stopping rule's view, at title/abstract
     total: int = 0  # unique records in the project (what the stopping rule estimates over)
+    head: tuple[int, ...] = ()  # the queue from this record on (at most HEAD records)
+
+
+HEAD = 32  # records of the queue a hand-out may choose from when colleagues took the first
 
 
 def stopping_rule_for(rule: str, target_recall: float) -> StoppingRule:
@@ -347,6 +351,7 @@ class ScreeningQueueMixin(RankingMixin):
                 return NextRecord(
                     queue[0], s, record, len(queue), ordered_by, is_pilot,
                     estimate if s == "title_abstract" else None, len(state.ids),
+                    tuple(queue[:HEAD]),
                 )
         return None
 
