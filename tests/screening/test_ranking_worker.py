@@ -113,6 +113,32 @@ def test_a_slow_refit_serves_the_previous_ranking_and_says_how_far_behind(
     assert fresh.order == (12, 13, 14) and behind == 0
 
 
+def test_a_ranking_further_behind_than_the_tolerance_waits_for_the_refit(
+    worker: RankingWorker,
+) -> None:
+    first, _ = worker.serve(request({10: 1}))
+    worker.gate.clear()  # type: ignore[attr-defined]
+    three_more = request({10: 1, 11: 0, 12: 0, 13: 1})
+    threading.Timer(0.3, worker.gate.set).start()  # type: ignore[attr-defined]
+    served, behind = worker.serve(three_more)  # 3 behind > 2: waits past ``wait``
+    assert served is not first and behind == 0 and served.order == (14,)
+
+
+def test_a_stuck_refit_still_serves_a_page_after_the_last_resort_wait() -> None:
+    gate = threading.Event()
+    gate.set()
+    running = RankingWorker(lambda *_: GatedRanker(gate), lambda: None, wait=0.01,
+                            stale_wait=0.1)
+    try:
+        first, _ = running.serve(request({10: 1}))
+        gate.clear()
+        served, behind = running.serve(request({10: 1, 11: 0, 12: 0, 13: 1}))
+        assert served is first and behind == 3
+    finally:
+        gate.set()
+        running.close()
+
+
 def test_a_new_record_set_is_prepared_anew_and_always_waited_for(
     worker: RankingWorker, prepared: list[Any]
 ) -> None:

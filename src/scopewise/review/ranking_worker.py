@@ -10,9 +10,13 @@ it learns from and why that keeps blinding). How it serves
   over the project's records.
 - When the newest ranking was fitted on exactly those labels, it is served as it is.
 - Otherwise the request is queued and the caller waits up to ``wait`` seconds for it.
-  If the refit is not done by then, the previous ranking is served, and the caller is
-  told how many labels behind it is. Only the very first ranking (preparing the text
-  features takes seconds) is always waited for.
+  If the refit is not done by then, the previous ranking is served when it is at most
+  ``tolerance`` labels behind (2: the team's pace may outrun a refit by a decision or
+  two), and the caller is told how many labels behind it is. A ranking further behind
+  is served only after ``stale_wait`` seconds more without one within the tolerance
+  (a refit that takes that long is stuck behind something else; the page still comes).
+  Only the very first ranking (preparing the text features takes seconds) is always
+  waited for.
 - After a decision, :meth:`RankingWorker.refresh` queues a refit without waiting; the
   labels are read in the worker's thread, so a decision costs its writer nothing.
 - Refits are coalesced: there is one slot for the next refit, and whatever arrives
@@ -160,6 +164,11 @@ class RankingWorker:
         Reads the team's current request from the project; called in the worker thread.
     wait:
         The longest :meth:`serve` waits for a refit before serving the previous ranking.
+    tolerance:
+        The most labels behind a ranking served after ``wait`` may be.
+    stale_wait:
+        The longest :meth:`serve` waits, after ``wait``, for a ranking within
+        ``tolerance`` before serving one further behind.
     shared:
         Where other processes' rankings are found and this one's are kept (optional).
     """
@@ -170,10 +179,14 @@ class RankingWorker:
         refresh: Refresh,
         wait: float = 0.25,
         shared: SharedRankings | None = None,
+        tolerance: int = 2,
+        stale_wait: float = 2.0,
     ) -> None:
         self.prepare = prepare
         self.refresh_request = refresh
         self.wait = wait
+        self.tolerance = tolerance
+        self.stale_wait = stale_wait
         self.shared = shared
         self.loaded = 0  # rankings taken from another process (for tests and progress)
         self.fits = 0  # refits done (for tests and progress)
@@ -196,6 +209,7 @@ class RankingWorker:
         Raises whatever preparing or fitting raised for this request.
         """
         deadline = time.monotonic() + self.wait
+        last_resort = deadline + self.stale_wait
         with self._changed:
             self._check_open()
             current = self._ranking
@@ -212,11 +226,15 @@ class RankingWorker:
                 idle = self._pending is None and not self._busy
                 if self._error is not None and idle:
                     raise self._error
-                left = deadline - time.monotonic()
+                now = time.monotonic()
+                left = deadline - now
                 usable = current is not None and current.request.basis == request.basis
                 if usable and left <= 0:
                     assert current is not None
-                    return current, current.behind(request)
+                    behind = current.behind(request)
+                    if behind <= self.tolerance or now >= last_resort:
+                        return current, behind
+                    left = last_resort - now  # too far behind: wait for the refit
                 if idle:  # what was fitted meanwhile does not cover this view: fit it
                     self._pending = request
                     self._changed.notify_all()
