@@ -125,14 +125,14 @@ def test_a_hand_out_takes_the_next_free_record_when_colleagues_took_the_first(
         assert taken is not None and taken.record_id == first.record_id
         # Ann's request read the leases before Bob's landed: nothing excluded yet
         calls: list[int] = []
-        ranked = review.next_record
+        ranked = review._next_record
 
         def counted(*args: object, **kwargs: object) -> object:
             calls.append(1)
             return ranked(*args, **kwargs)  # type: ignore[arg-type]
 
         review.__dict__["_exclusions"] = lambda reviewer_id, stage: set()
-        review.__dict__["next_record"] = counted
+        review.__dict__["_next_record"] = counted
         given = review.hand_out("Ann")
         assert given is not None
         assert given.record_id == first.head[1] != taken.record_id

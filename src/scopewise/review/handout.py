@@ -101,9 +101,7 @@ class HandOutMixin(FullTextMixin):
         exclude = self._exclusions(reviewer_id, stage)
         found: NextRecord | None = None
         for _ in range(TRIES):
-            found = self.next_record(
-                reviewer, stage, exclude=frozenset(exclude), record_estimate=False
-            )
+            found = self._next_record(reviewer, stage, frozenset(exclude), False)
             if found is None or found.pilot:
                 self._settle(reviewer, reviewer_id, found, release, None)
                 return found
@@ -189,9 +187,8 @@ class HandOutMixin(FullTextMixin):
         shown = self._handed_out(reviewer, reviewer_id, held, stage)
         if shown is not None:
             return shown
-        found = self.next_record(
-            reviewer, stage, exclude=frozenset(self._exclusions(reviewer_id, stage)),
-            record_estimate=False,
+        found = self._next_record(
+            reviewer, stage, frozenset(self._exclusions(reviewer_id, stage)), False
         )
         if found is None or found.pilot:
             return found

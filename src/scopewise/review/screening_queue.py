@@ -320,17 +320,28 @@ class ScreeningQueueMixin(RankingMixin):
         ``record_estimate=False`` leaves the stopping estimate out of the audit trail
         (the caller records it, or only shows it).
         """
+        self._load_protocol()
+        with self.store.reading() as conn:
+            self._screener(conn, reviewer)
+        return self._next_record(reviewer, stage, exclude, record_estimate)
+
+    def _next_record(
+        self,
+        reviewer: str,
+        stage: str | None,
+        exclude: AbstractSet[int],
+        record_estimate: bool,
+    ) -> NextRecord | None:
+        """:meth:`next_record` for a reviewer the caller has checked."""
         import numpy as np
 
-        self._load_protocol()
         stages = [validate_stage(self.protocol, stage)] if stage else self.protocol.screening.stages
         # Short reads, ranking outside any connection: on SQLite an open connection
         # holds the write lock, and the other reviewers are waiting to write.
         with self.store.reading() as conn:
-            self._screener(conn, reviewer)
             state = self._screening_state(conn)
-            pilot = self._pilot_open(conn)
-            sample = db.stopping_sample(conn)
+            pilot, sample = db.pilot_and_sample(conn)
+            pilot = pilot if pilot and pilot.get("open") else None
         estimate: StopReport | None = None
         for s in stages:
             wants = False  # whether the stopping rule's random sample is being drawn
@@ -340,11 +351,10 @@ class ScreeningQueueMixin(RankingMixin):
                 wants = bool(sample) or (
                     rule is not None and rule.wants_random_sample(history, len(state.ids))
                 )
+            # ``exclude``: records handed to colleagues (the web app's leases)
             queue, ordered_by, is_pilot = self._queue(
-                state, pilot, reviewer, s, sample if wants else None
+                state, pilot, reviewer, s, sample if wants else None, exclude
             )
-            if exclude:  # records handed to colleagues (the web app's leases)
-                queue = [r for r in queue if r not in exclude]
             if queue:
                 with self.store.reading() as conn:
                     record = db.screening_records(conn, queue[:1])[queue[0]]
@@ -362,13 +372,14 @@ class ScreeningQueueMixin(RankingMixin):
         reviewer: str,
         stage: str,
         sample: list[int] | None = None,
+        exclude: AbstractSet[int] = frozenset(),
     ) -> tuple[list[int], str, bool]:
         needed = self.protocol.screening.reviewers_per_record
         rows = state.decisions
         pilot_sample: list[int] = list(pilot["records"]) if pilot else []
         if stage == "title_abstract" and pilot_sample:
             done = {d.record_id for d in rows if d.kind == "pilot" and d.reviewer == reviewer}
-            left = [r for r in pilot_sample if r not in done]
+            left = [r for r in pilot_sample if r not in done and r not in exclude]
             if left:
                 return left, "pilot sample (random)", True
         latest = latest_decisions(r for r in rows if r.stage == stage)
@@ -380,7 +391,7 @@ class ScreeningQueueMixin(RankingMixin):
         stages = self.protocol.screening.stages
         first = "title_abstract" if "title_abstract" in stages else "full_text"
         open_ids = {rid for rid in state.touched if self._open(state, rid, stage)}
-        blocked = (state.touched - open_ids) | set(pilot_sample) | {
+        blocked = (state.touched - open_ids) | set(pilot_sample) | set(exclude) | {
             rid for rid, who in screeners.items() if reviewer in who or len(who) >= needed
         }
         candidates = self._in_input_order(state, blocked, None if stage == first else open_ids)

@@ -386,6 +386,13 @@ def set_pilot_state(conn: Connection, state: dict[str, Any]) -> None:
 # -- stopping-rule sample -------------------------------------------------------------
 
 
+def pilot_and_sample(conn: Connection) -> tuple[dict[str, Any] | None, list[int]]:
+    """:func:`pilot_state` and :func:`stopping_sample` in one read of the settings."""
+    settings = conn.execute(sa.select(t.project.c.settings)).scalar() or {}
+    pilot = settings.get(PILOT_KEY)
+    return (dict(pilot) if pilot else None), [int(r) for r in settings.get(STOPPING_SAMPLE_KEY) or []]
+
+
 def stopping_sample(conn: Connection, for_update: bool = False) -> list[int]:
     """Records drawn at random for the stopping rule, in the order they were drawn.
 
