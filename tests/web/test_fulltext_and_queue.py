@@ -34,6 +34,11 @@ def test_full_text_upload_view_and_reasons(tmp_path: Path, db_url: str) -> None:
         answer = client.post("/screen/fulltext", data={"csrf_token": token, "record_id": "1"},
                              files={"pdf": ("paper.pdf", PDF, "application/pdf")})
         assert answer.status_code == 303
+        none_chosen = client.post("/screen/fulltext", data={"csrf_token": token, "record_id": "1"})
+        assert none_chosen.status_code == 400 and "choose a PDF" in none_chosen.text
+        with Review.open(folder, db_url=db_url) as review:
+            entry = review.full_text(1)
+            assert entry is not None and entry.file_name == "paper.pdf"  # the uploader's name
         assert '<iframe src="/files/1"' in client.get("/screen").text
         pdf = client.get("/files/1")
         assert pdf.status_code == 200 and pdf.content == PDF

@@ -7,13 +7,10 @@ the redirect lands on shows a record no colleague can take.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -23,6 +20,7 @@ from scopewise.errors import ProjectLocked, ScopewiseError
 from scopewise.screening.decisions import DECISIONS, STAGE_LABELS, valid_reasons
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
+from scopewise.web.uploads import saved_upload
 
 __all__ = ["ROUTES"]
 
@@ -109,32 +107,19 @@ async def decide(request: Request) -> Response:
     return RedirectResponse(f"/screen?last={record_id}", status_code=303)
 
 
-def _save_upload(data: bytes) -> Path:
-    with tempfile.NamedTemporaryFile(suffix=".pdf", delete=False) as handle:
-        handle.write(data)
-    return Path(handle.name)
-
-
 @requires("reviewer")
 async def upload_full_text(request: Request) -> Response:
     form = await checked_form(request)
     review = request.app.state.review
     record_id = _int(form.get("record_id", ""), "record_id")
-    upload = form.get("pdf")
-    if not isinstance(upload, UploadFile):
-        raise HTTPException(400, "choose a PDF file to upload")
-    data = await upload.read(MAX_PDF_BYTES + 1)
-    if len(data) > MAX_PDF_BYTES:
-        raise HTTPException(413, "the PDF is larger than 60 MiB")
-    path = await run_in_threadpool(_save_upload, data)
-    try:
-        await run_in_threadpool(
-            review.attach_full_text, record_id, path, request.state.session.account.name
-        )
-    except ScopewiseError as exc:
-        raise HTTPException(400, str(exc)) from None
-    finally:
-        path.unlink(missing_ok=True)
+    async with saved_upload(form.get("pdf"), MAX_PDF_BYTES, None,
+                            "choose a PDF file to upload") as path:
+        try:
+            await run_in_threadpool(
+                review.attach_full_text, record_id, path, request.state.session.account.name
+            )
+        except ScopewiseError as exc:
+            raise HTTPException(400, str(exc)) from None
     return RedirectResponse("/screen", status_code=303)
 
 
