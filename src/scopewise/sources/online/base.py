@@ -143,3 +143,32 @@ class Connector:
     def limit(self, max_records: int | None) -> int:
         """The number of records to fetch at most."""
         return self.default_max if max_records is None else max(0, int(max_records))
+
+    def cursor_search(
+        self,
+        query: str,
+        params: dict[str, Any],
+        size_param: str,
+        max_records: int | None,
+        page: Callable[[Any], tuple[list[Record], int, str | None]],
+    ) -> OnlineResult:
+        """Search an API that pages with ``cursor`` (OpenAlex, Crossref).
+
+        ``params`` are sent with every request (plus ``mailto`` when set),
+        ``size_param`` names the page size, and ``page`` reads one decoded answer as
+        (its records, the total the database reports, the next cursor or ``None``).
+        Stops at ``max_records``, an empty page or the last cursor."""
+        wanted = self.limit(max_records)
+        cursor: str | None = "*"
+        records: list[Record] = []
+        total = 0
+        while cursor and len(records) < wanted:
+            sent = {**params, size_param: min(self.page_size, wanted - len(records)),
+                    "cursor": cursor}
+            if self.mailto:
+                sent["mailto"] = self.mailto
+            found, total, cursor = page(self.get_json(self.base_url, sent))
+            records.extend(found[: wanted - len(records)])
+            if not found:
+                break
+        return OnlineResult(records, total, self.base_url, query)

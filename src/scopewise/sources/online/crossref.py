@@ -72,24 +72,14 @@ class Crossref(Connector):
             filters.append(f"from-pub-date:{date_from}")
         if date_to:
             filters.append(f"until-pub-date:{date_to}")
-        wanted = self.limit(max_records)
-        cursor = "*"
-        records: list[Record] = []
-        total = 0
-        while len(records) < wanted:
-            params: dict[str, Any] = {"query": query, "rows": min(self.page_size,
-                                                                  wanted - len(records)),
-                                      "cursor": cursor}
-            if filters:
-                params["filter"] = ",".join(filters)
-            if self.mailto:
-                params["mailto"] = self.mailto
-            message = self.get_json(self.base_url, params).get("message") or {}
-            total = int(message.get("total-results") or 0)
+        params: dict[str, Any] = {"query": query}
+        if filters:
+            params["filter"] = ",".join(filters)
+
+        def page(data: Any) -> tuple[list[Record], int, str | None]:
+            message = data.get("message") or {}
             items = message.get("items") or []
-            records.extend(item_to_record(i) for i in items[: wanted - len(records)])
-            next_cursor = message.get("next-cursor")
-            if not items or not next_cursor:
-                break
-            cursor = next_cursor
-        return OnlineResult(records, total, self.base_url, query)
+            return ([item_to_record(i) for i in items], int(message.get("total-results") or 0),
+                    message.get("next-cursor") or None)
+
+        return self.cursor_search(query, params, "rows", max_records, page)

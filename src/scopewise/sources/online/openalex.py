@@ -85,22 +85,14 @@ class OpenAlex(Connector):
             filters.append(f"from_publication_date:{date_from}")
         if date_to:
             filters.append(f"to_publication_date:{date_to}")
-        wanted = self.limit(max_records)
-        cursor: str | None = "*"
-        records: list[Record] = []
-        total = 0
-        while cursor and len(records) < wanted:
-            params: dict[str, Any] = {"search": query, "per-page": min(self.page_size,
-                                                                        wanted - len(records)),
-                                      "cursor": cursor}
-            if filters:
-                params["filter"] = ",".join(filters)
-            if self.mailto:
-                params["mailto"] = self.mailto
-            data = self.get_json(self.base_url, params)
+        params: dict[str, Any] = {"search": query}
+        if filters:
+            params["filter"] = ",".join(filters)
+
+        def page(data: Any) -> tuple[list[Record], int, str | None]:
             meta = data.get("meta") or {}
-            total = int(meta.get("count") or 0)
             results = data.get("results") or []
-            records.extend(work_to_record(w) for w in results[: wanted - len(records)])
-            cursor = meta.get("next_cursor") if results else None
-        return OnlineResult(records, total, self.base_url, query)
+            return ([work_to_record(w) for w in results], int(meta.get("count") or 0),
+                    meta.get("next_cursor") or None)
+
+        return self.cursor_search(query, params, "per-page", max_records, page)
