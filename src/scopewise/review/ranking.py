@@ -40,7 +40,6 @@ from typing import Any
 from scopewise.errors import ScopewiseError
 from scopewise.review.core import ReviewCore
 from scopewise.review.ranking_worker import Ranking, RankingRequest, RankingWorker, fit_ranking
-from scopewise.screening.decisions import Decision, latest_decisions
 from scopewise.store import screening as db
 from scopewise.store import team_ranking
 from scopewise.store.core import Store
@@ -151,31 +150,17 @@ class RankingMixin(ReviewCore):
 
     # -- what a ranking is fitted on --------------------------------------------------
 
-    def _ranking_request(
-        self, state: ScreeningState, latest: dict[tuple[int, str, str], Decision]
-    ) -> RankingRequest:
+    def _ranking_request(self, state: ScreeningState) -> RankingRequest:
         """The team's labels (see the module notes): final outcomes, then pooled
-        decisions on the records still waiting for a reviewer."""
+        decisions on the records still waiting for a reviewer (kept up to date in the
+        state's index, :mod:`scopewise.store.screening_index`)."""
         name = self.protocol.screening.ranker
-        labels: dict[int, int] = {}
-        final: set[int] = set()
-        for o in state.touched_outcomes():  # every other record is undecided
-            ta = o.title_abstract
-            if ta is not None and ta.status in ("included", "excluded"):
-                labels[o.record_id] = int(ta.passes)
-                final.add(o.record_id)
-        pending: set[int] = set()
-        for (rid, _s, _who), d in latest.items():
-            if rid in final:
-                continue
-            pending.add(rid)
-            labels[rid] = max(labels.get(rid, 0), int(d.decision != "exclude"))
         return RankingRequest(
             "scopewise" if name == "default" else name,
             state.ids,
             self.protocol.scope_text(),
-            tuple(sorted(labels.items())),
-            tuple(sorted(pending)),
+            state.index.sorted_labels(),
+            tuple(sorted(state.index.pending)),
         )
 
     def _current_request(self) -> RankingRequest | None:
@@ -186,8 +171,7 @@ class RankingMixin(ReviewCore):
             state = self._screening_state(conn)
         if len(state.ids) < 2:
             return None
-        rows = (d for d in state.decisions if d.stage == "title_abstract")
-        return self._ranking_request(state, latest_decisions(rows))
+        return self._ranking_request(state)
 
     def _prepared_ranker(self, name: str, ids: tuple[int, ...], criteria: str) -> Any:
         """The ranker prepared on these records: from the user's disk cache when a
@@ -211,11 +195,10 @@ class RankingMixin(ReviewCore):
     def _ranked(
         self,
         state: ScreeningState,
-        latest: dict[tuple[int, str, str], Decision],
         reviewer: str,
         candidates: list[int],
     ) -> tuple[list[int], str, bool]:
-        request = self._ranking_request(state, latest)
+        request = self._ranking_request(state)
         try:
             if self._ranking_worker is not None:
                 ranking, behind = self._ranking_worker.serve(request)

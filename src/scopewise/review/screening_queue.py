@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -227,20 +227,12 @@ class ScreeningQueueMixin(RankingMixin):
     def _history(self, state: ScreeningState, sample: Sequence[int]) -> tuple[
         list[int], list[bool]
     ]:
-        first: dict[int, int] = {}
-        labels: dict[int, int] = {}
-        for o in state.touched_outcomes():  # every other record is undecided
-            rid, ta = o.record_id, o.title_abstract
-            if ta is None or ta.status not in ("included", "excluded"):
-                continue
-            ids = [d.id for d in ta.decisions] + ([ta.resolution.id] if ta.resolution else [])
-            first[rid] = min(ids)
-            labels[rid] = int(ta.passes)
-        drawn = [r for r in dict.fromkeys(sample) if r in labels]
+        reached = state.index.reached  # record -> (first decision id, passed)
+        drawn = [r for r in dict.fromkeys(sample) if r in reached]
         drawn_set = set(drawn)
-        ranked = sorted((r for r in labels if r not in drawn_set), key=first.__getitem__)
+        ranked = sorted(reached.keys() - drawn_set, key=reached.__getitem__)
         order = ranked + drawn
-        return [labels[r] for r in order], [r in drawn_set for r in order]
+        return [reached[r][1] for r in order], [r in drawn_set for r in order]
 
     def _estimate(
         self, state: ScreeningState, sample: Sequence[int], actor: str, record: bool = True
@@ -382,24 +374,26 @@ class ScreeningQueueMixin(RankingMixin):
             left = [r for r in pilot_sample if r not in done and r not in exclude]
             if left:
                 return left, "pilot sample (random)", True
-        latest = latest_decisions(r for r in rows if r.stage == stage)
-        screeners: dict[int, set[str]] = {}
-        for rid, _s, who in latest:
-            screeners.setdefault(rid, set()).add(who)
+        index = state.index.stage(stage)
+        screeners = index.screeners
         # An untouched record is undecided at the first stage and absent from the other,
         # so only the touched ones are looked at (a few among 100,000, say).
         stages = self.protocol.screening.stages
         first = "title_abstract" if "title_abstract" in stages else "full_text"
-        open_ids = {rid for rid in state.touched if self._open(state, rid, stage)}
-        blocked = (state.touched - open_ids) | set(pilot_sample) | set(exclude) | {
-            rid for rid, who in screeners.items() if reviewer in who or len(who) >= needed
-        }
+        open_ids = index.waiting
+        blocked = (state.touched - open_ids) | set(pilot_sample) | set(exclude) | (
+            index.decided_by.get(reviewer, frozenset())
+        )
+        if needed == state.index.per_record:
+            blocked |= index.full
+        else:  # never, unless the protocol changed under this state
+            blocked |= {rid for rid, who in screeners.items() if len(who) >= needed}
         candidates = self._in_input_order(state, blocked, None if stage == first else open_ids)
         if sample is not None and candidates:
             return self._sampled(candidates, screeners, sample), RANDOM_SAMPLE, False
         if stage != "title_abstract" or len(candidates) < 2:
             return candidates, "input order", False
-        return self._ranked(state, latest, reviewer, candidates)
+        return self._ranked(state, reviewer, candidates)
 
     @staticmethod
     def _in_input_order(
@@ -424,7 +418,7 @@ class ScreeningQueueMixin(RankingMixin):
         return at is not None and at.status in ("undecided", "awaiting_second_reviewer")
 
     def _sampled(
-        self, candidates: list[int], screeners: dict[int, set[str]], sample: list[int]
+        self, candidates: list[int], screeners: Mapping[int, AbstractSet[str]], sample: list[int]
     ) -> list[int]:
         """The queue once the stopping rule samples: drawn records this reviewer has
         not screened, then records a colleague started, then a new random draw."""

@@ -37,6 +37,7 @@ from scopewise.screening.decisions import Decision
 from scopewise.screening.fulltext import FullTextEntry
 from scopewise.store import schema as t
 from scopewise.store.screening import decision_rows, full_text_rows, unique_record_ids
+from scopewise.store.screening_index import ScreeningIndex, build_index, extend_index
 from scopewise.store.snapshot import ScreeningSnapshot
 
 __all__ = ["ScreeningState", "ScreeningStateCache"]
@@ -105,7 +106,9 @@ class ScreeningState:
     (any kind, oldest first); ``full_texts`` every full-text entry (oldest first);
     ``touched`` the unique records with any decision or full-text entry (every other
     record is undecided at the first stage); ``snapshot`` the outcomes, as
-    :func:`scopewise.store.snapshot.screening_snapshot` gives them.
+    :func:`scopewise.store.snapshot.screening_snapshot` gives them; ``index`` what the
+    queue, the ranking and the stopping rule read, kept up to date record by record
+    (:mod:`scopewise.store.screening_index`).
     """
 
     ids: tuple[int, ...]
@@ -115,6 +118,7 @@ class ScreeningState:
     snapshot: ScreeningSnapshot
     structure: tuple[int, ...] = field(repr=False)
     rules: Rules = field(repr=False)
+    index: ScreeningIndex = field(repr=False, compare=False)
 
     @property
     def appended(self) -> tuple[int, int, int, int]:
@@ -179,8 +183,10 @@ class ScreeningStateCache:
             r for r in (*(d.record_id for d in decisions), *self._files) if r in unique
         )
         records = {r: self._outcome(r, rules) for r in ids}
+        index = build_index(decisions, records, touched, rules[0], rules[1])
         return ScreeningState(
-            ids, decisions, full_texts, touched, self._snapshot(records, rules), structure, rules
+            ids, decisions, full_texts, touched, self._snapshot(records, rules), structure, rules,
+            index,
         )
 
     def _extend(self, conn: Connection, old: ScreeningState) -> ScreeningState | None:
@@ -209,6 +215,7 @@ class ScreeningStateCache:
             self._snapshot(records, old.rules),
             old.structure,
             old.rules,
+            extend_index(old.index, new, records, changed),
         )
 
     def _outcome(
