@@ -68,6 +68,21 @@ trade-off); and requiring 5 % of the review irrelevant in a row on top (it costs
 saving where the model already stops, and with a bolder allowance it still misses a
 run on a set with a second wave while saving what a plain allowance of 0.15 saves).
 
+Measured later on the same orders (2026-12-06; the variants are in
+bench/stopping_variants.py) and not adopted either: no allowance for the decay's
+uncertainty (``z = 0``) with ``alpha_no_room = 0.025`` and ``alpha`` 0.125 to 0.2
+(99/100 at 59 % and 61 % of the ideal; at 0.2, 66 % with a set missing in two
+seeds); the most cautious bound over the latest half, third and quarter of the
+relevant found (100/100 at 57 % with ``z = 0``, 0.025 and 0.15; 66 % with a set
+missing twice when bolder); a conditional test of the current quiet stretch on top
+of the bound (99/100, 55 %); and the allowance as a step of the room (a miss in two
+seeds of the set with the most relevant records). The saving is lost on many sets,
+not a few: the last relevant records of most rankings here come long after the
+point where 95 % is reached, and at that stage the model overestimates what is left
+two to seven times on some sets and underestimates it by half on the set whose tail
+keeps a floor of relevant records; the decisions alone do not tell them apart, so
+every bolder setting misses first on that set or on a set with a second wave.
+
 What it promises. Not a guarantee: the bound holds only as far as the model does,
 and real rankings are lumpier. The promise is empirical, measured on the 20
 development sets (seeds 0-4, 1+1 priors, the default ranker): :data:`PROMISE`, which
@@ -265,6 +280,17 @@ class PointProcessStopping(StoppingRule):
         """Relevant records that may be left unfound with recall still at the target."""
         return math.floor(found * (1 - self.target_recall) / self.target_recall + 1e-9)
 
+    def _level(self, found: int) -> float:
+        """The Poisson allowance for the bound, given the relevant records found."""
+        return self.alpha if self._room(found) >= 1 else self.alpha_no_room
+
+    def _window_start(self, labels: np.ndarray) -> int:
+        """Where the fitted window begins (0-based position in the ranked decisions)."""
+        if self.window == "all":
+            return 0
+        hits = np.flatnonzero(labels)
+        return int(hits[hits.size // 2])
+
     def _model(self) -> None:
         """Fit the rate and bound the relevant records left (sets the estimates)."""
         labels = self._labels
@@ -273,11 +299,10 @@ class PointProcessStopping(StoppingRule):
         self.left_ = self.left_low_ = self.left_high_ = math.nan
         self.decay_ = self.decay_se_ = math.nan
         found = self.relevant_found_
-        self.level_ = self.alpha if self._room(found) >= 1 else self.alpha_no_room
+        self.level_ = self._level(found)
         ranked_found = int(labels.sum())
         if ranked_found >= 1 and self.unscreened_ > 0 and s >= 2:
-            hits = np.flatnonzero(labels)
-            lo = int(hits[ranked_found // 2]) if self.window == "half" else 0
+            lo = self._window_start(labels)
             window = np.arange(lo + 1, s + 1, dtype=float)
             rest = np.arange(s + 1, s + self.unscreened_ + 1, dtype=float)
             if self.shape == "power":

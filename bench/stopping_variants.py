@@ -1,0 +1,110 @@
+"""Variants of the point-process rule replayed on the trade-off curve (bench only).
+
+None of these is a rule users can choose: they were measured on the 20 development
+sets to see whether a change of the rule's structure, not only of its allowance, moves
+the trade-off between reliability and saving (bench/results/stopping.md). Each is the
+point-process rule (:class:`~scopewise.screening.stopping_pointprocess.PointProcessStopping`)
+with one thing changed:
+
+- ``windows``: the rate is fitted on several windows (the latest half, third, quarter
+  of the relevant records found) and the bound is the most cautious of them, so a tail
+  that flattens in the latest records (a floor of relevant records the ranker cannot
+  tell apart) holds the rule back even when the half window looks dry;
+- ``quiet-test``: on top of the model's bound, the current run of irrelevant records
+  must itself be unlikely if more records than the target's room were left: with the
+  rate falling no faster than the bound's decay from the start of the run, each record
+  left falls in the rest rather than in the run with chance ``p`` = the rate's mass
+  in the rest over its mass in run and rest, and the rule stops only when
+  ``p ** (room + 1) <= quiet_alpha`` (a conditional test that does not need the rate's
+  scale);
+- ``room-levels``: the Poisson allowance as a step function of the room the target
+  leaves (e.g. 0.05 with none, 0.1 with one or two, 0.3 with three or more).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any, Self
+
+import numpy as np
+
+from scopewise.screening.stopping_pointprocess import PointProcessStopping
+
+
+class WindowEnsemble(PointProcessStopping):
+    """The most cautious bound over several windows (``fractions``: "1/2,1/3,1/4")."""
+
+    def __init__(self, fractions: str = "1/2,1/3,1/4", **params: Any) -> None:
+        super().__init__(**params)
+        self.fractions = fractions
+        self._shares = [float(Fraction(f)) for f in fractions.split(",")]
+        self._share = 0.5
+
+    def _window_start(self, labels: np.ndarray) -> int:
+        hits = np.flatnonzero(labels)
+        k = min(hits.size - 1, max(0, math.floor(hits.size * (1 - self._share))))
+        return int(hits[k])
+
+    def _model(self) -> None:
+        kept: tuple[float, ...] | None = None
+        names = ("left_high_", "left_", "left_low_", "decay_", "decay_se_",
+                 "estimated_recall_", "recall_lower_bound_")
+        for share in self._shares:
+            self._share = share
+            super()._model()
+            high = self.left_high_
+            if kept is None or math.isnan(high) or high > kept[0]:
+                kept = tuple(getattr(self, n) for n in names)
+        assert kept is not None
+        for name, value in zip(names, kept, strict=True):
+            setattr(self, name, value)
+
+
+class QuietStretchTest(PointProcessStopping):
+    """The model's bound and, on top, a test of the current quiet stretch."""
+
+    def __init__(self, quiet_alpha: float = 0.1, **params: Any) -> None:
+        super().__init__(**params)
+        self.quiet_alpha = quiet_alpha
+
+    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
+            sampled: Sequence[bool] | np.ndarray | None = None,
+            reached: Sequence[bool] | np.ndarray | None = None) -> Self:
+        super().fit(labels, n_records, sampled, reached)
+        if self.stop_ and self.unscreened_ > 0:
+            self.stop_ = self._quiet_p() <= self.quiet_alpha
+        return self
+
+    def _quiet_p(self) -> float:
+        s, run = int(self._labels.size), self.run_
+        b = self.decay_ - self.z * self.decay_se_ if math.isfinite(self.decay_se_) else self.decay_
+        decay = max(0.0, min(b, self.max_decay if self.max_decay is not None else b))
+        stretch = np.arange(s - run + 1, s + 1, dtype=float)
+        rest = np.arange(s + 1, self._n_records + 1, dtype=float)
+        in_stretch = float(np.exp(-decay * np.log(stretch / s)).sum())
+        in_rest = float(np.exp(-decay * np.log(rest / s)).sum())
+        p = in_rest / (in_stretch + in_rest)
+        return float(p ** (self._room(self.relevant_found_) + 1))
+
+
+class RoomLevels(PointProcessStopping):
+    """The Poisson allowance by the room the target leaves ("0:0.05,1:0.1,3:0.3")."""
+
+    def __init__(self, levels: str = "0:0.05,1:0.1,3:0.3", **params: Any) -> None:
+        super().__init__(**params)
+        self.levels = levels
+        self._steps = sorted((int(r), float(a)) for r, a in
+                             (item.split(":") for item in levels.split(",")))
+
+    def _level(self, found: int) -> float:
+        room = self._room(found)
+        return [a for r, a in self._steps if room >= r][-1]
+
+
+VARIANTS: dict[str, type[PointProcessStopping]] = {
+    "windows": WindowEnsemble,
+    "quiet-test": QuietStretchTest,
+    "room-levels": RoomLevels,
+}
