@@ -84,8 +84,11 @@ reviewers_per_record = 2
 """
 
 
-def build(folder: Path, records: int, reviewers: int, db_url: str | None) -> dict[str, int]:
-    """The project, its records and one account per reviewer; the label of each title."""
+def build(folder: Path, records: int, reviewers: int, db_url: str | None,
+          decided: int = 0) -> dict[str, int]:
+    """The project, its records and one account per reviewer; the label of each title.
+    ``decided``: records (the first in input order) already screened by two reviewers
+    each, with their true labels, imported as a decisions file before the run."""
     from scopewise.review import Review
     from scopewise.screening.simulate import _synthetic_records
 
@@ -102,6 +105,17 @@ def build(folder: Path, records: int, reviewers: int, db_url: str | None) -> dic
         review.import_file(source, source="benchmark")
         for i in range(reviewers):
             review.add_account(f"r{i:02d}@example.org", f"R{i:02d}", "reviewer", PASSWORD)
+        if decided:
+            ids = review.screening_snapshot().records  # record ids in input order
+            made = folder.parent / "decisions.csv"
+            with made.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["record_id", "reviewer", "decision"])
+                for i, rid in enumerate(sorted(ids)[:decided]):
+                    verdict = "include" if labels[i] else "exclude"
+                    for who in (i % reviewers, (i + 1) % reviewers):
+                        writer.writerow([rid, f"R{who:02d}", verdict])
+            review.import_decisions(made, actor="Lead")
     return {f"Record {i}": int(label) for i, label in enumerate(labels)}
 
 
@@ -221,11 +235,11 @@ def count_in_db(folder: Path, db_url: str | None) -> dict[str, int]:
 
 
 def run(name: str, db: str, workers: int, seconds: float, records: int, reviewers: int,
-        think: float = 0.0) -> dict[str, Any]:
+        think: float = 0.0, decided: int = 0) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="scopewise-web-load-"))
     schema, db_url = pg_schema() if db == "postgresql" else ("", None)
     started = time.perf_counter()
-    labels = build(tmp / "review", records, reviewers, db_url)
+    labels = build(tmp / "review", records, reviewers, db_url, decided)
     print(f"{name}: project built in {time.perf_counter() - started:.1f} s", flush=True)
     port = free_port()
     args = [SCOPEWISE, "serve", str(tmp / "review"), "--port", str(port), "--workers", str(workers)]
@@ -267,6 +281,7 @@ def run(name: str, db: str, workers: int, seconds: float, records: int, reviewer
     server_cpu = (children.ru_utime + children.ru_stime
                   - children_before.ru_utime - children_before.ru_stime)
     db_counts = count_in_db(tmp / "review", db_url)
+    db_counts["distinct_per_reviewer"] -= 2 * decided  # the decisions imported before
     if schema:
         drop_schema(schema)
     accepted = warm["accepted"] + out["accepted"]
@@ -355,20 +370,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--reviewers", type=int, default=20)
-    parser.add_argument("--only", choices=["sqlite", "pg2", "pg4", "paced"], action="append")
+    parser.add_argument("--only", choices=["sqlite", "pg2", "pg4", "paced", "late"],
+                        action="append")
     parser.add_argument("--think", type=float, default=2.0,
                         help="seconds each reviewer reads a record in the paced run")
     parser.add_argument("--no-peer", action="store_true",
                         help="leave out ASReview LAB 3.0.8 (bench/asreview_lab.py)")
     parser.add_argument("--peer-clients", default="1,4,8")
     args = parser.parse_args(argv)
-    plans = [("SQLite, 1 worker", "sqlite", 1, "sqlite", 0.0),
-             ("PostgreSQL, 2 workers", "postgresql", 2, "pg2", 0.0),
-             ("PostgreSQL, 4 workers", "postgresql", 4, "pg4", 0.0),
+    late = args.records // 2
+    plans = [("SQLite, 1 worker", "sqlite", 1, "sqlite", 0.0, 0),
+             ("PostgreSQL, 2 workers", "postgresql", 2, "pg2", 0.0, 0),
+             ("PostgreSQL, 4 workers", "postgresql", 4, "pg4", 0.0, 0),
              (f"SQLite, 1 worker, paced ({args.think:g} s to read)", "sqlite", 1, "paced",
-              args.think)]
-    results = [run(name, db, w, args.seconds, args.records, args.reviewers, think)
-               for name, db, w, key, think in plans if not args.only or key in args.only]
+              args.think, 0),
+             (f"SQLite, 1 worker, paced, {late:,} records screened before ({2 * late:,} "
+              "decisions)", "sqlite", 1, "late", args.think, late)]
+    results = [run(name, db, w, args.seconds, args.records, args.reviewers, think, decided)
+               for name, db, w, key, think, decided in plans
+               if not args.only or key in args.only]
     peers: list[dict[str, Any]] = []
     if not args.no_peer:
         import asreview_lab

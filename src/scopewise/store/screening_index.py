@@ -103,6 +103,7 @@ def extend_index(
     screeners = {s: dict(ix.screeners) for s, ix in old.stages.items()}
     decided_by = {s: dict(ix.decided_by) for s, ix in old.stages.items()}
     full = {s: set(ix.full) for s, ix in old.stages.items()}
+    added: dict[tuple[str, str], set[int]] = {}  # (stage, reviewer) -> records new to them
     for d in new:
         if d.kind != "screen" or d.stage not in latest:
             continue
@@ -113,10 +114,11 @@ def extend_index(
         if seen is None:
             who = screeners[d.stage].get(d.record_id, frozenset()) | {d.reviewer}
             screeners[d.stage][d.record_id] = who
-            mine = decided_by[d.stage].get(d.reviewer, frozenset())
-            decided_by[d.stage][d.reviewer] = mine | {d.record_id}
+            added.setdefault((d.stage, d.reviewer), set()).add(d.record_id)
             if len(who) >= old.per_record:
                 full[d.stage].add(d.record_id)
+    for (stage, reviewer), rids in added.items():  # one copy per reviewer, not per record
+        decided_by[stage][reviewer] = decided_by[stage].get(reviewer, frozenset()) | rids
     labels, reached = dict(old.labels), dict(old.reached)
     pending = set(old.pending)
     waiting = {s: set(ix.waiting) for s, ix in old.stages.items()}

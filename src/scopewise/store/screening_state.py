@@ -25,8 +25,9 @@ makes the key older than the data and the next read starts again.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -118,7 +119,23 @@ class ScreeningState:
     snapshot: ScreeningSnapshot
     structure: tuple[int, ...] = field(repr=False)
     rules: Rules = field(repr=False)
-    index: ScreeningIndex = field(repr=False, compare=False)
+    # the index, or how to make it (None: from this state), worked out on first use:
+    # a report reads the outcomes only and never pays for it
+    index_box: list[ScreeningIndex | Callable[[], ScreeningIndex] | None] = field(
+        default_factory=lambda: [None], repr=False, compare=False
+    )
+
+    @property
+    def index(self) -> ScreeningIndex:
+        """What the queue, ranking and stopping rule read (see the class notes)."""
+        found = self.index_box[0]
+        if isinstance(found, ScreeningIndex):
+            return found
+        made = found() if found is not None else build_index(
+            self.decisions, self.snapshot.records, self.touched, self.rules[0], self.rules[1]
+        )
+        self.index_box[0] = made
+        return made
 
     @property
     def appended(self) -> tuple[int, int, int, int]:
@@ -183,10 +200,8 @@ class ScreeningStateCache:
             r for r in (*(d.record_id for d in decisions), *self._files) if r in unique
         )
         records = {r: self._outcome(r, rules) for r in ids}
-        index = build_index(decisions, records, touched, rules[0], rules[1])
         return ScreeningState(
-            ids, decisions, full_texts, touched, self._snapshot(records, rules), structure, rules,
-            index,
+            ids, decisions, full_texts, touched, self._snapshot(records, rules), structure, rules
         )
 
     def _extend(self, conn: Connection, old: ScreeningState) -> ScreeningState | None:
@@ -215,8 +230,23 @@ class ScreeningStateCache:
             self._snapshot(records, old.rules),
             old.structure,
             old.rules,
-            extend_index(old.index, new, records, changed),
+            [self._carried(old, tuple(new), records, frozenset(changed))],
         )
+
+    @staticmethod
+    def _carried(
+        old: ScreeningState,
+        new: tuple[Decision, ...],
+        records: dict[int, RecordOutcome],
+        changed: frozenset[int],
+    ) -> Callable[[], ScreeningIndex] | None:
+        """How the extended state's index is made: carried forward from ``old``'s when
+        that one was made, else (``None``) built from the new state on first use, so
+        that states nobody indexed do not pile up behind each other."""
+        made = old.index_box[0]
+        if not isinstance(made, ScreeningIndex):
+            return None
+        return partial(extend_index, made, new, records, changed)
 
     def _outcome(
         self, record_id: int, rules: Rules
