@@ -10,11 +10,18 @@ One such round trip is *decide-and-next*.
 
 Reported per run: decisions per second; p50/p95/p99 of decide-and-next; how stale the
 served ranking was (the page says when the refit for the latest N decisions is still
-running: N is *decisions behind*, 0 when fresh), and, for every stretch of stale pages
-a reviewer saw, the time until that reviewer was served a fresh ranking again. Then
+running: N is *decisions behind*, 0 when fresh); for every decision, the seconds until
+a page whose POST began after it was stored was served to anyone from a ranking behind
+by nothing (*fresh after a decision*); and, for every stretch of stale pages a
+reviewer saw, the time until that reviewer was served a fresh ranking again. Then
 the decisions are counted in the database: every decision a client saw accepted must
 be there once, no reviewer may have decided a record twice, and no record may have
 more than the two decisions it needs (records are handed out under leases).
+
+Two more rows pace the team: each reviewer reads each record for 1 to 3 s (uniformly
+at random, so reviewers are not in step), on a fresh project and on one where half the
+records were already screened by two reviewers (10,000 decisions imported before the
+run: how a review late in screening answers).
 
 The clients run in this process (asyncio + httpx), on the same 2 cores as the server.
 In the same run the peer, ASReview LAB 3.0.8 over HTTP, serves the same records to 1,
