@@ -7,8 +7,12 @@ database, for :data:`LEASE` at most) and, while the lease lasts, counts as if th
 reviewer had decided it: a record whose decisions plus colleagues' leases reach
 ``reviewers_per_record`` is passed over. The check and the lease are one short
 transaction behind a lock on the project row (PostgreSQL; SQLite serialises writers
-anyway), so two processes cannot both take the last place. A reviewer holds one lease
-per stage. Pilot records are screened by everyone and are not leased.
+anyway), so two processes cannot both take the last place. Under that lock the
+hand-out takes the first free record among the top of the reviewer's ranked queue (its
+first 32 records), so reviewers asking at the same moment, who all rank the same
+record first, are given the next ones instead of ranking their queue again for each
+record a colleague took. A reviewer holds one lease per stage. Pilot records are
+screened by everyone and are not leased.
 
 Leases are taken where state changes anyway, never by showing a page (a GET changes
 nothing): :meth:`HandOutMixin.decide_handed_out` stores the decision and then leases
