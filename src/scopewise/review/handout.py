@@ -64,6 +64,12 @@ TAKEN = (
 )
 
 
+def _filled(leased: set[int], screened: set[int], reviewer_id: int, needed: int) -> bool:
+    """Whether colleagues' leases (``leased``) and decisions (``screened``, user ids)
+    fill a record that ``reviewer_id`` has not decided, so it is not theirs to take."""
+    return reviewer_id not in screened and len((leased | screened) - {reviewer_id}) >= needed
+
+
 class HandOutMixin(FullTextMixin):
     """Handing out records with database leases (see the module notes)."""
 
@@ -77,8 +83,7 @@ class HandOutMixin(FullTextMixin):
             screeners = db.screeners_at(conn, list(others), stage) if others else {}
         return {
             r for r, who in others.items()
-            if reviewer_id not in screeners.get(r, set())
-            and len(who | screeners.get(r, set())) >= needed
+            if _filled(who, screeners.get(r, set()), reviewer_id, needed)
         }
 
     def _exclusions(self, reviewer_id: int, stage: str | None) -> set[int]:
@@ -142,8 +147,8 @@ class HandOutMixin(FullTextMixin):
             screeners = db.screeners_at(conn, head, found.stage)
             for rid in head:
                 done = screeners.get(rid, set())
-                taken = (leased.get(rid, set()) | done) - {reviewer_id}
-                if len(taken) >= needed or reviewer_id in done:
+                if reviewer_id in done or _filled(leased.get(rid, set()), done, reviewer_id,
+                                                  needed):
                     continue
                 if rid != found.record_id:
                     record = screening_records(conn, [rid]).get(rid)
@@ -204,7 +209,7 @@ class HandOutMixin(FullTextMixin):
             state = self._screening_state(conn)
             decided = reviewer_id in db.screeners_at(conn, [rid], found.stage).get(rid, set())
             record = screening_records(conn, [rid]).get(rid)
-        if decided or record is None or not self._open(state, rid, found.stage):
+        if decided or record is None or rid not in state.index.stage(found.stage).waiting:
             return found  # the lease outlived its record: show the queue's top
         return replace(found, record_id=rid, record=record)
 
@@ -253,7 +258,7 @@ class HandOutMixin(FullTextMixin):
             db.lock_hand_out(conn)
             leased = db.active_leases(conn, made.stage, [rid]).get(rid, set())
             screeners = db.screeners_at(conn, [rid], made.stage).get(rid, set())
-            if reviewer_id not in screeners and len((leased | screeners) - {reviewer_id}) >= needed:
+            if _filled(leased, screeners, reviewer_id, needed):
                 raise ProjectLocked(TAKEN)
 
         try:

@@ -366,7 +366,6 @@ class ScreeningQueueMixin(RankingMixin):
         sample: list[int] | None = None,
         exclude: AbstractSet[int] = frozenset(),
     ) -> tuple[list[int], str, bool]:
-        needed = self.protocol.screening.reviewers_per_record
         rows = state.decisions
         pilot_sample: list[int] = list(pilot["records"]) if pilot else []
         if stage == "title_abstract" and pilot_sample:
@@ -383,11 +382,7 @@ class ScreeningQueueMixin(RankingMixin):
         open_ids = index.waiting
         blocked = (state.touched - open_ids) | set(pilot_sample) | set(exclude) | (
             index.decided_by.get(reviewer, frozenset())
-        )
-        if needed == state.index.per_record:
-            blocked |= index.full
-        else:  # never, unless the protocol changed under this state
-            blocked |= {rid for rid, who in screeners.items() if len(who) >= needed}
+        ) | index.full
         candidates = self._in_input_order(state, blocked, None if stage == first else open_ids)
         if sample is not None and candidates:
             return self._sampled(candidates, screeners, sample), RANDOM_SAMPLE, False
@@ -409,13 +404,6 @@ class ScreeningQueueMixin(RankingMixin):
         keep[[position[r] for r in blocked if r in position]] = False
         found: list[int] = ids[keep].tolist()
         return found
-
-    @staticmethod
-    def _open(state: ScreeningState, record_id: int, stage: str) -> bool:
-        """Whether the record waits for a (further) reviewer at ``stage``."""
-        o = state.snapshot.records[record_id]
-        at = o.title_abstract if stage == "title_abstract" else o.full_text
-        return at is not None and at.status in ("undecided", "awaiting_second_reviewer")
 
     def _sampled(
         self, candidates: list[int], screeners: Mapping[int, AbstractSet[str]], sample: list[int]
