@@ -62,13 +62,14 @@ def test_rounds_reconcile_and_the_report_says_which_round(tmp_path: Path, db_url
         first, update = flows[0].flow, flows[1].flow
         assert (first.identified, first.included) == (3, 2)
         assert (update.identified, update.duplicates_removed, update.included) == (2, 1, 1)
-        for key in ("identified", "duplicates_removed", "screened", "excluded_title_abstract",
-                    "included"):
+        for key in ("identified", "duplicates_removed", "screened", "not_screened",
+                    "excluded_title_abstract", "included"):
             assert getattr(first, key) + getattr(update, key) == getattr(total, key), key
         out = tmp_path / "out"
         review.report(out, "html,svg,json")
         html = (out / "report.html").read_text(encoding="utf-8")
         assert "Covers round 2: Update 2024" in html
+        assert "<th>Not screened (screening stopped)</th>" in html
         svg = (out / "prisma.svg").read_text(encoding="utf-8")
         assert "Sources included in previous rounds" in svg and "(n = 2)" in svg
         assert "New sources of evidence included" in svg

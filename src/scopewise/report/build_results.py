@@ -58,11 +58,12 @@ def _flow_blocks(data: ReportData, fig: FlowFigure) -> list[Block]:
     if data.rounds:
         blocks.append(Table(
             "rounds", "Update rounds (PRISMA 2020 template for updated reviews)",
-            ("Round", "Name", "Started", "Identified", "Screened", "New sources included"),
+            ("Round", "Name", "Started", "Identified", "Screened",
+             "Not screened (screening stopped)", "New sources included"),
             tuple((str(r.number), r.name, r.started_at, n(r.flow.identified), n(r.flow.screened),
-                   n(r.flow.included)) for r in data.rounds),
+                   n(r.flow.not_screened), n(r.flow.included)) for r in data.rounds),
             tuple((r.number, r.name, r.started_at, r.flow.identified, r.flow.screened,
-                   r.flow.included) for r in data.rounds),
+                   r.flow.not_screened, r.flow.included) for r in data.rounds),
         ))
     return blocks
 
