@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="*", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--ranker", default="scopewise")
-    parser.add_argument("--stop-rule", default="statistical")
+    parser.add_argument("--stop-rule", default="default")
     parser.add_argument("--peer-only", action="store_true", help="only fill the ASReview cache")
     parser.add_argument("--retime-peer", action="store_true",
                         help="rerun ASReview on cached pairs only to time it again "

@@ -18,7 +18,15 @@ with one thing changed:
   ``p ** (room + 1) <= quiet_alpha`` (a conditional test that does not need the rate's
   scale);
 - ``room-levels``: the Poisson allowance as a step function of the room the target
-  leaves (e.g. 0.05 with none, 0.1 with one or two, 0.3 with three or more).
+  leaves (e.g. 0.05 with none, 0.1 with one or two, 0.3 with three or more);
+- ``latest``: the rate fitted on the latest ``hits`` relevant records found (a fixed
+  count, e.g. 10) instead of a share of them, so the bound follows a ranking that runs
+  dry after a dense stretch (a cliff) as soon as the stretch is over;
+- ``quiet-floor``: the model's answer, or a second way to stop read from the current
+  quiet stretch alone: the rate of relevant records left is at most
+  ``-ln(floor_alpha) / stretch`` (the stretch held none) and falls like ``1 / x``
+  after the current position; the rule also stops when the Poisson bound of that
+  (same levels as the model's) leaves the target's room.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from typing import Any, Self
 
 import numpy as np
 
-from scopewise.screening.stopping_pointprocess import PointProcessStopping
+from scopewise.screening.stopping_pointprocess import PointProcessStopping, _poisson_quantile
 
 
 class WindowEnsemble(PointProcessStopping):
@@ -103,8 +111,48 @@ class RoomLevels(PointProcessStopping):
         return [a for r, a in self._steps if room >= r][-1]
 
 
+class LatestHits(PointProcessStopping):
+    """The rate fitted from where the latest ``hits`` relevant records found begin."""
+
+    def __init__(self, hits: int = 10, **params: Any) -> None:
+        super().__init__(**params)
+        self.hits = hits
+
+    def _window_start(self, labels: np.ndarray) -> int:
+        found = np.flatnonzero(labels)
+        return int(found[max(0, found.size - self.hits)])
+
+
+class QuietFloor(PointProcessStopping):
+    """The model's answer, or the bound read from the current quiet stretch alone."""
+
+    def __init__(self, floor_alpha: float = 0.05, **params: Any) -> None:
+        super().__init__(**params)
+        self.floor_alpha = floor_alpha
+
+    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
+            sampled: Sequence[bool] | np.ndarray | None = None,
+            reached: Sequence[bool] | np.ndarray | None = None) -> Self:
+        super().fit(labels, n_records, sampled, reached)
+        if not self.stop_ and self._floor_allows():
+            self.stop_ = True
+        return self
+
+    def _floor_allows(self) -> bool:
+        found, run = self.relevant_found_, self.run_
+        if found < self.min_relevant or run < self.quiet_needed_ or self.unscreened_ <= 0:
+            return False
+        s = int(self._labels.size)
+        rate = -math.log(self.floor_alpha) / run
+        rest = np.arange(s + 1, s + self.unscreened_ + 1, dtype=float)
+        mean = rate * float((s / rest).sum())
+        return _poisson_quantile(1 - self._level(found), mean) <= self._room(found)
+
+
 VARIANTS: dict[str, type[PointProcessStopping]] = {
     "windows": WindowEnsemble,
     "quiet-test": QuietStretchTest,
     "room-levels": RoomLevels,
+    "latest": LatestHits,
+    "quiet-floor": QuietFloor,
 }
