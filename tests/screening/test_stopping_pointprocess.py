@@ -58,6 +58,10 @@ def test_certifies_once_the_ranking_has_run_dry() -> None:
     assert report.relevant_left is not None and report.relevant_left < 3
     assert report.relevant_left_high is not None
     assert report.recall_lower_bound is not None and report.recall_lower_bound >= 0.95
+    # its bound is the model's, not a 95 % guarantee, and every place that words it says so
+    assert report.bound_words == "lower bound under the model"
+    statistical = get_stopping_rule("statistical").fit(history, 3000).report()
+    assert statistical.bound_words == "95% lower bound"
 
 
 def test_does_not_stop_early_on_a_flat_curve() -> None:

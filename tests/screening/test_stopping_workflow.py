@@ -80,7 +80,7 @@ def test_the_workflow_reports_what_the_rule_says(tmp_path: Path, db_url: str) ->
         assert summary.left_unscreened == report.unscreened
         assert summary.note == report.detail
         bound = report.recall_lower_bound
-        assert bound is not None and summary.confidence == f"95% lower bound {bound:.1%}"
+        assert bound is not None and summary.confidence == f"{report.bound_words} {bound:.1%}"
         assert [e.action for e in review.audit()].count(STOPPING_EVENT) >= 1
 
 

@@ -106,3 +106,26 @@ def test_an_import_shows_its_warnings_and_can_be_undone(
     assert "cannot be undone" in app_client.get(pinned.headers["location"]).text
     with Review.open(*project) as review:
         assert [s.source for s in review.searches()] == ["PubMed"]
+
+
+def test_the_dashboard_shows_the_stopping_estimate_as_the_decisions_stand(
+        app_client: TestClient, project: tuple[Path, str]) -> None:
+    with Review.open(*project) as review:
+        for record_id, decision in ((1, "include"), (2, "exclude"), (3, "include"), (4, "exclude")):
+            for reviewer in ("Ann", "Bob"):
+                review.decide(record_id, decision, reviewer,
+                              reasons=() if decision == "include" else ("NOTPEER",))
+        total = review.status()["unique_records"]
+    sign_in(app_client, "vic@example.org")
+    with Review.open(*project) as review:
+        events = len(review.audit())
+    page = app_client.get("/dashboard").text
+    # the estimate of the four records decided, not the last one a hand-out recorded
+    assert f"point-process rule after 4 of {total} records" in page
+    assert "estimated relevant in all:" in page and "target 95%:" in page
+    assert "The stopping rule estimates" in page  # in the chart's description too
+    with Review.open(*project) as review:
+        assert len(review.audit()) == events  # the page recorded nothing
+        now = review.stopping_now()
+        assert now is not None and now.screened == 4 and now.total == total
+        assert now.estimated_recall is not None and 0 < now.estimated_recall <= 1

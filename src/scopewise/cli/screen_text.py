@@ -72,7 +72,7 @@ def stopping_lines(report: StopReport, target_recall: float) -> list[str]:
     if report.estimated_recall is not None and report.estimated_recall == report.estimated_recall:
         recall = f"estimated recall {report.estimated_recall:.1%}"
         if report.recall_lower_bound is not None:
-            recall += f" (95% lower bound {report.recall_lower_bound:.1%})"
+            recall += f" ({report.bound_words} {report.recall_lower_bound:.1%})"
     elif report.rule in ("statistical", "statistical-plain"):
         recall = (
             "no recall estimate yet: the rule needs a random sample of the records left, "

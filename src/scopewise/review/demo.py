@@ -456,7 +456,7 @@ def _screen_title_abstract(
         "estimated_recall": None if stop is None else _finite(stop.estimated_recall),
         "confidence": ""
         if stop is None or stop.recall_lower_bound is None
-        else f"95% lower bound {stop.recall_lower_bound:.1%}",
+        else f"{stop.bound_words} {stop.recall_lower_bound:.1%}",
         "note": (
             "Simulated reviewers screened in the ranker's order"
             + ("; the lead accepted the rule's stop and the records left are reported as not "

@@ -40,6 +40,7 @@ from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound, ScreeningError, UsageError
 from scopewise.records import Record
+from scopewise.report.data import StoppingSummary
 from scopewise.review.ranking import RankingMixin
 from scopewise.review.ranking_worker import record_index
 from scopewise.review.report import STOPPING_EVENT
@@ -104,6 +105,30 @@ def stopping_rule_for(rule: str, target_recall: float) -> StoppingRule:
 
 def _finite(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _estimate_detail(report: StopReport, total: int, target_recall: float) -> dict[str, Any]:
+    """The stopping estimate as the audit event records it (and the dashboard shows it)."""
+    bound = report.recall_lower_bound
+    return {
+        "rule": report.rule,
+        "screened": report.screened,
+        "total": total,
+        "target_recall": target_recall,
+        "can_stop": report.stop,
+        "estimated_recall": report.estimated_recall,
+        "confidence": "" if bound is None else f"{report.bound_words} {bound:.1%}",
+        "stopped_after": report.screened if report.stop else None,
+        "note": report.detail,
+        # what the rule models or still needs (no schema change: the event detail)
+        "relevant_left": report.relevant_left,
+        "relevant_left_interval": (
+            None if report.relevant_left_low is None or report.relevant_left_high is None
+            else [report.relevant_left_low, report.relevant_left_high]
+        ),
+        "sample_needed": report.sample_needed,
+        "promise": report.promise,
+    }
 
 
 class ScreeningQueueMixin(RankingMixin):
@@ -224,6 +249,21 @@ class ScreeningQueueMixin(RankingMixin):
             sample = db.stopping_sample(conn)
         return self._estimate(state, sample, actor, record)[0]
 
+    def stopping_now(self) -> StoppingSummary | None:
+        """The stopping estimate of the decisions as they stand, in the terms the audit
+        trail records it, without recording it (a page that only shows it). ``None``
+        when the protocol has no title/abstract stage."""
+        self._load_protocol()
+        with self.store.reading() as conn:
+            state = self._screening_state(conn)
+            sample = db.stopping_sample(conn)
+        report = self._estimate(state, sample, "scopewise", record=False)[0]
+        if report is None:
+            return None
+        detail = _estimate_detail(report, len(state.ids), self.protocol.screening.target_recall)
+        known = set(StoppingSummary.__dataclass_fields__)
+        return StoppingSummary(**{k: v for k, v in detail.items() if k in known})
+
     def _history(self, state: ScreeningState, sample: Sequence[int]) -> tuple[
         list[int], list[bool]
     ]:
@@ -263,26 +303,7 @@ class ScreeningQueueMixin(RankingMixin):
     ) -> None:
         """Audit the estimate unless it equals the last one audited; inside ``conn``'s
         transaction when one is given (the web app's hand-out), else in its own."""
-        bound = report.recall_lower_bound
-        detail: dict[str, Any] = {
-            "rule": report.rule,
-            "screened": report.screened,
-            "total": total,
-            "target_recall": target_recall,
-            "can_stop": report.stop,
-            "estimated_recall": report.estimated_recall,
-            "confidence": "" if bound is None else f"95% lower bound {bound:.1%}",
-            "stopped_after": report.screened if report.stop else None,
-            "note": report.detail,
-            # what the rule models or still needs (no schema change: the event detail)
-            "relevant_left": report.relevant_left,
-            "relevant_left_interval": (
-                None if report.relevant_left_low is None or report.relevant_left_high is None
-                else [report.relevant_left_low, report.relevant_left_high]
-            ),
-            "sample_needed": report.sample_needed,
-            "promise": report.promise,
-        }
+        detail = _estimate_detail(report, total, target_recall)
         if conn is not None:
             if flow_db.latest_audit_detail(conn, STOPPING_EVENT) != detail:
                 self.store.audit(conn, actor, STOPPING_EVENT, detail)

@@ -43,6 +43,13 @@ class StopReport:
     sample_needed: int | None = None
     promise: str = ""
 
+    @property
+    def bound_words(self) -> str:
+        """What ``recall_lower_bound`` is, in words: a 95 % bound for the rules with a
+        guarantee at level 5 %, a bound under the model for the point-process rule (its
+        level depends on the records found; see its module notes)."""
+        return "lower bound under the model" if self.rule == "point-process" else "95% lower bound"
+
     def as_dict(self) -> dict[str, Any]:
         """The report as a plain dict (for JSON and tables)."""
         return {name: getattr(self, name) for name in self.__slots__}

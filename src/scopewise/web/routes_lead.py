@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from scopewise.errors import ScopewiseError
+from scopewise.report.data import StoppingSummary
 from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import call as _call
 from scopewise.web.render import render
@@ -34,17 +36,31 @@ def _actor(request: Request) -> str:
     return str(request.state.session.account.name)
 
 
-def _curve_svg(points: list[tuple[int, int]], total: int) -> dict[str, Any]:
+def _curve_svg(points: list[tuple[int, int]], total: int,
+               stopping: StoppingSummary | None = None) -> dict[str, Any]:
+    """The found-against-screened curve, scaled to the chart, with the stopping rule's
+    estimate of the relevant records in all (found / estimated recall) as a level
+    line and the target's share of it, once the rule has an estimate."""
     width, height = 600, 260
     max_x = max(total, points[-1][0], 1)
-    max_y = max(points[-1][1], 1)
-    scaled = [
-        (40 + (width - 60) * x / max_x, height - 30 - (height - 50) * y / max_y)
-        for x, y in points
-    ]
+    found = points[-1][1]
+    estimate = target = None
+    if stopping is not None and stopping.estimated_recall and found:
+        estimate = found / stopping.estimated_recall
+        target = stopping.target_recall * estimate
+    max_y = max(found, math.ceil(estimate) if estimate else 0, 1)
+
+    def y_of(value: float) -> float:
+        return height - 30 - (height - 50) * value / max_y
+
+    scaled = [(40 + (width - 60) * x / max_x, y_of(y)) for x, y in points]
     return {
         "width": width, "height": height, "max_x": max_x, "max_y": max_y,
         "polyline": " ".join(f"{x:.1f},{y:.1f}" for x, y in scaled),
+        "estimate": None if estimate is None else {
+            "value": estimate, "y": y_of(estimate), "target": target,
+            "target_y": y_of(target or 0.0),
+        },
     }
 
 
@@ -53,6 +69,7 @@ def _dashboard(review: Any) -> dict[str, Any]:
     counts = review.decision_counts()
     reviewers = sorted({r for r, _ in counts})
     points = review.screening_curve()
+    stopping = review.stopping_now()  # as the decisions stand (a GET records nothing)
     return {
         "status": status,
         "screening": status["screening"],
@@ -62,8 +79,8 @@ def _dashboard(review: Any) -> dict[str, Any]:
         "counts": counts,
         "agreement": review.agreement(),
         "conflicts": len(review.conflicts()),
-        "stopping": review.stopping_summary(),  # the last estimate recorded (a GET writes nothing)
-        "curve": _curve_svg(points, status["unique_records"]),
+        "stopping": stopping,
+        "curve": _curve_svg(points, status["unique_records"], stopping),
         "screened_points": points,
     }
 
