@@ -140,6 +140,13 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         shot(ann, "chart-form")
 
         lead.goto(f"{base}/map")
+        # no default pair in this form (one choice field and a country): the map drawn
+        # is the pair the selects show, and the counts name fields by their titles
+        assert lead.locator("table.map").count() == 1
+        assert lead.locator("select#a").input_value() == "design"
+        assert "1 charted source." in lead.content()
+        assert "Counts per field (1 source)" in lead.content()
+        assert lead.locator("table:not(.map) td", has_text="Study design").count() >= 1
         shot(lead, "map")
         lead.goto(f"{base}/downloads")
         with lead.expect_download() as info:

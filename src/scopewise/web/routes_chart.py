@@ -161,13 +161,17 @@ def _map(review: Any, a: str, b: str) -> dict[str, Any]:
     form = review.protocol.charting
     choices = [f for f in form.active_fields
                if f.type in ("single_choice", "multiple_choice", "yes_no", "country", "year")]
-    default = review.default_map_fields()
     if not a or not b:
-        a, b = default if default else ("", "")
+        # the report's default pair, else the first two fields the selects offer, so
+        # the map drawn is the pair the selects show
+        default = review.default_map_fields()
+        if default:
+            a, b = default
+        elif len(choices) >= 2:
+            a, b = choices[0].name, choices[1].name
     emap = review.evidence_map(a, b) if a and b else None
-    if not a and len(choices) >= 2:  # nothing to show yet: offer the first two fields
-        a, b = choices[0].name, choices[1].name
-    return {"map": emap, "choice_fields": choices, "a": a, "b": b,
+    titles = {f.name: f.title for f in form.active_fields}
+    return {"map": emap, "choice_fields": choices, "a": a, "b": b, "titles": titles,
             "counts": review.chart_summary(), "n": len(review.charted_sources())}
 
 
