@@ -128,7 +128,7 @@ def source_mismatches(protocol: Protocol, imported: Sequence[str]) -> list[str]:
     if unplanned:
         out.append(
             f"imported but not planned in the protocol's sources: {', '.join(unplanned)} "
-            "(add them to [[sources]] or check the --source name)"
+            "(add them to the protocol's [[sources]], or check the source name given at import)"
         )
     missing = [name for key, name in planned.items() if key not in done]
     if missing and planned:
