@@ -143,4 +143,4 @@ def test_stopping_estimate_and_agreement_show_in_the_report(
     assert "Ana and Ben" in html  # the reviewer pair of the agreement table
     assert "<td>Lead</td>" in html  # who resolved the title/abstract conflict
     assert "title and abstract, full text" in html  # stages of a criterion, in words
-    assert "Records left unscreened at title and abstract: 1." in html
+    assert "Records still waiting for a title and abstract decision: 1." in html

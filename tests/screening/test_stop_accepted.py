@@ -56,6 +56,11 @@ def test_the_lead_accepts_the_stop_and_the_flow_shows_the_box(
     assert events[0].actor == "Lead" and events[0].detail["records_not_screened"] == 5
     assert (later.screened, later.not_screened, later.excluded_title_abstract) == (4, 4, 2)
     assert "not screened" in INVARIANTS[1]
+    with Review.open(folder) as review:
+        review.report(folder / "out", "html")
+    html = (folder / "out" / "report.html").read_text(encoding="utf-8")
+    assert ("Records still waiting for a title and abstract decision: 0; 4 more were left "
+            "unscreened when the lead accepted the stopping rule&#x27;s stop.") in html
 
 
 def test_the_stop_is_refused_while_the_rule_says_keep_screening(

@@ -100,7 +100,9 @@ def _selection(data: ReportData) -> Section:
         ))
     st = s.stopping
     sec.blocks.append(Para(
-        f"Records left unscreened at title and abstract: {n(s.left_unscreened)}."))
+        f"Records still waiting for a title and abstract decision: {n(s.left_unscreened)}"
+        + (f"; {n(data.flow.not_screened)} more were left unscreened when the lead accepted "
+           "the stopping rule's stop." if data.flow.not_screened else ".")))
     if st is None:
         sec.blocks.append(Para(
             f"Stopping rule {plan.stop_rule} (target recall {plan.target_recall:.0%}): no "
