@@ -142,5 +142,6 @@ def test_stopping_estimate_and_agreement_show_in_the_report(
     assert "estimated recall 97.0%" in html
     assert "Ana and Ben" in html  # the reviewer pair of the agreement table
     assert "<td>Lead</td>" in html  # who resolved the title/abstract conflict
+    assert "blinded to each other; conflicts were resolved by Lead." in html  # and in words
     assert "title and abstract, full text" in html  # stages of a criterion, in words
     assert "Records still waiting for a title and abstract decision: 1." in html

@@ -63,6 +63,11 @@ def _searches(data: ReportData) -> list[Section]:
     return [Section("sources", "Information sources and search", blocks, 2)]
 
 
+def _names(names: list[str]) -> str:
+    """``A``, ``A and B``, ``A, B and C``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _method(method: str) -> str:
     return {"file": "database (file)", "api": "database (online)",
             "other": "other methods"}.get(method, method)
@@ -73,10 +78,12 @@ def _selection(data: ReportData) -> Section:
     s = data.screening
     plan = data.protocol.screening
     stages = ", then ".join(STAGE_LABELS.get(x, x).lower() for x in plan.stages)
+    resolvers = sorted({name for names in (s.resolvers.values() if s else ()) for name in names})
+    resolved = (f"; conflicts were resolved by {_names(resolvers)}" if resolvers else
+                "; no conflict has been resolved yet" if plan.reviewers_per_record > 1 else "")
     sec.blocks.append(Para(
         f"Records were screened by {stages}, with {plan.reviewers_per_record} reviewer(s) "
-        f"per record{' blinded to each other' if plan.blinding else ''}; conflicts were "
-        "resolved by the lead."
+        f"per record{' blinded to each other' if plan.blinding else ''}{resolved}."
         + (f" Records were ordered for screening by the {plan.ranker} ranker." if plan.ranker else "")
     ))
     if s is None:
