@@ -49,11 +49,15 @@ def test_charted_report_has_map_findings_and_checklist(tmp_path: Path, db_url: s
                                                    "Recruitment")]
     assert order == sorted(order)
     assert "Training (2 sources)" in html and "Recruitment (2 sources)" in html
+    # the protocol's order and the charters' agreement in the form's words, not its keys
+    assert "sources are ordered by Study design (review first), then Category." in html
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     counts = {(r["Field"], r["Value"]): r["Sources"] for r in data["tables"]["field_counts"]["rows"]}
     expected = {(c.field, c.value): c.count for c in results.field_counts}
     assert counts == expected
     assert {"characteristics", "evidence_map", "per_country", "charting_form"} <= set(data["tables"])
+    agreed = {r["Field"] for r in data["tables"]["charting_agreement"]["rows"]}
+    assert "Study design" in agreed and "study_design" not in agreed
     with (out / "checklist.csv").open(encoding="utf-8") as handle:
         status = {r["item"]: r["status"] for r in csv.DictReader(handle)}
     assert status["Item 15"] == status["Item 18"] == status["Item 11"] == "reported"

@@ -63,6 +63,16 @@ def _searches(data: ReportData) -> list[Section]:
     return [Section("sources", "Information sources and search", blocks, 2)]
 
 
+def _order_words(order: tuple[str, ...], titles: dict[str, str]) -> str:
+    """``report.order`` in words: ``Study design (review first), then Type of trauma``."""
+    words = []
+    for entry in order:
+        name, _, value = entry.partition("=")
+        title = titles.get(name.strip(), name.strip())
+        words.append(f"{title} ({value.strip()} first)" if value else title)
+    return ", then ".join(words)
+
+
 def _names(names: list[str]) -> str:
     """``A``, ``A and B``, ``A, B and C``."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
@@ -155,10 +165,12 @@ def _charting_process(data: ReportData) -> Section:
             "conflicting value(s) to reconcile; counts below use the final values only.",
             style="note"))
     agreement = getattr(data.charting, "agreement", None) or ()
+    titles = {f.name: f.title for f in data.protocol.charting.fields}
     rows = []
     for a in agreement:
         kappa, jac = getattr(a, "kappa", None), getattr(a, "jaccard", None)
-        rows.append((str(getattr(a, "field", "")), n(getattr(a, "n", 0)),
+        field = str(getattr(a, "field", ""))
+        rows.append((titles.get(field, field), n(getattr(a, "n", 0)),
                      pct(getattr(a, "percent", None), scale=1),
                      "–" if kappa is None else f"{kappa:.3f}", "–" if jac is None else f"{jac:.3f}"))
     if rows:
@@ -167,7 +179,8 @@ def _charting_process(data: ReportData) -> Section:
     order = data.protocol.report.order
     sec.blocks.append(Para(
         "The charted data are summarised as counts per field, an evidence map, and findings "
-        "per charting category" + (f", in the order {', '.join(order)}." if order else ".")))
+        "per charting category" + (f"; sources are ordered by {_order_words(order, titles)}."
+                                   if order else ".")))
     return sec
 
 

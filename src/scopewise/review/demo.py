@@ -462,7 +462,7 @@ def _screen_title_abstract(
             + ("; the lead accepted the rule's stop and the records left are reported as not "
                "screened." if accepted is not None else
                "; the demo screened the remaining records too, so that the flow is complete.")
-            + (f" {stop.detail}." if stop is not None and stop.detail else "")
+            + (f" {stop.detail.rstrip('.')}." if stop is not None and stop.detail else "")
         ),
     }
     with review.store.transaction() as conn:
