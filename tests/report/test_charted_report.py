@@ -56,6 +56,7 @@ def test_charted_report_has_map_findings_and_checklist(tmp_path: Path, db_url: s
     expected = {(c.field, c.value): c.count for c in results.field_counts}
     assert counts == expected
     assert {"characteristics", "evidence_map", "per_country", "charting_form"} <= set(data["tables"])
+    assert data["tables"]["evidence_map"]["columns"][0] == "Category \\ Study design"
     agreed = {r["Field"] for r in data["tables"]["charting_agreement"]["rows"]}
     assert "Study design" in agreed and "study_design" not in agreed
     with (out / "checklist.csv").open(encoding="utf-8") as handle:

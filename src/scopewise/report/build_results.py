@@ -189,8 +189,10 @@ def _evidence_map(data: ReportData) -> Section | None:
         pass
     rows = [tuple(str(v) for v in r) for r in emap.to_csv_rows()]
     if rows:
+        # the corner names both fields by their titles (the CSV keeps the field's key)
+        header = (f"{emap.row_label} \\ {emap.column_label}", *rows[0][1:])
         sec.blocks.append(Table("evidence_map", "Evidence map as a table",
-                                rows[0], tuple(rows[1:])))
+                                header, tuple(rows[1:])))
     return sec
 
 
