@@ -34,6 +34,10 @@ def test_normalise_pmid() -> None:
         ("John Smith", "Smith", "John"),
         ("van der Berg, Anna", "van der Berg", "Anna"),
         ("Plato", "Plato", ""),
+        ("Adler D.G.", "Adler", "D.G."),  # Scopus and Embase: dotted initials last
+        ("Eloubeidi M.A.", "Eloubeidi", "M.A."),
+        ("Dupont J.-P.", "Dupont", "J.-P."),
+        ("Anna Li", "Li", "Anna"),
     ],
 )
 def test_author_parse(text: str, family: str, given: str) -> None:

@@ -51,8 +51,9 @@ class Author:
         parts = text.split(" ")
         if len(parts) == 1:
             return cls(family=parts[0])
-        # "Smith JA" (MEDLINE style): initials come last
-        if parts[-1].isupper() and len(parts[-1]) <= 3:
+        # "Smith JA" (MEDLINE style), "Adler D.G." (Scopus, Embase): initials come last
+        letters = parts[-1].replace(".", "").replace("-", "")
+        if letters.isalpha() and letters.isupper() and len(letters) <= 3:
             return cls(family=" ".join(parts[:-1]), given=parts[-1])
         return cls(family=parts[-1], given=" ".join(parts[:-1]))
 

@@ -200,6 +200,28 @@ def test_csv_column_mapping(tmp_path: Path, header: str, row: str, expected: dic
     assert set(record.raw) == set(header.split(","))  # every column kept
 
 
+@pytest.mark.parametrize(
+    ("authors", "expected"),
+    [
+        # ASReview's labelled datasets: commas between and within names
+        ("Andersen, S. B., Karstoft, K. I., Bertelsen, M., Madsen, T.",
+         [("Andersen", "S. B."), ("Karstoft", "K. I."), ("Bertelsen", "M."), ("Madsen", "T.")]),
+        ('Bryant, R. A., ""ODonnell, M."", Li, W., van de Schoot, J.-P.',
+         [("Bryant", "R. A."), ("ODonnell", "M."), ("Li", "W."), ("van de Schoot", "J.-P.")]),
+        # not that pattern: one author, or full given names (ambiguous), left as one name
+        ("Smith, Jane", [("Smith", "Jane")]),
+        ("Smith, Jane, Doe, John", [("Smith", "Jane, Doe, John")]),
+    ],
+    ids=["initials", "quotes-and-short-names", "one-author", "full-names"],
+)
+def test_csv_authors_with_commas_only(tmp_path: Path, authors: str,
+                                      expected: list[tuple[str, str]]) -> None:
+    path = write(tmp_path, "labelled.csv",
+                 f'record_id,title,authors,year,label_included\n1,A paper,"{authors}",2014,1\n')
+    (record,) = read_records(path)
+    assert [(a.family, a.given) for a in record.authors] == expected
+
+
 def test_tsv_and_xlsx(tmp_path: Path) -> None:
     tsv = write(tmp_path, "export.tsv", "Title\tAuthors\tYear\nTab paper\tSmith J\t2001\n")
     assert next(read_records(tsv)).title == "Tab paper"

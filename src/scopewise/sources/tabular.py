@@ -44,6 +44,10 @@ EXPORT_FIELDS = tuple(f for f in RECORD_FIELDS if f not in ("raw", "source_recor
 _SCOPUS_NAME = re.compile(r"^\S.*\s(?:[A-Z]\.-?)+$")  # "Li W.", "van Dijk J.-P."
 
 
+# initials: "S. B.", "M.", "J.-P.", "Th.", "J" (not a short family name such as "Li")
+_INITIALS = re.compile(r"^(?:(?:[A-Z][a-z]?\.|[A-Z](?![a-z]))(?:[\s-]+|$))+$")
+
+
 def _split_authors(value: str) -> tuple[Any, ...]:
     for separator in (";", "|", " and "):
         if separator in value:
@@ -51,7 +55,25 @@ def _split_authors(value: str) -> tuple[Any, ...]:
     parts = [p.strip() for p in value.split(",")]
     if len(parts) > 1 and all(_SCOPUS_NAME.match(p) for p in parts):  # Scopus "Li W., Dou Z."
         return parse_authors(parts)
+    paired = _family_initials_pairs(parts)
+    if paired:
+        return parse_authors(paired)
     return parse_authors(value)
+
+
+def _family_initials_pairs(parts: list[str]) -> list[str]:
+    """``Andersen, S. B., Karstoft, K. I.`` (commas between and within names, as in
+    ASReview's labelled datasets) as ``["Andersen, S. B.", "Karstoft, K. I."]``; empty
+    unless every second part is initials and no other part is. A name's stray quotes
+    (``"ODonnell, M."``) are dropped."""
+    parts = [p.strip().strip('"').strip() for p in parts]
+    if len(parts) < 4 or len(parts) % 2:
+        return []
+    families, initials = parts[0::2], parts[1::2]
+    if not all(_INITIALS.match(p) for p in initials) or any(
+            not f or _INITIALS.match(f) for f in families):
+        return []
+    return [f"{family}, {given}" for family, given in zip(families, initials, strict=True)]
 
 
 def row_to_record(values: Sequence[Any], header: Sequence[str], mapping: dict[str, int]) -> Record:
