@@ -38,6 +38,8 @@ def test_normalise_pmid() -> None:
         ("Eloubeidi M.A.", "Eloubeidi", "M.A."),
         ("Dupont J.-P.", "Dupont", "J.-P."),
         ("Anna Li", "Li", "Anna"),
+        ("R. De La Garza", "De La Garza", "R."),  # initials first: the rest is the family
+        ("J. W. Quintino-dos-Santos", "Quintino-dos-Santos", "J. W."),
     ],
 )
 def test_author_parse(text: str, family: str, given: str) -> None:

@@ -55,7 +55,20 @@ class Author:
         letters = parts[-1].replace(".", "").replace("-", "")
         if letters.isalpha() and letters.isupper() and len(letters) <= 3:
             return cls(family=" ".join(parts[:-1]), given=parts[-1])
+        # "R. De La Garza": dotted initials first, the rest (particles too) is the family
+        lead = 0
+        while lead < len(parts) - 1 and _dotted_initials(parts[lead]):
+            lead += 1
+        if lead:
+            return cls(family=" ".join(parts[lead:]), given=" ".join(parts[:lead]))
         return cls(family=parts[-1], given=" ".join(parts[:-1]))
+
+
+def _dotted_initials(word: str) -> bool:
+    """``R.``, ``J.-P.``, ``A.B.``: capitals each followed by a period."""
+    letters = word.replace(".", "").replace("-", "")
+    return (word.endswith(".") and letters.isalpha() and letters.isupper()
+            and word.count(".") == len(letters))
 
 
 @dataclass(frozen=True, slots=True)

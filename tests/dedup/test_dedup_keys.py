@@ -105,12 +105,16 @@ def test_notice_kind_subject_title_and_citation() -> None:
         f"Expression of concern: {SUBJECT}": ("concern", ""),
         f"{SUBJECT} - Authors' reply": ("reply", ""),
         f"Comment on: {SUBJECT}": ("comment", ""),
+        f"{SUBJECT}: Corrigendum": ("erratum", ""),  # the marker after the title
+        f'"{SUBJECT}": Correction': ("erratum", ""),  # PsycINFO's quoted form
     }
     for title, (kind, cited) in cases.items():
         k = keys(rec(title))
         assert (k.notice, k.cited) == (kind, cited), title
         assert k.title == plain.title, title  # compared by the subject title
     assert keys(rec(SUBJECT, publication_type="Erratum")).notice == "erratum"
+    # a title that merely ends in "correction" is an article
+    assert keys(rec("Aberration correction in electron microscopy")).notice == ""
 
 
 def test_multiple_letters_marker_is_not_part_of_the_title() -> None:

@@ -208,11 +208,20 @@ def test_csv_column_mapping(tmp_path: Path, header: str, row: str, expected: dic
          [("Andersen", "S. B."), ("Karstoft", "K. I."), ("Bertelsen", "M."), ("Madsen", "T.")]),
         ('Bryant, R. A., ""ODonnell, M."", Li, W., van de Schoot, J.-P.',
          [("Bryant", "R. A."), ("ODonnell", "M."), ("Li", "W."), ("van de Schoot", "J.-P.")]),
+        ("Bonanno, George A., Mancini, Anthony D.",
+         [("Bonanno", "George A."), ("Mancini", "Anthony D.")]),
+        # given names first, commas between, " and " before the last
+        ("D. Pavlinac, R. De La Garza and L. Deftos",
+         [("Pavlinac", "D."), ("De La Garza", "R."), ("Deftos", "L.")]),
+        # Vancouver without periods: each part a whole name
+        ("Smith JA, Doe A, Roe BC", [("Smith", "JA"), ("Doe", "A"), ("Roe", "BC")]),
         # not that pattern: one author, or full given names (ambiguous), left as one name
         ("Smith, Jane", [("Smith", "Jane")]),
         ("Smith, Jane, Doe, John", [("Smith", "Jane, Doe, John")]),
     ],
-    ids=["initials", "quotes-and-short-names", "one-author", "full-names"],
+    ids=["initials", "quotes-and-short-names", "given-names", "given-first", "vancouver",
+         "one-author",
+         "full-names"],
 )
 def test_csv_authors_with_commas_only(tmp_path: Path, authors: str,
                                       expected: list[tuple[str, str]]) -> None:

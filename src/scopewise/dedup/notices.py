@@ -53,11 +53,15 @@ _NOTICE_RE = re.compile(
     r"erratum|errata|corrigendum|corrigenda|correction|retraction|retracted|"
     r"withdrawn|withdrawal|comment|commentary|reply|response|letter|re|addendum)\b"
     r"|\b(reply|author s reply|authors reply|reply to|response to|comment on|"
-    r"commentary on|correction to|erratum to|retraction of|retraction note)$"
+    r"commentary on|correction to|erratum to|retraction of|retraction note|"
+    r"erratum|errata|corrigendum|corrigenda)$"
     r"|\bvol \d+ pg \d+( \d{4})?$"
     r"|\b(reply to|in reply to|comment on|comments on|commentary on|erratum to)\b"
 )
 _WOS_CITATION_RE = re.compile(r"^vol (\d+) pg (\d+)")
+# PsycINFO's notice form: the article's title in quotes, then ": Correction"
+_QUOTED_NOTICE_RE = re.compile(
+    r'^\s*["“].{8,}["”]\s*:\s*(correction|erratum|corrigendum)\s*\.?\s*$', re.IGNORECASE)
 # Embase's erratum form: "<title> (New England Journal of Medicine (2009) 360 (542-544))"
 _EMBASE_CITATION_RE = re.compile(
     r"\s*\(\s*[A-Za-z][^()]{2,200}?\s*\(\s*(?:1[89]|20)\d\d\s*\)\s*(\d+)"
@@ -162,6 +166,11 @@ def read_notice(
     marker, subject = split_marker(title)
     if marker == "re" and not raw_title.lstrip()[:3].lower().startswith(("re:", "re ")):
         marker, subject = "", title  # "Re-evaluation of ..." is an article
+    if not marker:
+        quoted = _QUOTED_NOTICE_RE.match(raw_title)  # PsycINFO: '"Title": Correction'
+        if quoted and title.endswith(quoted.group(1).lower()):
+            marker = quoted.group(1).lower()
+            subject = title[: -len(marker)].strip()
     kind = notice_kind(marker) or ("erratum" if cited else "") or kind_of_type(publication_type)
     if marker and not cited:
         wos = _WOS_CITATION_RE.match(marker)

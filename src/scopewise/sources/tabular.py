@@ -46,34 +46,68 @@ _SCOPUS_NAME = re.compile(r"^\S.*\s(?:[A-Z]\.-?)+$")  # "Li W.", "van Dijk J.-P.
 
 # initials: "S. B.", "M.", "J.-P.", "Th.", "J" (not a short family name such as "Li")
 _INITIALS = re.compile(r"^(?:(?:[A-Z][a-z]?\.|[A-Z](?![a-z]))(?:[\s-]+|$))+$")
+_VANCOUVER_NAME = re.compile(r"^\S.*\s[A-Z]{1,3}$")  # "Smith JA", "van Dijk J"
+
+
+_GIVEN_FIRST = re.compile(r"^(?:[A-Z][a-z]?\.[\s-]*)+[^\W\d_]")  # "D. Pavlinac", "R. De La Garza"
+
+
+_SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
 
 
 def _split_authors(value: str) -> tuple[Any, ...]:
-    for separator in (";", "|", " and "):
+    for separator in (";", "|"):
         if separator in value:
             return parse_authors(value, separator=separator)
+    if " and " in value:
+        # "D. Pavlinac, R. Langer and L. Deftos": commas between names written given
+        # name first, " and " before the last
+        names: list[str] = []
+        for piece in value.split(" and "):
+            commas: list[str] = []
+            for part in (p.strip() for p in piece.split(",")):
+                if commas and part in _SUFFIXES:  # "R. Dawson, Jr."
+                    commas[-1] = f"{commas[-1]} {part}"
+                else:
+                    commas.append(part)
+            names += commas if len(commas) > 1 and all(_GIVEN_FIRST.match(p) for p in commas) \
+                else [piece]
+        return parse_authors(names)
     parts = [p.strip() for p in value.split(",")]
-    if len(parts) > 1 and all(_SCOPUS_NAME.match(p) for p in parts):  # Scopus "Li W., Dou Z."
+    if len(parts) > 1 and (all(_SCOPUS_NAME.match(p) for p in parts)  # "Li W., Dou Z."
+                           or all(_VANCOUVER_NAME.match(p) for p in parts)):  # "Li W, Dou Z"
         return parse_authors(parts)
-    paired = _family_initials_pairs(parts)
+    paired = _family_given_pairs(parts)
     if paired:
         return parse_authors(paired)
     return parse_authors(value)
 
 
-def _family_initials_pairs(parts: list[str]) -> list[str]:
-    """``Andersen, S. B., Karstoft, K. I.`` (commas between and within names, as in
-    ASReview's labelled datasets) as ``["Andersen, S. B.", "Karstoft, K. I."]``; empty
-    unless every second part is initials and no other part is. A name's stray quotes
-    (``"ODonnell, M."``) are dropped."""
+def _given_like(part: str) -> bool:
+    """One to four words, each initials or a capitalised name ("George A.", "S. B.")."""
+    words = part.split()
+    return 0 < len(words) <= 4 and all(
+        _INITIALS.match(w) or (w[0].isupper() and w[1:].replace("-", "").replace("'", "").isalpha()
+                               and w[1:].replace("-", "").replace("'", "").islower())
+        for w in words)
+
+
+def _family_given_pairs(parts: list[str]) -> list[str]:
+    """``Andersen, S. B., Karstoft, K. I.`` or ``Bonanno, George A., Mancini, Anthony D.``
+    (commas between and within names, as in ASReview's labelled datasets) as
+    ``["Andersen, S. B.", "Karstoft, K. I."]``. Empty unless every second part reads as
+    given names, at least one of them with initials (``Smith, Jane, Doe, John`` stays
+    one name: nothing shows where names end), and no other part is initials alone. A
+    name's stray quotes (``"ODonnell, M."``) are dropped."""
     parts = [p.strip().strip('"').strip() for p in parts]
     if len(parts) < 4 or len(parts) % 2:
         return []
-    families, initials = parts[0::2], parts[1::2]
-    if not all(_INITIALS.match(p) for p in initials) or any(
-            not f or _INITIALS.match(f) for f in families):
+    families, givens = parts[0::2], parts[1::2]
+    if (not all(_given_like(g) for g in givens)
+            or not any(_INITIALS.match(w) for g in givens for w in g.split())
+            or any(not f or _INITIALS.match(f) for f in families)):
         return []
-    return [f"{family}, {given}" for family, given in zip(families, initials, strict=True)]
+    return [f"{family}, {given}" for family, given in zip(families, givens, strict=True)]
 
 
 def row_to_record(values: Sequence[Any], header: Sequence[str], mapping: dict[str, int]) -> Record:
