@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from starlette.testclient import TestClient
 
 from scopewise.review import Review
@@ -129,3 +130,18 @@ def test_the_dashboard_shows_the_stopping_estimate_as_the_decisions_stand(
         now = review.stopping_now()
         assert now is not None and now.screened == 4 and now.total == total
         assert now.estimated_recall is not None and 0 < now.estimated_recall <= 1
+
+
+def test_many_conflicts_are_counted_all_and_shown_a_page_at_a_time(
+        app_client: TestClient, project: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from scopewise.web import routes_lead
+
+    monkeypatch.setattr(routes_lead, "CONFLICTS_SHOWN", 1)
+    with Review.open(*project) as review:
+        for record_id in (1, 3):
+            review.decide(record_id, "include", "Ann")
+            review.decide(record_id, "exclude", "Bob", reasons=["NOTPEER"])
+    sign_in(app_client, "lead@example.org")
+    page = app_client.get("/conflicts").text
+    assert "Conflicts (2)" in page and "The first 1 of 2 are shown" in page
+    assert page.count('action="/conflicts/resolve"') == 1

@@ -94,18 +94,21 @@ async def dashboard(request: Request) -> Response:
 # -- conflicts ------------------------------------------------------------------------
 
 
-def _conflicts(review: Any) -> list[dict[str, Any]]:
-    rows = []
-    for outcome in review.conflicts()[:200]:
-        rows.append({"outcome": outcome, "record": review.screening_record(outcome.record_id)})
-    return rows
+CONFLICTS_SHOWN = 200  # a page of conflicts; the next ones appear as these are resolved
+
+
+def _conflicts(review: Any) -> tuple[list[dict[str, Any]], int]:
+    waiting = review.conflicts()
+    rows = [{"outcome": outcome, "record": review.screening_record(outcome.record_id)}
+            for outcome in waiting[:CONFLICTS_SHOWN]]
+    return rows, len(waiting)
 
 
 @requires("lead")
 async def conflicts(request: Request) -> Response:
-    rows = await _call(_conflicts, _review(request))
+    rows, total = await _call(_conflicts, _review(request))
     protocol = _review(request).protocol
-    return render(request, "conflicts.html", title="Conflicts", rows=rows,
+    return render(request, "conflicts.html", title="Conflicts", rows=rows, total=total,
                   stage_labels=STAGE_LABELS, protocol=protocol,
                   terms={"include": [], "exclude": []})
 
