@@ -42,6 +42,20 @@ def test_the_worker_serves_what_the_synchronous_queue_serves(tmp_path: Path, db_
         synchronous.close()
 
 
+def test_the_worker_ranks_with_split_gram_products_and_the_synchronous_path_does_not(
+    tmp_path: Path, db_url: str
+) -> None:
+    folder = _project(tmp_path, db_url)
+    with Review.open(folder, db_url=db_url) as review:
+        assert review.next_record("Ann") is not None  # the synchronous path first
+        (synchronous,) = review.__dict__["_prepared_rankers"].values()
+        worker = review.start_background_ranking()
+        assert review.next_record("Ann") is not None
+        assert worker._ranker is not synchronous
+        assert worker._ranker.get_params()["gram"] == "split"
+        assert synchronous.get_params()["gram"] == "full"
+
+
 def test_a_decision_refits_at_once_so_next_needs_no_fit(tmp_path: Path, db_url: str) -> None:
     folder = _project(tmp_path, db_url)
     with Review.open(folder, db_url=db_url) as review:

@@ -89,6 +89,16 @@ class Ranker(ABC):
             if name != "self" and hasattr(self, name)
         }
 
+    def set_params(self, **params: Any) -> Self:
+        """Set hyper-parameters by name (scikit-learn convention); an unknown name raises
+        ``ValueError``. Settings read by :meth:`prepare` take effect at the next one."""
+        known = inspect.signature(type(self).__init__).parameters
+        for name, value in params.items():
+            if name == "self" or name not in known:
+                raise ValueError(f"{type(self).__name__} has no hyper-parameter {name!r}")
+            setattr(self, name, value)
+        return self
+
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"{type(self).__name__}({params})"

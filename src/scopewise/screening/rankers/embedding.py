@@ -281,10 +281,10 @@ class HybridRanker(_Embeds, WarmSVMRanker):
                  ratio: float = 9.8, title_weight: float = 0.0,
                  ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 0.0,
                  fade: float = 3.0, tol: float = 1e-3, solver: str = "warm",
-                 prefix: int | None = 6) -> None:
+                 prefix: int | None = 6, gram: str = "full") -> None:
         super().__init__(C=C, ratio=ratio, title_weight=title_weight, ngram_range=ngram_range,
                          criteria_weight=criteria_weight, fade=fade, tol=tol, solver=solver,
-                         prefix=prefix)
+                         prefix=prefix, gram=gram)
         self.embedding_weight = embedding_weight
         self.encoder = encoder
         self.cache_dir = cache_dir

@@ -17,7 +17,7 @@ truncation helps most datasets and hurts those two consistently, on every seed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import Any, Self
 
 import numpy as np
 
@@ -37,7 +37,7 @@ class ScopewiseRanker(Ranker):
 
     Parameters
     ----------
-    C, ratio, title_weight, ngram_range, tol, solver:
+    C, ratio, title_weight, ngram_range, tol, solver, gram:
         As for :class:`~scopewise.screening.rankers.linear.WarmSVMRanker`, shared by
         every member.
     prefixes:
@@ -57,7 +57,7 @@ class ScopewiseRanker(Ranker):
                  ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 0.0,
                  fade: float = 3.0, tol: float = 1e-3, solver: str = "warm",
                  prefixes: tuple[int | None, ...] = (None, 6),
-                 weights: tuple[float, ...] = (2.0, 1.0)) -> None:
+                 weights: tuple[float, ...] = (2.0, 1.0), gram: str = "full") -> None:
         self.C = C
         self.ratio = ratio
         self.title_weight = title_weight
@@ -68,6 +68,7 @@ class ScopewiseRanker(Ranker):
         self.solver = solver
         self.prefixes = prefixes
         self.weights = weights
+        self.gram = gram
 
     def prepare(self, records: Sequence[Record], criteria: str | None = None) -> Self:
         if not self.prefixes:
@@ -79,7 +80,7 @@ class ScopewiseRanker(Ranker):
         self.members_ = [
             WarmSVMRanker(C=self.C, ratio=self.ratio, title_weight=self.title_weight,
                           ngram_range=self.ngram_range, tol=self.tol, solver=self.solver,
-                          prefix=prefix).prepare(records, criteria)
+                          prefix=prefix, gram=self.gram).prepare(records, criteria)
             for prefix in self.prefixes
         ]
         similarities = [m.criteria_similarity_ for m in self.members_
@@ -101,6 +102,16 @@ class ScopewiseRanker(Ranker):
                                     zip(weights, current, strict=True))
         combined: np.ndarray = self.mean_scores_
         return combined
+
+    def set_params(self, **params: Any) -> Self:
+        """Set hyper-parameters; those the members use in ``fit`` (``C``, ``ratio``,
+        ``tol``, ``gram``) reach prepared members too. The others shape the features
+        and take effect at the next :meth:`prepare`."""
+        super().set_params(**params)
+        shared = {k: v for k, v in params.items() if k in ("C", "ratio", "tol", "gram")}
+        for member in getattr(self, "members_", []):
+            member.set_params(**shared)
+        return self
 
     def fit(self, screened: np.ndarray, labels: np.ndarray) -> Self:
         screened, labels = _check_fit_input(screened, labels, self.members_[0].X_.shape[0])

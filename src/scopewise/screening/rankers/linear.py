@@ -23,6 +23,7 @@ from scopewise.screening.rankers.features import TextFeatures, split_shared_term
 from scopewise.screening.rankers.row_span import solve_in_row_span, weights_of
 from scopewise.screening.rankers.scoring import ScoreColumns
 from scopewise.screening.rankers.solver import TrainingRows, has_repeats
+from scopewise.screening.rankers.split_gram import SplitGram
 
 __all__ = ["CriteriaRanker", "RandomRanker", "SVMRanker", "WarmSVMRanker"]
 
@@ -128,24 +129,34 @@ class SVMRanker(_TextRanker):
         ``"liblinear"`` (a fresh ``LinearSVC`` fit after every decision, as ASReview
         does) or ``"warm"`` (the same objective solved by a truncated Newton method
         started from the previous weights: much less work per decision).
+    gram:
+        How the warm solver multiplies by the training rows' Gram matrix past
+        :data:`~scopewise.screening.rankers.solver.GRAM_LIMIT` rows: ``"full"`` (two
+        sparse products over every term) or ``"split"`` (each record's private terms
+        as a diagonal, :mod:`~scopewise.screening.rankers.split_gram`: the same model
+        to rounding at less than half the cost, but not bit for bit; the background
+        ranking worker of the web app uses it, simulations keep ``"full"``).
     """
 
     name = "svm"
 
     def __init__(self, C: float = 0.11, ratio: float = 9.8, title_weight: float = 0.0,
                  ngram_range: tuple[int, int] = (1, 2), tol: float = 1e-4,
-                 solver: str = "liblinear") -> None:
+                 solver: str = "liblinear", gram: str = "full") -> None:
         self.C = C
         self.ratio = ratio
         self.title_weight = title_weight
         self.ngram_range = ngram_range
         self.tol = tol
         self.solver = solver
+        self.gram = gram
 
     def prepare(self, records: Sequence[Record], criteria: str | None = None) -> Self:
         super().prepare(records, criteria)
         if self.solver not in ("liblinear", "warm"):
             raise ValueError(f"unknown solver {self.solver!r}: use 'liblinear' or 'warm'")
+        if self.gram not in ("full", "split"):
+            raise ValueError(f"unknown gram {self.gram!r}: use 'full' or 'split'")
         if self.solver == "warm":
             self._start_warm()
         return self
@@ -157,6 +168,7 @@ class SVMRanker(_TextRanker):
                                                 dtype=np.float64))
         self.score_columns_ = ScoreColumns(self.X_)
         self.warm_scores_: np.ndarray | None = None  # X_ @ shared_weights_, once known
+        self.split_gram_: SplitGram | None = None  # made when ``gram="split"`` first needs it
 
     @property
     def shared_weights_(self) -> np.ndarray:
@@ -192,15 +204,27 @@ class SVMRanker(_TextRanker):
         at_zero = 2.0 * self.C * (relevant_weight * relevant_sum
                                   - irrelevant_weight * irrelevant_sum)
         start = training.coefficients
+        start_decision = training.start_decision(rows)
+        gram_matrix = training.gram_matrix(rows)
+        split = self._split_gram() if gram_matrix is None and self.gram == "split" else None
         coefficients, training.decision = solve_in_row_span(
             rows, row_labels, row_weights, self.C, start, tol=self.tol,
-            gradient_at_zero=at_zero, start_decision=training.start_decision(rows),
-            gram_matrix=training.gram_matrix(rows))
+            gradient_at_zero=at_zero, start_decision=start_decision,
+            gram_matrix=gram_matrix, gram_product=split)
         moved = not np.array_equal(coefficients, start)
         training.coefficients = coefficients
         if moved:
-            training.weights = weights_of(rows, coefficients)
+            training.weights = (weights_of(rows, coefficients) if split is None
+                                else split.weights(coefficients))
         return moved
+
+    def _split_gram(self) -> SplitGram:
+        """The split Gram products of the training rows, brought up to date."""
+        split = getattr(self, "split_gram_", None)
+        if split is None or split.training is not self.training_:
+            split = self.split_gram_ = SplitGram(self.training_, self.X_.shape[1])
+        split.update()
+        return split
 
     def _model_scores(self, screened: np.ndarray, labels: np.ndarray) -> np.ndarray:
         weights = _class_weights(labels, self.ratio)
@@ -271,7 +295,7 @@ class WarmSVMRanker(SVMRanker):
 
     Parameters
     ----------
-    C, ratio, title_weight, ngram_range, tol, solver:
+    C, ratio, title_weight, ngram_range, tol, solver, gram:
         As for :class:`SVMRanker`.
     prefix:
         Words are cut to their first ``prefix`` characters before the n-grams are
@@ -288,9 +312,9 @@ class WarmSVMRanker(SVMRanker):
     def __init__(self, C: float = 0.11, ratio: float = 9.8, title_weight: float = 0.0,
                  ngram_range: tuple[int, int] = (1, 2), criteria_weight: float = 0.0,
                  fade: float = 3.0, tol: float = 1e-3, solver: str = "warm",
-                 prefix: int | None = 6) -> None:
+                 prefix: int | None = 6, gram: str = "full") -> None:
         super().__init__(C=C, ratio=ratio, title_weight=title_weight, ngram_range=ngram_range,
-                         tol=tol, solver=solver)
+                         tol=tol, solver=solver, gram=gram)
         self.prefix = prefix
         self.criteria_weight = criteria_weight
         self.fade = fade

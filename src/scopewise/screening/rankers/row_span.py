@@ -51,6 +51,7 @@ def solve_in_row_span(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
                       gradient_at_zero: np.ndarray | None = None,
                       start_decision: np.ndarray | None = None,
                       gram_matrix: np.ndarray | None = None,
+                      gram_product: Gram | None = None,
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Row coefficients of the squared-hinge linear SVM and the rows' decision values.
 
@@ -59,7 +60,10 @@ def solve_in_row_span(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
     :func:`~scopewise.screening.rankers.solver.solve_squared_hinge`, except ``start``:
     the starting coefficients, one per row (rows new since the last solve: 0), and
     ``gram_matrix``: ``K`` itself, if the caller keeps it
-    (:meth:`~scopewise.screening.rankers.solver.TrainingRows.gram_matrix`).
+    (:meth:`~scopewise.screening.rankers.solver.TrainingRows.gram_matrix`); else
+    ``gram_product``: a function computing ``K v`` the caller keeps cheaper than the
+    two sparse products here
+    (:class:`~scopewise.screening.rankers.split_gram.SplitGram`).
     """
     signs = np.where(np.asarray(labels) == 1, 1.0, -1.0)
     cost = 2.0 * C * np.asarray(sample_weight, dtype=np.float64)
@@ -67,6 +71,8 @@ def solve_in_row_span(rows: sp.csr_matrix, labels: np.ndarray, sample_weight: np
     Xt = X.T  # CSC view: no copy
 
     def gram(v: np.ndarray) -> np.ndarray:
+        if gram_product is not None and gram_matrix is None:
+            return gram_product(v)
         product: np.ndarray = X @ (Xt @ v) + v.sum() if gram_matrix is None else gram_matrix @ v
         return product
 

@@ -246,6 +246,13 @@ class TrainingRows:
         gram: np.ndarray = self._gram[:n, :n]
         return gram
 
+    def entries(self, start: int, end: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The entries of rows ``start`` to ``end`` (not included): their values, compact
+        columns and row pointers (from 0), straight from the buffers."""
+        first, last = int(self._indptr[start]), int(self._indptr[end])
+        return (self._data[first:last], self._indices[first:last],
+                self._indptr[start: end + 1] - first)
+
     def class_sums(self, row_labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Column sums of the irrelevant rows and of the relevant rows (compact columns).
 
