@@ -22,11 +22,13 @@ class GatedRanker:
     def __init__(self, gate: threading.Event | None = None) -> None:
         self.gate = gate
         self.fitted: list[int] = []
+        self.fit_calls = 0
 
     def fit(self, screened: np.ndarray, labels: np.ndarray) -> GatedRanker:
         if self.gate is not None:
             assert self.gate.wait(10)
         self.fitted = [int(p) for p in screened]
+        self.fit_calls += 1
         return self
 
     def ranking(self, unscreened: np.ndarray) -> np.ndarray:
@@ -215,6 +217,37 @@ def test_an_error_reaches_the_waiting_caller_and_the_next_request_tries_again() 
             worker.serve(request({10: 1}))
         ranking, _ = worker.serve(request({10: 1}))
         assert isinstance(ranking, Ranking) and len(attempts) == 2
+    finally:
+        worker.close()
+
+
+def test_a_request_with_the_same_labels_is_ranked_without_a_refit() -> None:
+    rankers: list[GatedRanker] = []
+    current = [request({10: 1, 12: 0}, pending=(12,))]
+
+    def prepare(*basis: Any) -> GatedRanker:
+        rankers.append(GatedRanker())
+        return rankers[-1]
+
+    def refit(labels: dict[int, int], ids: tuple[int, ...] = IDS) -> Ranking:
+        current[0] = request(labels, ids)
+        worker.refresh()  # after a decision: the worker reads the project's request
+        assert worker.idle(10)
+        ranking, behind = worker.serve(current[0])
+        assert behind == 0
+        return ranking
+
+    worker = RankingWorker(prepare, lambda: current[0])
+    try:
+        ranking, _ = worker.serve(current[0])
+        assert ranking.order == (11, 12, 13, 14) and rankers[0].fit_calls == 1
+        # the second reviewer agreed: the record is no longer pending, no label changed
+        assert refit({10: 1, 12: 0}).order == (11, 13, 14)
+        assert rankers[0].fit_calls == 1 and worker.fits == 2
+        assert refit({10: 1, 12: 1}).order == (11, 13, 14)  # a changed label: refitted
+        assert rankers[0].fit_calls == 2
+        refit({10: 1}, ids=IDS[:4])  # prepared anew: fitted anew
+        assert len(rankers) == 2 and rankers[1].fit_calls == 1
     finally:
         worker.close()
 

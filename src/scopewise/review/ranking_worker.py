@@ -125,15 +125,21 @@ def record_index(ids: tuple[int, ...]) -> tuple[Any, dict[int, int]]:
     return array, position
 
 
-def fit_ranking(ranker: Any, request: RankingRequest) -> tuple[int, ...]:
+def fit_ranking(ranker: Any, request: RankingRequest, refit: bool = True) -> tuple[int, ...]:
     """Fit the prepared ``ranker`` on the request's labels and rank every record
-    without a label, and the pending ones, best first (record ids)."""
+    without a label, and the pending ones, best first (record ids).
+
+    ``refit=False``: the ranker was last fitted on exactly these labels (only the
+    pending records changed, e.g. a second reviewer agreed with the first); its
+    scores are ranked as they are.
+    """
     import numpy as np
 
     array, position = record_index(request.ids)
     screened = np.array([position[rid] for rid, _ in request.labels], dtype=np.int64)
-    labels = np.array([label for _, label in request.labels], dtype=np.int64)
-    ranker.fit(screened, labels)
+    if refit:
+        labels = np.array([label for _, label in request.labels], dtype=np.int64)
+        ranker.fit(screened, labels)
     unlabelled = np.ones(len(request.ids), dtype=bool)
     unlabelled[screened] = False
     unlabelled[[position[rid] for rid in request.pending]] = True
@@ -198,6 +204,7 @@ class RankingWorker:
         self._closed = False
         self._ranker: Any = None
         self._basis: tuple[str, tuple[int, ...], str] | None = None
+        self._fitted_labels: tuple[tuple[int, int], ...] | None = None  # of the ranker
         self._thread = threading.Thread(target=self._run, name="scopewise-ranking", daemon=True)
         self._thread.start()
 
@@ -309,7 +316,13 @@ class RankingWorker:
                 return found
         start = time.perf_counter()
         self._prepared(request)
-        order = fit_ranking(self._ranker, request)
+        # a decision that changes no training label (a second reviewer agreeing with
+        # the first only moves the record out of the pending ones) needs no refit: the
+        # warm-started solver would start at its own optimum and take no step
+        refit = self._fitted_labels != request.labels
+        self._fitted_labels = None  # until this fit is done (a failed fit refits)
+        order = fit_ranking(self._ranker, request, refit=refit)
+        self._fitted_labels = request.labels
         self.fits += 1
         ranking = Ranking(request, order, time.perf_counter() - start)
         if self.shared is not None:
@@ -319,6 +332,7 @@ class RankingWorker:
     def _prepared(self, request: RankingRequest) -> None:
         if self._basis != request.basis:
             self._ranker = None  # the old features go before the new ones are built
+            self._fitted_labels = None
             self._ranker = self.prepare(*request.basis)
             self._basis = request.basis
 
