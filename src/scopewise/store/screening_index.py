@@ -19,6 +19,7 @@ holding an older state keeps a consistent view.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -122,7 +123,8 @@ def extend_index(
     labels, reached = dict(old.labels), dict(old.reached)
     pending = set(old.pending)
     waiting = {s: set(ix.waiting) for s, ix in old.stages.items()}
-    for rid in set(changed):
+    changed = set(changed)
+    for rid in changed:
         outcome = records.get(rid)
         if outcome is None:
             continue
@@ -134,11 +136,41 @@ def extend_index(
                 ids.discard(rid)
         _label(rid, outcome, latest.get(TITLE_ABSTRACT, {}),
                screeners.get(TITLE_ABSTRACT, {}), labels, pending, reached)
-    return ScreeningIndex(
+    index = ScreeningIndex(
         {s: StageIndex(latest[s], screeners[s], frozenset(waiting[s]), decided_by[s],
                        frozenset(full[s])) for s in latest},
         labels, frozenset(pending), reached, old.per_record,
     )
+    carried = _carried_sorted_labels(old, labels, changed)
+    if carried is not None:
+        index.memo["sorted_labels"] = carried
+    return index
+
+
+def _carried_sorted_labels(
+    old: ScreeningIndex, labels: dict[int, int], changed: set[int]
+) -> tuple[tuple[int, int], ...] | None:
+    """The old index's sorted labels with the changed records' labels put in (the
+    same tuple when none changed); ``None`` when the old index never sorted them.
+    Sorting every label again took a millisecond per decision at 5,000 labels."""
+    before = old.memo.get("sorted_labels")
+    if before is None:
+        return None
+    moved = sorted(rid for rid in changed if labels.get(rid) != old.labels.get(rid))
+    if not moved:
+        return before  # type: ignore[return-value]
+    pairs: list[tuple[int, int]] = list(before)  # type: ignore[call-overload]
+    for rid in moved:
+        at = bisect.bisect_left(pairs, (rid,))  # (rid,) sorts before every (rid, label)
+        present = at < len(pairs) and pairs[at][0] == rid
+        if rid not in labels:
+            if present:
+                del pairs[at]
+        elif present:
+            pairs[at] = (rid, labels[rid])
+        else:
+            pairs.insert(at, (rid, labels[rid]))
+    return tuple(pairs)
 
 
 def _label(
