@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,14 +102,20 @@ def _one(conn: Connection, where: Any) -> Account | None:
     return None if row is None else _account(row)
 
 
+@cache
+def _account_by_id_query() -> sa.Select[Any]:
+    return _account_query().where(t.accounts.c.id == sa.bindparam("account_id"))
+
+
 def account_by_email(conn: Connection, email: str) -> Account | None:
     """The account signing in with ``email`` (stored in lower case)."""
     return _one(conn, t.accounts.c.email == email.strip().lower())
 
 
 def account_by_id(conn: Connection, account_id: int) -> Account | None:
-    """The account with this id."""
-    return _one(conn, t.accounts.c.id == account_id)
+    """The account with this id (read on every request: the statement is built once)."""
+    row = conn.execute(_account_by_id_query(), {"account_id": account_id}).mappings().first()
+    return None if row is None else _account(row)
 
 
 def account_by_name(conn: Connection, name: str) -> Account | None:
@@ -170,19 +177,19 @@ def insert_session(conn: Connection, session_id: str, account_id: int, csrf_toke
     )
 
 
+@cache
+def _session_query() -> sa.Select[Any]:
+    return sa.select(
+        t.web_sessions.c.csrf_token,
+        t.web_sessions.c.created_at.label("session_created_at"),
+        t.web_sessions.c.account_id,
+    ).where(t.web_sessions.c.id == sa.bindparam("session_id"),
+            t.web_sessions.c.ended_at.is_(None))
+
+
 def session(conn: Connection, session_id: str) -> WebSession | None:
     """The live (not ended) session with this id, with its account."""
-    row = (
-        conn.execute(
-            sa.select(
-                t.web_sessions.c.csrf_token,
-                t.web_sessions.c.created_at.label("session_created_at"),
-                t.web_sessions.c.account_id,
-            ).where(t.web_sessions.c.id == session_id, t.web_sessions.c.ended_at.is_(None))
-        )
-        .mappings()
-        .first()
-    )
+    row = conn.execute(_session_query(), {"session_id": session_id}).mappings().first()
     if row is None:
         return None
     account = account_by_id(conn, int(row["account_id"]))
@@ -278,81 +285,121 @@ def lock_hand_out(conn: Connection) -> None:
     On PostgreSQL two workers handing out at the same moment queue here; SQLite
     writers are serialised by ``BEGIN IMMEDIATE`` already.
     """
-    found = conn.execute(sa.select(t.project.c.id).with_for_update()).first()
+    found = conn.execute(_lock_query()).first()
     if found is None:
         raise NotFound("the database holds no scopewise project")
 
 
+# The hand-out runs these on every decision: each statement is built once (building a
+# statement cost two to four times executing it on SQLite), with bound parameters.
+
+
+@cache
+def _lock_query() -> sa.Select[Any]:
+    return sa.select(t.project.c.id).with_for_update()
+
+
+@cache
+def _leases_query(some: bool) -> sa.Select[Any]:
+    leases = t.record_leases
+    query = sa.select(leases.c.record_id, leases.c.reviewer_id).where(
+        leases.c.stage == sa.bindparam("stage"), leases.c.expires_at > sa.bindparam("now")
+    )
+    if some:
+        query = query.where(leases.c.record_id.in_(sa.bindparam("ids", expanding=True)))
+    return query
+
+
+@cache
+def _held_query() -> sa.Select[Any]:
+    leases = t.record_leases
+    return sa.select(leases.c.record_id, leases.c.stage).where(
+        leases.c.reviewer_id == sa.bindparam("reviewer_id"),
+        leases.c.expires_at > sa.bindparam("now"),
+    )
+
+
+@cache
+def _screeners_query() -> sa.Select[Any]:
+    return (
+        sa.select(t.decisions.c.record_id, t.decisions.c.reviewer_id)
+        .where(
+            t.decisions.c.record_id.in_(sa.bindparam("ids", expanding=True)),
+            t.decisions.c.stage == sa.bindparam("stage"),
+            t.decisions.c.kind == "screen",
+        )
+        .distinct()
+    )
+
+
+@cache
+def _end_leases_statements() -> tuple[sa.Delete, sa.Delete, sa.Delete]:
+    """Delete a reviewer's leases at a stage; expired leases; one lease."""
+    leases = t.record_leases
+    return (
+        leases.delete().where(leases.c.reviewer_id == sa.bindparam("reviewer_id"),
+                              leases.c.stage == sa.bindparam("stage")),
+        leases.delete().where(leases.c.expires_at <= sa.bindparam("now")),
+        leases.delete().where(leases.c.record_id == sa.bindparam("record_id"),
+                              leases.c.stage == sa.bindparam("stage"),
+                              leases.c.reviewer_id == sa.bindparam("reviewer_id")),
+    )
+
+
 def active_leases(conn: Connection, stage: str, record_ids: Sequence[int] | None = None) -> dict[int, set[int]]:
     """Record id -> reviewers (user ids) holding an unexpired lease at ``stage``."""
-    query = sa.select(t.record_leases.c.record_id, t.record_leases.c.reviewer_id).where(
-        t.record_leases.c.stage == stage, t.record_leases.c.expires_at > now()
-    )
+    params: dict[str, Any] = {"stage": stage, "now": now()}
     if record_ids is not None:
-        query = query.where(t.record_leases.c.record_id.in_(list(record_ids)))
+        params["ids"] = list(record_ids)
     found: dict[int, set[int]] = {}
-    for rid, uid in conn.execute(query):
+    for rid, uid in conn.execute(_leases_query(record_ids is not None), params):
         found.setdefault(int(rid), set()).add(int(uid))
     return found
 
 
 def held_leases(conn: Connection, reviewer_id: int) -> list[tuple[int, str]]:
     """(record id, stage) of the unexpired leases a reviewer holds."""
-    query = sa.select(t.record_leases.c.record_id, t.record_leases.c.stage).where(
-        t.record_leases.c.reviewer_id == reviewer_id, t.record_leases.c.expires_at > now()
-    )
-    return [(int(rid), str(stage)) for rid, stage in conn.execute(query)]
+    rows = conn.execute(_held_query(), {"reviewer_id": reviewer_id, "now": now()})
+    return [(int(rid), str(stage)) for rid, stage in rows]
 
 
 def screeners_at(conn: Connection, record_ids: Sequence[int], stage: str) -> dict[int, set[int]]:
     """Record id -> reviewers (user ids) with a screening decision at ``stage``."""
-    query = (
-        sa.select(t.decisions.c.record_id, t.decisions.c.reviewer_id)
-        .where(
-            t.decisions.c.record_id.in_(list(record_ids)),
-            t.decisions.c.stage == stage,
-            t.decisions.c.kind == "screen",
-        )
-        .distinct()
-    )
     found: dict[int, set[int]] = {}
-    for rid, uid in conn.execute(query):
+    rows = conn.execute(_screeners_query(), {"ids": list(record_ids), "stage": stage})
+    for rid, uid in rows:
         found.setdefault(int(rid), set()).add(int(uid))
     return found
 
 
 def put_lease(conn: Connection, record_id: int, stage: str, reviewer_id: int, expires_at: datetime) -> None:
     """Hand ``record_id`` to a reviewer; their other leases at ``stage`` end."""
-    conn.execute(
-        t.record_leases.delete().where(
-            t.record_leases.c.reviewer_id == reviewer_id, t.record_leases.c.stage == stage
-        )
-    )
-    conn.execute(t.record_leases.delete().where(t.record_leases.c.expires_at <= now()))
-    conn.execute(
-        t.record_leases.insert().values(
-            record_id=record_id, stage=stage, reviewer_id=reviewer_id, expires_at=expires_at
-        )
-    )
+    theirs, expired, _one_lease = _end_leases_statements()
+    conn.execute(theirs, {"reviewer_id": reviewer_id, "stage": stage})
+    conn.execute(expired, {"now": now()})
+    conn.execute(t.record_leases.insert(), {
+        "record_id": record_id, "stage": stage, "reviewer_id": reviewer_id,
+        "expires_at": expires_at,
+    })
 
 
 def release_lease(conn: Connection, record_id: int, stage: str, reviewer_id: int) -> None:
     """The reviewer decided (or skipped) the record: their lease ends."""
-    conn.execute(
-        t.record_leases.delete().where(
-            t.record_leases.c.record_id == record_id,
-            t.record_leases.c.stage == stage,
-            t.record_leases.c.reviewer_id == reviewer_id,
-        )
-    )
+    conn.execute(_end_leases_statements()[2],
+                 {"record_id": record_id, "stage": stage, "reviewer_id": reviewer_id})
 
 
 # -- keyword highlighting ---------------------------------------------------------------
 
 
+@cache
+def _settings_query() -> sa.Select[Any]:
+    return sa.select(t.project.c.settings)
+
+
 def highlight_terms(conn: Connection) -> dict[str, list[str]] | None:
     """The lead's include/exclude highlight terms (``None``: never edited)."""
-    settings = conn.execute(sa.select(t.project.c.settings)).scalar()
+    settings = conn.execute(_settings_query()).scalar()
     value = (settings or {}).get(HIGHLIGHT_KEY)
     if not isinstance(value, dict):
         return None

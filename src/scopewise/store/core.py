@@ -170,7 +170,8 @@ class Store:
     def audit(self, conn: Connection, actor: str, action: str, detail: dict[str, Any]) -> None:
         """Append an audit event inside the caller's transaction."""
         conn.execute(
-            t.audit_events.insert().values(at=now(), actor=actor, action=action, detail=detail)
+            t.audit_events.insert(),
+            {"at": now(), "actor": actor, "action": action, "detail": detail},
         )
 
     def audit_events(self, limit: int | None = None) -> list[AuditEvent]:

@@ -8,6 +8,7 @@ status) and maps rows to the dataclasses the analysis takes.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -220,8 +221,13 @@ def audit_details(conn: Connection, action: str) -> list[dict[str, Any]]:
 
 def latest_audit_detail(conn: Connection, action: str) -> dict[str, Any] | None:
     """The detail of the latest audit event with ``action``, or ``None``."""
-    a = t.audit_events
-    detail = conn.execute(
-        sa.select(a.c.detail).where(a.c.action == action).order_by(a.c.id.desc()).limit(1)
-    ).scalar()
+    detail = conn.execute(_latest_audit_query(), {"action": action}).scalar()
     return dict(detail) if isinstance(detail, dict) else None
+
+
+@cache
+def _latest_audit_query() -> sa.Select[Any]:
+    """:func:`latest_audit_detail`'s statement, built once (every hand-out runs it)."""
+    a = t.audit_events
+    return (sa.select(a.c.detail).where(a.c.action == sa.bindparam("action"))
+            .order_by(a.c.id.desc()).limit(1))

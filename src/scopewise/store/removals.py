@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,18 +89,22 @@ def removed_record_ids() -> sa.Select[tuple[int]]:
 
 def removed_reasons(conn: Connection, record_ids: Iterable[int]) -> dict[int, str]:
     """The reason each of ``record_ids`` was removed before screening (absent: it was not)."""
-    r = t.record_removals
     out: dict[int, str] = {}
     for chunk in _chunks(list(dict.fromkeys(record_ids))):
         out.update(
             (int(rid), str(reason))
-            for rid, reason in conn.execute(
-                sa.select(r.c.record_id, r.c.reason).where(
-                    r.c.undone_at.is_(None), r.c.record_id.in_(chunk)
-                )
-            )
+            for rid, reason in conn.execute(_reasons_query(), {"ids": chunk})
         )
     return out
+
+
+@cache
+def _reasons_query() -> sa.Select[Any]:
+    """:func:`removed_reasons`' statement, built once (it runs on every decision)."""
+    r = t.record_removals
+    return sa.select(r.c.record_id, r.c.reason).where(
+        r.c.undone_at.is_(None), r.c.record_id.in_(sa.bindparam("ids", expanding=True))
+    )
 
 
 def removed_message(record_id: int, reason: str) -> str:

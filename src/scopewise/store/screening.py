@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -119,18 +120,75 @@ def screenability(conn: Connection, record_ids: Iterable[int]) -> dict[int, int 
     checking a whole batch of decisions at once (:func:`check_screenable` checks one).
     """
     out: dict[int, int | None] = {}
-    members = active_duplicate_members().subquery()
+    existing, duplicates = _screenability_queries()
     for chunk in _chunks(dict.fromkeys(record_ids)):
-        found = conn.execute(sa.select(t.records.c.id).where(t.records.c.id.in_(chunk)))
+        found = conn.execute(existing, {"ids": chunk})
         out.update((int(rid), None) for rid in found.scalars())
-        duplicates = conn.execute(
-            sa.select(members.c.record_id, members.c.primary_record_id).where(
-                members.c.record_id.in_(chunk),
-                members.c.primary_record_id != members.c.record_id,
-            )
-        )
-        out.update((int(rid), int(primary)) for rid, primary in duplicates)
+        pairs = conn.execute(duplicates, {"ids": chunk})
+        out.update((int(rid), int(primary)) for rid, primary in pairs)
     return out
+
+
+# Statements run on every decision or hand-out are built once, with bound parameters
+# (building one cost two to four times executing it on SQLite).
+
+
+@cache
+def _screenability_queries() -> tuple[sa.Select[Any], sa.Select[Any]]:
+    members = active_duplicate_members().subquery()
+    ids: sa.BindParameter[Any] = sa.bindparam("ids", expanding=True)
+    return (
+        sa.select(t.records.c.id).where(t.records.c.id.in_(ids)),
+        sa.select(members.c.record_id, members.c.primary_record_id).where(
+            members.c.record_id.in_(ids),
+            members.c.primary_record_id != members.c.record_id,
+        ),
+    )
+
+
+@cache
+def _records_query() -> sa.Select[Any]:
+    return sa.select(t.records).where(t.records.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+@cache
+def _users_query() -> sa.Select[Any]:
+    return sa.select(t.users.c.name, t.users.c.id, t.users.c.role)
+
+
+@cache
+def _settings_query(for_update: bool) -> sa.Select[Any]:
+    query = sa.select(t.project.c.settings)
+    return query.with_for_update() if for_update else query
+
+
+@cache
+def _decisions_query(some: bool, stage: bool, kinds: bool, after: bool) -> sa.Select[Any]:
+    """:func:`decision_rows`' statement for the filters given (each ``True``: bound)."""
+    query = (
+        sa.select(t.decisions, t.users.c.name.label("reviewer"))
+        .join(t.users, t.users.c.id == t.decisions.c.reviewer_id)
+        .order_by(t.decisions.c.id)
+    )
+    if some:
+        query = query.where(t.decisions.c.record_id.in_(sa.bindparam("ids", expanding=True)))
+    if stage:
+        query = query.where(t.decisions.c.stage == sa.bindparam("stage"))
+    if kinds:
+        query = query.where(t.decisions.c.kind.in_(sa.bindparam("kinds", expanding=True)))
+    if after:
+        query = query.where(t.decisions.c.id > sa.bindparam("after"))
+    return query
+
+
+@cache
+def _full_texts_query(some: bool, after: bool) -> sa.Select[Any]:
+    query = sa.select(t.full_texts).order_by(t.full_texts.c.id)
+    if some:
+        query = query.where(t.full_texts.c.record_id.in_(sa.bindparam("ids", expanding=True)))
+    if after:
+        query = query.where(t.full_texts.c.id > sa.bindparam("after"))
+    return query
 
 
 def project_identity(conn: Connection) -> str:
@@ -154,7 +212,7 @@ def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, 
     """The records with these ids, as :class:`~scopewise.records.Record` values."""
     out: dict[int, Record] = {}
     for chunk in _chunks(record_ids):
-        rows = conn.execute(sa.select(t.records).where(t.records.c.id.in_(chunk))).mappings()
+        rows = conn.execute(_records_query(), {"ids": chunk}).mappings()
         for row in rows:
             out[int(row["id"])] = Record.from_dict(dict(row))
     return out
@@ -165,7 +223,7 @@ def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, 
 
 def user_roles(conn: Connection) -> dict[str, tuple[int, str]]:
     """Every user's name -> (id, role)."""
-    rows = conn.execute(sa.select(t.users.c.name, t.users.c.id, t.users.c.role)).all()
+    rows = conn.execute(_users_query()).all()
     return {str(r.name): (int(r.id), str(r.role)) for r in rows}
 
 
@@ -196,18 +254,16 @@ def insert_decision(
     created_at: datetime | None = None,
 ) -> int:
     """Append one decision to the log and return its id."""
-    result = conn.execute(
-        t.decisions.insert().values(
-            record_id=record_id,
-            stage=stage,
-            reviewer_id=reviewer_id,
-            decision=decision,
-            reasons=list(reasons),
-            note=note,
-            kind=kind,
-            created_at=created_at or now(),
-        )
-    )
+    result = conn.execute(t.decisions.insert(), {
+        "record_id": record_id,
+        "stage": stage,
+        "reviewer_id": reviewer_id,
+        "decision": decision,
+        "reasons": list(reasons),
+        "note": note,
+        "kind": kind,
+        "created_at": created_at or now(),
+    })
     pk = result.inserted_primary_key
     assert pk is not None
     return int(pk[0])
@@ -259,19 +315,17 @@ def decision_rows(
             ]
             return sorted(found, key=lambda d: d.id)
         record_ids = ids
-    query = (
-        sa.select(t.decisions, t.users.c.name.label("reviewer"))
-        .join(t.users, t.users.c.id == t.decisions.c.reviewer_id)
-        .order_by(t.decisions.c.id)
-    )
+    query = _decisions_query(record_ids is not None, stage is not None, kinds is not None,
+                             after is not None)
+    params: dict[str, Any] = {}
     if record_ids is not None:
-        query = query.where(t.decisions.c.record_id.in_(list(record_ids)))
+        params["ids"] = list(record_ids)
     if stage is not None:
-        query = query.where(t.decisions.c.stage == stage)
+        params["stage"] = stage
     if kinds is not None:
-        query = query.where(t.decisions.c.kind.in_(list(kinds)))
+        params["kinds"] = list(kinds)
     if after is not None:
-        query = query.where(t.decisions.c.id > after)
+        params["after"] = after
     return [
         Decision(
             id=int(r["id"]),
@@ -284,7 +338,7 @@ def decision_rows(
             kind=str(r["kind"]),
             created_at=_utc(r["created_at"]),
         )
-        for r in conn.execute(query).mappings()
+        for r in conn.execute(query, params).mappings()
     ]
 
 
@@ -329,11 +383,12 @@ def full_text_rows(
             found = [e for chunk in _chunks(ids) for e in full_text_rows(conn, chunk, after)]
             return sorted(found, key=lambda e: e.id)
         record_ids = ids
-    query = sa.select(t.full_texts).order_by(t.full_texts.c.id)
+    query = _full_texts_query(record_ids is not None, after is not None)
+    params: dict[str, Any] = {}
     if record_ids is not None:
-        query = query.where(t.full_texts.c.record_id.in_(list(record_ids)))
+        params["ids"] = list(record_ids)
     if after is not None:
-        query = query.where(t.full_texts.c.id > after)
+        params["after"] = after
     return [
         FullTextEntry(
             id=int(r["id"]),
@@ -346,7 +401,7 @@ def full_text_rows(
             created_at=_utc(r["created_at"]),
             created_by=str(r["created_by"] or ""),
         )
-        for r in conn.execute(query).mappings()
+        for r in conn.execute(query, params).mappings()
     ]
 
 
@@ -354,8 +409,7 @@ def full_text_rows(
 
 
 def _setting(conn: Connection, key: str, for_update: bool = False) -> Any:
-    query = sa.select(t.project.c.settings)
-    settings = conn.execute(query.with_for_update() if for_update else query).scalar()
+    settings = conn.execute(_settings_query(for_update)).scalar()
     return (settings or {}).get(key)
 
 
@@ -388,7 +442,7 @@ def set_pilot_state(conn: Connection, state: dict[str, Any]) -> None:
 
 def pilot_and_sample(conn: Connection) -> tuple[dict[str, Any] | None, list[int]]:
     """:func:`pilot_state` and :func:`stopping_sample` in one read of the settings."""
-    settings = conn.execute(sa.select(t.project.c.settings)).scalar() or {}
+    settings = conn.execute(_settings_query(False)).scalar() or {}
     pilot = settings.get(PILOT_KEY)
     return (dict(pilot) if pilot else None), [int(r) for r in settings.get(STOPPING_SAMPLE_KEY) or []]
 

@@ -27,7 +27,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -53,9 +54,10 @@ def _count_and_max(table: sa.Table) -> list[sa.ScalarSelect[int]]:
     ]
 
 
-def _structure(conn: Connection) -> tuple[int, ...]:
+@cache
+def _structure_query() -> sa.Select[*tuple[Any, ...]]:
     """What decides which records are the unique ones: records, groups, members, and
-    removals before screening."""
+    removals before screening (built once: building it took most of its cost)."""
     undone = (
         sa.select(sa.func.count())
         .select_from(t.duplicate_groups)
@@ -71,17 +73,25 @@ def _structure(conn: Connection) -> tuple[int, ...]:
         .where(removals.c.undone_at.is_not(None))
         .scalar_subquery()
     )
-    query = sa.select(
+    return sa.select(
         *_count_and_max(t.records), *_count_and_max(t.duplicate_groups), undone, members,
         *_count_and_max(removals), undone_removals,
     )
-    return tuple(int(v) for v in conn.execute(query).one())
+
+
+@cache
+def _appended_query() -> sa.Select[*tuple[Any, ...]]:
+    return sa.select(*_count_and_max(t.decisions), *_count_and_max(t.full_texts))
+
+
+def _structure(conn: Connection) -> tuple[int, ...]:
+    """What decides which records are the unique ones (see :func:`_structure_query`)."""
+    return tuple(int(v) for v in conn.execute(_structure_query()).one())
 
 
 def _appended(conn: Connection) -> tuple[int, int, int, int]:
     """Count and highest id of the decisions, then of the full-text entries."""
-    query = sa.select(*_count_and_max(t.decisions), *_count_and_max(t.full_texts))
-    a, b, c, d = (int(v) for v in conn.execute(query).one())
+    a, b, c, d = (int(v) for v in conn.execute(_appended_query()).one())
     return a, b, c, d
 
 
