@@ -108,3 +108,42 @@ def test_the_index_carried_forward_equals_the_index_built_afresh(
         assert state.index.labels[5] == 1 and 5 in state.index.reached
         assert state.index.labels[4] == 1 and 4 in state.index.pending
         assert review._screening_states.rebuilds == 1, "every step after the first was carried"
+
+
+def test_the_stopping_estimate_is_kept_while_no_record_reaches_an_outcome(
+    tmp_path: Path, db_url: str
+) -> None:
+    import math
+
+    import numpy as np
+
+    from scopewise.review.screening_queue import stopping_rule_for
+    from scopewise.store.screening_index import REACHED_MEMO
+
+    protocol = small_protocol("Estimate", "reviewers_per_record = 2", reviewers=("Ann", "Bob"))
+    folder = project_with_titles(tmp_path / "estimate", protocol, TITLES, db_url)
+    steps = [(1, "include", "Ann"), (1, "include", "Bob"), (2, "exclude", "Ann"),
+             (3, "exclude", "Bob"), (2, "exclude", "Bob"), (3, "include", "Ann")]
+    with Review.open(folder, db_url=db_url) as review:
+        review._load_protocol()
+        before: tuple[object, ...] | None = None
+        for rid, decision, who in steps:
+            reached = dict(_state(review).index.reached)
+            review.decide(rid, decision, who)
+            state = _state(review)
+            report, _rule, labels = review._estimate(state, [], who, record=False)
+            kept = [v for k, v in state.index.memo.items() if k.startswith(REACHED_MEMO)]
+            assert len(kept) == 1
+            if before is not None and state.index.reached == reached:  # carried forward
+                assert kept[0] is before
+            before = kept[0]
+            # and it is the estimate worked out afresh
+            plan = review.protocol.screening
+            rule = stopping_rule_for(plan.stop_rule, plan.target_recall)
+            history, sampled = review._history(state, [])
+            rule.fit(np.asarray(history), len(state.ids), np.asarray(sampled, dtype=bool))
+            fresh = rule.report()
+            assert labels == history
+            assert report.screened == fresh.screened and report.stop == fresh.stop
+            assert (report.estimated_recall is None) == (
+                fresh.estimated_recall is None or not math.isfinite(fresh.estimated_recall))

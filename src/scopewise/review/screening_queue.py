@@ -47,6 +47,7 @@ from scopewise.review.report import STOPPING_EVENT
 from scopewise.screening.decisions import latest_decisions, validate_stage
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as db
+from scopewise.store.screening_index import REACHED_MEMO
 from scopewise.store.screening_state import ScreeningState
 
 if TYPE_CHECKING:  # the stopping rules import scipy: load them only when screening
@@ -282,13 +283,26 @@ class ScreeningQueueMixin(RankingMixin):
             return None, None, []
         import numpy as np
 
-        rule = stopping_rule_for(plan.stop_rule, plan.target_recall)
-        labels, sampled = self._history(state, sample)
         total = len(state.ids)
-        rule.fit(np.asarray(labels, dtype=np.int64), total, np.asarray(sampled, dtype=bool))
-        raw = rule.report()
-        # no estimate is None, not NaN, for callers and the audit trail alike
-        report = replace(raw, estimated_recall=_finite(raw.estimated_recall))
+        # worked out once per history: the index keeps it, and carries it forward while
+        # no record reaches (or leaves) a final outcome, e.g. after a first reviewer's
+        # decision under dual screening (see screening_index.REACHED_MEMO)
+        key = (f"{REACHED_MEMO}estimate:{plan.stop_rule}:{plan.target_recall!r}:{total}:"
+               f"{tuple(sample)!r}")
+        memo = state.index.memo
+        found = memo.get(key)
+        if found is None:
+            fresh = stopping_rule_for(plan.stop_rule, plan.target_recall)
+            history, sampled = self._history(state, sample)
+            fresh.fit(np.asarray(history, dtype=np.int64), total, np.asarray(sampled, dtype=bool))
+            raw = fresh.report()
+            # no estimate is None, not NaN, for callers and the audit trail alike
+            found = memo[key] = (replace(raw, estimated_recall=_finite(raw.estimated_recall)),
+                                 fresh, history)
+        report: StopReport
+        rule: StoppingRule
+        labels: list[int]
+        report, rule, labels = found  # type: ignore[misc]
         if record:
             self._record_estimate(report, total, plan.target_recall, actor)
         return report, rule, labels

@@ -26,9 +26,12 @@ from dataclasses import dataclass, field
 from scopewise.screening.conflicts import RecordOutcome
 from scopewise.screening.decisions import Decision
 
-__all__ = ["ScreeningIndex", "StageIndex", "build_index", "extend_index"]
+__all__ = ["REACHED_MEMO", "ScreeningIndex", "StageIndex", "build_index", "extend_index"]
 
 TITLE_ABSTRACT = "title_abstract"
+REACHED_MEMO = "reached:"
+"""Memo keys with this prefix name values worked out from ``reached`` alone (and
+settings in the key): an extended index whose ``reached`` did not change keeps them."""
 FINAL = ("included", "excluded")
 WAITING = ("undecided", "awaiting_second_reviewer")
 
@@ -144,6 +147,9 @@ def extend_index(
     carried = _carried_sorted_labels(old, labels, changed)
     if carried is not None:
         index.memo["sorted_labels"] = carried
+    if all(reached.get(rid) == old.reached.get(rid) for rid in changed):
+        # what was worked out from ``reached`` alone (the stopping estimate) still holds
+        index.memo.update((k, v) for k, v in old.memo.items() if k.startswith(REACHED_MEMO))
     return index
 
 
