@@ -69,6 +69,18 @@ def test_fit_ranking_ranks_every_unlabelled_record() -> None:
     assert fit_ranking(GatedRanker(), request({10: 1, 12: 0})) == (11, 13, 14)
 
 
+def test_records_are_found_by_id_in_any_order_of_ids() -> None:
+    ranker = GatedRanker()
+    shuffled = (13, 10, 14, 11, 12)
+    order = fit_ranking(ranker, request({10: 1, 12: 0}, ids=shuffled, pending=(12,)))
+    assert ranker.fitted == [1, 4]  # positions of 10 and 12 among the shuffled ids
+    assert order == (13, 14, 11, 12)
+    with pytest.raises(KeyError):
+        fit_ranking(GatedRanker(), request({99: 1}))
+    with pytest.raises(KeyError):
+        fit_ranking(GatedRanker(), request({99: 1}, ids=shuffled))
+
+
 def test_a_pending_record_is_trained_on_and_keeps_its_place() -> None:
     ranker = GatedRanker()
     order = fit_ranking(ranker, request({10: 1, 12: 0}, pending=(12,)))

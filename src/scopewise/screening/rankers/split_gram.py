@@ -66,6 +66,7 @@ class SplitGram:
         self._indptr = np.zeros(1024, dtype=index)
         self.diagonal = np.empty(0)  # per row: the sum of squares of its private entries
         self._rows: sp.csr_matrix | None = None
+        self._rows_t: sp.csc_matrix | None = None
 
     def update(self) -> None:
         """Take in the rows and columns appended to the training rows since the last call."""
@@ -102,23 +103,29 @@ class SplitGram:
         self._indices[nnz:end] = ids[shared]
         self._indptr[known + 1: n + 1] = nnz + np.cumsum(counts)
         self.n_rows = n
-        self._rows = None
+        self._rows = self._rows_t = None
 
-    @property
-    def rows(self) -> sp.csr_matrix:
-        """``S``: the training rows on the shared terms (columns numbered here)."""
-        if self._rows is None:
+    def _matrices(self) -> tuple[sp.csr_matrix, sp.csc_matrix]:
+        """``S`` (columns numbered here) and its transpose (a CSC view), made once per
+        :meth:`update` rather than once per product."""
+        if self._rows is None or self._rows_t is None:
             n = self.n_rows
             nnz = int(self._indptr[n])
             self._rows = sp.csr_matrix(
                 (self._data[:nnz], self._indices[:nnz], self._indptr[: n + 1]),
                 shape=(n, self.positions.size))
-        return self._rows
+            self._rows_t = self._rows.T
+        return self._rows, self._rows_t
+
+    @property
+    def rows(self) -> sp.csr_matrix:
+        """``S``: the training rows on the shared terms (columns numbered here)."""
+        return self._matrices()[0]
 
     def __call__(self, v: np.ndarray) -> np.ndarray:
         """``K v`` for the rows as of the last :meth:`update`."""
-        rows = self.rows
-        product: np.ndarray = rows @ (rows.T @ v) + self.diagonal * v + v.sum()
+        rows, rows_t = self._matrices()
+        product: np.ndarray = rows @ (rows_t @ v) + self.diagonal * v + v.sum()
         return product
 
     def weights(self, coefficients: np.ndarray) -> np.ndarray:
@@ -130,7 +137,7 @@ class SplitGram:
         ``d``.
         """
         weights = np.zeros(self.width + 1)
-        weights[self.positions] = self.rows.T @ coefficients
+        weights[self.positions] = self._matrices()[1] @ coefficients
         weights[-1] = coefficients.sum()
         return weights
 
