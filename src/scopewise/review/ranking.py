@@ -39,7 +39,13 @@ from typing import Any
 
 from scopewise.errors import ScopewiseError
 from scopewise.review.core import ReviewCore
-from scopewise.review.ranking_worker import Ranking, RankingRequest, RankingWorker, fit_ranking
+from scopewise.review.ranking_worker import (
+    Ranking,
+    RankingRequest,
+    RankingWorker,
+    fit_ranking,
+    record_index,
+)
 from scopewise.store import screening as db
 from scopewise.store import team_ranking
 from scopewise.store.core import Store
@@ -223,8 +229,14 @@ class RankingMixin(ReviewCore):
             return candidates, f"input order (ranker unavailable: {exc})", False
         import numpy as np
 
-        ranked = np.fromiter(order, dtype=np.int64, count=len(order))
-        allowed = np.zeros(max(state.ids) + 1, dtype=bool)
+        # the order as an array once per ranking (it is served to every reviewer)
+        kept = self.__dict__.get("_order_array")
+        if kept is not None and kept[0] is order:
+            ranked = kept[1]
+        else:
+            ranked = np.fromiter(order, dtype=np.int64, count=len(order))
+            self.__dict__["_order_array"] = (order, ranked)
+        allowed = np.zeros(int(record_index(state.ids)[0].max()) + 1, dtype=bool)
         allowed[np.asarray(candidates, dtype=np.int64)] = True
         queue: list[int] = ranked[allowed[ranked]].tolist()
         if len(queue) < len(candidates):  # a stale ranking lacks records taken back since

@@ -235,10 +235,17 @@ class RankingWorker:
         """
         deadline = time.monotonic() + self.wait
         last_resort = deadline + self.stale_wait
+        known: list[Any] = [None, 0]  # the last ranking looked at and how far behind it is
+
+        def behind(ranking: Ranking) -> int:  # a set difference over every label: once
+            if known[0] is not ranking:
+                known[:] = [ranking, ranking.behind(request)]
+            return int(known[1])
+
         with self._changed:
             self._check_open()
             current = self._ranking
-            if current is not None and current.behind(request) == 0:
+            if current is not None and behind(current) == 0:
                 return current, 0
             if self._pending is not _READ and self._pending != request:
                 self._pending = request
@@ -246,7 +253,7 @@ class RankingWorker:
                 self._changed.notify_all()
             while True:
                 current = self._ranking
-                if current is not None and current.behind(request) == 0:
+                if current is not None and behind(current) == 0:
                     return current, 0
                 idle = self._pending is None and not self._busy
                 if self._error is not None and idle:
@@ -256,9 +263,9 @@ class RankingWorker:
                 usable = current is not None and current.request.basis == request.basis
                 if usable and left <= 0:
                     assert current is not None
-                    behind = current.behind(request)
-                    if behind <= self.tolerance or now >= last_resort:
-                        return current, behind
+                    lag = behind(current)
+                    if lag <= self.tolerance or now >= last_resort:
+                        return current, lag
                     left = last_resort - now  # too far behind: wait for the refit
                 if idle:  # what was fitted meanwhile does not cover this view: fit it
                     self._pending = request
