@@ -25,6 +25,11 @@ Choices made here (and why):
   and ``next_record`` serves the newest ranking without waiting more than a moment
   for it. It is meant for long-lived processes (the web app, ``scopewise screen
   --session``, scripts); :meth:`close` stops it.
+- The worker's own ranker multiplies by the Gram matrix of thousands of training
+  rows with each record's private terms as a diagonal (``gram="split"``,
+  :mod:`scopewise.screening.rankers.split_gram`): the same model to rounding at less
+  than half the cost of a refit, but not bit for bit, so the synchronous path (and
+  ``scopewise simulate``) keep the full products.
 - With several worker processes (the web app on PostgreSQL) the ranking is kept in
   the database (:mod:`scopewise.store.team_ranking`): one process claims and fits
   each batch, the others read its result instead of fitting the same labels again.

@@ -22,6 +22,9 @@ it learns from and why that keeps blinding). How it serves
 - Refits are coalesced: there is one slot for the next refit, and whatever arrives
   while a refit runs (a burst of decisions from the whole team) replaces what waits
   there, so N decisions during one fit cost one more fit, on all of them.
+- A decision that changes no training label (under dual screening, a second
+  reviewer agreeing with the first: the record only stops being pending) is ranked
+  again without fitting: the warm-started ranker would start at its own optimum.
 
 Why one ranking rather than one per reviewer: the rankers warm-start, so refitting
 after a few new labels takes milliseconds, while switching one prepared ranker between
