@@ -107,6 +107,16 @@ class HandOutMixin(FullTextMixin):
         self._load_protocol()
         with self.store.reading() as conn:
             reviewer_id = self._screener(conn, reviewer)
+        return self._hand_out(reviewer, reviewer_id, stage, release)
+
+    def _hand_out(
+        self,
+        reviewer: str,
+        reviewer_id: int,
+        stage: str | None,
+        release: tuple[int, str] | None,
+    ) -> NextRecord | None:
+        """:meth:`hand_out` for a reviewer the caller has checked (``reviewer_id``)."""
         exclude = self._exclusions(reviewer_id, stage)
         found: NextRecord | None = None
         for _ in range(TRIES):
@@ -193,7 +203,7 @@ class HandOutMixin(FullTextMixin):
         with self.store.reading() as conn:
             reviewer_id = self._screener(conn, reviewer)
             held = db.held_leases(conn, reviewer_id)
-        shown = self._handed_out(reviewer, reviewer_id, held, stage)
+            shown = self._handed_out(conn, reviewer, reviewer_id, held, stage)
         if shown is not None:
             return shown
         found = self._next_record(
@@ -214,19 +224,20 @@ class HandOutMixin(FullTextMixin):
         return replace(found, record_id=rid, record=record)
 
     def _handed_out(
-        self, reviewer: str, reviewer_id: int, held: list[tuple[int, str]], stage: str | None
+        self, conn: Connection, reviewer: str, reviewer_id: int, held: list[tuple[int, str]],
+        stage: str | None,
     ) -> NextRecord | None:
         """This process's latest hand-out to the reviewer, while it is recent and its
-        lease is held and undecided (see the module notes)."""
+        lease is held and undecided (see the module notes); read through ``conn`` (the
+        read that found the leases held)."""
         at, found = self.__dict__.get("_handed", {}).get(reviewer, (0.0, None))
         if found is None or time.monotonic() - at > HANDED_FOR:
             return None
         rid = found.record_id
         if (rid, found.stage) not in held or stage not in (None, found.stage):
             return None
-        with self.store.reading() as conn:
-            if reviewer_id in db.screeners_at(conn, [rid], found.stage).get(rid, set()):
-                return None
+        if reviewer_id in db.screeners_at(conn, [rid], found.stage).get(rid, set()):
+            return None
         return found  # type: ignore[no-any-return]
 
     def decide_handed_out(
@@ -248,8 +259,10 @@ class HandOutMixin(FullTextMixin):
             leases fill it already (nothing is stored).
         """
         needed = self.protocol.screening.reviewers_per_record
+        checked: list[int] = []  # the reviewer's user id, as the decision's checks found it
 
         def guard(conn: Connection, made: Decision, reviewer_id: int) -> None:
+            checked.append(reviewer_id)
             rid = made.record_id
             if made.kind == "pilot" or made.changed_from is not None:
                 return
@@ -267,8 +280,8 @@ class HandOutMixin(FullTextMixin):
             with suppress(ProjectLocked):  # refused: their next record is leased all the same
                 self.hand_out(reviewer)
             raise
-        try:
-            following = self.hand_out(reviewer, release=(record_id, made.stage))
+        try:  # the reviewer was checked with the decision: no second read of the users
+            following = self._hand_out(reviewer, checked[-1], None, (record_id, made.stage))
         except ProjectLocked:
             following = None  # the decision stands; the page shows the queue's top
         return made, following

@@ -91,9 +91,14 @@ class ScreeningMixin(ScreeningQueueMixin):
 
     # -- checking decisions --------------------------------------------------------
 
-    def _batch(self, conn: Connection, record_ids: Iterable[int]) -> DecisionBatch:
-        """Everything needed to check decisions on these records, read once."""
-        return DecisionBatch.read(conn, self.protocol, self._pilot_open(conn), record_ids)
+    def _batch(
+        self, conn: Connection, record_ids: Iterable[int], pilot: Any = False
+    ) -> DecisionBatch:
+        """Everything needed to check decisions on these records, read once (``pilot``:
+        the open pilot round, if the caller read it already; ``False``: read it here)."""
+        if pilot is False:
+            pilot = self._pilot_open(conn)
+        return DecisionBatch.read(conn, self.protocol, pilot, record_ids)
 
     def _check(self, batch: DecisionBatch, row: DecisionInput) -> tuple[int, Decision]:
         """Check one decision as if it were recorded alone; returns the reviewer's user id
@@ -142,9 +147,10 @@ class ScreeningMixin(ScreeningQueueMixin):
         web app's hand-out check)."""
         self._load_protocol()
         with self.store.transaction() as conn:
-            batch = self._batch(conn, [record_id])
+            pilot = self._pilot_open(conn)
+            batch = self._batch(conn, [record_id], pilot)
             before = list(batch.decisions.get(record_id, []))
-            if self._pilot_open(conn):
+            if pilot:
                 before = db.decision_rows(conn, [record_id])
             row = DecisionInput(record_id, reviewer, decision, stage or "", tuple(reasons), note)
             user_id, d = self._check(batch, row)
