@@ -127,6 +127,28 @@ def test_a_slow_refit_serves_the_previous_ranking_and_says_how_far_behind(
     assert fresh.order == (12, 13, 14) and behind == 0
 
 
+@pytest.mark.parametrize("catch_up_after", [0.0, 60.0])
+def test_after_a_while_without_a_fresh_page_the_next_one_waits_for_the_refit(
+    catch_up_after: float,
+) -> None:
+    gate = threading.Event()
+    gate.set()
+    worker = RankingWorker(lambda *_: GatedRanker(gate), lambda: None, wait=0.01,
+                           catch_up_after=catch_up_after, catch_up_wait=5.0)
+    try:
+        first, _ = worker.serve(request({10: 1}))
+        gate.clear()
+        threading.Timer(0.3, gate.set).start()
+        served, behind = worker.serve(request({10: 1, 11: 0}))
+        if catch_up_after == 0.0:  # no fresh page "for a while": this one waits for it
+            assert served is not first and behind == 0
+        else:  # a fresh page a moment ago: served at once, a decision behind
+            assert served is first and behind == 1
+    finally:
+        gate.set()
+        worker.close()
+
+
 def test_a_ranking_further_behind_than_the_tolerance_waits_for_the_refit(
     worker: RankingWorker,
 ) -> None:
