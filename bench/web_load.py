@@ -321,14 +321,43 @@ async def _clients(base: str, labels: dict[str, int], seconds: float, out: dict[
 
 
 NOTES = [
-    '- No decision was lost or duplicated, and no record was handed to a third reviewer, in any run (counted in the database afterwards). About 20 decisions per run were refused, not lost: they were made on the first page a reviewer saw after signing in, which is shown without a lease (a GET changes nothing), on a record colleagues had filled first; the page says so and shows the next record, now leased.',
-    "- Since the previous table (SQLite 17.7/s, p95 1,659 ms; PostgreSQL 2 workers 11.3/s, p95 2,623 ms; 4 workers 17.2/s, p95 3,001 ms and pages up to 14 decisions behind; paced p95 560 ms): a hand-out leases the first free record of the ranked queue's head under the lock (reviewers asking at the same moment used to rank their whole queue again for each record a colleague took first: 1.9 rankings per hand-out on average, up to 7, under a burst); a page is served from a ranking at most 2 decisions behind (one further behind only after 2 s more of waiting for the refit); the queue, the ranking's labels and the stopping history are read from an index carried forward decision by decision (at 10,000 decisions a decision and its hand-out cost 64 ms of CPU, now 33 ms, 20 of them the refit).",
-    '- The paced rows changed: reviewers now read each record for 1 to 3 s at random. Before, every reviewer read for exactly 2 s, so all twenty stayed in step and twenty decisions arrived at the same moment every 2 s; that burst, not the load, made the earlier paced p95 (560 ms). *Fresh after a decision* is new (per decision, for the peer too); the earlier *fresh p95* is kept as *stale stretch p95*.',
-    '- Met in every run: at most 2 decisions behind (max 2, PostgreSQL with 4 workers included), and a fresh ranking within 1.5 s of a decision (p95 0.33-1.12 s).',
-    "- Missed: p95 < 80 ms. Paced (a team offering 10 decisions a second): p50 34 ms, p95 93 ms (30-s runs of the same code during the session gave 59-118 ms); late in screening, with 10,000 decisions made, p50 70 ms and p95 211 ms, most of the difference being the refit on 5,000 labels (15-20 ms of CPU each, one per decision at this pace). At full speed the wait is set by throughput (Little's law: 20 reviewers who never pause / 28 decisions a second = 0.7 s): one decision costs about 40 ms of server CPU (two requests, two write transactions, the stopping estimate and a share of the refit), so p95 < 80 ms would need about 250 decisions a second on 2 cores that also run the twenty clients (about 4 ms of client CPU per decision). Full-speed throughput varied between 28 and 38 decisions a second across runs of the same code on SQLite.",
-    '- *Stale stretch p95* is bounded below by one decide-and-next at full speed and by one reading time when paced, and counts a stretch to its end; where stale pages are rare it is several seconds (2-9 s here) though every page is at most 2 decisions behind.',
-    '- With 4 workers the clients keep their connection to one process, so the load is spread unevenly.',
-    "- The peer answers one client faster and serves stale rankings: ASReview LAB's decide-and-next takes 45 ms (p50, p95 64 ms) for one client and 268 ms (p95 629 ms) for eight, but it retrains only after a second with no new label, so clients deciding as fast as they can were served records ranked on the two priors all run long (630-950 labels behind on average; a label was never trained on before the run ended: *fresh after a decision* p95 57 s of a 60-s run). It is also one queue per project without dual screening, leases or blinding: its 4 and 8 clients each label different records and no record gets a second look.",
+    "- No decision was lost or duplicated, and no record was handed to a third reviewer, in "
+    "any run (counted in the database afterwards). About 20 decisions per run were refused, "
+    "not lost: they were made on the first page a reviewer saw after signing in, which is "
+    "shown without a lease (a GET changes nothing), on a record colleagues had filled first; "
+    "the page says so and shows the next record, now leased.",
+    "- Since the previous table (2026-12-06, third session: paced p95 93 ms; late paced p95 "
+    "211 ms; SQLite 27.9 decisions/s, p95 930 ms; PostgreSQL 2 workers 20.8/s, p95 1,646 ms; "
+    "4 workers 22.5/s, p95 1,498 ms): the web's ranking worker refits with split Gram "
+    "products (each record's private terms as a diagonal: a refit at 5,000 labels 31 ms of "
+    "CPU instead of 51-57; `scopewise simulate` keeps the full products, its orders byte for "
+    "byte the same) and skips the refit when a decision changes no training label (about "
+    "half of them under dual screening); statements are built once per process; the stopping "
+    "estimate is worked out once per screening history. CPU per decide-and-next at 10,000 "
+    "decisions: about 55 ms before, 30 ms now (bench/web_cpu.py). A page waits at most "
+    "20 ms (was 50) for the refit its own decision started, and after half a second without "
+    "a page served fresh the next one waits up to 0.25 s, so fresh pages stay frequent at "
+    "full speed (with the 20 ms wait alone, 4 workers: fresh p95 1.67 s).",
+    "- Met in every run: at most 2 decisions behind (max 2), a fresh ranking within 1.5 s of "
+    "a decision (p95 0.30-1.20 s), and, at a team's pace (reviewers reading 1-3 s each, 10 "
+    "decisions a second), p95 < 80 ms early and late in screening (42 and 58 ms).",
+    "- Missed: p95 < 80 ms with twenty reviewers who never pause. There the wait is set by "
+    "throughput (Little's law: 20 / 52 decisions a second = 0.39 s on SQLite): p95 < 80 ms "
+    "would need about 250 decisions a second, about 4 ms of server CPU per decision with the "
+    "refit, on the 2 cores that also run the twenty clients. Moving the refit to a process of "
+    "its own (the web workers reading the shared rankings) is the next step.",
+    "- *Stale stretch p95* is bounded below by one decide-and-next at full speed and by one "
+    "reading time when paced, and counts a stretch to its end; where stale pages are rare it "
+    "is several seconds (3-7 s here) though every page is at most 2 decisions behind.",
+    "- With 4 workers the clients keep their connection to one process, so the load is "
+    "spread unevenly.",
+    "- The peer answers one client quickly and serves stale rankings: ASReview LAB's "
+    "decide-and-next takes 36 ms (p50, p95 43 ms) for one client and 199 ms (p95 474 ms) for "
+    "eight, but it retrains only after a second with no new label, so clients deciding as "
+    "fast as they can were served records ranked on the two priors all run long (800-1,080 "
+    "labels behind on average; *fresh after a decision* p95 57 s of a 60-s run). It is also "
+    "one queue per project without dual screening, leases or blinding: its 4 and 8 clients "
+    "each label different records and no record gets a second look.",
 ]
 
 
