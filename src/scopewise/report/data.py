@@ -75,6 +75,13 @@ class StoppingSummary:
     stopped_after: int | None = None
     note: str = ""
 
+    @classmethod
+    def from_detail(cls, detail: dict[str, Any]) -> StoppingSummary:
+        """The summary of a ``screening.stopping`` audit event's detail (keys it does
+        not know are left out; ``TypeError`` when one it needs is missing)."""
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in detail.items() if k in known})
+
     @property
     def left_unscreened(self) -> int:
         """Records the rule would leave unscreened (at the point it allows stopping)."""

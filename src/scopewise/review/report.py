@@ -56,9 +56,8 @@ class ReportMixin(ReviewCore):
             detail = db.latest_audit_detail(conn, STOPPING_EVENT)
         if detail is None:
             return None
-        known = set(StoppingSummary.__dataclass_fields__)
         try:
-            return StoppingSummary(**{k: v for k, v in detail.items() if k in known})
+            return StoppingSummary.from_detail(detail)
         except TypeError:
             return None  # an event written by an older version: show no estimate
 

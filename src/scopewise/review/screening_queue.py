@@ -244,26 +244,25 @@ class ScreeningQueueMixin(RankingMixin):
         ``None`` until the rule can estimate it (the statistical rule: once its random
         sample began). Returns ``None`` when the protocol has no title/abstract stage.
         """
-        self._load_protocol()
-        with self.store.reading() as conn:
-            state = self._screening_state(conn)
-            sample = db.stopping_sample(conn)
-        return self._estimate(state, sample, actor, record)[0]
+        return self._estimate_now(actor, record)[0]
 
     def stopping_now(self) -> StoppingSummary | None:
         """The stopping estimate of the decisions as they stand, in the terms the audit
         trail records it, without recording it (a page that only shows it). ``None``
         when the protocol has no title/abstract stage."""
+        report, total = self._estimate_now("scopewise", record=False)
+        if report is None:
+            return None
+        return StoppingSummary.from_detail(
+            _estimate_detail(report, total, self.protocol.screening.target_recall))
+
+    def _estimate_now(self, actor: str, record: bool) -> tuple[StopReport | None, int]:
+        """The estimate on the decisions as they stand, and the records in the review."""
         self._load_protocol()
         with self.store.reading() as conn:
             state = self._screening_state(conn)
             sample = db.stopping_sample(conn)
-        report = self._estimate(state, sample, "scopewise", record=False)[0]
-        if report is None:
-            return None
-        detail = _estimate_detail(report, len(state.ids), self.protocol.screening.target_recall)
-        known = set(StoppingSummary.__dataclass_fields__)
-        return StoppingSummary(**{k: v for k, v in detail.items() if k in known})
+        return self._estimate(state, sample, actor, record)[0], len(state.ids)
 
     def _history(self, state: ScreeningState, sample: Sequence[int]) -> tuple[
         list[int], list[bool]

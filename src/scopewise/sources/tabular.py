@@ -47,11 +47,7 @@ _SCOPUS_NAME = re.compile(r"^\S.*\s(?:[A-Z]\.-?)+$")  # "Li W.", "van Dijk J.-P.
 # initials: "S. B.", "M.", "J.-P.", "Th.", "J" (not a short family name such as "Li")
 _INITIALS = re.compile(r"^(?:(?:[A-Z][a-z]?\.|[A-Z](?![a-z]))(?:[\s-]+|$))+$")
 _VANCOUVER_NAME = re.compile(r"^\S.*\s[A-Z]{1,3}$")  # "Smith JA", "van Dijk J"
-
-
 _GIVEN_FIRST = re.compile(r"^(?:[A-Z][a-z]?\.[\s-]*)+[^\W\d_]")  # "D. Pavlinac", "R. De La Garza"
-
-
 _SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
 
 
@@ -86,10 +82,14 @@ def _split_authors(value: str) -> tuple[Any, ...]:
 def _given_like(part: str) -> bool:
     """One to four words, each initials or a capitalised name ("George A.", "S. B.")."""
     words = part.split()
-    return 0 < len(words) <= 4 and all(
-        _INITIALS.match(w) or (w[0].isupper() and w[1:].replace("-", "").replace("'", "").isalpha()
-                               and w[1:].replace("-", "").replace("'", "").islower())
-        for w in words)
+    return 0 < len(words) <= 4 and all(_INITIALS.match(w) or _capitalised(w) for w in words)
+
+
+def _capitalised(word: str) -> bool:
+    """``George``, ``Anne-Marie``: a capital, then lower-case letters (hyphens and
+    apostrophes allowed)."""
+    rest = word[1:].replace("-", "").replace("'", "")
+    return word[0].isupper() and rest.isalpha() and rest.islower()
 
 
 def _family_given_pairs(parts: list[str]) -> list[str]:
