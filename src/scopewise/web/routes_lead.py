@@ -41,7 +41,7 @@ def _curve_svg(points: list[tuple[int, int]], total: int,
     """The found-against-screened curve, scaled to the chart, with the stopping rule's
     estimate of the relevant records in all (found / estimated recall) as a level
     line and the target's share of it, once the rule has an estimate."""
-    width, height = 600, 260
+    width, height, top = 600, 270, 32  # the axis title sits above the plot's top
     max_x = max(total, points[-1][0], 1)
     found = points[-1][1]
     estimate = target = None
@@ -51,11 +51,11 @@ def _curve_svg(points: list[tuple[int, int]], total: int,
     max_y = max(found, math.ceil(estimate) if estimate else 0, 1)
 
     def y_of(value: float) -> float:
-        return height - 30 - (height - 50) * value / max_y
+        return height - 30 - (height - 30 - top) * value / max_y
 
     scaled = [(40 + (width - 60) * x / max_x, y_of(y)) for x, y in points]
     return {
-        "width": width, "height": height, "max_x": max_x, "max_y": max_y,
+        "width": width, "height": height, "top": top, "max_x": max_x, "max_y": max_y,
         "polyline": " ".join(f"{x:.1f},{y:.1f}" for x, y in scaled),
         "estimate": None if estimate is None else {
             "value": estimate, "y": y_of(estimate), "target": target,
