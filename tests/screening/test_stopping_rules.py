@@ -132,3 +132,10 @@ def test_report_of_the_corrected_rule() -> None:
     plain_bound = plain.report().recall_lower_bound
     assert plain_bound is not None and report.recall_lower_bound <= plain_bound
     assert report.unscreened == 1500 and report.relevant_found == 200
+
+
+def test_rule_label_names_what_default_stands_for() -> None:
+    from scopewise.screening.stopping import DEFAULT_STOP_RULE, rule_label
+
+    assert rule_label("default") == f"{DEFAULT_STOP_RULE} (the default)"
+    assert rule_label("statistical") == "statistical"

@@ -14,6 +14,7 @@ from scopewise.report.figures_flow import FlowFigure
 from scopewise.report.model import Block, Bullets, Document, Para, Section, Table
 from scopewise.report.references import References
 from scopewise.report.text import STAGE_LABELS, TEXT_SECTIONS, n, pct, placeholder
+from scopewise.screening.stopping import rule_label
 
 __all__ = ["build_document"]
 
@@ -122,7 +123,8 @@ def _selection(data: ReportData) -> Section:
            "the stopping rule's stop." if data.flow.not_screened else ".")))
     if st is None:
         sec.blocks.append(Para(
-            f"Stopping rule {plan.stop_rule} (target recall {plan.target_recall:.0%}): no "
+            f"Stopping rule {rule_label(plan.stop_rule)}, target recall "
+            f"{pct(plan.target_recall)}: no "
             "estimate was recorded."))
     else:
         recall = "" if st.estimated_recall is None else f", estimated recall {pct(st.estimated_recall)}"
@@ -133,7 +135,8 @@ def _selection(data: ReportData) -> Section:
             told = (("stopping is allowed now" if st.can_stop else "keep screening")
                     + f" ({n(st.screened)} of {n(st.total)} records screened)")
         sec.blocks.append(Para(
-            f"Stopping rule {st.rule}, target recall {pct(st.target_recall)}: {told}{recall}"
+            f"Stopping rule {rule_label(st.rule)}, target recall {pct(st.target_recall)}: "
+            f"{told}{recall}"
             + (f" ({st.confidence})" if st.confidence else "") + "."))
         if st.note:
             sec.blocks.append(Para(st.note, style="note"))

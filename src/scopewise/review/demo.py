@@ -38,7 +38,7 @@ from scopewise.review.report import STOPPING_EVENT
 from scopewise.review.screening_queue import stopping_rule_for
 from scopewise.screening.rankers import get_ranker
 from scopewise.screening.stop_advice import advice
-from scopewise.screening.stopping import StoppingRule, StopReport
+from scopewise.screening.stopping import StoppingRule, StopReport, rule_label
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as screening_db
 
@@ -493,7 +493,7 @@ def _screen_title_abstract(
     if stopped_after is not None and stop is not None:
         say(
             f"{advice(stop, plan.target_recall)} "
-            f"Stopping rule ({plan.stop_rule}, target recall {plan.target_recall:.0%}): stopping "
+            f"Stopping rule {rule_label(plan.stop_rule)}, target recall {plan.target_recall:.0%}: stopping "
             f"was allowed after {stopped_after:,} of {len(ids):,} records "
             f"({len(ids) - stopped_after:,} left unscreened), having found {found_at_stop} of "
             f"{int(final.sum())} relevant records; "

@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import threading
 from typing import Any
 
 from scopewise.errors import ScopewiseError
@@ -57,6 +58,14 @@ from scopewise.store.core import Store
 from scopewise.store.screening_state import ScreeningState
 
 __all__ = ["RankingMixin"]
+
+
+def _import_stopping_rules() -> None:
+    """The stopping rules' distributions come from scipy.stats, which takes about a
+    second to import. A process that starts a ranking worker (the web app, a screening
+    session) imports it in the background at once, so the first record served after a
+    start does not wait for it."""
+    import scipy.stats  # noqa: F401
 
 
 CLAIM_SECONDS = 30.0  # how long a claim to fit lasts if its process dies mid-fit
@@ -139,6 +148,8 @@ class RankingMixin(ReviewCore):
         worker. The worker stops with :meth:`close`.
         """
         if self._ranking_worker is None:
+            threading.Thread(target=_import_stopping_rules, name="scopewise-import",
+                             daemon=True).start()
             if shared is None:
                 shared = self.store.backend != "sqlite"
             self._ranking_worker = RankingWorker(

@@ -49,6 +49,7 @@ __all__ = [
     "get_stopping_rule",
     "recall_p_value",
     "resolve_stop_rule",
+    "rule_label",
 ]
 
 
@@ -325,6 +326,14 @@ def resolve_stop_rule(name: str) -> str:
             f"unknown stop rule {name!r}: choose one of {', '.join(STOP_RULE_NAMES)}"
         )
     return resolved
+
+
+def rule_label(name: str) -> str:
+    """The rule a protocol names, in a reader's words: ``default`` is shown as the rule
+    it stands for, ``"point-process (the default)"``; an unknown name as it is."""
+    if name == "default":
+        return f"{DEFAULT_STOP_RULE} (the default)"
+    return name
 
 
 def get_stopping_rule(name: str, **params: Any) -> StoppingRule:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import os
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,16 +31,6 @@ THREADS = int(os.environ.get("SCOPEWISE_WEB_THREADS") or 6)
 """Requests a worker process runs at once (the others queue; see ``lifespan``)."""
 
 __all__ = ["app_from_environment", "create_app"]
-
-SLOW_IMPORTS = ("scipy.stats",)
-"""Modules the screening page needs and that take long to import (scipy.stats: the
-stopping rules' distributions, about a second here). A worker imports them in the
-background as it starts, so the first reviewer to decide does not wait for them."""
-
-
-def _preload() -> None:
-    for name in SLOW_IMPORTS:
-        importlib.import_module(name)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -91,7 +79,6 @@ def create_app(
         to_thread.current_default_thread_limiter().total_tokens = THREADS
         review = Review.open(folder, db_url=db_url)
         if ranking:
-            threading.Thread(target=_preload, name="scopewise-preload", daemon=True).start()
             review.start_background_ranking(wait=rank_wait)
         app.state.review = review
         app.state.project_title = review.protocol.review.title
