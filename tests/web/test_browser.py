@@ -118,6 +118,11 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         with Review.open(folder, db_url=db_url) as review:
             counts = review.decision_counts()
         assert counts[("Ann", "title_abstract")] == counts[("Bob", "title_abstract")] == 10
+        with bob.expect_navigation(url=re.compile(r"/screen/mine")):
+            bob.click("text=your decisions")
+        assert "Your decisions (10)" in bob.content()
+        assert bob.locator("table.own tr").count() == 11  # a header and Bob's ten
+        shot(bob, "own-decisions")
 
         lead.goto(f"{base}/conflicts")
         shot(lead, "conflicts")

@@ -4,6 +4,9 @@ may see them.
 - ``export_decisions`` writes every reviewer's decisions with reasons, notes and
   times for the appendix, in exactly the columns ``import_decisions`` reads back, so
   a project holding the same records gets the same outcomes from the file.
+- ``own_decisions`` lists what one reviewer decided (their latest decision per record
+  and stage, newest first), to find a record again and change the decision: the
+  reviewer's own only, so blinding holds.
 - ``conflicts_for`` applies blinding to the conflict list: with blinding on, only a
   lead sees who voted what; anyone else sees the votes without names (and must say
   who they are).
@@ -12,6 +15,8 @@ may see them.
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,29 @@ from scopewise.review.screening import ScreeningMixin
 from scopewise.screening.decisions import EXPORT_COLUMNS, export_rows
 from scopewise.store import screening as db
 
-__all__ = ["DecisionLogMixin"]
+__all__ = ["DecisionLogMixin", "OwnDecision"]
+
+OWN_PAGE = 100  # decisions per page of a reviewer's own list
+
+
+@dataclass(frozen=True, slots=True)
+class OwnDecision:
+    """A reviewer's latest decision on a record at one stage, with what identifies it."""
+
+    record_id: int
+    stage: str
+    decision: str
+    reasons: tuple[str, ...]
+    note: str
+    decided_at: datetime | None
+    title: str
+    first_author: str
+    year: int | None
+
+
+def _matches(words: list[str], title: str, authors: str, record_id: int) -> bool:
+    text = f"{title} {authors} {record_id}".casefold()
+    return all(w in text for w in words)
 
 
 class DecisionLogMixin(ScreeningMixin):
@@ -49,6 +76,58 @@ class DecisionLogMixin(ScreeningMixin):
             partial.unlink(missing_ok=True)
             raise ScreeningError(f"{target}: cannot write the file ({exc.strerror or exc})") from None
         return len(rows)
+
+    def own_decisions(
+        self, reviewer: str, stage: str | None = None, decision: str | None = None,
+        query: str = "", page: int = 1, per_page: int = OWN_PAGE,
+    ) -> tuple[list[OwnDecision], int]:
+        """The reviewer's own screening decisions, newest first: the latest per record
+        and stage, optionally only one ``stage`` or ``decision`` (e.g. ``maybe``), or
+        those whose title, first author or record number hold every word of ``query``.
+        Returns one page of them and how many there are in all. Nobody else's
+        decisions are read into the answer, so it is safe under blinding.
+
+        Raises
+        ------
+        NotFound
+            Unknown reviewer.
+        ScreeningError
+            The name belongs to a team member who does not screen.
+        """
+        self._load_protocol()
+        with self.store.reading() as conn:
+            self._screener(conn, reviewer)
+            state = self._screening_state(conn)
+            latest: dict[tuple[int, str], Any] = {}
+            for d in state.decisions:
+                if d.reviewer == reviewer and d.kind == "screen":
+                    latest[(d.record_id, d.stage)] = d
+            mine = sorted(latest.values(), key=lambda d: d.id, reverse=True)
+            if stage:
+                mine = [d for d in mine if d.stage == stage]
+            if decision:
+                mine = [d for d in mine if d.decision == decision]
+            words = query.casefold().split()
+            if words:  # the titles of every candidate, read in chunks
+                records = db.screening_records(conn, sorted({d.record_id for d in mine}))
+                mine = [d for d in mine if d.record_id in records and _matches(
+                    words, records[d.record_id].title,
+                    records[d.record_id].first_author, d.record_id)]
+            total = len(mine)
+            start = (max(page, 1) - 1) * per_page
+            shown = mine[start:start + per_page]
+            if not words:
+                records = db.screening_records(conn, [d.record_id for d in shown])
+        rows = []
+        for d in shown:
+            record = records.get(d.record_id)
+            rows.append(OwnDecision(
+                record_id=d.record_id, stage=d.stage, decision=d.decision, reasons=d.reasons,
+                note=d.note, decided_at=d.created_at,
+                title=record.title if record else "", year=record.year if record else None,
+                first_author=record.first_author if record else "",
+            ))
+        return rows, total
 
     def conflicts_for(self, viewer: str | None, stage: str | None = None) -> list[dict[str, Any]]:
         """Unresolved conflicts as plain objects: ``record_id``, ``stage`` and the

@@ -17,6 +17,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from scopewise.errors import ProjectLocked, ScopewiseError
+from scopewise.review.decision_log import OWN_PAGE
 from scopewise.screening.decisions import DECISIONS, STAGE_LABELS, valid_reasons
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
@@ -34,12 +35,15 @@ def _int(value: Any, what: str) -> int:
         raise HTTPException(400, f"{what} must be a number") from None
 
 
-def _screen_context(review: Any, name: str, record_id: int | None) -> dict[str, Any]:
+def _screen_context(
+    review: Any, name: str, record_id: int | None, stage_asked: str | None = None
+) -> dict[str, Any]:
     """Everything the screening page shows (run in a worker thread)."""
     protocol = review.protocol
     own: Any = None
     if record_id is not None:  # reopening one's own decision (undo / change)
-        mine = [d for d in review.decisions_for(record_id, name) if d.reviewer == name]
+        mine = [d for d in review.decisions_for(record_id, name) if d.reviewer == name
+                and (stage_asked is None or d.stage == stage_asked)]
         if not mine:
             raise HTTPException(404, "you have not screened that record")
         own = mine[-1]
@@ -76,8 +80,11 @@ async def screen(request: Request) -> Response:
     name = request.state.session.account.name
     raw = request.query_params.get("record")
     record_id = _int(raw, "record") if raw else None
+    stage = request.query_params.get("stage") or None
+    if stage is not None and stage not in STAGE_LABELS:
+        raise HTTPException(400, "unknown stage")
     try:
-        context = await run_in_threadpool(_screen_context, review, name, record_id)
+        context = await run_in_threadpool(_screen_context, review, name, record_id, stage)
     except ProjectLocked as exc:  # busy: colleagues took the records, or a long write
         raise HTTPException(503, str(exc), headers={"Retry-After": "1"}) from None
     except ScopewiseError as exc:
@@ -85,6 +92,37 @@ async def screen(request: Request) -> Response:
     last = request.query_params.get("last", "")
     return render(request, "screen.html", title="Screen", last=last if last.isdigit() else "",
                   message=request.query_params.get("message", "")[:300], **context)
+
+
+@requires("reviewer")
+async def own_decisions(request: Request) -> Response:
+    """The signed-in reviewer's own decisions, to find a record again and change it."""
+    review = request.app.state.review
+    name = request.state.session.account.name
+    query = request.query_params
+    stage = query.get("stage") or None
+    if stage is not None and stage not in STAGE_LABELS:
+        raise HTTPException(400, "unknown stage")
+    decision = query.get("decision") or None
+    if decision is not None and decision not in {d for ds in DECISIONS.values() for d in ds}:
+        raise HTTPException(400, "unknown decision")
+    words = query.get("q", "")[:200]
+    page = max(_int(query.get("page") or "1", "page"), 1)
+    try:
+        rows, total = await run_in_threadpool(
+            review.own_decisions, name, stage, decision, words, page)
+    except ScopewiseError as exc:
+        raise HTTPException(400, str(exc)) from None
+    pages = max(1, -(-total // OWN_PAGE))
+    kept = {k: v for k, v in (("stage", stage), ("decision", decision), ("q", words)) if v}
+    return render(
+        request, "own_decisions.html", title="Your decisions", rows=rows, total=total,
+        page=min(page, pages), pages=pages, stage=stage or "", decision=decision or "",
+        q=words, stage_labels=STAGE_LABELS, choices=sorted({d for ds in DECISIONS.values()
+                                                            for d in ds}),
+        stages=review.protocol.screening.stages,
+        link=lambda p: "/screen/mine?" + urlencode({**kept, "page": p}),
+    )
 
 
 @requires("reviewer")
@@ -146,6 +184,7 @@ async def full_text_file(request: Request) -> Response:
 ROUTES = [
     Route("/screen", screen, methods=["GET"]),
     Route("/screen/decide", decide, methods=["POST"]),
+    Route("/screen/mine", own_decisions, methods=["GET"]),
     Route("/screen/fulltext", upload_full_text, methods=["POST"]),
     Route("/files/{record_id}", full_text_file, methods=["GET"]),
 ]
