@@ -3,6 +3,8 @@ and the PRISMA flow shows them in their own box."""
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -44,8 +46,18 @@ def test_the_lead_accepts_the_stop_and_the_flow_shows_the_box(
     with Review.open(folder) as review:
         flow = review.flow()
         events = [e for e in review.audit() if e.action == "screening.stopped"]
+        stopped = review.status()["screening"]["not_screened_after_stop"]
         review.decide(4, "exclude", "Ann")  # screened after the stop: screened again
         later = review.flow()
+        assert review.status()["screening"]["not_screened_after_stop"] == later.not_screened
+    assert stopped == flow.not_screened == 5  # the status counts them as the flow does
+    code, out, err = run(["status", str(folder)], capsys)
+    assert code == 0 and "not screened (screening stopped)" in out
+    counts = {label.strip(): value.strip() for label, value in
+              re.findall(r"(title/abstract: [^│|]+?)\s*[│|]\s*(\d+)", out)}
+    # the four left at the stop are counted as not screened, not as still open
+    assert counts["title/abstract: not screened (screening stopped)"] == "4"
+    assert counts["title/abstract: still open"] == "0"
     assert (flow.identified, flow.screened, flow.not_screened) == (8, 3, 5)
     assert flow.open_title_abstract == 0
     assert flow.not_screened_label == ("Records not screened (screening stopped by the "

@@ -18,6 +18,7 @@ from scopewise.review.project import (
 )
 from scopewise.store import AuditEvent, ProtocolVersion, Store
 from scopewise.store.screening_state import ScreeningState, ScreeningStateCache
+from scopewise.store.screening_stop import latest_stop
 from scopewise.store.snapshot import screening_snapshot
 from scopewise.store.status import status_counts
 
@@ -192,11 +193,23 @@ class ReviewCore:
     # -- status and audit ------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        """Counts per stage."""
+        """Counts per stage. ``screening.not_screened_after_stop`` counts the records
+        left at title/abstract when the lead accepted the stopping rule's stop (and not
+        screened since); ``screening.pending_title_abstract`` includes them."""
         protocol = self.protocol
         with self.store.reading() as conn:
             counts = status_counts(conn)
-            counts["screening"] = screening_snapshot(conn, protocol).counts()
+            snapshot = screening_snapshot(conn, protocol)
+            stop = latest_stop(conn)
+        screening = snapshot.counts()
+        left = 0
+        if stop is not None:  # as the PRISMA flow counts them (store.flow)
+            for rid in stop.record_ids:
+                outcome = snapshot.records.get(rid)
+                ta = outcome.title_abstract if outcome is not None else None
+                left += ta is not None and ta.status == "undecided"
+        screening["not_screened_after_stop"] = left
+        counts["screening"] = screening
         counts["protocol_version"] = len(self.store.protocol_versions())
         counts["title"] = self.protocol.review.title
         counts["database"] = self.store.backend
