@@ -4,7 +4,6 @@ and the PRISMA flow shows them in their own box."""
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest
