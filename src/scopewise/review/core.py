@@ -18,7 +18,7 @@ from scopewise.review.project import (
 )
 from scopewise.store import AuditEvent, ProtocolVersion, Store
 from scopewise.store.screening_state import ScreeningState, ScreeningStateCache
-from scopewise.store.screening_stop import latest_stop
+from scopewise.store.screening_stop import latest_stop, still_unscreened
 from scopewise.store.snapshot import screening_snapshot
 from scopewise.store.status import status_counts
 
@@ -202,13 +202,8 @@ class ReviewCore:
             snapshot = screening_snapshot(conn, protocol)
             stop = latest_stop(conn)
         screening = snapshot.counts()
-        left = 0
-        if stop is not None:  # as the PRISMA flow counts them (store.flow)
-            for rid in stop.record_ids:
-                outcome = snapshot.records.get(rid)
-                ta = outcome.title_abstract if outcome is not None else None
-                left += ta is not None and ta.status == "undecided"
-        screening["not_screened_after_stop"] = left
+        screening["not_screened_after_stop"] = (
+            0 if stop is None else len(still_unscreened(stop, snapshot.records)))
         counts["screening"] = screening
         counts["protocol_version"] = len(self.store.protocol_versions())
         counts["title"] = self.protocol.review.title

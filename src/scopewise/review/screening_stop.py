@@ -15,9 +15,14 @@ from dataclasses import dataclass
 from scopewise.errors import ScreeningError
 from scopewise.review.decision_log import DecisionLogMixin
 from scopewise.screening.stop_advice import advice
-from scopewise.store.screening_stop import insert_stop
+from scopewise.store.screening_stop import (
+    ScreeningStop,
+    insert_stop,
+    latest_stop,
+    still_unscreened,
+)
 
-__all__ = ["StoppedScreening", "StoppingMixin"]
+__all__ = ["AcceptedStop", "StoppedScreening", "StoppingMixin"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +41,35 @@ class StoppedScreening:
         return f"≥ {self.target_recall:.0%}"
 
 
+@dataclass(frozen=True, slots=True)
+class AcceptedStop:
+    """The latest accepted stop as pages show it: who, when, by which rule, how many
+    records it left unscreened and how many of those are still unscreened (``None``
+    when not counted)."""
+
+    stop: ScreeningStop
+    still_unscreened: int | None
+
+    @property
+    def left(self) -> int:
+        """Records left unscreened when the lead accepted the stop."""
+        return len(self.stop.record_ids)
+
+
 class StoppingMixin(DecisionLogMixin):
     """Review methods for accepting the stopping rule."""
+
+    def accepted_stop(self, count: bool = True) -> AcceptedStop | None:
+        """The latest stop a lead accepted, or ``None`` (screening goes on). ``count``:
+        also count the records it left that are still unscreened (reads the screening
+        state; a page that only says that screening was stopped leaves it out)."""
+        self._load_protocol()
+        with self.store.reading() as conn:
+            stop = latest_stop(conn)
+            if stop is None or not count:
+                return None if stop is None else AcceptedStop(stop, None)
+            records = self._screening_state(conn).snapshot.records
+        return AcceptedStop(stop, len(still_unscreened(stop, records)))
 
     def stop_screening(self, lead: str) -> StoppedScreening:
         """Record that ``lead`` accepted the rule: the records left are not screened.

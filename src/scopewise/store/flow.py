@@ -25,7 +25,7 @@ from scopewise.protocol import Protocol
 from scopewise.report.data import IncludedRecord, SearchInfo
 from scopewise.store import schema as t
 from scopewise.store.removals import active_removals, screened_after_removal
-from scopewise.store.screening_stop import latest_stop
+from scopewise.store.screening_stop import latest_stop, still_unscreened
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 from scopewise.store.status import active_duplicate_members
 
@@ -135,14 +135,8 @@ def flow_data(
         if outcome.full_text_entry is not None:
             status[rid] = outcome.full_text_entry.status
     stop = latest_stop(conn)
-    not_screened: frozenset[int] = frozenset()
-    if stop is not None:
-        # a record someone screened after the stop counts as screened
-        still_open = {
-            rid for rid, o in snapshot.records.items()
-            if o.title_abstract is not None and o.title_abstract.status == "undecided"
-        }
-        not_screened = frozenset(still_open.intersection(stop.record_ids))
+    # a record someone screened after the stop counts as screened
+    not_screened = frozenset() if stop is None else still_unscreened(stop, snapshot.records)
     return FlowData(
         record_sources=_record_sources(conn),
         duplicates=duplicate_members(conn),

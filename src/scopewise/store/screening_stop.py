@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,10 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from scopewise.screening.conflicts import RecordOutcome
 from scopewise.store import schema as t
 from scopewise.store.core import now
 
-__all__ = ["ScreeningStop", "insert_stop", "latest_stop"]
+__all__ = ["ScreeningStop", "insert_stop", "latest_stop", "still_unscreened"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +61,15 @@ def latest_stop(conn: Connection) -> ScreeningStop | None:
         estimated_recall=row["estimated_recall"],
         record_ids=tuple(int(r) for r in row["record_ids"] or ()),
     )
+
+
+def still_unscreened(stop: ScreeningStop, records: Mapping[int, RecordOutcome]) -> frozenset[int]:
+    """The records ``stop`` left unscreened that nobody has decided at title/abstract
+    since (a record screened after the stop counts as screened)."""
+    found = set()
+    for rid in stop.record_ids:
+        outcome = records.get(rid)
+        ta = outcome.title_abstract if outcome is not None else None
+        if ta is not None and ta.status == "undecided":
+            found.add(rid)
+    return frozenset(found)

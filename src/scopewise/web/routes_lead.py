@@ -70,6 +70,7 @@ def _dashboard(review: Any) -> dict[str, Any]:
     reviewers = sorted({r for r, _ in counts})
     points = review.screening_curve()
     stopping = review.stopping_now()  # as the decisions stand (a GET records nothing)
+    accepted = review.accepted_stop()
     return {
         "status": status,
         "screening": status["screening"],
@@ -78,6 +79,7 @@ def _dashboard(review: Any) -> dict[str, Any]:
         "reviewers": reviewers,
         "counts": counts,
         "agreement": review.agreement(),
+        "accepted": accepted,
         "conflicts": len(review.conflicts()),
         "stopping": stopping,
         "curve": _curve_svg(points, status["unique_records"], stopping),
@@ -88,7 +90,20 @@ def _dashboard(review: Any) -> dict[str, Any]:
 @requires("viewer")
 async def dashboard(request: Request) -> Response:
     context = await _call(_dashboard, _review(request))
-    return render(request, "dashboard.html", title="Dashboard", **context)
+    message = request.query_params.get("message", "")[:300]
+    return render(request, "dashboard.html", title="Dashboard", message=message, **context)
+
+
+@requires("lead")
+async def accept_stop(request: Request) -> Response:
+    """The lead accepts the stopping rule's stop (refused while the rule says go on)."""
+    await checked_form(request)
+    done = await _call(_review(request).stop_screening, _actor(request))
+    message = (f"Screening stopped: {done.records} record(s) nobody had screened are "
+               "reported as not screened (estimated recall "
+               f"{done.recall_text}). Anyone may still screen them; each then counts as "
+               "screened.")
+    return RedirectResponse(f"/dashboard?{urlencode({'message': message})}", status_code=303)
 
 
 # -- conflicts ------------------------------------------------------------------------
@@ -357,6 +372,7 @@ async def download(request: Request) -> Response:
 
 ROUTES = [
     Route("/dashboard", dashboard, methods=["GET"]),
+    Route("/screening/stop", accept_stop, methods=["POST"]),
     Route("/conflicts", conflicts, methods=["GET"]),
     Route("/conflicts/resolve", resolve, methods=["POST"]),
     Route("/duplicates", duplicates, methods=["GET"]),

@@ -71,6 +71,7 @@ def _screen_context(
         "protocol": protocol,
         "own": own,
         "full_text": full_text,
+        "accepted": review.accepted_stop(count=False) if stage == "title_abstract" else None,
     }
 
 
