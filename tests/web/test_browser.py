@@ -155,7 +155,7 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         shot(lead, "map")
         lead.goto(f"{base}/downloads")
         with lead.expect_download() as info:
-            lead.click("text=The report")
+            lead.click("a[href='/downloads/report.html']")
         report = info.value.path().read_text(encoding="utf-8")
         assert "PRISMA" in report
         browser.close()

@@ -67,6 +67,24 @@ def test_downloads_for_a_viewer(app_client: TestClient) -> None:
     assert records.status_code == 200 and "Peer support workers" in records.text
     assert app_client.get("/downloads/secrets.txt").status_code == 404
     assert app_client.get("/downloads/..%2fproject.db").status_code == 404
+    page = app_client.get("/downloads").text
+    for name in ("report.docx", "report.pdf", "prisma.svg", "prisma.png", "checklist.csv"):
+        assert f'href="/downloads/{name}"' in page
+    assert 'href="/downloads/decisions.csv"' not in page  # a viewer: not the decisions
+    docx = app_client.get("/downloads/report.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"  # a zip: Word's format
+    assert "wordprocessingml" in docx.headers["content-type"]
+    svg = app_client.get("/downloads/prisma.svg")
+    assert svg.status_code == 200 and "<svg" in svg.text and svg.headers["content-type"].startswith("image/svg+xml")
+    png = app_client.get("/downloads/prisma.png")
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    checklist = app_client.get("/downloads/checklist.csv")
+    assert checklist.status_code == 200 and checklist.text.startswith("item,")
+    included = app_client.get("/downloads/included-full-text.csv")
+    assert included.status_code == 200 and ",title,abstract," in included.text
+    assert len(included.text.splitlines()) == 1  # nothing included after full text yet
+    pdf = app_client.get("/downloads/report.pdf")
+    assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
 
 
 def test_the_decisions_file_is_for_the_lead_only(app_client: TestClient, project: tuple[Path, str]) -> None:

@@ -306,12 +306,39 @@ EXPORTS = {
     "records.csv": ("csv", None, None),
     "records.ris": ("ris", None, None),
     "included.csv": ("csv", "title_abstract", "include"),
+    "included-full-text.csv": ("csv", "full_text", "include"),
+    "included-full-text.ris": ("ris", "full_text", "include"),
 }
+EXPORT_NOTES = {
+    "records.csv": "every imported record, duplicates marked",
+    "records.ris": "every imported record, for a reference manager",
+    "included.csv": "the records that passed title/abstract screening",
+    "included-full-text.csv": "the sources included after full text",
+    "included-full-text.ris": "the sources included after full text, for a reference manager",
+}
+
+REPORT_FILES = {  # file -> (report format, media type, what it is)
+    "report.html": ("html", "text/html", "the report, self-contained (opens in any browser)"),
+    "report.docx": ("docx", "application/vnd.openxmlformats-officedocument."
+                    "wordprocessingml.document", "the report for Word, to edit"),
+    "report.pdf": ("pdf", "application/pdf", "the report as PDF"),
+    "prisma.svg": ("svg", "image/svg+xml", "the PRISMA flow diagram (SVG)"),
+    "prisma.png": ("png", "image/png", "the PRISMA flow diagram (PNG)"),
+    "prisma.json": ("json", "application/json", "the PRISMA flow's numbers"),
+    "checklist.csv": ("json", "text/csv", "the PRISMA-ScR checklist: where the report "
+                      "answers each item"),
+}
+"""The report's files a signed-in user can download, each written on request from the
+project as it stands (a GET records nothing in the audit log)."""
 
 
 @requires("viewer")
 async def downloads(request: Request) -> Response:
-    return render(request, "downloads.html", title="Downloads", exports=list(EXPORTS))
+    stages = _review(request).protocol.screening.stages
+    exports = {name: EXPORT_NOTES[name] for name, (_f, stage, _d) in EXPORTS.items()
+               if stage is None or stage in stages}
+    return render(request, "downloads.html", title="Downloads", exports=exports,
+                  report_files={k: v[2] for k, v in REPORT_FILES.items()})
 
 
 def _write_decisions(path: Path, rows: Any) -> None:
@@ -338,16 +365,22 @@ async def download(request: Request) -> Response:
     name = request.path_params["name"]
     review = _review(request)
     folder = Path(tempfile.mkdtemp(prefix="scopewise-download-"))
-    if name == "report.html":
+    if name in REPORT_FILES:
         from scopewise.report import write_report
 
+        fmt, media, _what = REPORT_FILES[name]
         # written from the report data directly: a GET records nothing in the audit log
         data = await _call(review.report_data)
-        written = await run_in_threadpool(write_report, data, folder, ("json", "svg", "html"))
-        path = next((p for p in written if p.name == "report.html"), None)
+        try:
+            written = await run_in_threadpool(write_report, data, folder, (fmt,))
+        except ScopewiseError as exc:
+            _cleanup(folder)
+            raise HTTPException(400, str(exc)) from None
+        path = next((p for p in written if p.name == name), None)
         if path is None:
-            raise HTTPException(500, "the report was not written")
-        media = "text/html"
+            _cleanup(folder)
+            why = written.skipped.get(fmt, "the report was not written")
+            raise HTTPException(503, f"{name} could not be written here: {why}")
     elif name == "decisions.csv":
         if request.state.session.account.role != "lead":
             _cleanup(folder)
