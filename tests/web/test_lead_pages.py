@@ -42,6 +42,16 @@ def test_highlight_terms_edited_by_the_lead_show_on_the_screen(app_client: TestC
     assert '<mark class="inc"' in page or '<mark class="exc"' in page
 
 
+def test_the_protocol_page_shows_each_version_whole(app_client: TestClient, project: tuple[Path, str]) -> None:
+    sign_in(app_client, "lead@example.org")
+    page = app_client.get("/protocol").text
+    with Review.open(*project) as review:
+        versions = review.protocol_versions()
+    assert "The whole protocol of version 1 (TOML)" in page
+    first_line = versions[0].toml.strip().splitlines()[0]
+    assert first_line.replace('"', "&#34;") in page or first_line in page
+
+
 def test_conflict_resolved_by_the_lead(app_client: TestClient, project: tuple[Path, str]) -> None:
     with Review.open(*project) as review:
         review.decide(1, "include", "Ann")
