@@ -82,3 +82,31 @@ def test_reviewers_chart_a_lead_resolves_and_the_map_counts(charting_client: Tes
     the_map = client.get("/map?a=design&b=setting").text
     cells = re.findall(r'<td class="num">(\d+)</td>', the_map)
     assert "1" in cells
+
+
+def test_the_lead_follows_each_sources_charting_and_reviewers_see_only_their_own(
+    charting_client: TestClient,
+) -> None:
+    client = charting_client
+    sign_in(client, "ann@example.org")
+    _save(client, 1, design="RCT")
+    sign_in(client, "bob@example.org")
+    _save(client, 1, design="qualitative")
+    listing = client.get("/chart").text
+    assert "charted by you" in listing and "Ann" not in listing.split("</header>")[1]
+    assert "field(s) in conflict" not in listing
+    sign_in(client, "lead@example.org")
+    listing = client.get("/chart").text
+    assert "1 of 2 charted by at least one charter; 1 with fields in conflict." in listing
+    row_1 = listing.split('href="/chart/1"')[1].split("</li>")[0]
+    assert "charted by Ann, Bob (2 of 2)" in row_1
+    assert '<a href="/chart/conflicts">1 field(s) in conflict</a>' in row_1
+    row_3 = listing.split('href="/chart/3"')[1].split("</li>")[0]
+    assert "not charted yet" in row_3
+    from scopewise.errors import ChartingError
+
+    review = client.app.state.review  # type: ignore[attr-defined]
+    with pytest.raises(ChartingError):
+        review.chart_progress("Ann")  # it names every charter: a lead's view only
+    progress = review.chart_progress("Lead")
+    assert set(progress) == {1} and progress[1].conflicts == 1 and progress[1].complete == ()

@@ -47,7 +47,8 @@ from scopewise.protocol import ChartingField, ChartingForm, Protocol
 from scopewise.review.core import ReviewCore
 from scopewise.store import charting as db
 
-__all__ = ["ChartSaved", "ChartingMixin", "ChartingResults", "SuggestionAccuracy"]
+__all__ = ["ChartProgress", "ChartSaved", "ChartingMixin", "ChartingResults",
+           "SuggestionAccuracy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,15 @@ class ChartSaved:
     reviewer: str
     changed: dict[str, tuple[Any, Any]]
     complete: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChartProgress:
+    """Where one source's charting stands, as a lead follows it."""
+
+    charters: tuple[str, ...]  # who entered values, in name order
+    complete: tuple[str, ...]  # who marked it complete
+    conflicts: int  # fields on which charters differ and no lead has decided
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +244,21 @@ class ChartingMixin(ReviewCore):
         with self.store.reading() as conn:
             state = self._state(conn)
         return {rid for rid, by in state.by_reviewer.items() if by.get(reviewer)}
+
+    def chart_progress(self, lead: str) -> dict[int, ChartProgress]:
+        """Per source charted so far: who charted it, who marked it complete, and the
+        fields in conflict. For a lead only: under blinding it names every charter."""
+        self._team_member(lead, lead=True)
+        with self.store.reading() as conn:
+            state = self._state(conn)
+        conflicts: dict[int, int] = {}
+        for c in state.conflicts:
+            conflicts[c.record_id] = conflicts.get(c.record_id, 0) + 1
+        return {
+            rid: ChartProgress(tuple(sorted(by)), tuple(sorted(state.complete.get(rid, ()))),
+                               conflicts.get(rid, 0))
+            for rid, by in state.by_reviewer.items() if by
+        }
 
     def chart_history(self, record_id: int) -> list[dict[str, Any]]:
         """Every value ever entered for the source, oldest first (for a lead)."""

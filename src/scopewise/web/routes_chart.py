@@ -35,15 +35,18 @@ def _record_id(request: Request) -> int:
         raise HTTPException(404, "no such source") from None
 
 
-def _list(review: Any, name: str) -> dict[str, Any]:
+def _list(review: Any, name: str, lead: bool) -> dict[str, Any]:
     sources = review.sources_to_chart()
     done = review.charted_by(name)
-    return {"sources": sources, "done": done}
+    progress = review.chart_progress(name) if lead else {}
+    needed = review.protocol.charting.reviewers_per_record
+    return {"sources": sources, "done": done, "progress": progress, "needed": needed}
 
 
 @requires("reviewer")
 async def chart_list(request: Request) -> Response:
-    context = await _call(_list, _review(request), _name(request))
+    lead = request.state.session.account.role == "lead"
+    context = await _call(_list, _review(request), _name(request), lead)
     return render(request, "chart_list.html", title="Chart", **context)
 
 
