@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -95,6 +98,23 @@ def test_downloads_for_a_viewer(app_client: TestClient) -> None:
     assert len(included.text.splitlines()) == 1  # nothing included after full text yet
     pdf = app_client.get("/downloads/report.pdf")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
+
+
+def test_the_whole_audit_trail_is_a_download_for_the_lead(app_client: TestClient, project: tuple[Path, str]) -> None:
+    with Review.open(*project) as review:
+        review.decide(2, "exclude", "Ann", reasons=["NOTPEER"])
+        events = review.audit()
+    sign_in(app_client, "ann@example.org")
+    assert app_client.get("/downloads/audit.csv").status_code == 403
+    app_client.cookies.clear()
+    sign_in(app_client, "lead@example.org")
+    assert 'href="/downloads/audit.csv"' in app_client.get("/audit").text
+    answer = app_client.get("/downloads/audit.csv")
+    assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [int(r["id"]) for r in rows[: len(events)]] == [e.id for e in events]
+    assert rows[0]["action"] == events[0].action and json.loads(rows[0]["detail"]) == events[0].detail
+    assert any(r["action"] == "web.signed_in" for r in rows)  # written after the list above
 
 
 def test_the_decisions_file_is_for_the_lead_only(app_client: TestClient, project: tuple[Path, str]) -> None:

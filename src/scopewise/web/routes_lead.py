@@ -354,6 +354,19 @@ def _write_decisions(path: Path, rows: Any) -> None:
                              d.note, d.kind, d.created_at.isoformat() if d.created_at else ""])
 
 
+def _write_audit(path: Path, events: Any) -> None:
+    """The whole audit trail, oldest first: id, time (UTC), who, what, detail (JSON)."""
+    import csv
+    import json
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "at", "actor", "action", "detail"])
+        for e in events:
+            writer.writerow([e.id, e.at.isoformat(), e.actor, e.action,
+                             json.dumps(e.detail, ensure_ascii=False, sort_keys=True)])
+
+
 def _cleanup(folder: Path) -> None:
     for p in sorted(folder.rglob("*"), reverse=True):
         p.unlink() if p.is_file() else p.rmdir()
@@ -388,6 +401,14 @@ async def download(request: Request) -> Response:
         rows = await _call(review.decision_log, _actor(request))
         path = folder / name
         await run_in_threadpool(_write_decisions, path, rows)
+        media = "text/csv"
+    elif name == "audit.csv":
+        if request.state.session.account.role != "lead":
+            _cleanup(folder)
+            raise HTTPException(403, "the audit trail names every reviewer's actions: leads only")
+        events = await _call(review.audit)
+        path = folder / name
+        await run_in_threadpool(_write_audit, path, events)
         media = "text/csv"
     elif name in EXPORTS:
         fmt, stage, decision = EXPORTS[name]
