@@ -14,6 +14,7 @@ from scopewise.review.dedup import DedupMixin
 from scopewise.review.fulltext import FullTextMixin
 from scopewise.review.handout import HandOutMixin
 from scopewise.review.imports import ImportsMixin
+from scopewise.review.records_view import RecordsViewMixin
 from scopewise.review.removals import RemovalsMixin
 from scopewise.review.report import ReportMixin
 from scopewise.review.rounds import RoundsMixin
@@ -24,6 +25,7 @@ __all__ = ["Review"]
 class Review(
     AccountsMixin,
     HandOutMixin,
+    RecordsViewMixin,
     ImportsMixin,
     RemovalsMixin,
     DedupMixin,

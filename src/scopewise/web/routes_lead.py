@@ -300,6 +300,47 @@ async def audit_page(request: Request) -> Response:
     return render(request, "audit.html", title="Audit log", events=list(reversed(events)))
 
 
+# -- records --------------------------------------------------------------------------------
+
+
+@requires("lead")
+async def records_page(request: Request) -> Response:
+    from scopewise.review.records_view import RECORD_FILTERS, RECORDS_PAGE
+
+    query = request.query_params
+    words = query.get("q", "")[:200]
+    where = query.get("where") or None
+    try:
+        page = max(int(query.get("page") or "1"), 1)
+    except ValueError:
+        raise HTTPException(400, "page must be a number") from None
+    rows, total = await _call(_review(request).record_rows, _actor(request), words, where, page)
+    pages = max(1, -(-total // RECORDS_PAGE))
+    kept = {k: v for k, v in (("q", words), ("where", where)) if v}
+    stages = _review(request).protocol.screening.stages
+    filters = {k: v for k, v in RECORD_FILTERS.items()
+               if k == "not_screened" or k.split(":")[0] in stages}
+    return render(request, "records.html", title="Records", rows=rows, total=total,
+                  page=min(page, pages), pages=pages, q=words, where=where or "",
+                  filters=filters, stages=stages,
+                  link=lambda p: "/records?" + urlencode({**kept, "page": p}))
+
+
+@requires("lead")
+async def record_page(request: Request) -> Response:
+    try:
+        record_id = int(request.path_params["record_id"])
+    except ValueError:
+        raise HTTPException(404, "no such record") from None
+    review = _review(request)
+    row, decisions = await _call(review.record_history, _actor(request), record_id,
+                                 not_found=404)
+    record = await _call(review.screening_record, record_id)
+    return render(request, "record.html", title=f"Record {record_id}", row=row,
+                  record=record, decisions=decisions, stage_labels=STAGE_LABELS,
+                  terms={"include": [], "exclude": []})
+
+
 # -- downloads ---------------------------------------------------------------------------------
 
 EXPORTS = {
@@ -442,6 +483,8 @@ ROUTES = [
     Route("/users/disable", users_disable, methods=["POST"]),
     Route("/users/link", users_link, methods=["POST"]),
     Route("/audit", audit_page, methods=["GET"]),
+    Route("/records", records_page, methods=["GET"]),
+    Route("/records/{record_id}", record_page, methods=["GET"]),
     Route("/downloads", downloads, methods=["GET"]),
     Route("/downloads/{name}", download, methods=["GET"]),
 ]

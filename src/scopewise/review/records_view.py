@@ -1,0 +1,139 @@
+"""RecordsViewMixin: the lead finds any record and sees where it stands.
+
+A review lead answers questions like "what happened to the Smith 2019 paper?" or
+"which records are still waiting for a second reviewer?" without the command line:
+
+- ``record_rows`` lists the unique records with their outcome at each stage, filtered
+  by words of the title, first author or record number and by where they stand
+  (a status at a stage, or "not screened" for those an accepted stop left), a page
+  at a time;
+- ``record_history`` gives one record's decisions, every reviewer's, oldest first.
+
+Both name every reviewer's decisions, so both are for a lead only (as blinding
+requires). The outcomes come from the screening state the queue keeps, so a listing
+reads the records' titles and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scopewise.errors import NotFound
+from scopewise.records import Record
+from scopewise.review.screening import ScreeningMixin
+from scopewise.screening.conflicts import STATUSES, RecordOutcome
+from scopewise.screening.decisions import Decision
+from scopewise.store import screening as db
+from scopewise.store.screening_stop import latest_stop, still_unscreened
+
+__all__ = ["RECORD_FILTERS", "RecordRow", "RecordsViewMixin"]
+
+RECORDS_PAGE = 100
+
+RECORD_FILTERS: dict[str, str] = {
+    **{f"title_abstract:{s}": f"title/abstract: {s.replace('_', ' ')}"
+       for s in STATUSES if s != "not_retrieved"},
+    "not_screened": "title/abstract: not screened (screening stopped)",
+    **{f"full_text:{s}": f"full text: {s.replace('_', ' ')}" for s in STATUSES},
+}
+"""Where a record may stand, as the records page offers it: ``stage:status``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """One unique record and where it stands."""
+
+    record_id: int
+    title: str
+    first_author: str
+    year: int | None
+    title_abstract: str | None  # the status at title/abstract, None without that stage
+    full_text: str | None  # the status at full text, None before it
+    not_screened: bool  # left unscreened by an accepted stop
+
+
+def _status(outcome: RecordOutcome | None, stage: str) -> str | None:
+    found = getattr(outcome, stage, None) if outcome is not None else None
+    return None if found is None else str(found.status)
+
+
+class RecordsViewMixin(ScreeningMixin):
+    """Review methods for the lead's records page."""
+
+    def record_rows(
+        self, lead: str, query: str = "", where: str | None = None, page: int = 1,
+        per_page: int = RECORDS_PAGE,
+    ) -> tuple[list[RecordRow], int]:
+        """The unique records in input order, those whose title, first author or record
+        number hold every word of ``query`` and that stand at ``where`` (a key of
+        :data:`RECORD_FILTERS`), a page of them and how many in all.
+
+        Raises
+        ------
+        NotFound
+            Unknown name, or ``where`` is not a filter.
+        ScreeningError
+            ``lead`` is not a lead.
+        """
+        if where and where not in RECORD_FILTERS:
+            raise NotFound(f"unknown filter {where!r}")
+        self._load_protocol()
+        words = query.casefold().split()
+        with self.store.reading() as conn:
+            self._screener(conn, lead, ("lead",))
+            state = self._screening_state(conn)
+            stop = latest_stop(conn)
+            left = frozenset() if stop is None else still_unscreened(stop, state.snapshot.records)
+            outcomes = state.snapshot.records
+            ids = list(state.ids)
+            if where == "not_screened":
+                ids = [r for r in ids if r in left]
+            elif where:
+                stage, status = where.split(":", 1)
+                ids = [r for r in ids if _status(outcomes.get(r), stage) == status]
+            if words:
+                found = db.screening_records(conn, ids)
+                ids = [r for r in ids if r in found and all(
+                    w in f"{found[r].title} {found[r].first_author} {r}".casefold()
+                    for w in words)]
+            total = len(ids)
+            start = (max(page, 1) - 1) * per_page
+            shown = ids[start:start + per_page]
+            records = found if words else db.screening_records(conn, shown)
+        return [self._row(r, records.get(r), outcomes.get(r), r in left) for r in shown], total
+
+    @staticmethod
+    def _row(record_id: int, record: Record | None, outcome: RecordOutcome | None,
+             left: bool) -> RecordRow:
+        return RecordRow(
+            record_id=record_id, title=record.title if record else "",
+            first_author=record.first_author if record else "",
+            year=record.year if record else None,
+            title_abstract=_status(outcome, "title_abstract"),
+            full_text=_status(outcome, "full_text"), not_screened=left,
+        )
+
+    def record_history(self, lead: str, record_id: int) -> tuple[RecordRow, list[Decision]]:
+        """One record where it stands and every decision on it, oldest first (every
+        kind: screening, resolutions and pilot decisions).
+
+        Raises
+        ------
+        NotFound
+            No such record, or an unknown name.
+        ScreeningError
+            ``lead`` is not a lead.
+        """
+        self._load_protocol()
+        with self.store.reading() as conn:
+            self._screener(conn, lead, ("lead",))
+            records = db.screening_records(conn, [record_id])
+            if record_id not in records:
+                raise NotFound(f"no record {record_id}")
+            state = self._screening_state(conn)
+            stop = latest_stop(conn)
+            decisions = sorted(db.decision_rows(conn, [record_id]), key=lambda d: d.id)
+        left = stop is not None and record_id in still_unscreened(stop, state.snapshot.records)
+        row = self._row(record_id, records[record_id], state.snapshot.records.get(record_id),
+                        left)
+        return row, decisions
