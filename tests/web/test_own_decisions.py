@@ -104,3 +104,19 @@ def test_hostile_titles_are_listed_as_text(tmp_path: Path, db_url: str) -> None:
         assert "<script>alert" not in page and "<img src=x" not in page and "<b>bold" not in page
         assert "&lt;script&gt;alert(&#34;t&#34;)" in page and _listed(page) == [1]
         assert 'value="&lt;script&gt;"' in page  # the query is shown back escaped too
+
+
+def test_a_long_list_comes_a_page_at_a_time(
+    app_client: TestClient, project: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scopewise.web import routes_screen
+
+    monkeypatch.setattr(routes_screen, "OWN_PAGE", 2)
+    _decide_some(project)
+    sign_in(app_client, "ann@example.org")
+    first = app_client.get("/screen/mine").text
+    assert _listed(first) == [1, 3] and "page 1 of 2" in first
+    older = re.search(r'href="([^"]+)" rel="next">Older', first)
+    assert older and "rel=\"prev\"" not in first
+    second = app_client.get(older.group(1).replace("&amp;", "&")).text
+    assert _listed(second) == [2] and "page 2 of 2" in second and 'rel="prev">Newer' in second

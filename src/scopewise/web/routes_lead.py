@@ -302,10 +302,12 @@ async def audit_page(request: Request) -> Response:
 
 # -- records --------------------------------------------------------------------------------
 
+RECORDS_PAGE = 100  # records per page of /records
+
 
 @requires("lead")
 async def records_page(request: Request) -> Response:
-    from scopewise.review.records_view import RECORD_FILTERS, RECORDS_PAGE
+    from scopewise.review.records_view import RECORD_FILTERS
 
     query = request.query_params
     words = query.get("q", "")[:200]
@@ -314,7 +316,8 @@ async def records_page(request: Request) -> Response:
         page = max(int(query.get("page") or "1"), 1)
     except ValueError:
         raise HTTPException(400, "page must be a number") from None
-    rows, total = await _call(_review(request).record_rows, _actor(request), words, where, page)
+    rows, total = await _call(_review(request).record_rows, _actor(request), words, where, page,
+                              RECORDS_PAGE)
     pages = max(1, -(-total // RECORDS_PAGE))
     kept = {k: v for k, v in (("q", words), ("where", where)) if v}
     stages = _review(request).protocol.screening.stages

@@ -111,7 +111,7 @@ async def own_decisions(request: Request) -> Response:
     page = max(_int(query.get("page") or "1", "page"), 1)
     try:
         rows, total = await run_in_threadpool(
-            review.own_decisions, name, stage, decision, words, page)
+            review.own_decisions, name, stage, decision, words, page, OWN_PAGE)
     except ScopewiseError as exc:
         raise HTTPException(400, str(exc)) from None
     pages = max(1, -(-total // OWN_PAGE))
