@@ -63,7 +63,8 @@ class StoppingMixin(DecisionLogMixin):
         """The latest stop a lead accepted, or ``None`` (screening goes on). ``count``:
         also count the records it left that are still unscreened (reads the screening
         state; a page that only says that screening was stopped leaves it out)."""
-        self._load_protocol()
+        if count:
+            self._load_protocol()  # the screening state reads it (not inside the read)
         with self.store.reading() as conn:
             stop = latest_stop(conn)
             if stop is None or not count:
