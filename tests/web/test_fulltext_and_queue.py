@@ -59,11 +59,16 @@ def test_duplicate_queue_side_by_side(app_client: TestClient, project: tuple[Pat
 
     with Review.open(*project) as review, review.store.transaction() as conn:
         conn.execute(t.duplicate_candidates.insert().values(
-            record_a=1, record_b=3, score=0.8, reason={"title": "similar"}, status="queued",
-            created_at=now()))
+            record_a=1, record_b=3, score=0.8, status="queued", created_at=now(),
+            reason={"rule": "similar titles, same first author", "outcome": "possible",
+                    "matched": ["first_author"], "differs": ["title", "first_page"],
+                    "title_similarity": 0.812}))
     sign_in(app_client, "lead@example.org")
     page = app_client.get("/duplicates").text
-    assert "Possible duplicates (1)" in page and "title: similar" in page
+    assert "Possible duplicates (1)" in page
+    assert ("Similar titles, same first author; the same: first author; different: title, "
+            "first page; title similarity 0.81.") in page
+    assert '<tr class="differs"><th scope="row">title <span class="meta">(differs)</span>' in page
     assert TITLES[0] in page and TITLES[2] in page
     token = csrf(app_client, "/duplicates")
     answer = app_client.post("/duplicates/decide", data={"csrf_token": token, "candidate_id": "1",

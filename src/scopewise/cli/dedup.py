@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scopewise.cli.core import console
+from scopewise.dedup.side_by_side import reason_words, side_by_side
 from scopewise.errors import UsageError
 from scopewise.records import Record
 from scopewise.review import Review
@@ -120,18 +121,6 @@ def _overlap(review: Review, out: Console) -> None:
     out.print(table)
 
 
-def _fields(record: Record) -> list[tuple[str, str]]:
-    authors = "; ".join(a.display() for a in record.authors[:6])
-    if len(record.authors) > 6:
-        authors += f"; ... ({len(record.authors)} authors)"
-    return [
-        ("title", record.title), ("authors", authors), ("year", str(record.year or "")),
-        ("journal", record.journal), ("volume", record.volume), ("issue", record.issue),
-        ("pages", record.pages), ("doi", record.doi), ("pmid", record.pmid),
-        ("type", record.publication_type), ("abstract", record.abstract[:300]),
-    ]  # fmt: skip
-
-
 def _side_by_side(out: Console, pair: Candidate, a: Record, b: Record, n: int, total: int
                   ) -> None:  # fmt: skip
     table = Table(title=f"Possible duplicate {n} of {total} (score {pair.score:.2f})",
@@ -139,12 +128,10 @@ def _side_by_side(out: Console, pair: Candidate, a: Record, b: Record, n: int, t
     table.add_column("")
     table.add_column(f"record {pair.record_a}", ratio=1)
     table.add_column(f"record {pair.record_b}", ratio=1)
-    for (name, left), (_, right) in zip(_fields(a), _fields(b), strict=True):
-        if left or right:
-            mark = "" if left == right else "*"
-            table.add_row(name + mark, left, right)
+    for row in side_by_side(a, b):
+        table.add_row(row.name + ("*" if row.differs else ""), row.left, row.right)
     out.print(table)
-    out.print(f"Why: {pair.reason.get('rule', '')}")
+    out.print(f"Why: {reason_words(pair.reason)}")
 
 
 def _walk(review: Review, out: Console, actor: str) -> None:
