@@ -195,3 +195,30 @@ def test_many_conflicts_are_counted_all_and_shown_a_page_at_a_time(
     page = app_client.get("/conflicts").text
     assert "Conflicts (2)" in page and "The first 1 of 2 are shown" in page
     assert page.count('action="/conflicts/resolve"') == 1
+
+
+def test_the_import_form_offers_the_protocols_planned_file_sources(tmp_path: Path, db_url: str) -> None:
+    from scopewise.web import create_app
+    from small_protocol import TITLES, project_with_titles
+    from web_helpers import PASSWORD, team_protocol
+
+    text = team_protocol() + """
+[[sources]]
+name = "CINAHL"
+platform = "EBSCOhost"
+[[sources]]
+name = "PubMed"
+method = "api"
+connector = "pubmed"
+query = "peer support"
+"""
+    folder = project_with_titles(tmp_path / "planned", text, TITLES, db_url)
+    with Review.open(folder, db_url=db_url) as review:
+        review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
+    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
+                    follow_redirects=False) as client:
+        sign_in(client, "lead@example.org")
+        page = client.get("/import").text
+        assert 'list="planned-sources"' in page and '<option value="CINAHL">EBSCOhost</option>' in page
+        assert 'value="PubMed"' not in page  # searched by scopewise itself, not imported
+        assert "Planned in the protocol as exported files: CINAHL (EBSCOhost)." in page

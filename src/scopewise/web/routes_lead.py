@@ -192,9 +192,10 @@ async def import_page(request: Request) -> Response:
             warnings = await run_in_threadpool(review.import_warnings, warned)
         except ScopewiseError:
             warned = None
+    planned = [s for s in review.protocol.sources if s.method == "file"]
     return render(request, "import.html", title="Import", searches=searches,
                   message=request.query_params.get("message", "")[:300],
-                  warned=warned, warnings=warnings)
+                  warned=warned, warnings=warnings, planned=planned)
 
 
 @requires("lead")
