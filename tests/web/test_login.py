@@ -62,6 +62,9 @@ def test_password_change_and_disabling_end_sessions(app_client: TestClient) -> N
     sign_in(app_client, "lead@example.org")
     token = csrf(app_client, "/users")
     assert app_client.post("/users/disable", data={"csrf_token": token, "email": "ann@example.org"}).status_code == 303
+    own = app_client.post("/users/disable", data={"csrf_token": token, "email": "LEAD@example.org"})
+    assert own.status_code == 400 and "cannot disable your own account" in own.text
+    assert app_client.get("/users").status_code == 200  # still signed in, still active
     app_client.cookies.clear()
     app_client.cookies.set("scopewise_session", ann)
     assert app_client.get("/screen").status_code == 303

@@ -281,8 +281,13 @@ async def users_add(request: Request) -> Response:
 async def users_disable(request: Request) -> Response:
     form = await checked_form(request)
     enable = form.get("enable") == "1"
-    await _call(_review(request).disable_account, str(form.get("email", "")), _actor(request),
-                not enable)
+    email = str(form.get("email", "")).strip().lower()
+    # the signed-in lead is active, so refusing their own account keeps a lead who can
+    # sign in: the browser never locks the team out (the command line still can)
+    if not enable and email == request.state.session.account.email.lower():
+        raise HTTPException(400, "you cannot disable your own account here; another lead can "
+                            "(or: scopewise user disable)")
+    await _call(_review(request).disable_account, email, _actor(request), not enable)
     return RedirectResponse("/users", status_code=303)
 
 
