@@ -118,6 +118,9 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         with Review.open(folder, db_url=db_url) as review:
             counts = review.decision_counts()
         assert counts[("Ann", "title_abstract")] == counts[("Bob", "title_abstract")] == 10
+        for path in ("/screen", "/screen/mine", "/chart", "/dashboard", "/downloads"):
+            ann.goto(f"{base}{path}")  # a phone: no page is wider than the screen
+            assert ann.evaluate("document.documentElement.scrollWidth") <= 390, path
         with bob.expect_navigation(url=re.compile(r"/screen/mine")):
             bob.click("text=your decisions")
         assert "Your decisions (10)" in bob.content()
@@ -133,6 +136,12 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         assert f"Conflicts ({waiting - 1})" in lead.content()
         lead.goto(f"{base}/dashboard")
         shot(lead, "dashboard")
+        lead.set_viewport_size({"width": 390, "height": 844})  # the lead on a phone
+        for path in ("/dashboard", "/records", "/conflicts", "/duplicates", "/import", "/users",
+                     "/audit", "/protocol", "/map", "/consultation", "/downloads"):
+            lead.goto(f"{base}{path}")
+            assert lead.evaluate("document.documentElement.scrollWidth") <= 390, path
+        lead.set_viewport_size({"width": 1280, "height": 900})
 
         ann.goto(f"{base}/chart")
         with ann.expect_navigation():
