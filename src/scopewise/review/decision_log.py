@@ -45,8 +45,10 @@ class OwnDecision:
     year: int | None
 
 
-def _matches(words: list[str], title: str, authors: str, record_id: int) -> bool:
-    text = f"{title} {authors} {record_id}".casefold()
+def words_match(words: list[str], title: str, first_author: str, record_id: int) -> bool:
+    """Whether every one of ``words`` (casefolded) is in the title, the first author's
+    name or the record number: how the lists of records are searched."""
+    text = f"{title} {first_author} {record_id}".casefold()
     return all(w in text for w in words)
 
 
@@ -110,7 +112,7 @@ class DecisionLogMixin(ScreeningMixin):
             words = query.casefold().split()
             if words:  # the titles of every candidate, read in chunks
                 records = db.screening_records(conn, sorted({d.record_id for d in mine}))
-                mine = [d for d in mine if d.record_id in records and _matches(
+                mine = [d for d in mine if d.record_id in records and words_match(
                     words, records[d.record_id].title,
                     records[d.record_id].first_author, d.record_id)]
             total = len(mine)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from scopewise.errors import NotFound
 from scopewise.records import Record
+from scopewise.review.decision_log import words_match
 from scopewise.review.screening import ScreeningMixin
 from scopewise.screening.conflicts import STATUSES, RecordOutcome
 from scopewise.screening.decisions import Decision
@@ -93,9 +94,8 @@ class RecordsViewMixin(ScreeningMixin):
                 ids = [r for r in ids if _status(outcomes.get(r), stage) == status]
             if words:
                 found = db.screening_records(conn, ids)
-                ids = [r for r in ids if r in found and all(
-                    w in f"{found[r].title} {found[r].first_author} {r}".casefold()
-                    for w in words)]
+                ids = [r for r in ids if r in found and words_match(
+                    words, found[r].title, found[r].first_author, r)]
             total = len(ids)
             start = (max(page, 1) - 1) * per_page
             shown = ids[start:start + per_page]
