@@ -232,6 +232,16 @@ SWEEP: tuple[dict[str, object], ...] = (
     {"variant": "latest", "hits": 20},
     {"variant": "quiet-floor", "floor_alpha": 0.05},
     {"variant": "quiet-floor", "floor_alpha": 0.1},
+    # run of 2026-12-06 (fifth session): a check before stopping, a confirmation stretch
+    # of ranked records (a share of the records left) that must hold none relevant
+    {"variant": "confirm", "confirm": 0.025},
+    {"variant": "confirm", "confirm": 0.025, "z": 0.0, "alpha_no_room": 0.025, "alpha": 0.15},
+    {"variant": "confirm", "confirm": 0.05, "z": 0.0, "alpha_no_room": 0.025, "alpha": 0.2},
+    {"variant": "confirm", "confirm": 0.05, "z": 0.0, "alpha_no_room": 0.025, "alpha": 0.25},
+    {"variant": "confirm", "confirm": 0.05, "z": 0.0, "alpha_no_room": 0.025, "alpha": 0.3},
+    {"variant": "confirm", "confirm": 0.1, "z": 0.0, "alpha_no_room": 0.025, "alpha": 0.3},
+    {"variant": "confirm", "confirm": 0.05, "z": 0.0, "alpha_no_room": 0.025, "alpha": 0.4},
+    {"variant": "confirm", "confirm": 0.1, "z": 0.0, "alpha_no_room": 0.025, "alpha": 0.5},
 )
 
 

@@ -26,8 +26,18 @@ with one thing changed:
   quiet stretch alone: the rate of relevant records left is at most
   ``-ln(floor_alpha) / stretch`` (the stretch held none) and falls like ``1 / x``
   after the current position; the rule also stops when the Poisson bound of that
-  (same levels as the model's) leaves the target's room.
+  (same levels as the model's) leaves the target's room;
+- ``confirm``: a check before stopping. When the model would stop at position ``s``,
+  the rule screens ``ceil(confirm * records left)`` more records in ranked order (the
+  *confirmation stretch*, counted as screened work) and stops at its end only if none
+  of them is relevant; a relevant record found there resumes screening (the model is
+  asked again, on the decisions with that record). Everything the reviewer sees is
+  the ranked order, so it replays exactly from the cached orders. The stretch is
+  scaled to the records left, not to the records screened: a second wave sits in the
+  next few hundred ranks of a long tail, where a share of what is left reaches it
+  and a share of what was screened (``s``) does not once the head was short.
 """
+
 
 from __future__ import annotations
 
@@ -149,10 +159,55 @@ class QuietFloor(PointProcessStopping):
         return _poisson_quantile(1 - self._level(found), mean) <= self._room(found)
 
 
+class ConfirmStretch(PointProcessStopping):
+    """The model's stop, confirmed by a stretch of ranked records holding none relevant.
+
+    Stops at ``t`` when the model would have stopped at some ``s < t`` after the last
+    relevant record found, and ``t - s >= ceil(confirm * (n - s))``. The earliest such
+    ``s`` is kept between calls (the replay and the simulation loop ask after every
+    decision); a call that does not extend the previous one starts again from the
+    last relevant record.
+    """
+
+    def __init__(self, confirm: float = 0.05, **params: Any) -> None:
+        super().__init__(**params)
+        self.confirm = confirm
+        self._seen = 0
+        self._fired: int | None = None
+
+    def fit(self, labels: Sequence[int] | np.ndarray, n_records: int,
+            sampled: Sequence[bool] | np.ndarray | None = None,
+            reached: Sequence[bool] | np.ndarray | None = None) -> Self:
+        y = np.asarray(labels, dtype=np.int64)
+        t = int(y.size)
+        if t != self._seen + 1:  # not one decision on from the last call: start over
+            hits = np.flatnonzero(y)
+            start = int(hits[-1]) + 1 if hits.size else 1
+            self._fired = None
+            for s in range(max(1, start), t):
+                if super().fit(y[:s], n_records).stop_:
+                    self._fired = s
+                    break
+        elif t and y[-1]:
+            self._fired = None
+        self._seen = t
+        if self._fired is None:
+            super().fit(y, n_records, sampled, reached)
+            if self.stop_ and self.unscreened_ > 0:
+                self._fired = t
+                self.stop_ = math.ceil(self.confirm * (n_records - t)) <= 0
+            return self
+        need = math.ceil(self.confirm * (n_records - self._fired))
+        super().fit(y, n_records, sampled, reached)
+        self.stop_ = self.unscreened_ == 0 or t - self._fired >= need
+        return self
+
+
 VARIANTS: dict[str, type[PointProcessStopping]] = {
     "windows": WindowEnsemble,
     "quiet-test": QuietStretchTest,
     "room-levels": RoomLevels,
     "latest": LatestHits,
     "quiet-floor": QuietFloor,
+    "confirm": ConfirmStretch,
 }
