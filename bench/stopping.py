@@ -559,6 +559,25 @@ twice) but saves 61 % of the ideal, what the best decisions-only setting above s
 and the second wave still sets the limit for anything bolder. Not adopted: no gain
 over the decisions alone that would justify a rule that needs the ranker's state.
 
+A check before stopping (fifth session of 2026-12-06). Two kinds were measured. The
+`[confirm]` rows of the curve: when the model would stop, a further stretch of the
+ranking (a share of the records left) must hold no relevant record; the best within
+the first two conditions keeps every run at 59 % (alpha 0.2, a stretch of 5 %), and
+the second wave of ProtonPumpInhibitors still binds every bolder setting, because it
+begins 34 to 68 records deeper than the stretch. bench/stopping_check.py (its own
+section below) screens instead a few records chosen by another score, counted as
+work: closeness to the latest 8 relevant records found puts that wave's first record
+2 to 16 deep. Alpha 0.35, checked so (2 % of the records left, 5 to 20), then alpha
+0.2 once a check finds one, keeps 98/100 with no set missing twice at 67 % of the
+ideal, the best so far within the first two conditions, still short of 70 %. Its
+headroom table says why: even an oracle that fixes every miss of a bold setting at no
+cost elsewhere reaches 69 to 79 %, and the five sets that leave no room (every
+relevant record must be found) hold 1.2 of the 9.2 summed ideal (per-set means) and
+save 0.3 of it under that rule. Not adopted as the default: it misses the first conditions at
+0.9 (82/100) and 0.99 (92/100) with the settings chosen at 0.95, it needs the ranker's
+features at the stop, and its replay is exact only until a check finds a record
+(then a live ranker from a fresh fit stands in for the simulation's warm start).
+
 {table}
 
 ## Where the default's saving goes (target 0.95)

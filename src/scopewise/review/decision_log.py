@@ -111,15 +111,13 @@ class DecisionLogMixin(ScreeningMixin):
                 mine = [d for d in mine if d.decision == decision]
             words = query.casefold().split()
             if words:  # the titles of every candidate, read in chunks
-                records = db.screening_records(conn, sorted({d.record_id for d in mine}))
-                mine = [d for d in mine if d.record_id in records and words_match(
-                    words, records[d.record_id].title,
-                    records[d.record_id].first_author, d.record_id)]
+                texts = db.search_texts(conn, sorted({d.record_id for d in mine}))
+                mine = [d for d in mine if d.record_id in texts
+                        and words_match(words, *texts[d.record_id], d.record_id)]
             total = len(mine)
             start = (max(page, 1) - 1) * per_page
             shown = mine[start:start + per_page]
-            if not words:
-                records = db.screening_records(conn, [d.record_id for d in shown])
+            records = db.screening_records(conn, [d.record_id for d in shown])
         rows = []
         for d in shown:
             record = records.get(d.record_id)

@@ -93,13 +93,12 @@ class RecordsViewMixin(ScreeningMixin):
                 stage, status = where.split(":", 1)
                 ids = [r for r in ids if _status(outcomes.get(r), stage) == status]
             if words:
-                found = db.screening_records(conn, ids)
-                ids = [r for r in ids if r in found and words_match(
-                    words, found[r].title, found[r].first_author, r)]
+                texts = db.search_texts(conn, ids)
+                ids = [r for r in ids if r in texts and words_match(words, *texts[r], r)]
             total = len(ids)
             start = (max(page, 1) - 1) * per_page
             shown = ids[start:start + per_page]
-            records = found if words else db.screening_records(conn, shown)
+            records = db.screening_records(conn, shown)
         return [self._row(r, records.get(r), outcomes.get(r), r in left) for r in shown], total
 
     @staticmethod

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound, ScreeningError
 from scopewise.protocol import Protocol, parse_protocol
-from scopewise.records import Record
+from scopewise.records import Author, Record
 from scopewise.screening.decisions import Decision
 from scopewise.screening.fulltext import FullTextEntry
 from scopewise.store import schema as t
@@ -38,6 +38,7 @@ __all__ = [
     "project_identity",
     "screenability",
     "screening_records",
+    "search_texts",
     "set_pilot_state",
     "set_stopping_sample",
     "stopping_sample",
@@ -215,6 +216,29 @@ def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, 
         rows = conn.execute(_records_query(), {"ids": chunk}).mappings()
         for row in rows:
             out[int(row["id"])] = Record.from_dict(dict(row))
+    return out
+
+
+@cache
+def _titles_query() -> sa.Select[Any]:
+    r = t.records
+    return sa.select(r.c.id, r.c.title, r.c.authors).where(
+        r.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def _family(first: Any) -> str:
+    if isinstance(first, Mapping):
+        return str(first.get("family") or first.get("literal") or "")
+    return Author.parse(str(first)).family
+
+
+def search_texts(conn: Connection, record_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """The title and the first author's family name of these records, for searching
+    lists of records by words (reads two columns, not the whole records)."""
+    out: dict[int, tuple[str, str]] = {}
+    for chunk in _chunks(record_ids):
+        for rid, title, authors in conn.execute(_titles_query(), {"ids": chunk}):
+            out[int(rid)] = (title or "", _family(authors[0]) if authors else "")
     return out
 
 

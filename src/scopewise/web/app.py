@@ -21,7 +21,9 @@ from scopewise.web import (
     routes_auth,
     routes_chart,
     routes_consultation,
+    routes_downloads,
     routes_lead,
+    routes_records,
     routes_screen,
 )
 from scopewise.web.render import HERE, make_environment, render
@@ -91,6 +93,8 @@ def create_app(
         *routes_auth.ROUTES,
         *routes_screen.ROUTES,
         *routes_lead.ROUTES,
+        *routes_records.ROUTES,
+        *routes_downloads.ROUTES,
         *routes_chart.ROUTES,
         *routes_consultation.ROUTES,
         Mount("/static", app=StaticFiles(directory=HERE / "static"), name="static"),

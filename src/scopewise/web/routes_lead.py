@@ -1,18 +1,16 @@
-"""The dashboard (everyone), downloads (everyone), and the lead's pages."""
+"""The dashboard (everyone) and the lead's pages (downloads and records have their own
+modules: :mod:`scopewise.web.routes_downloads`, :mod:`scopewise.web.routes_records`)."""
 
 from __future__ import annotations
 
 import math
-import tempfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from scopewise.errors import ScopewiseError
@@ -309,174 +307,6 @@ async def audit_page(request: Request) -> Response:
     return render(request, "audit.html", title="Audit log", events=list(reversed(events)))
 
 
-# -- records --------------------------------------------------------------------------------
-
-RECORDS_PAGE = 100  # records per page of /records
-
-
-@requires("lead")
-async def records_page(request: Request) -> Response:
-    from scopewise.review.records_view import RECORD_FILTERS
-
-    query = request.query_params
-    words = query.get("q", "")[:200]
-    where = query.get("where") or None
-    try:
-        page = max(int(query.get("page") or "1"), 1)
-    except ValueError:
-        raise HTTPException(400, "page must be a number") from None
-    rows, total = await _call(_review(request).record_rows, _actor(request), words, where, page,
-                              RECORDS_PAGE)
-    pages = max(1, -(-total // RECORDS_PAGE))
-    kept = {k: v for k, v in (("q", words), ("where", where)) if v}
-    stages = _review(request).protocol.screening.stages
-    filters = {k: v for k, v in RECORD_FILTERS.items()
-               if k == "not_screened" or k.split(":")[0] in stages}
-    return render(request, "records.html", title="Records", rows=rows, total=total,
-                  page=min(page, pages), pages=pages, q=words, where=where or "",
-                  filters=filters, stages=stages,
-                  link=lambda p: "/records?" + urlencode({**kept, "page": p}))
-
-
-@requires("lead")
-async def record_page(request: Request) -> Response:
-    try:
-        record_id = int(request.path_params["record_id"])
-    except ValueError:
-        raise HTTPException(404, "no such record") from None
-    review = _review(request)
-    row, decisions = await _call(review.record_history, _actor(request), record_id,
-                                 not_found=404)
-    record = await _call(review.screening_record, record_id)
-    return render(request, "record.html", title=f"Record {record_id}", row=row,
-                  record=record, decisions=decisions, stage_labels=STAGE_LABELS,
-                  terms={"include": [], "exclude": []})
-
-
-# -- downloads ---------------------------------------------------------------------------------
-
-EXPORTS = {
-    "records.csv": ("csv", None, None),
-    "records.ris": ("ris", None, None),
-    "included.csv": ("csv", "title_abstract", "include"),
-    "included-full-text.csv": ("csv", "full_text", "include"),
-    "included-full-text.ris": ("ris", "full_text", "include"),
-}
-EXPORT_NOTES = {
-    "records.csv": "every imported record, duplicates marked",
-    "records.ris": "every imported record, for a reference manager",
-    "included.csv": "the records that passed title/abstract screening",
-    "included-full-text.csv": "the sources included after full text",
-    "included-full-text.ris": "the sources included after full text, for a reference manager",
-}
-
-REPORT_FILES = {  # file -> (report format, media type, what it is)
-    "report.html": ("html", "text/html", "the report, self-contained (opens in any browser)"),
-    "report.docx": ("docx", "application/vnd.openxmlformats-officedocument."
-                    "wordprocessingml.document", "the report for Word, to edit"),
-    "report.pdf": ("pdf", "application/pdf", "the report as PDF"),
-    "prisma.svg": ("svg", "image/svg+xml", "the PRISMA flow diagram (SVG)"),
-    "prisma.png": ("png", "image/png", "the PRISMA flow diagram (PNG)"),
-    "prisma.json": ("json", "application/json", "the PRISMA flow's numbers"),
-    "checklist.csv": ("json", "text/csv", "the PRISMA-ScR checklist: where the report "
-                      "answers each item"),
-}
-"""The report's files a signed-in user can download, each written on request from the
-project as it stands (a GET records nothing in the audit log)."""
-
-
-@requires("viewer")
-async def downloads(request: Request) -> Response:
-    stages = _review(request).protocol.screening.stages
-    exports = {name: EXPORT_NOTES[name] for name, (_f, stage, _d) in EXPORTS.items()
-               if stage is None or stage in stages}
-    return render(request, "downloads.html", title="Downloads", exports=exports,
-                  report_files={k: v[2] for k, v in REPORT_FILES.items()})
-
-
-def _write_decisions(path: Path, rows: Any) -> None:
-    """The decisions file, in the columns ``scopewise screen --import`` reads back."""
-    import csv
-
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["record_id", "reviewer", "decision", "stage", "reasons", "note",
-                         "kind", "created_at"])
-        for d in rows:
-            writer.writerow([d.record_id, d.reviewer, d.decision, d.stage, ";".join(d.reasons),
-                             d.note, d.kind, d.created_at.isoformat() if d.created_at else ""])
-
-
-def _write_audit(path: Path, events: Any) -> None:
-    """The whole audit trail, oldest first: id, time (UTC), who, what, detail (JSON)."""
-    import csv
-    import json
-
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["id", "at", "actor", "action", "detail"])
-        for e in events:
-            writer.writerow([e.id, e.at.isoformat(), e.actor, e.action,
-                             json.dumps(e.detail, ensure_ascii=False, sort_keys=True)])
-
-
-def _cleanup(folder: Path) -> None:
-    for p in sorted(folder.rglob("*"), reverse=True):
-        p.unlink() if p.is_file() else p.rmdir()
-    folder.rmdir()
-
-
-@requires("viewer")
-async def download(request: Request) -> Response:
-    name = request.path_params["name"]
-    review = _review(request)
-    folder = Path(tempfile.mkdtemp(prefix="scopewise-download-"))
-    if name in REPORT_FILES:
-        from scopewise.report import write_report
-
-        fmt, media, _what = REPORT_FILES[name]
-        # written from the report data directly: a GET records nothing in the audit log
-        data = await _call(review.report_data)
-        try:
-            written = await run_in_threadpool(write_report, data, folder, (fmt,))
-        except ScopewiseError as exc:
-            _cleanup(folder)
-            raise HTTPException(400, str(exc)) from None
-        path = next((p for p in written if p.name == name), None)
-        if path is None:
-            _cleanup(folder)
-            why = written.skipped.get(fmt, "the report was not written")
-            raise HTTPException(503, f"{name} could not be written here: {why}")
-    elif name == "decisions.csv":
-        if request.state.session.account.role != "lead":
-            _cleanup(folder)
-            raise HTTPException(403, "the decisions file shows every reviewer's decisions: leads only")
-        rows = await _call(review.decision_log, _actor(request))
-        path = folder / name
-        await run_in_threadpool(_write_decisions, path, rows)
-        media = "text/csv"
-    elif name == "audit.csv":
-        if request.state.session.account.role != "lead":
-            _cleanup(folder)
-            raise HTTPException(403, "the audit trail names every reviewer's actions: leads only")
-        events = await _call(review.audit)
-        path = folder / name
-        await run_in_threadpool(_write_audit, path, events)
-        media = "text/csv"
-    elif name in EXPORTS:
-        fmt, stage, decision = EXPORTS[name]
-        path = folder / name
-        await _call(review.export, path, fmt, stage, decision)
-        media = "text/csv" if fmt == "csv" else "application/x-research-info-systems"
-    else:
-        _cleanup(folder)
-        raise HTTPException(404, "no such download")
-    response = FileResponse(path, media_type=media, filename=name,
-                            background=BackgroundTask(_cleanup, folder))
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
-
-
 ROUTES = [
     Route("/dashboard", dashboard, methods=["GET"]),
     Route("/screening/stop", accept_stop, methods=["POST"]),
@@ -495,8 +325,4 @@ ROUTES = [
     Route("/users/disable", users_disable, methods=["POST"]),
     Route("/users/link", users_link, methods=["POST"]),
     Route("/audit", audit_page, methods=["GET"]),
-    Route("/records", records_page, methods=["GET"]),
-    Route("/records/{record_id}", record_page, methods=["GET"]),
-    Route("/downloads", downloads, methods=["GET"]),
-    Route("/downloads/{name}", download, methods=["GET"]),
 ]

@@ -1,0 +1,76 @@
+"""The lead's records pages: every unique record with where it stands, and one record's
+decisions (every reviewer's, so for a lead only)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from scopewise.screening.decisions import STAGE_LABELS
+from scopewise.web.facade import call as _call
+from scopewise.web.render import render
+from scopewise.web.security import requires
+
+__all__ = ["ROUTES"]
+
+
+def _review(request: Request) -> Any:
+    return request.app.state.review
+
+
+def _actor(request: Request) -> str:
+    return str(request.state.session.account.name)
+
+
+RECORDS_PAGE = 100  # records per page of /records
+
+
+@requires("lead")
+async def records_page(request: Request) -> Response:
+    from scopewise.review.records_view import RECORD_FILTERS
+
+    query = request.query_params
+    words = query.get("q", "")[:200]
+    where = query.get("where") or None
+    try:
+        page = max(int(query.get("page") or "1"), 1)
+    except ValueError:
+        raise HTTPException(400, "page must be a number") from None
+    rows, total = await _call(_review(request).record_rows, _actor(request), words, where, page,
+                              RECORDS_PAGE)
+    pages = max(1, -(-total // RECORDS_PAGE))
+    kept = {k: v for k, v in (("q", words), ("where", where)) if v}
+    stages = _review(request).protocol.screening.stages
+    filters = {k: v for k, v in RECORD_FILTERS.items()
+               if k == "not_screened" or k.split(":")[0] in stages}
+    return render(request, "records.html", title="Records", rows=rows, total=total,
+                  page=min(page, pages), pages=pages, q=words, where=where or "",
+                  filters=filters, stages=stages,
+                  link=lambda p: "/records?" + urlencode({**kept, "page": p}))
+
+
+@requires("lead")
+async def record_page(request: Request) -> Response:
+    try:
+        record_id = int(request.path_params["record_id"])
+    except ValueError:
+        raise HTTPException(404, "no such record") from None
+    review = _review(request)
+    row, decisions = await _call(review.record_history, _actor(request), record_id,
+                                 not_found=404)
+    record = await _call(review.screening_record, record_id)
+    return render(request, "record.html", title=f"Record {record_id}", row=row,
+                  record=record, decisions=decisions, stage_labels=STAGE_LABELS,
+                  terms={"include": [], "exclude": []})
+
+
+
+ROUTES = [
+    Route("/records", records_page, methods=["GET"]),
+    Route("/records/{record_id}", record_page, methods=["GET"]),
+]
