@@ -574,7 +574,8 @@ headroom table says why: even an oracle that fixes every miss of a bold setting 
 cost elsewhere reaches 69 to 79 %, and the five sets that leave no room (every
 relevant record must be found) hold 1.2 of the 9.2 summed ideal (per-set means) and
 save 0.3 of it under that rule. Not adopted as the default: it misses the first conditions at
-0.9 (82/100) and 0.99 (92/100) with the settings chosen at 0.95, it needs the ranker's
+0.9 (82/100) and 0.99 (92/100) with the settings chosen at 0.95 (measured with the
+script's functions at those targets; not in its table), it needs the ranker's
 features at the stop, and its replay is exact only until a check finds a record
 (then a live ranker from a fresh fit stands in for the simulation's warm start).
 
