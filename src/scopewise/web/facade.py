@@ -7,10 +7,21 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 
 from scopewise.errors import NotFound, ScopewiseError
 
-__all__ = ["call"]
+__all__ = ["actor", "call", "review"]
+
+
+def review(request: Request) -> Any:
+    """The process's :class:`~scopewise.review.Review` (opened once by the app)."""
+    return request.app.state.review
+
+
+def actor(request: Request) -> str:
+    """The signed-in account's team member name: who decisions and audit events name."""
+    return str(request.state.session.account.name)
 
 
 async def call(fn: Any, *args: Any, not_found: int = 400, **kwargs: Any) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from scopewise.errors import AccountError, LoginThrottled, ScopewiseError
+from scopewise.web.facade import review as _review
 from scopewise.web.render import render
 from scopewise.web.security import (
     checked_form,
@@ -23,10 +22,6 @@ from scopewise.web.security import (
 )
 
 __all__ = ["ROUTES"]
-
-
-def _review(request: Request) -> Any:
-    return request.app.state.review
 
 
 def _home_for(role: str) -> str:

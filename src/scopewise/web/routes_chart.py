@@ -13,19 +13,13 @@ from starlette.routing import Route
 
 from scopewise.charting import display_value
 from scopewise.errors import ScopewiseError
+from scopewise.web.facade import actor as _name
 from scopewise.web.facade import call as _call
+from scopewise.web.facade import review as _review
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 
 __all__ = ["ROUTES"]
-
-
-def _review(request: Request) -> Any:
-    return request.app.state.review
-
-
-def _name(request: Request) -> str:
-    return str(request.state.session.account.name)
 
 
 def _record_id(request: Request) -> int:

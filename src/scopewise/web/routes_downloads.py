@@ -17,19 +17,14 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from scopewise.errors import ScopewiseError
+from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
+from scopewise.web.facade import review as _review
 from scopewise.web.render import render
 from scopewise.web.security import requires
 
 __all__ = ["ROUTES"]
 
-
-def _review(request: Request) -> Any:
-    return request.app.state.review
-
-
-def _actor(request: Request) -> str:
-    return str(request.state.session.account.name)
 
 
 EXPORTS = {
@@ -152,7 +147,6 @@ async def download(request: Request) -> Response:
                             background=BackgroundTask(_cleanup, folder))
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
 
 
 ROUTES = [

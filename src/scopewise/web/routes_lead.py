@@ -16,7 +16,9 @@ from starlette.routing import Route
 from scopewise.errors import ScopewiseError
 from scopewise.report.data import StoppingSummary
 from scopewise.screening.decisions import STAGE_LABELS
+from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
+from scopewise.web.facade import review as _review
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -25,13 +27,6 @@ __all__ = ["ROUTES"]
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
 
-
-def _review(request: Request) -> Any:
-    return request.app.state.review
-
-
-def _actor(request: Request) -> str:
-    return str(request.state.session.account.name)
 
 
 def _curve_svg(points: list[tuple[int, int]], total: int,

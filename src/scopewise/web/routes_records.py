@@ -3,7 +3,6 @@ decisions (every reviewer's, so for a lead only)."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
@@ -12,19 +11,14 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from scopewise.screening.decisions import STAGE_LABELS
+from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
+from scopewise.web.facade import review as _review
 from scopewise.web.render import render
 from scopewise.web.security import requires
 
 __all__ = ["ROUTES"]
 
-
-def _review(request: Request) -> Any:
-    return request.app.state.review
-
-
-def _actor(request: Request) -> str:
-    return str(request.state.session.account.name)
 
 
 RECORDS_PAGE = 100  # records per page of /records
@@ -67,7 +61,6 @@ async def record_page(request: Request) -> Response:
     return render(request, "record.html", title=f"Record {record_id}", row=row,
                   record=record, decisions=decisions, stage_labels=STAGE_LABELS,
                   terms={"include": [], "exclude": []})
-
 
 
 ROUTES = [
