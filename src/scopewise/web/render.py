@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-__all__ = ["highlight", "make_environment", "render"]
+__all__ = ["highlight", "make_environment", "pages", "render"]
 
 HERE = Path(__file__).parent
 
@@ -74,3 +75,15 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def pages(path: str, total: int, page: int, per_page: int,
+          kept: Mapping[str, str | None]) -> dict[str, Any]:
+    """What ``_pages.html`` needs for a list of ``total`` items shown ``per_page`` at a
+    time: the page shown (the last one when asked past it), how many there are, and
+    ``link(n)``, the address of page ``n`` keeping the list's filters (``kept``; empty
+    ones left out)."""
+    count = max(1, -(-total // per_page))
+    query = {k: v for k, v in kept.items() if v}
+    return {"page": min(page, count), "pages": count,
+            "link": lambda n: f"{path}?{urlencode({**query, 'page': n})}"}

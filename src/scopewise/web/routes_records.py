@@ -3,8 +3,6 @@ decisions (every reviewer's, so for a lead only)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +12,7 @@ from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
-from scopewise.web.render import render
+from scopewise.web.render import pages, render
 from scopewise.web.security import requires
 
 __all__ = ["ROUTES"]
@@ -37,15 +35,12 @@ async def records_page(request: Request) -> Response:
         raise HTTPException(400, "page must be a number") from None
     rows, total = await _call(_review(request).record_rows, _actor(request), words, where, page,
                               RECORDS_PAGE)
-    pages = max(1, -(-total // RECORDS_PAGE))
-    kept = {k: v for k, v in (("q", words), ("where", where)) if v}
     stages = _review(request).protocol.screening.stages
     filters = {k: v for k, v in RECORD_FILTERS.items()
                if k == "not_screened" or k.split(":")[0] in stages}
     return render(request, "records.html", title="Records", rows=rows, total=total,
-                  page=min(page, pages), pages=pages, q=words, where=where or "",
-                  filters=filters, stages=stages,
-                  link=lambda p: "/records?" + urlencode({**kept, "page": p}))
+                  q=words, where=where or "", filters=filters, stages=stages,
+                  **pages("/records", total, page, RECORDS_PAGE, {"q": words, "where": where}))
 
 
 @requires("lead")

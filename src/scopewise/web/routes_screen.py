@@ -19,13 +19,15 @@ from starlette.routing import Route
 from scopewise.errors import ProjectLocked, ScopewiseError
 from scopewise.review.decision_log import OWN_PAGE
 from scopewise.screening.decisions import DECISIONS, STAGE_LABELS, valid_reasons
-from scopewise.web.render import render
+from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
 
 __all__ = ["ROUTES"]
 
 MAX_PDF_BYTES = 60 * 1024 * 1024
+ALL_DECISIONS = sorted({d for ds in DECISIONS.values() for d in ds})
+"""Every decision a stage offers (include, exclude, maybe): the filter of one's own list."""
 
 
 def _int(value: Any, what: str) -> int:
@@ -105,7 +107,7 @@ async def own_decisions(request: Request) -> Response:
     if stage is not None and stage not in STAGE_LABELS:
         raise HTTPException(400, "unknown stage")
     decision = query.get("decision") or None
-    if decision is not None and decision not in {d for ds in DECISIONS.values() for d in ds}:
+    if decision is not None and decision not in ALL_DECISIONS:
         raise HTTPException(400, "unknown decision")
     words = query.get("q", "")[:200]
     page = max(_int(query.get("page") or "1", "page"), 1)
@@ -114,15 +116,12 @@ async def own_decisions(request: Request) -> Response:
             review.own_decisions, name, stage, decision, words, page, OWN_PAGE)
     except ScopewiseError as exc:
         raise HTTPException(400, str(exc)) from None
-    pages = max(1, -(-total // OWN_PAGE))
-    kept = {k: v for k, v in (("stage", stage), ("decision", decision), ("q", words)) if v}
     return render(
         request, "own_decisions.html", title="Your decisions", rows=rows, total=total,
-        page=min(page, pages), pages=pages, stage=stage or "", decision=decision or "",
-        q=words, stage_labels=STAGE_LABELS, choices=sorted({d for ds in DECISIONS.values()
-                                                            for d in ds}),
-        stages=review.protocol.screening.stages,
-        link=lambda p: "/screen/mine?" + urlencode({**kept, "page": p}),
+        stage=stage or "", decision=decision or "", q=words, stage_labels=STAGE_LABELS,
+        choices=ALL_DECISIONS, stages=review.protocol.screening.stages,
+        **pages("/screen/mine", total, page, OWN_PAGE,
+                {"stage": stage, "decision": decision, "q": words}),
     )
 
 
