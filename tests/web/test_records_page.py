@@ -66,8 +66,9 @@ def test_records_left_by_an_accepted_stop_are_found_as_not_screened(project: tup
         page_three, _ = review.record_rows("Lead", page=3, per_page=3)
         assert count == len(TITLES) and [r.record_id for r in page_one] == [1, 2, 3]
         assert [r.record_id for r in page_three] == [7, 8]
-        row, decisions = review.record_history("Lead", 1)
+        row, record, decisions = review.record_history("Lead", 1)
         assert row.title_abstract == "conflict" and [d.reviewer for d in decisions] == ["Ann", "Bob"]
+        assert record.title == TITLES[0] == row.title
         with pytest.raises(ScreeningError):
             review.record_rows("Ann")  # a reviewer: it names every reviewer's decisions
         with pytest.raises(ScreeningError):

@@ -70,10 +70,9 @@ def _status_table(counts: dict[str, object]) -> Table:
         table.add_row(label, str(counts[key]))
     screening = counts["screening"]
     assert isinstance(screening, dict)
-    stopped = int(screening.get("not_screened_after_stop", 0))
     for key, label in (
         ("screened", "title/abstract: screened"),
-        ("pending_title_abstract", "title/abstract: still open"),
+        ("open_title_abstract", "title/abstract: still open"),
         ("not_screened_after_stop", "title/abstract: not screened (screening stopped)"),
         ("excluded_title_abstract", "title/abstract: excluded"),
         ("sought_for_retrieval", "full text: sought"),
@@ -83,10 +82,9 @@ def _status_table(counts: dict[str, object]) -> Table:
         ("excluded_full_text", "full text: excluded"),
         ("included", "included"),
     ):
-        if key == "not_screened_after_stop" and not stopped:
+        if key == "not_screened_after_stop" and not screening[key]:
             continue
-        value = int(screening[key]) - (stopped if key == "pending_title_abstract" else 0)
-        table.add_row(label, str(value))
+        table.add_row(label, str(screening[key]))
     table.add_row("charting entries", str(counts["charting_entries"]))
     table.add_row("consultation participants", str(counts["participants"]))
     return table

@@ -195,15 +195,17 @@ class ReviewCore:
     def status(self) -> dict[str, Any]:
         """Counts per stage. ``screening.not_screened_after_stop`` counts the records
         left at title/abstract when the lead accepted the stopping rule's stop (and not
-        screened since); ``screening.pending_title_abstract`` includes them."""
+        screened since); ``screening.pending_title_abstract`` includes them and
+        ``screening.open_title_abstract`` does not."""
         protocol = self.protocol
         with self.store.reading() as conn:
             counts = status_counts(conn)
             snapshot = screening_snapshot(conn, protocol)
             stop = latest_stop(conn)
         screening = snapshot.counts()
-        screening["not_screened_after_stop"] = (
-            0 if stop is None else len(still_unscreened(stop, snapshot.records)))
+        left = 0 if stop is None else len(still_unscreened(stop, snapshot.records))
+        screening["not_screened_after_stop"] = left
+        screening["open_title_abstract"] = screening["pending_title_abstract"] - left
         counts["screening"] = screening
         counts["protocol_version"] = len(self.store.protocol_versions())
         counts["title"] = self.protocol.review.title

@@ -112,9 +112,11 @@ class RecordsViewMixin(ScreeningMixin):
             full_text=_status(outcome, "full_text"), not_screened=left,
         )
 
-    def record_history(self, lead: str, record_id: int) -> tuple[RecordRow, list[Decision]]:
-        """One record where it stands and every decision on it, oldest first (every
-        kind: screening, resolutions and pilot decisions).
+    def record_history(
+        self, lead: str, record_id: int
+    ) -> tuple[RecordRow, Record, list[Decision]]:
+        """One record where it stands, the record itself, and every decision on it,
+        oldest first (every kind: screening, resolutions and pilot decisions).
 
         Raises
         ------
@@ -135,4 +137,4 @@ class RecordsViewMixin(ScreeningMixin):
         left = stop is not None and record_id in still_unscreened(stop, state.snapshot.records)
         row = self._row(record_id, records[record_id], state.snapshot.records.get(record_id),
                         left)
-        return row, decisions
+        return row, records[record_id], decisions

@@ -49,10 +49,8 @@ async def record_page(request: Request) -> Response:
         record_id = int(request.path_params["record_id"])
     except ValueError:
         raise HTTPException(404, "no such record") from None
-    review = _review(request)
-    row, decisions = await _call(review.record_history, _actor(request), record_id,
-                                 not_found=404)
-    record = await _call(review.screening_record, record_id)
+    row, record, decisions = await _call(_review(request).record_history, _actor(request), record_id,
+                                         not_found=404)
     return render(request, "record.html", title=f"Record {record_id}", row=row,
                   record=record, decisions=decisions, stage_labels=STAGE_LABELS,
                   terms={"include": [], "exclude": []})
