@@ -116,6 +116,28 @@ def test_export_csv_with_duplicate_groups(
     assert rows[1]["abstract"] == "bold &"  # normalised: markup and script removed
 
 
+def test_an_empty_export_has_the_same_header_as_a_full_one(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openpyxl import load_workbook
+
+    run(["import", str(project), str(ris_file(tmp_path)), "--source", "Embase"], capsys)
+    with Review.open(project) as review:
+        review.export(tmp_path / "all.csv")
+        # nothing has been screened: no record is included, the file has a header only
+        assert review.export(tmp_path / "none.csv", None, "title_abstract", "include") == 0
+        assert review.export(tmp_path / "none.xlsx", None, "title_abstract", "include") == 0
+        review.export(tmp_path / "all.xlsx")
+    full = (tmp_path / "all.csv").read_text(encoding="utf-8-sig").splitlines()
+    empty = (tmp_path / "none.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(full) == 3 and empty == full[:1]
+    assert full[0].startswith("record_id,source_record_id,source,duplicate_group,")
+    heads = [next(load_workbook(tmp_path / name, read_only=True).active.iter_rows(values_only=True))
+             for name in ("all.xlsx", "none.xlsx")]
+    assert heads[0] == heads[1] and heads[0][:4] == ("record_id", "source_record_id", "source",
+                                                     "duplicate_group")
+
+
 def test_export_ris_keeps_every_tag(
     project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -15,7 +15,7 @@ from scopewise.sources import Head, Reader, SourceFile, detect_format, read_reco
 
 def test_public_api_is_pinned() -> None:
     assert sorted(sources.__all__) == [
-        "EXPORT_FORMATS", "ExportItem", "FORMATS", "Head", "Reader", "SourceFile", "Writer",
+        "EXPORT_FORMATS", "ExportItem", "ExportItems", "FORMATS", "Head", "Reader", "SourceFile", "Writer",
         "detect_format", "read_records", "readers", "register_reader", "register_writer",
         "write_records", "writers",
     ]

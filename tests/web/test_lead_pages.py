@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from scopewise.review import Review
+from scopewise.screening import parse_decisions_csv
 from web_helpers import csrf, sign_in
 
 RIS = "TY  - JOUR\nTI  - Peer workers on <i>wards</i>\nPY  - 2020\nER  - \n\nTY  - JOUR\nTI  - Statins\nPY  - 2019\nER  - \n"
@@ -117,17 +118,29 @@ def test_the_whole_audit_trail_is_a_download_for_the_lead(app_client: TestClient
     assert any(r["action"] == "web.signed_in" for r in rows)  # written after the list above
 
 
-def test_the_decisions_file_is_for_the_lead_only(app_client: TestClient, project: tuple[Path, str]) -> None:
+def test_the_decisions_file_is_for_the_lead_only_and_reads_back(
+    app_client: TestClient, project: tuple[Path, str], tmp_path: Path
+) -> None:
     with Review.open(*project) as review:
+        review.decide(2, "include", "Ann")
         review.decide(2, "exclude", "Ann", reasons=["NOTPEER"], note='says "no", <b>')
+        cli_file = tmp_path / "cli.csv"
+        review.export_decisions(cli_file)
     sign_in(app_client, "ann@example.org")
-    assert app_client.get("/downloads/decisions.csv").status_code == 403
+    for name in ("decisions.csv", "decisions-history.csv"):
+        assert app_client.get(f"/downloads/{name}").status_code == 403
+    assert "decisions.csv" not in app_client.get("/downloads").text
     sign_in(app_client, "lead@example.org")
+    assert 'href="/downloads/decisions-history.csv"' in app_client.get("/downloads").text
     answer = app_client.get("/downloads/decisions.csv")
-    assert answer.status_code == 200
-    lines = answer.text.splitlines()
-    assert lines[0].startswith("record_id,reviewer,decision,stage,reasons,note")
-    assert lines[1].startswith('2,Ann,exclude,title_abstract,NOTPEER,"says ""no"", <b>"')
+    assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
+    # the same file as `screen --export-decisions`: the latest decision, which an import reads back
+    assert answer.content == cli_file.read_bytes()
+    rows = parse_decisions_csv(answer.text, "decisions.csv", "title_abstract")
+    assert [(r.record_id, r.reviewer, r.decision, r.reasons, r.note) for r in rows] == [
+        (2, "Ann", "exclude", ("NOTPEER",), 'says "no", <b>')]
+    history = list(csv.DictReader(io.StringIO(app_client.get("/downloads/decisions-history.csv").text)))
+    assert [(r["record_id"], r["decision"]) for r in history] == [("2", "include"), ("2", "exclude")]
 
 
 def test_an_import_shows_its_warnings_and_can_be_undone(

@@ -48,7 +48,6 @@ from scopewise.screening.decisions import Decision
 from scopewise.store import accounts as db
 from scopewise.store import now
 from scopewise.store.screening import (
-    decision_rows,
     screening_records,
     stopping_sample,
 )
@@ -320,18 +319,3 @@ class HandOutMixin(FullTextMixin):
             found += label
             points.append((i, found))
         return points
-
-    def decision_log(self, viewer: str) -> list[Decision]:
-        """Every decision, oldest first (the decisions file), for a lead only: it shows
-        every reviewer's decisions, so blinding allows no one else to have it.
-
-        Raises
-        ------
-        ScreeningError
-            ``viewer`` is not a lead.
-        """
-        self._load_protocol()
-        with self.store.reading() as conn:
-            self._screener(conn, viewer, ("lead",))
-            rows = decision_rows(conn)
-        return sorted(rows, key=lambda d: d.id)

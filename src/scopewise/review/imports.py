@@ -27,7 +27,7 @@ from scopewise.review.import_checks import (
     source_mismatches,
     unparsed_warnings,
 )
-from scopewise.sources import Reader, SourceFile, write_records
+from scopewise.sources import ExportItems, Reader, SourceFile, write_records
 from scopewise.sources.blocks import parallel_values, worker_count
 from scopewise.sources.registry import detect_format, get_reader
 from scopewise.store.flow import audit_details
@@ -52,6 +52,10 @@ __all__ = ["ImportResult", "ImportsMixin"]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PARALLEL_MIN_BYTES = 8 << 20
 """Files from this size on are parsed by worker processes (when the reader can cut blocks)."""
+
+
+EXPORT_LEADING = ("record_id", "source_record_id", "source", "duplicate_group")
+"""The columns a CSV/XLSX export of the project's records starts with, empty or not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,15 +338,12 @@ class ImportsMixin(ReviewCore):
             wanted = self._filtered_ids(conn, stage, decision)
             groups = duplicate_group_labels(conn)
             items = (
-                (record, {
-                    "record_id": record_id,
-                    "source_record_id": record.source_record_id,
-                    "source": search_source,
-                    "duplicate_group": groups.get(record_id, f"R{record_id}"),
-                })
+                (record, dict(zip(EXPORT_LEADING, (
+                    record_id, record.source_record_id, search_source,
+                    groups.get(record_id, f"R{record_id}")), strict=True)))
                 for record_id, search_source, record in iter_records(conn, wanted)
             )
-            return write_records(target, items, format=format)
+            return write_records(target, ExportItems(items, EXPORT_LEADING), format=format)
 
     def _filtered_ids(self, conn: Any, stage: str | None, decision: str | None) -> list[int] | None:
         if stage is None and decision is None:

@@ -15,7 +15,7 @@ Writers work the same way through :class:`Writer` and ``scopewise.writers``.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -30,6 +30,7 @@ __all__ = [
     "BUILTIN_READERS",
     "BUILTIN_WRITERS",
     "ExportItem",
+    "ExportItems",
     "Reader",
     "Writer",
     "detect_format",
@@ -42,6 +43,18 @@ __all__ = [
 ]
 
 ExportItem = Record | tuple[Record, Mapping[str, Any]]
+
+
+class ExportItems:
+    """Export items whose pairs all carry the columns ``leading`` before the record's
+    fields, so that a spreadsheet writer can head even an empty export with them."""
+
+    def __init__(self, items: Iterable[ExportItem], leading: Sequence[str]) -> None:
+        self.items = items
+        self.leading = tuple(leading)
+
+    def __iter__(self) -> Iterator[ExportItem]:
+        return iter(self.items)
 """What a writer takes: a record, or a record with leading columns (CSV/XLSX)."""
 
 

@@ -271,6 +271,13 @@ def _rows(items: Iterable[ExportItem]) -> Iterator[dict[str, Any]]:
             yield export_row(item)
 
 
+def _empty_header(items: Iterable[ExportItem]) -> list[str]:
+    """The header of an export without records: the columns the pairs would have
+    carried (:class:`ExportItems`), then the record's fields."""
+    leading = list(getattr(items, "leading", ())) or ["source_record_id"]
+    return [*leading, *(f for f in EXPORT_FIELDS if f not in leading)]
+
+
 def write_csv(path: Path, items: Iterable[ExportItem]) -> int:
     """Write normalised fields as CSV (UTF-8 with BOM so Excel reads accents)."""
     count = 0
@@ -284,7 +291,7 @@ def write_csv(path: Path, items: Iterable[ExportItem]) -> int:
             writer.writerow(row)
             count += 1
         if writer is None:
-            csv.writer(out, delimiter=delimiter).writerow(["source_record_id", *EXPORT_FIELDS])
+            csv.writer(out, delimiter=delimiter).writerow(_empty_header(items))
     return count
 
 
@@ -306,7 +313,7 @@ def write_xlsx(path: Path, items: Iterable[ExportItem]) -> int:
         sheet.append([_ILLEGAL.sub("", v) if isinstance(v, str) else v for v in row.values()])
         count += 1
     if header is None:
-        sheet.append(["source_record_id", *EXPORT_FIELDS])
+        sheet.append(_empty_header(items))
     workbook.save(path)
     return count
 

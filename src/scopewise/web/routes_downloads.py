@@ -17,7 +17,6 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from scopewise.errors import ScopewiseError
-from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
 from scopewise.web.render import render
@@ -42,6 +41,15 @@ EXPORT_NOTES = {
     "included-full-text.ris": "the sources included after full text, for a reference manager",
 }
 
+DECISION_FILES = {  # file -> (every decision ever made?, what it is)
+    "decisions.csv": (False, "each reviewer's latest decision on each record and stage, "
+                      "and the resolutions: the file `scopewise screen --import` reads back"),
+    "decisions-history.csv": (True, "every decision ever made, changed ones included, "
+                              "in the same columns"),
+}
+"""The lead's decision files: ``Review.export_decisions``, as ``screen
+--export-decisions`` writes them (pilot rounds left out)."""
+
 REPORT_FILES = {  # file -> (report format, media type, what it is)
     "report.html": ("html", "text/html", "the report, self-contained (opens in any browser)"),
     "report.docx": ("docx", "application/vnd.openxmlformats-officedocument."
@@ -63,20 +71,8 @@ async def downloads(request: Request) -> Response:
     exports = {name: EXPORT_NOTES[name] for name, (_f, stage, _d) in EXPORTS.items()
                if stage is None or stage in stages}
     return render(request, "downloads.html", title="Downloads", exports=exports,
-                  report_files={k: v[2] for k, v in REPORT_FILES.items()})
-
-
-def _write_decisions(path: Path, rows: Any) -> None:
-    """The decisions file, in the columns ``scopewise screen --import`` reads back."""
-    import csv
-
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["record_id", "reviewer", "decision", "stage", "reasons", "note",
-                         "kind", "created_at"])
-        for d in rows:
-            writer.writerow([d.record_id, d.reviewer, d.decision, d.stage, ";".join(d.reasons),
-                             d.note, d.kind, d.created_at.isoformat() if d.created_at else ""])
+                  report_files={k: v[2] for k, v in REPORT_FILES.items()},
+                  decision_files={k: v[1] for k, v in DECISION_FILES.items()})
 
 
 def _write_audit(path: Path, events: Any) -> None:
@@ -119,13 +115,12 @@ async def download(request: Request) -> Response:
             _cleanup(folder)
             why = written.skipped.get(fmt, "the report was not written")
             raise HTTPException(503, f"{name} could not be written here: {why}")
-    elif name == "decisions.csv":
+    elif name in DECISION_FILES:
         if request.state.session.account.role != "lead":
             _cleanup(folder)
             raise HTTPException(403, "the decisions file shows every reviewer's decisions: leads only")
-        rows = await _call(review.decision_log, _actor(request))
         path = folder / name
-        await run_in_threadpool(_write_decisions, path, rows)
+        await _call(review.export_decisions, path, DECISION_FILES[name][0])
         media = "text/csv"
     elif name == "audit.csv":
         if request.state.session.account.role != "lead":
