@@ -118,6 +118,37 @@ def test_the_whole_audit_trail_is_a_download_for_the_lead(app_client: TestClient
     assert any(r["action"] == "web.signed_in" for r in rows)  # written after the list above
 
 
+def test_the_audit_page_pages_and_filters_the_whole_trail(
+    app_client: TestClient, project: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scopewise.web import routes_lead
+
+    monkeypatch.setattr(routes_lead, "AUDIT_PAGE", 3)
+    with Review.open(*project) as review:
+        for record_id in (1, 2, 3, 4):
+            review.decide(record_id, "exclude", "Ann", reasons=["NOTPEER"], note="<script>x</script>")
+    sign_in(app_client, "lead@example.org")
+    with Review.open(*project) as review:
+        events = review.audit()
+    first = app_client.get("/audit").text
+    pages = -(-len(events) // 3)
+    assert f"Audit log ({len(events)} events)" in first and f"page 1 of {pages}" in first
+    assert first.count("<tr><td>") == 3 and "<script>x" not in first
+    newest = events[-1]
+    assert first.index(newest.action) < first.index("</table>")
+    last = app_client.get(f"/audit?page={pages}").text
+    assert last.count("<tr><td>") == len(events) - 3 * (pages - 1) and 'rel="prev"' in last
+    decided = [e for e in events if e.actor == "Ann"]
+    assert decided, "deciding leaves audit events"
+    mine = app_client.get("/audit?actor=Ann").text
+    assert f"Audit log ({len(decided)} event" in mine and 'value="Ann" selected' in mine
+    action = decided[0].action
+    only = app_client.get(f"/audit?action={action}&actor=Ann").text
+    assert f"{action} ({sum(e.action == action for e in events)})" in only
+    assert app_client.get("/audit?page=x").status_code == 400
+    assert "No event matches" in app_client.get("/audit?actor=Nobody").text
+
+
 def test_the_decisions_file_is_for_the_lead_only_and_reads_back(
     app_client: TestClient, project: tuple[Path, str], tmp_path: Path
 ) -> None:

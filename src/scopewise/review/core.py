@@ -17,6 +17,7 @@ from scopewise.review.project import (
     resolve_db_url,
 )
 from scopewise.store import AuditEvent, ProtocolVersion, Store
+from scopewise.store.core import AuditPage
 from scopewise.store.screening_state import ScreeningState, ScreeningStateCache
 from scopewise.store.screening_stop import latest_stop, still_unscreened
 from scopewise.store.snapshot import screening_snapshot
@@ -215,3 +216,9 @@ class ReviewCore:
     def audit(self, limit: int | None = None) -> list[AuditEvent]:
         """The audit trail, oldest first."""
         return self.store.audit_events(limit)
+
+    def audit_page(self, page: int, per_page: int, action: str | None = None,
+                   actor: str | None = None) -> AuditPage:
+        """Page ``page`` (from 1) of the audit trail, newest first, ``per_page`` events
+        to a page, of one ``action`` or ``actor`` when given."""
+        return self.store.audit_page((max(page, 1) - 1) * per_page, per_page, action, actor)

@@ -18,7 +18,7 @@ from scopewise.protocol import diff_protocols
 from scopewise.store import schema as t
 from scopewise.store.engine import READ_ONLY, damage, make_engine, migrate
 
-__all__ = ["AuditEvent", "ProtocolVersion", "Store", "User", "now", "utc"]
+__all__ = ["AuditEvent", "AuditPage", "ProtocolVersion", "Store", "User", "now", "utc"]
 
 
 def now() -> datetime:
@@ -58,6 +58,21 @@ class AuditEvent:
     actor: str
     action: str
     detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit trail, newest first, and what the filters offer."""
+
+    events: list[AuditEvent]
+    total: int
+    actions: dict[str, int]
+    actors: dict[str, int]
+
+
+def _audit_event(row: Any) -> AuditEvent:
+    return AuditEvent(id=row["id"], at=utc(row["at"]), actor=row["actor"], action=row["action"],
+                      detail=row["detail"])
 
 
 def utc(value: datetime) -> datetime:
@@ -181,16 +196,24 @@ class Store:
             query = query.limit(limit)
         with self.reading() as conn:
             rows = conn.execute(query).mappings().all()
-        return [
-            AuditEvent(
-                id=r["id"],
-                at=utc(r["at"]),
-                actor=r["actor"],
-                action=r["action"],
-                detail=r["detail"],
-            )
-            for r in reversed(rows)
-        ]
+        return [_audit_event(r) for r in reversed(rows)]
+
+    def audit_page(
+        self, offset: int, limit: int, action: str | None = None, actor: str | None = None
+    ) -> AuditPage:
+        """Newest first, ``limit`` audit events from ``offset`` on, of one ``action`` or
+        ``actor`` when given; with how many match and every action and actor there is
+        (how many events each), for the filters."""
+        e = t.audit_events
+        where = [c == v for c, v in ((e.c.action, action), (e.c.actor, actor)) if v]
+        with self.reading() as conn:
+            rows = conn.execute(sa.select(e).where(*where).order_by(e.c.id.desc())
+                                .offset(offset).limit(limit)).mappings().all()
+            total = conn.execute(sa.select(sa.func.count()).select_from(e).where(*where)).scalar_one()
+            facets = [conn.execute(sa.select(c, sa.func.count()).group_by(c).order_by(c)).all()
+                      for c in (e.c.action, e.c.actor)]
+        return AuditPage([_audit_event(r) for r in rows], total,
+                         {a: n for a, n in facets[0]}, {a: n for a, n in facets[1]})
 
     # -- users -----------------------------------------------------------------
 

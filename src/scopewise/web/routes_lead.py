@@ -19,7 +19,7 @@ from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
-from scopewise.web.render import render
+from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
 
@@ -296,10 +296,21 @@ async def users_link(request: Request) -> Response:
                   team=review.protocol.team, message="", link=link)
 
 
+AUDIT_PAGE = 200  # events per page of /audit
+
+
 @requires("lead")
 async def audit_page(request: Request) -> Response:
-    events = await _call(_review(request).audit, 300)
-    return render(request, "audit.html", title="Audit log", events=list(reversed(events)))
+    query = request.query_params
+    action, actor = query.get("action") or None, query.get("actor") or None
+    try:
+        page = max(int(query.get("page") or "1"), 1)
+    except ValueError:
+        raise HTTPException(400, "page must be a number") from None
+    found = await _call(_review(request).audit_page, page, AUDIT_PAGE, action, actor)
+    return render(request, "audit.html", title="Audit log", found=found, action=action or "",
+                  actor=actor or "",
+                  **pages("/audit", found.total, page, AUDIT_PAGE, {"action": action, "actor": actor}))
 
 
 ROUTES = [
