@@ -7,7 +7,7 @@ counts (see :mod:`scopewise.charting.entries`), and the history stays.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +20,7 @@ from scopewise.charting.entries import EntryRow
 from scopewise.protocol import Protocol
 from scopewise.store import schema as t
 from scopewise.store.bulk import insert_rows
-from scopewise.store.core import now, utc
+from scopewise.store.core import in_chunks, now, utc
 from scopewise.store.flow import author_name
 from scopewise.store.snapshot import ScreeningSnapshot, screening_snapshot
 
@@ -61,11 +61,6 @@ class ThemeCandidateRow:
     field: str | None
 
 
-def _chunks(ids: Sequence[int], size: int = 900) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start : start + size])
-
-
 def included_record_ids(
     conn: Connection, protocol: Protocol, snapshot: ScreeningSnapshot | None = None
 ) -> list[int]:
@@ -87,7 +82,7 @@ def source_details(conn: Connection, record_ids: Sequence[int]) -> dict[int, Cha
     """Bibliographic details of ``record_ids`` as :class:`ChartedSource` (no values yet)."""
     r = t.records
     out: dict[int, ChartedSource] = {}
-    for chunk in _chunks(list(record_ids)):
+    for chunk in in_chunks(record_ids):
         rows = conn.execute(
             sa.select(r.c.id, r.c.title, r.c.authors, r.c.year, r.c.journal, r.c.doi).where(
                 r.c.id.in_(chunk)
@@ -110,7 +105,7 @@ def record_texts(conn: Connection, record_ids: Sequence[int]) -> dict[int, tuple
     """Title and abstract of ``record_ids``."""
     r = t.records
     out: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(list(record_ids)):
+    for chunk in in_chunks(record_ids):
         for rid, title, abstract in conn.execute(
             sa.select(r.c.id, r.c.title, r.c.abstract).where(r.c.id.in_(chunk))
         ):
@@ -188,7 +183,7 @@ def chart_entries(
         c.c.created_at,
     )
     chunks: list[list[int] | None] = (
-        [None] if record_ids is None else list(_chunks(list(record_ids)))
+        [None] if record_ids is None else list(in_chunks(record_ids))
     )
     out: list[ChartEntry] = []
     for chunk in chunks:
@@ -365,7 +360,7 @@ def write_final(
         conn.execute(f.delete())
         wanted: Iterable[int] = final.keys()
     else:
-        for chunk in _chunks(list(records)):
+        for chunk in in_chunks(records):
             conn.execute(f.delete().where(f.c.record_id.in_(chunk)))
         wanted = records
     dumps = _json_encoder()

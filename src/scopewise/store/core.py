@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ from scopewise.protocol import diff_protocols
 from scopewise.store import schema as t
 from scopewise.store.engine import READ_ONLY, damage, make_engine, migrate
 
-__all__ = ["AuditEvent", "AuditPage", "ProtocolVersion", "Store", "User", "now", "utc"]
+__all__ = ["IN_CHUNK", "AuditEvent", "AuditPage", "ProtocolVersion", "Store", "User", "in_chunks", "now", "utc"]
 
 
 def now() -> datetime:
@@ -73,6 +73,17 @@ class AuditPage:
 def _audit_event(row: Any) -> AuditEvent:
     return AuditEvent(id=row["id"], at=utc(row["at"]), actor=row["actor"], action=row["action"],
                       detail=row["detail"])
+
+
+IN_CHUNK = 500
+"""Ids per ``IN (...)`` list: well under SQLite's limit on bound parameters."""
+
+
+def in_chunks(ids: Iterable[int], size: int = IN_CHUNK) -> Iterator[list[int]]:
+    """``ids`` in lists of at most ``size``, in order, for ``IN (...)`` clauses."""
+    values = list(ids)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def utc(value: datetime) -> datetime:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from scopewise.store import schema as t
-from scopewise.store.core import now, utc
+from scopewise.store.core import in_chunks, now, utc
 from scopewise.store.status import active_duplicate_members
 
 __all__ = [
@@ -75,7 +75,7 @@ def screened_after_removal(conn: Connection) -> dict[int, str]:
     id -> the removal's reason."""
     removed = active_removals(conn)
     out: dict[int, str] = {}
-    for chunk in _chunks(sorted(removed)):
+    for chunk in in_chunks(sorted(removed)):
         for table, _what, where in _SCREENED:
             out.update((rid, removed[rid]) for rid in _records_with(conn, table, where, chunk))
     return out
@@ -90,7 +90,7 @@ def removed_record_ids() -> sa.Select[tuple[int]]:
 def removed_reasons(conn: Connection, record_ids: Iterable[int]) -> dict[int, str]:
     """The reason each of ``record_ids`` was removed before screening (absent: it was not)."""
     out: dict[int, str] = {}
-    for chunk in _chunks(list(dict.fromkeys(record_ids))):
+    for chunk in in_chunks(list(dict.fromkeys(record_ids))):
         out.update(
             (int(rid), str(reason))
             for rid, reason in conn.execute(_reasons_query(), {"ids": chunk})
@@ -126,10 +126,6 @@ def removal_rows(conn: Connection) -> list[RemovalRow]:
     ]
 
 
-def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
-    return (ids[i : i + size] for i in range(0, len(ids), size))
-
-
 def removal_blockers(conn: Connection, record_ids: Sequence[int]) -> dict[int, str]:
     """Why each of ``record_ids`` may not be removed before screening (absent: it may).
 
@@ -142,7 +138,7 @@ def removal_blockers(conn: Connection, record_ids: Sequence[int]) -> dict[int, s
     out: dict[int, str] = {}
     members = active_duplicate_members().subquery()
     removed = active_removals(conn)
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         found = set(conn.execute(
             sa.select(t.records.c.id).where(t.records.c.id.in_(chunk))).scalars())
         out.update((rid, "no such record") for rid in chunk if rid not in found)
@@ -179,7 +175,7 @@ def undo_removals(conn: Connection, record_ids: Sequence[int], actor: str) -> li
     r = t.record_removals
     active = active_removals(conn)
     ids = [rid for rid in dict.fromkeys(record_ids) if rid in active]
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         conn.execute(
             r.update().where(r.c.record_id.in_(chunk), r.c.undone_at.is_(None))
             .values(undone_at=now(), undone_by=actor)

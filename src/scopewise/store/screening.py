@@ -7,7 +7,7 @@ The outcomes of every record for the PRISMA flow are in :mod:`scopewise.store.sn
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -21,7 +21,7 @@ from scopewise.records import Author, Record
 from scopewise.screening.decisions import Decision
 from scopewise.screening.fulltext import FullTextEntry
 from scopewise.store import schema as t
-from scopewise.store.core import now
+from scopewise.store.core import IN_CHUNK, in_chunks, now
 from scopewise.store.removals import removed_message, removed_reasons, removed_record_ids
 from scopewise.store.status import active_duplicate_members
 
@@ -49,15 +49,6 @@ __all__ = [
 
 PILOT_KEY = "screening_pilot"
 STOPPING_SAMPLE_KEY = "screening_stopping_sample"
-_CHUNK = 500  # ids per IN (...) list: well under SQLite's bound-parameter limit
-
-
-def _chunks(ids: Iterable[int]) -> Iterator[list[int]]:
-    values = list(ids)
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -122,7 +113,7 @@ def screenability(conn: Connection, record_ids: Iterable[int]) -> dict[int, int 
     """
     out: dict[int, int | None] = {}
     existing, duplicates = _screenability_queries()
-    for chunk in _chunks(dict.fromkeys(record_ids)):
+    for chunk in in_chunks(dict.fromkeys(record_ids)):
         found = conn.execute(existing, {"ids": chunk})
         out.update((int(rid), None) for rid in found.scalars())
         pairs = conn.execute(duplicates, {"ids": chunk})
@@ -212,7 +203,7 @@ def project_identity(conn: Connection) -> str:
 def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, Record]:
     """The records with these ids, as :class:`~scopewise.records.Record` values."""
     out: dict[int, Record] = {}
-    for chunk in _chunks(record_ids):
+    for chunk in in_chunks(record_ids):
         rows = conn.execute(_records_query(), {"ids": chunk}).mappings()
         for row in rows:
             out[int(row["id"])] = Record.from_dict(dict(row))
@@ -236,7 +227,7 @@ def search_texts(conn: Connection, record_ids: Sequence[int]) -> dict[int, tuple
     """The title and the first author's family name of these records, for searching
     lists of records by words (reads two columns, not the whole records)."""
     out: dict[int, tuple[str, str]] = {}
-    for chunk in _chunks(record_ids):
+    for chunk in in_chunks(record_ids):
         for rid, title, authors in conn.execute(_titles_query(), {"ids": chunk}):
             out[int(rid)] = (title or "", _family(authors[0]) if authors else "")
     return out
@@ -333,9 +324,9 @@ def decision_rows(
     those with an id above ``after``."""
     if record_ids is not None:
         ids = list(dict.fromkeys(record_ids))
-        if len(ids) > _CHUNK:
+        if len(ids) > IN_CHUNK:
             found = [
-                d for chunk in _chunks(ids) for d in decision_rows(conn, chunk, stage, kinds, after)
+                d for chunk in in_chunks(ids) for d in decision_rows(conn, chunk, stage, kinds, after)
             ]
             return sorted(found, key=lambda d: d.id)
         record_ids = ids
@@ -403,8 +394,8 @@ def full_text_rows(
     """Stored full-text entries, oldest first (only those with an id above ``after``)."""
     if record_ids is not None:
         ids = list(dict.fromkeys(record_ids))
-        if len(ids) > _CHUNK:
-            found = [e for chunk in _chunks(ids) for e in full_text_rows(conn, chunk, after)]
+        if len(ids) > IN_CHUNK:
+            found = [e for chunk in in_chunks(ids) for e in full_text_rows(conn, chunk, after)]
             return sorted(found, key=lambda e: e.id)
         record_ids = ids
     query = _full_texts_query(record_ids is not None, after is not None)

@@ -10,7 +10,6 @@ members of such a group become unique records again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound, UsageError
 from scopewise.store import schema as t
+from scopewise.store.core import in_chunks
 
 __all__ = ["PIN_LABELS", "delete_search", "pin_label", "search_pins"]
 
@@ -91,10 +91,6 @@ def pin_label(key: str) -> str:
     return PIN_LABELS.get(key, f"a row of {key.replace('_', ' ')}")
 
 
-def _in_chunks(values: Sequence[int], size: int = 500) -> list[Sequence[int]]:
-    return [values[i : i + size] for i in range(0, len(values), size)]
-
-
 def delete_search(conn: Connection, search_id: int) -> dict[str, int]:
     """Remove a search, its records and the machine's duplicate work on them.
 
@@ -107,7 +103,7 @@ def delete_search(conn: Connection, search_id: int) -> dict[str, int]:
     c, g, m = t.duplicate_candidates, t.duplicate_groups, t.duplicate_members
     groups: set[int] = set()
     pairs = 0
-    for chunk in _in_chunks(ids):
+    for chunk in in_chunks(ids):
         groups.update(int(x) for x in conn.execute(
             sa.select(m.c.group_id).where(m.c.record_id.in_(chunk))).scalars())
         groups.update(int(x) for x in conn.execute(
