@@ -143,31 +143,39 @@ class ChartingMixin(ReviewCore):
             )
         # The whole log's state is kept while no entry is added and the form is the
         # same object (the web app and the report ask for it again and again).
-        mark = db.log_mark(conn)
         key = None if fields is None else tuple(sorted(fields))
-        cached: dict[Any, Any] = getattr(self, "_chart_state_cache", {})
-        hit = cached.get(key)
-        if hit is not None and hit[0] == mark and hit[1] is form:
-            state: ChartingState = hit[2]
-            return state
+        kept, mark = self._kept_state(conn, key)
+        if kept is not None:
+            return kept
         state = state_from_rows(db.chart_rows(conn, fields), form, fields=fields)
+        cached: dict[Any, Any] = getattr(self, "_chart_state_cache", {})
         if not cached or any(v[0] != mark or v[1] is not form for v in cached.values()):
             cached = {}
         cached[key] = (mark, form, state)
         self._chart_state_cache = cached
         return state
 
+    def _kept_state(
+        self, conn: Connection, key: Any, take: bool = False
+    ) -> tuple[ChartingState | None, Any]:
+        """The state kept under ``key`` if the log and the form are still those it was
+        worked out from (taken out of the cache with ``take``), and the log's mark."""
+        mark = db.log_mark(conn)
+        cached: dict[Any, Any] = getattr(self, "_chart_state_cache", {})
+        hit = cached.pop(key, None) if take else cached.get(key)
+        if hit is not None and hit[0] == mark and hit[1] is self.protocol.charting:
+            state: ChartingState = hit[2]
+            return state, mark
+        return None, mark
+
     def _state_to_change(self, conn: Connection, records: Iterable[int]) -> ChartingState:
         """The whole log's state, to be brought up to date on ``records`` by the caller:
         the kept one, taken out of the cache (a failed write must not leave a changed
         state there), or read afresh without working out ``records``' final values."""
-        form = self.protocol.charting
-        cached: dict[Any, Any] = getattr(self, "_chart_state_cache", {})
-        hit = cached.pop(None, None)
-        if hit is not None and hit[0] == db.log_mark(conn) and hit[1] is form:
-            state: ChartingState = hit[2]
-            return state
-        return state_from_rows(db.chart_rows(conn), form, unsettled=records)
+        kept, _mark = self._kept_state(conn, None, take=True)
+        if kept is not None:
+            return kept
+        return state_from_rows(db.chart_rows(conn), self.protocol.charting, unsettled=records)
 
     def _form_key(self) -> str:
         """What the kept final values depend on besides the log: the form."""
