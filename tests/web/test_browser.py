@@ -98,11 +98,19 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
             assert f"<td>{email}</td>" in lead.content()
         shot(lead, "users")
         lead.goto(f"{base}/import")
-        lead.set_input_files("#file", str(ris))
+        cut = ris.with_name("cut-off.ris")  # a broken export first: refused, the form kept
+        cut.write_bytes(ris.read_bytes()[:-40])
+        lead.set_input_files("#file", str(cut))
         lead.fill("#source", "PubMed")
         lead.fill("#platform", "NCBI")
         lead.fill("#query", '"peer support"[tiab]')
         lead.fill("#searched_on", "2026-01-15")
+        with lead.expect_navigation():
+            lead.click("form[action='/import'] button[type=submit]")
+        assert "Nothing was imported: cut-off.ris" in lead.text_content("[role=alert]")
+        assert lead.input_value("#query") == '"peer support"[tiab]'
+        shot(lead, "import-refused")
+        lead.set_input_files("#file", str(ris))
         with lead.expect_navigation(url=re.compile(r"/import\?message=")):
             lead.click("form[action='/import'] button[type=submit]")
         assert "Imported 12 records" in lead.content()

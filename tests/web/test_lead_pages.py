@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from scopewise.review import Review
 from scopewise.screening import parse_decisions_csv
-from web_helpers import csrf, sign_in
+from web_helpers import ACCOUNTS, csrf, sign_in
 
 RIS = "TY  - JOUR\nTI  - Peer workers on <i>wards</i>\nPY  - 2020\nER  - \n\nTY  - JOUR\nTI  - Statins\nPY  - 2019\nER  - \n"
 
@@ -34,6 +34,71 @@ def test_import_a_file_then_the_same_file_again(app_client: TestClient, project:
     assert bad.status_code == 400
     with Review.open(*project) as review:
         assert [s.source for s in review.searches()] == ["PubMed", "Embase"]
+
+
+BAD_IMPORTS = {  # file -> what the refusal says about it
+    "empty.ris": (b"", "empty.ris: the file is empty"),
+    "blob.ris": (b"\x00\x01\x02\xff" * 200, "blob.ris: the format is not recognised"),
+    "cut.ris": (RIS.encode()[:-8], "cut.ris:6 (record 2): the file ends inside record 2"),
+    "nohead.csv": (b"foo,bar\n1,2\n", "nohead.csv:1: no title column found"),
+    "headonly.csv": (b"title,year\n", "headonly.csv: the CSV has a header but no rows"),
+}
+
+
+def test_a_refused_import_says_why_keeps_the_form_and_adds_nothing(
+    app_client: TestClient, project: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scopewise.web import routes_lead
+
+    sign_in(app_client, "lead@example.org")
+    token = csrf(app_client, "/import")
+    with Review.open(*project) as review:
+        before = review.status()
+    typed = {"csrf_token": token, "source": "Embase", "platform": "Ovid",
+             "query": "peer* AND <b>support</b>", "searched_on": "2026-02-01"}
+    for name, (content, why) in BAD_IMPORTS.items():
+        answer = app_client.post("/import", data=typed, files={"file": (name, content, "text/plain")})
+        assert answer.status_code == 400, name
+        assert f"Nothing was imported: {why}" in answer.text.replace("&#39;", "'"), name
+        assert "scopewise-upload-" not in answer.text  # the server's temporary folder stays private
+        assert 'value="Embase"' in answer.text and 'value="Ovid"' in answer.text
+        assert ">peer* AND &lt;b&gt;support&lt;/b&gt;</textarea>" in answer.text
+        assert 'value="2026-02-01"' in answer.text
+    blob = app_client.post("/import", data=typed,
+                           files={"file": ("blob.ris", BAD_IMPORTS["blob.ris"][0], "text/plain")})
+    assert "check the file or choose its format below" in blob.text  # not the CLI's --format
+    monkeypatch.setattr(routes_lead, "MAX_IMPORT_BYTES", 1 << 20)
+    big = app_client.post("/import", data=typed,
+                          files={"file": ("big.ris", RIS.encode() * 20_000, "text/plain")})
+    assert big.status_code == 413 and "Nothing was imported: the file is larger than 1 MiB" in big.text
+    with Review.open(*project) as review:
+        assert review.status() == before  # not a record, search or audit event more
+
+
+def test_an_import_reads_other_encodings_and_a_chosen_format(
+    app_client: TestClient, project: tuple[Path, str]
+) -> None:
+    sign_in(app_client, "lead@example.org")
+    token = csrf(app_client, "/import")
+    latin = "TY  - JOUR\nTI  - Soutien par les pairs en sant\xe9 mentale\nPY  - 2020\nER  - \n"
+    answer = app_client.post("/import", data={"csrf_token": token, "source": "CINAHL"},
+                             files={"file": ("latin.ris", latin.encode("latin-1"), "text/plain")})
+    assert answer.status_code == 303 and "Imported%201%20record%20from" in answer.headers["location"]
+    page = app_client.get("/import").text
+    assert '<option value="ris">RIS</option>' in page
+    # a file whose content the detector would not trust alone, named by the lead
+    medline = "PMID- 1\nTI  - Peer support in crisis care\nDP  - 2021\n\n"
+    named = app_client.post("/import", data={"csrf_token": token, "source": "PubMed",
+                                             "format": "medline"},
+                            files={"file": ("export.txt", medline.encode(), "text/plain")})
+    assert named.status_code == 303
+    with Review.open(*project) as review:
+        searches = review.searches()
+        found, _total = review.record_rows(ACCOUNTS["lead@example.org"][0], "santé")
+        crisis, _total = review.record_rows(ACCOUNTS["lead@example.org"][0], "crisis")
+    assert [(s.file_name, s.record_count) for s in searches][-2:] == [("latin.ris", 1), ("export.txt", 1)]
+    assert [r.title for r in found] == ["Soutien par les pairs en santé mentale"]
+    assert [r.year for r in crisis] == [2021]
 
 
 def test_highlight_terms_edited_by_the_lead_show_on_the_screen(app_client: TestClient) -> None:

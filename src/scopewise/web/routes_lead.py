@@ -171,8 +171,10 @@ async def run_dedup(request: Request) -> Response:
 # -- import -------------------------------------------------------------------------------
 
 
-@requires("lead")
-async def import_page(request: Request) -> Response:
+async def _import_page(request: Request, message: str = "", error: str = "",
+                       filled: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    from scopewise.sources import readers
+
     review = _review(request)
     searches = await _call(review.searches)
     # the warnings of the import just made (or of any search asked for): read again from
@@ -186,26 +188,40 @@ async def import_page(request: Request) -> Response:
         except ScopewiseError:
             warned = None
     planned = [s for s in review.protocol.sources if s.method == "file"]
-    return render(request, "import.html", title="Import", searches=searches,
-                  message=request.query_params.get("message", "")[:300],
+    formats = {name: reader.label for name, reader in sorted(readers().items())}
+    return render(request, "import.html", status_code, title="Import", searches=searches,
+                  message=message, error=error, filled=filled or {}, formats=formats,
                   warned=warned, warnings=warnings, planned=planned)
+
+
+@requires("lead")
+async def import_page(request: Request) -> Response:
+    return await _import_page(request, message=request.query_params.get("message", "")[:300])
+
+
+IMPORT_FIELDS = ("source", "platform", "query", "searched_on", "format")
+"""The import form's fields besides the file, kept filled in when an import is refused."""
 
 
 @requires("lead")
 async def import_upload(request: Request) -> Response:
     form = await checked_form(request)
-    async with saved_upload(form.get("file"), MAX_IMPORT_BYTES, None,
-                            "choose the file to import") as path:
-        # the uploaded name, without any folder part, so the search records what was sent
-        result = await _call(
-            _review(request).import_file, path,
-            source=str(form.get("source", "")).strip() or None,
-            platform=str(form.get("platform", "")).strip(),
-            query=str(form.get("query", "")).strip(),
-            searched_on=str(form.get("searched_on", "")).strip() or None,
-            actor=_actor(request),
-        )
-    message = f"Imported {result.records} records from {result.file_name} as {result.source}"
+    filled = {k: str(form.get(k, "")).strip() for k in IMPORT_FIELDS}
+    try:
+        async with saved_upload(form.get("file"), MAX_IMPORT_BYTES, None,
+                                "choose the file to import") as path:
+            # the uploaded name, without any folder part, so the search records what was sent
+            result = await _call(
+                _review(request).import_file, path,
+                source=filled["source"] or None, platform=filled["platform"],
+                query=filled["query"], searched_on=filled["searched_on"] or None,
+                format=filled["format"] or None, actor=_actor(request),
+            )
+    except HTTPException as exc:  # refused: said above the form, which keeps what was typed
+        why = str(exc.detail).replace("pass --format", "choose its format below")
+        return await _import_page(request, error=why, filled=filled, status_code=exc.status_code)
+    records = "1 record" if result.records == 1 else f"{result.records} records"
+    message = f"Imported {records} from {result.file_name} as {result.source}"
     query = urlencode({"message": message, "search": result.search_id}, quote_via=quote)
     return RedirectResponse(f"/import?{query}", status_code=303)
 

@@ -4,7 +4,9 @@ The import page and the consultation page both hand an upload to a facade method
 that reads a path. The upload is copied in 1 MiB pieces (Starlette has already
 spooled it to disk), so a large export never sits whole in memory, and one byte
 over the page's limit refuses it with 413 before anything is read by the project.
-The folder and file are removed when the block ends, whatever happened.
+The folder and file are removed when the block ends, whatever happened, and a
+refusal from inside the block that names the saved file names the uploaded one
+instead (the server's temporary folder is nobody's business).
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ async def saved_upload(
                 if size > limit:
                     raise HTTPException(413, f"the file is larger than {limit // 2**20} MiB")
                 out.write(piece)
-        yield path
+        try:
+            yield path
+        except HTTPException as exc:  # a message naming the file names what was sent
+            detail = str(exc.detail)
+            if str(path) not in detail:
+                raise
+            raise HTTPException(exc.status_code, detail.replace(str(path), path.name)) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
