@@ -36,14 +36,15 @@ EXPORTS = {
 EXPORT_NOTES = {
     "records.csv": "every imported record, duplicates marked",
     "records.ris": "every imported record, for a reference manager",
-    "included.csv": "the records that passed title/abstract screening",
+    "included.csv": "the records that passed title/abstract screening (on to full text)",
     "included-full-text.csv": "the sources included after full text",
     "included-full-text.ris": "the sources included after full text, for a reference manager",
 }
 
 DECISION_FILES = {  # file -> (every decision ever made?, what it is)
     "decisions.csv": (False, "each reviewer's latest decision on each record and stage, "
-                      "and the resolutions: the file `scopewise screen --import` reads back"),
+                      "and the resolutions, as scopewise screen --export-decisions writes them "
+                      "(and --import-decisions reads them back)"),
     "decisions-history.csv": (True, "every decision ever made, changed ones included, "
                               "in the same columns"),
 }
@@ -60,6 +61,7 @@ REPORT_FILES = {  # file -> (report format, media type, what it is)
     "prisma.json": ("json", "application/json", "the PRISMA flow's numbers"),
     "checklist.csv": ("json", "text/csv", "the PRISMA-ScR checklist: where the report "
                       "answers each item"),
+    "report.json": ("json", "application/json", "the data behind every table of the report"),
 }
 """The report's files a signed-in user can download, each written on request from the
 project as it stands (a GET records nothing in the audit log)."""
@@ -70,9 +72,35 @@ async def downloads(request: Request) -> Response:
     stages = _review(request).protocol.screening.stages
     exports = {name: EXPORT_NOTES[name] for name, (_f, stage, _d) in EXPORTS.items()
                if stage is None or stage in stages}
+    charting = _review(request).protocol.charting.active_fields
     return render(request, "downloads.html", title="Downloads", exports=exports,
                   report_files={k: v[2] for k, v in REPORT_FILES.items()},
-                  decision_files={k: v[1] for k, v in DECISION_FILES.items()})
+                  decision_files={k: v[1] for k, v in DECISION_FILES.items()},
+                  charting_files=CHARTING_FILES if charting else {})
+
+
+CHARTING_FILES = {  # file -> what it is
+    "charted.csv": "the final charted values of every included source (CSV)",
+    "charted.xlsx": "the final charted values of every included source (Excel)",
+    "evidence-map.csv": "the evidence map's counts, source by source (CSV)",
+    "evidence-map.svg": "the evidence map (SVG)",
+    "evidence-map.png": "the evidence map (PNG)",
+}
+"""Charting downloads, offered once the protocol has a charting form. The map is the
+pair of fields ``?a=&b=`` names (the map page links them), else the report's default."""
+
+
+def _write_map(review: Any, path: Path, a: str, b: str) -> None:
+    import csv
+
+    from scopewise.report.figures import evidence_map_figure
+
+    emap = review.evidence_map(a, b)
+    if path.suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle).writerows(emap.to_csv_rows())
+    else:
+        evidence_map_figure(emap, path)
 
 
 def _write_audit(path: Path, events: Any) -> None:
@@ -129,6 +157,32 @@ async def download(request: Request) -> Response:
         events = await _call(review.audit)
         path = folder / name
         await run_in_threadpool(_write_audit, path, events)
+        media = "text/csv"
+    elif name in CHARTING_FILES and review.protocol.charting.active_fields:
+        path = folder / name
+        media = {".csv": "text/csv", ".svg": "image/svg+xml", ".png": "image/png",
+                 ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                 }[path.suffix]
+        if name.startswith("charted."):
+            await _call(review.export_chart_sheet, path)
+        else:
+            a, b = request.query_params.get("a", ""), request.query_params.get("b", "")
+            if not (a and b):
+                a, b = review.default_map_fields() or ("", "")
+            if not (a and b):
+                _cleanup(folder)
+                raise HTTPException(404, "the charting form has no two fields to map")
+            try:
+                await _call(_write_map, review, path, a, b)
+            except KeyError as exc:
+                _cleanup(folder)
+                raise HTTPException(400, str(exc.args[0])) from None
+    elif name == "consultation.csv":
+        if request.state.session.account.role != "lead":
+            _cleanup(folder)
+            raise HTTPException(403, "the consultation is for the lead alone")
+        path = folder / name
+        await _call(review.export_consultation, path)
         media = "text/csv"
     elif name in EXPORTS:
         fmt, stage, decision = EXPORTS[name]
