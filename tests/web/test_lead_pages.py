@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from scopewise.review import Review
@@ -331,3 +332,65 @@ query = "peer support"
         assert 'list="planned-sources"' in page and '<option value="CINAHL">EBSCOhost</option>' in page
         assert 'value="PubMed"' not in page  # searched by scopewise itself, not imported
         assert "Planned in the protocol as exported files: CINAHL (EBSCOhost)." in page
+
+
+def test_adding_an_account_that_is_refused_keeps_the_form(app_client: TestClient, project: tuple[Path, str]) -> None:
+    sign_in(app_client, "lead@example.org")
+    token = csrf(app_client, "/users")
+    typed = {"csrf_token": token, "email": "vic.new@example.org", "name": "Vic", "role": "viewer"}
+    weak = app_client.post("/users/add", data={**typed, "password": "password123"})
+    assert weak.status_code == 400 and '<p class="error" role="alert" id="users-error">' in weak.text
+    assert 'value="vic.new@example.org"' in weak.text and "password123" not in weak.text
+    assert '<option value="Vic" selected>' in weak.text and '<option value="viewer" selected>' in weak.text
+    twice = app_client.post("/users/add", data={**typed, "password": "a long enough phrase"})
+    assert twice.status_code == 400 and "Vic already has an account" in twice.text.replace("&#39;", "'")
+    assert 'value="vic.new@example.org"' in twice.text
+    link = app_client.post("/users/link", data={"csrf_token": token, "email": "vic@example.org"})
+    assert link.status_code == 200
+    assert "One-time password link for <strong>vic@example.org</strong>" in link.text
+    assert 'aria-label="Password link for ann@example.org"' in link.text
+    assert 'aria-label="Disable ann@example.org"' in link.text
+    with Review.open(*project) as review:
+        assert not any(a.email == "vic.new@example.org" for a in review.accounts())
+
+
+def _first_record_of_latest_search(project: tuple[Path, str]) -> tuple[int, int]:
+    from scopewise.store import schema as t
+
+    with Review.open(*project) as review:
+        search = review.searches()[-1].id
+        with review.store.reading() as conn:
+            first = conn.execute(sa.select(sa.func.min(t.records.c.id))
+                                 .where(t.records.c.search_id == search)).scalar_one()
+    return search, int(first)
+
+
+def test_an_import_is_undone_though_a_record_was_shown_and_refused_once_decided(
+    app_client: TestClient, project: tuple[Path, str]
+) -> None:
+    from datetime import timedelta
+
+    from scopewise.store import now
+    from scopewise.store import schema as t
+
+    sign_in(app_client, "lead@example.org")
+    token = csrf(app_client, "/import")
+    files = {"file": ("embase.ris", RIS.encode(), "text/plain")}
+    assert app_client.post("/import", data={"csrf_token": token, "source": "Embase"}, files=files).status_code == 303
+    search, first = _first_record_of_latest_search(project)
+    with Review.open(*project) as review, review.store.transaction() as conn:  # shown to Ann, not decided
+        ann = conn.execute(sa.select(t.users.c.id).where(t.users.c.name == "Ann")).scalar_one()
+        conn.execute(t.record_leases.insert().values(
+            record_id=first, stage="title_abstract", reviewer_id=ann,
+            expires_at=now() + timedelta(minutes=10)))
+    undone = app_client.post("/import/undo", data={"csrf_token": token, "search_id": str(search)})
+    assert f"Search {search} undone: 2 records removed" in app_client.get(undone.headers["location"]).text
+    assert app_client.post("/import", data={"csrf_token": token, "source": "Embase"}, files=files).status_code == 303
+    search, first = _first_record_of_latest_search(project)
+    with Review.open(*project) as review:  # now Ann decides one of its records
+        review.decide(first, "include", "Ann")
+    refused = app_client.post("/import/undo", data={"csrf_token": token, "search_id": str(search)})
+    page = app_client.get(refused.headers["location"]).text
+    assert '<p class="error" role="alert" id="import-error">' in page
+    assert f"Search {search} was not undone" in page and "1 by a screening decision" in page
+    assert 'data-confirm="Undo search' in page

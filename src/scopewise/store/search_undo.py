@@ -70,7 +70,10 @@ def search_pins(conn: Connection, search_id: int) -> dict[str, int]:
     return {k: v for k, v in pins.items() if v}
 
 
-_MACHINE_WORK = ("records", "duplicate_groups", "duplicate_members", "duplicate_candidates")
+_MACHINE_WORK = ("records", "duplicate_groups", "duplicate_members", "duplicate_candidates",
+                 "record_leases")
+"""Tables whose rows on a search's records go with it: the machine's duplicate work, and
+the hand-out leases (a record shown to a reviewer who has not decided it pins nothing)."""
 
 
 def _record_references() -> list[tuple[sa.Table, sa.Column[Any]]]:
@@ -92,7 +95,8 @@ def pin_label(key: str) -> str:
 
 
 def delete_search(conn: Connection, search_id: int) -> dict[str, int]:
-    """Remove a search, its records and the machine's duplicate work on them.
+    """Remove a search, its records, the machine's duplicate work on them and the
+    leases handing them out.
 
     The caller has checked :func:`search_pins` in the same transaction. Returns how
     many records, duplicate groups and candidate pairs went. A duplicate group keeps its other
@@ -111,6 +115,7 @@ def delete_search(conn: Connection, search_id: int) -> dict[str, int]:
         pairs += conn.execute(
             c.delete().where(sa.or_(c.c.record_a.in_(chunk), c.c.record_b.in_(chunk)))
         ).rowcount or 0
+        conn.execute(t.record_leases.delete().where(t.record_leases.c.record_id.in_(chunk)))
     gone = set(ids)
     emptied = 0
     for group_id in sorted(groups):

@@ -196,8 +196,14 @@ async def _import_page(request: Request, message: str = "", error: str = "",
 
 @requires("lead")
 async def import_page(request: Request) -> Response:
-    return await _import_page(request, message=request.query_params.get("message", "")[:300])
+    query = request.query_params
+    return await _import_page(request, message=query.get("message", "")[:300],
+                              error=query.get("error", "")[:300])
 
+
+WEB_WORDS = (("pass --format", "choose its format below"),
+             ("give --source NAME", "fill in Database searched"))
+"""The command line's words in an import's refusal, and the form's."""
 
 IMPORT_FIELDS = ("source", "platform", "query", "searched_on", "format")
 """The import form's fields besides the file, kept filled in when an import is refused."""
@@ -218,8 +224,11 @@ async def import_upload(request: Request) -> Response:
                 format=filled["format"] or None, actor=_actor(request),
             )
     except HTTPException as exc:  # refused: said above the form, which keeps what was typed
-        why = str(exc.detail).replace("pass --format", "choose its format below")
-        return await _import_page(request, error=why, filled=filled, status_code=exc.status_code)
+        why = str(exc.detail)
+        for cli, web in WEB_WORDS:
+            why = why.replace(cli, web)
+        return await _import_page(request, error=f"Nothing was imported: {why}", filled=filled,
+                                  status_code=exc.status_code)
     records = "1 record" if result.records == 1 else f"{result.records} records"
     message = f"Imported {records} from {result.file_name} as {result.source}"
     query = urlencode({"message": message, "search": result.search_id}, quote_via=quote)
@@ -236,12 +245,11 @@ async def undo_import(request: Request) -> Response:
         removed = await run_in_threadpool(
             _review(request).undo_search, int(raw), actor=_actor(request))
     except ScopewiseError as exc:  # pinned by decisions, or no such search: said on the page
-        message = str(exc)
+        said = {"error": f"Search {raw} was not undone: {exc}"}
     else:
-        message = (f"Search {raw} undone: {removed.get('records', 0)} records removed; "
-                   "the same file can be imported again")
-    return RedirectResponse(f"/import?{urlencode({'message': message}, quote_via=quote)}",
-                            status_code=303)
+        said = {"message": f"Search {raw} undone: {removed.get('records', 0)} records removed; "
+                "the same file can be imported again"}
+    return RedirectResponse(f"/import?{urlencode(said, quote_via=quote)}", status_code=303)
 
 
 # -- protocol, users, audit ------------------------------------------------------------------
@@ -268,22 +276,36 @@ async def highlight_terms(request: Request) -> Response:
     return RedirectResponse("/protocol", status_code=303)
 
 
-@requires("lead")
-async def users_page(request: Request) -> Response:
+async def _users_page(request: Request, message: str = "", error: str = "",
+                      link: tuple[str, str] | None = None, filled: dict[str, str] | None = None,
+                      status_code: int = 200) -> Response:
     review = _review(request)
     accounts = await _call(review.accounts)
-    return render(request, "users.html", title="Users", accounts=accounts,
-                  team=review.protocol.team, message=request.query_params.get("message", "")[:300])
+    return render(request, "users.html", status_code, title="Users", accounts=accounts,
+                  team=review.protocol.team, message=message, error=error, link=link,
+                  filled=filled or {})
+
+
+@requires("lead")
+async def users_page(request: Request) -> Response:
+    return await _users_page(request, message=request.query_params.get("message", "")[:300])
 
 
 @requires("lead")
 async def users_add(request: Request) -> Response:
     form = await checked_form(request)
-    account = await _call(
-        _review(request).add_account, str(form.get("email", "")), str(form.get("name", "")),
-        str(form.get("role", "")), str(form.get("password", "")), _actor(request),
-    )
-    return RedirectResponse(f"/users?message=Added {account.email}", status_code=303)
+    filled = {k: str(form.get(k, "")).strip() for k in ("email", "name", "role")}
+    try:
+        account = await _call(
+            _review(request).add_account, filled["email"], filled["name"], filled["role"],
+            str(form.get("password", "")), _actor(request),
+        )
+    except HTTPException as exc:  # said above the form, which keeps all but the password
+        return await _users_page(request, error=str(exc.detail), filled=filled,
+                                 status_code=exc.status_code)
+    message = f"Added {account.email} ({account.name}, {account.role})"
+    return RedirectResponse(f"/users?{urlencode({'message': message}, quote_via=quote)}",
+                            status_code=303)
 
 
 @requires("lead")
@@ -294,22 +316,21 @@ async def users_disable(request: Request) -> Response:
     # the signed-in lead is active, so refusing their own account keeps a lead who can
     # sign in: the browser never locks the team out (the command line still can)
     if not enable and email == request.state.session.account.email.lower():
-        raise HTTPException(400, "you cannot disable your own account here; another lead can "
-                            "(or: scopewise user disable)")
+        return await _users_page(
+            request, error="you cannot disable your own account here; another lead can "
+            "(or: scopewise user disable)", status_code=400)
     await _call(_review(request).disable_account, email, _actor(request), not enable)
-    return RedirectResponse("/users", status_code=303)
+    done = f"{'Enabled' if enable else 'Disabled'} {email}"
+    return RedirectResponse(f"/users?{urlencode({'message': done}, quote_via=quote)}",
+                            status_code=303)
 
 
 @requires("lead")
 async def users_link(request: Request) -> Response:
     form = await checked_form(request)
-    token = await _call(_review(request).password_link_token, str(form.get("email", "")),
-                        _actor(request))
-    link = f"{request.base_url}reset/{token}"
-    review = _review(request)
-    accounts = await _call(review.accounts)
-    return render(request, "users.html", title="Users", accounts=accounts,
-                  team=review.protocol.team, message="", link=link)
+    email = str(form.get("email", "")).strip()
+    token = await _call(_review(request).password_link_token, email, _actor(request))
+    return await _users_page(request, link=(email, f"{request.base_url}reset/{token}"))
 
 
 AUDIT_PAGE = 200  # events per page of /audit
