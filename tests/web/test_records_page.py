@@ -98,3 +98,41 @@ def test_hostile_titles_are_listed_as_text(tmp_path: Path, db_url: str) -> None:
             page = client.get(path).text
             assert "<script>alert" not in page and "<img src=x" not in page
             assert "&lt;script&gt;alert(&#34;t&#34;)" in page
+
+
+def test_removed_and_merged_records_say_so_and_have_their_own_filters(
+    app_client: TestClient, project: tuple[Path, str]
+) -> None:
+    from scopewise.store.dedup import insert_group
+
+    with Review.open(*project) as review:
+        review.remove_records([4], "Published before 1980", "Lead")
+        with review.store.transaction() as conn:
+            insert_group(conn, [1, 6], 1, {"why": "test"}, 1.0, "Lead")
+    sign_in(app_client, "lead@example.org")
+    page = app_client.get("/records").text
+    assert 4 not in _listed(page) and 6 not in _listed(page)
+    removed = app_client.get("/records?where=removed").text
+    assert _listed(removed) == [4] and "removed: Published before 1980" in removed
+    merged = app_client.get("/records?where=duplicate").text
+    assert _listed(merged) == [6] and 'duplicate of <a href="/records/1">record 1</a>' in merged
+    four = app_client.get("/records/4").text
+    assert "Removed before screening: Published before 1980" in four
+    assert "No decisions: it is not screened" in four
+    six = app_client.get("/records/6").text
+    assert 'Merged as a duplicate into <a href="/records/1">record 1</a>' in six
+    assert 'merged into it: <a href="/records/6">record 6</a>' in app_client.get("/records/1").text
+
+
+def test_record_searches_take_numbers_whole_and_ignore_accents(
+    app_client: TestClient, project: tuple[Path, str]
+) -> None:
+    sign_in(app_client, "lead@example.org")
+    assert _listed(app_client.get("/records?q=4").text) == [4]  # not 14, 24 ... nor a title's 4
+    assert _listed(app_client.get("/records?q=PSYCHIÁTRIC+wards").text) == [7]  # accents folded
+    assert _listed(app_client.get("/records?q=peer+5").text) == [5]
+    from scopewise.review.decision_log import query_words, words_match
+
+    assert words_match(query_words("Estres 2019"), "Estrés postraumático en 2019", "Núñez", 11)
+    assert not words_match(query_words("201"), "Estrés postraumático en 2019", "Núñez", 11)
+    assert words_match(query_words("nunez"), "Estrés", "Núñez", 11)

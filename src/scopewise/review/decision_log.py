@@ -15,6 +15,8 @@ may see them.
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -45,11 +47,35 @@ class OwnDecision:
     year: int | None
 
 
+def fold(text: str) -> str:
+    """``text`` casefolded and without accents ("Estrés" -> "estres"), as searches compare."""
+    split = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in split if not unicodedata.combining(c))
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a search box, folded (see :func:`fold`)."""
+    return fold(query).split()
+
+
 def words_match(words: list[str], title: str, first_author: str, record_id: int) -> bool:
-    """Whether every one of ``words`` (casefolded) is in the title, the first author's
-    name or the record number: how the lists of records are searched."""
-    text = f"{title} {first_author} {record_id}".casefold()
-    return all(w in text for w in words)
+    """Whether every one of ``words`` (from :func:`query_words`) is found: a word of
+    letters anywhere in the title or the first author's name, a number as the record
+    number or as a whole word there (so "4" finds record 4, not 14 or 2014). How the
+    lists of records are searched."""
+    text = fold(f"{title} {first_author}")
+    tokens: set[str] | None = None
+    for word in words:
+        if word.isdigit():
+            if word == str(record_id):
+                continue
+            if tokens is None:
+                tokens = set(re.findall(r"\w+", text))
+            if word not in tokens:
+                return False
+        elif word not in text:
+            return False
+    return True
 
 
 class DecisionLogMixin(ScreeningMixin):
@@ -109,7 +135,7 @@ class DecisionLogMixin(ScreeningMixin):
                 mine = [d for d in mine if d.stage == stage]
             if decision:
                 mine = [d for d in mine if d.decision == decision]
-            words = query.casefold().split()
+            words = query_words(query)
             if words:  # the titles of every candidate, read in chunks
                 texts = db.search_texts(conn, sorted({d.record_id for d in mine}))
                 mine = [d for d in mine if d.record_id in texts

@@ -17,15 +17,20 @@ reads the records' titles and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from scopewise.errors import NotFound
 from scopewise.records import Record
-from scopewise.review.decision_log import words_match
+from scopewise.review.decision_log import query_words, words_match
 from scopewise.review.screening import ScreeningMixin
 from scopewise.screening.conflicts import STATUSES, RecordOutcome
 from scopewise.screening.decisions import Decision
 from scopewise.store import screening as db
+from scopewise.store.removals import active_removals
 from scopewise.store.screening_stop import latest_stop, still_unscreened
+from scopewise.store.status import active_duplicate_members
 
 __all__ = ["RECORD_FILTERS", "RecordRow", "RecordsViewMixin"]
 
@@ -36,8 +41,11 @@ RECORD_FILTERS: dict[str, str] = {
        for s in STATUSES if s != "not_retrieved"},
     "not_screened": "title/abstract: not screened (screening stopped)",
     **{f"full_text:{s}": f"full text: {s.replace('_', ' ')}" for s in STATUSES},
+    "removed": "removed before screening",
+    "duplicate": "merged into another record as its duplicate",
 }
-"""Where a record may stand, as the records page offers it: ``stage:status``."""
+"""Where a record may stand, as the records page offers it: ``stage:status``, or a
+record taken out before screening (removed, or merged as a duplicate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +59,21 @@ class RecordRow:
     title_abstract: str | None  # the status at title/abstract, None without that stage
     full_text: str | None  # the status at full text, None before it
     not_screened: bool  # left unscreened by an accepted stop
+    removed: str | None = None  # the reason it was removed before screening
+    duplicate_of: int | None = None  # the record it was merged into as a duplicate
+    duplicates: tuple[int, ...] = ()  # the records merged into it as its duplicates
 
 
 def _status(outcome: RecordOutcome | None, stage: str) -> str | None:
     found = getattr(outcome, stage, None) if outcome is not None else None
     return None if found is None else str(found.status)
+
+
+def _merged_into(conn: Connection) -> dict[int, int]:
+    """Each record merged as a duplicate -> the record it was merged into (the group's
+    primary), over the active duplicate groups."""
+    rows: list[Any] = list(conn.execute(active_duplicate_members()).all())
+    return {int(row[0]): int(row[2]) for row in rows if row[0] != row[2]}
 
 
 class RecordsViewMixin(ScreeningMixin):
@@ -79,17 +97,24 @@ class RecordsViewMixin(ScreeningMixin):
         if where and where not in RECORD_FILTERS:
             raise NotFound(f"unknown filter {where!r}")
         self._load_protocol()
-        words = query.casefold().split()
+        words = query_words(query)
         with self.store.reading() as conn:
             self._screener(conn, lead, ("lead",))
             state = self._screening_state(conn)
             stop = latest_stop(conn)
             left = frozenset() if stop is None else still_unscreened(stop, state.snapshot.records)
             outcomes = state.snapshot.records
-            ids = list(state.ids)
+            removed = active_removals(conn) if where == "removed" else {}
+            merged = _merged_into(conn) if where == "duplicate" else {}
+            if where == "removed":
+                ids = sorted(removed)
+            elif where == "duplicate":
+                ids = sorted(merged)
+            else:
+                ids = list(state.ids)
             if where == "not_screened":
                 ids = [r for r in ids if r in left]
-            elif where:
+            elif where and ":" in where:
                 stage, status = where.split(":", 1)
                 ids = [r for r in ids if _status(outcomes.get(r), stage) == status]
             if words:
@@ -99,17 +124,20 @@ class RecordsViewMixin(ScreeningMixin):
             start = (max(page, 1) - 1) * per_page
             shown = ids[start:start + per_page]
             records = db.screening_records(conn, shown)
-        return [self._row(r, records.get(r), outcomes.get(r), r in left) for r in shown], total
+        return [self._row(r, records.get(r), outcomes.get(r), r in left, removed.get(r),
+                          merged.get(r)) for r in shown], total
 
     @staticmethod
     def _row(record_id: int, record: Record | None, outcome: RecordOutcome | None,
-             left: bool) -> RecordRow:
+             left: bool, removed: str | None = None, duplicate_of: int | None = None,
+             duplicates: tuple[int, ...] = ()) -> RecordRow:
         return RecordRow(
             record_id=record_id, title=record.title if record else "",
             first_author=record.first_author if record else "",
             year=record.year if record else None,
             title_abstract=_status(outcome, "title_abstract"),
             full_text=_status(outcome, "full_text"), not_screened=left,
+            removed=removed, duplicate_of=duplicate_of, duplicates=duplicates,
         )
 
     def record_history(
@@ -134,7 +162,10 @@ class RecordsViewMixin(ScreeningMixin):
             state = self._screening_state(conn)
             stop = latest_stop(conn)
             decisions = sorted(db.decision_rows(conn, [record_id]), key=lambda d: d.id)
+            removed = active_removals(conn).get(record_id)
+            merged = _merged_into(conn)
         left = stop is not None and record_id in still_unscreened(stop, state.snapshot.records)
+        duplicates = tuple(sorted(r for r, primary in merged.items() if primary == record_id))
         row = self._row(record_id, records[record_id], state.snapshot.records.get(record_id),
-                        left)
+                        left, removed, merged.get(record_id), duplicates)
         return row, records[record_id], decisions

@@ -37,7 +37,7 @@ async def records_page(request: Request) -> Response:
                               RECORDS_PAGE)
     stages = _review(request).protocol.screening.stages
     filters = {k: v for k, v in RECORD_FILTERS.items()
-               if k == "not_screened" or k.split(":")[0] in stages}
+               if ":" not in k or k.split(":")[0] in stages}
     return render(request, "records.html", title="Records", rows=rows, total=total,
                   q=words, where=where or "", filters=filters, stages=stages,
                   **pages("/records", total, page, RECORDS_PAGE, {"q": words, "where": where}))
