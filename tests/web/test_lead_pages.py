@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -199,11 +200,11 @@ def test_the_audit_page_pages_and_filters_the_whole_trail(
     first = app_client.get("/audit").text
     pages = -(-len(events) // 3)
     assert f"Audit log ({len(events)} events)" in first and f"page 1 of {pages}" in first
-    assert first.count("<tr><td>") == 3 and "<script>x" not in first
+    assert first.count("<tr><td class=\"when\">") == 3 and "<script>x" not in first
     newest = events[-1]
     assert first.index(newest.action) < first.index("</table>")
     last = app_client.get(f"/audit?page={pages}").text
-    assert last.count("<tr><td>") == len(events) - 3 * (pages - 1) and 'rel="prev"' in last
+    assert last.count("<tr><td class=\"when\">") == len(events) - 3 * (pages - 1) and 'rel="prev"' in last
     decided = [e for e in events if e.actor == "Ann"]
     assert decided, "deciding leaves audit events"
     mine = app_client.get("/audit?actor=Ann").text
@@ -394,3 +395,25 @@ def test_an_import_is_undone_though_a_record_was_shown_and_refused_once_decided(
     assert '<p class="error" role="alert" id="import-error">' in page
     assert f"Search {search} was not undone" in page and "1 by a screening decision" in page
     assert 'data-confirm="Undo search' in page
+
+
+def test_the_dashboard_counts_as_scopewise_status_does(
+    app_client: TestClient, project: tuple[Path, str]
+) -> None:
+    from scopewise.review.status_view import status_rows
+
+    with Review.open(*project) as review:
+        review.remove_records([8], "Not in English", "Lead")
+        review.decide(2, "exclude", "Ann", reasons=["NOTPEER"])
+        review.decide(2, "exclude", "Bob", reasons=["NOTPEER"])
+        rows = status_rows(review.status())
+    labels = [label for label, _n in rows]
+    assert "removed before screening (other reasons)" in labels
+    assert "title/abstract: not screened (screening stopped)" not in labels  # nothing stopped
+    sign_in(app_client, "vic@example.org")
+    page = app_client.get("/dashboard").text
+    shown = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">(\d+)</td></tr>', page)
+    assert [(label.lower(), int(n)) for label, n in shown][: len(rows)] == rows
+    numbers = dict(rows)
+    assert numbers["records to screen"] == (numbers["records identified"] - numbers["duplicates removed"]
+                                            - numbers["removed before screening (other reasons)"])

@@ -13,6 +13,7 @@ from scopewise.errors import ProtocolError
 from scopewise.protocol import Protocol
 from scopewise.protocol.io import check_protocol
 from scopewise.review import Review
+from scopewise.review.status_view import status_rows
 
 __all__ = ["COMMANDS", "audit", "init", "protocol", "status"]
 
@@ -58,34 +59,10 @@ def _status_table(counts: dict[str, object]) -> Table:
     table = Table(title=str(counts["title"]), show_header=True)
     table.add_column("stage")
     table.add_column("count", justify="right")
-    for key, label in (
-        ("protocol_version", "protocol version"),
-        ("searches", "searches imported"),
-        ("identified", "records identified"),
-        ("duplicates_removed", "duplicates removed"),
-        ("possible_duplicates_queued", "possible duplicates to check"),
-        ("removed_other_reasons", "removed before screening (other reasons)"),
-        ("unique_records", "records to screen"),
-    ):
-        table.add_row(label, str(counts[key]))
-    screening = counts["screening"]
-    assert isinstance(screening, dict)
-    for key, label in (
-        ("screened", "title/abstract: screened"),
-        ("open_title_abstract", "title/abstract: still open"),
-        ("not_screened_after_stop", "title/abstract: not screened (screening stopped)"),
-        ("excluded_title_abstract", "title/abstract: excluded"),
-        ("sought_for_retrieval", "full text: sought"),
-        ("not_retrieved", "full text: not retrieved"),
-        ("assessed_full_text", "full text: assessed"),
-        ("pending_full_text", "full text: still open"),
-        ("excluded_full_text", "full text: excluded"),
-        ("included", "included"),
-    ):
-        if key == "not_screened_after_stop" and not screening[key]:
-            continue
-        table.add_row(label, str(screening[key]))
-    table.add_row("charting entries", str(counts["charting_entries"]))
+    table.add_row("protocol version", str(counts["protocol_version"]))
+    for label, value in status_rows(counts):
+        table.add_row(label, str(value))
+    table.add_row("charting entries (values saved, every charter)", str(counts["charting_entries"]))
     table.add_row("consultation participants", str(counts["participants"]))
     return table
 

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from scopewise.errors import ScopewiseError
 from scopewise.report.data import StoppingSummary
+from scopewise.review.status_view import status_rows
 from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
@@ -66,6 +67,7 @@ def _dashboard(review: Any) -> dict[str, Any]:
     accepted = review.accepted_stop()
     return {
         "status": status,
+        "status_rows": status_rows(status),
         "screening": status["screening"],
         "stages": review.protocol.screening.stages,
         "stage_labels": STAGE_LABELS,
