@@ -17,6 +17,8 @@ def test_fields_either_record_has_in_reading_order_with_differences_marked() -> 
     assert by_name["title"].differs and not by_name["year"].differs
     assert by_name["authors"].left.endswith("; ... (8 authors)")
     assert len(by_name["abstract"].left) == 300 and by_name["abstract"].right == ""
+    whole = {r.name: r for r in side_by_side(a, b, None)}  # the web page shows all of it
+    assert whole["abstract"].left == "x" * 500
 
 
 def test_a_stored_reason_reads_as_one_sentence() -> None:

@@ -49,8 +49,13 @@ def test_password_change_and_disabling_end_sessions(app_client: TestClient) -> N
     sign_in(app_client, "bob@example.org")
     bob = app_client.cookies.get("scopewise_session")
     token = csrf(app_client, "/account")
+    mistyped = app_client.post("/account/password", data={
+        "csrf_token": token, "old_password": PASSWORD, "new_password": "a different long phrase",
+        "new_password_again": "a different long phrasE"})
+    assert mistyped.status_code == 400 and "the two new passwords differ" in mistyped.text
     answer = app_client.post("/account/password", data={
-        "csrf_token": token, "old_password": PASSWORD, "new_password": "a different long phrase"})
+        "csrf_token": token, "old_password": PASSWORD, "new_password": "a different long phrase",
+        "new_password_again": "a different long phrase"})
     assert answer.status_code == 303
     app_client.cookies.clear()
     app_client.cookies.set("scopewise_session", bob)

@@ -84,6 +84,10 @@ def test_a_password_link_works_once_and_ends_sessions(folder: Path, db_url: str)
         old = client.cookies.get("scopewise_session")
         form = csrf(client, f"/reset/{token}")
         assert client.post(f"/reset/{token}", data={"csrf_token": form, "password": "qwerty123"}).status_code == 400
+        mistyped = client.post(f"/reset/{token}", data={"csrf_token": form, "password": "second long phrase",
+                                                         "password_again": "second long phrasf"})
+        assert mistyped.status_code == 400 and "the two new passwords differ" in mistyped.text
+        assert 'id="password_again"' in client.get(f"/reset/{token}").text  # the link still works
         assert client.post(f"/reset/{token}", data={"csrf_token": form, "password": "second long phrase"}).status_code == 303
         assert client.get(f"/reset/{token}").status_code == 404  # used
         client.cookies.clear()

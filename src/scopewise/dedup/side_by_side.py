@@ -33,7 +33,7 @@ class FieldRow:
         return self.left != self.right
 
 
-def _fields(record: Record) -> list[tuple[str, str]]:
+def _fields(record: Record, abstract_shown: int | None) -> list[tuple[str, str]]:
     authors = "; ".join(a.display() for a in record.authors[:AUTHORS_SHOWN])
     if len(record.authors) > AUTHORS_SHOWN:
         authors += f"; ... ({len(record.authors)} authors)"
@@ -41,14 +41,16 @@ def _fields(record: Record) -> list[tuple[str, str]]:
         ("title", record.title), ("authors", authors), ("year", str(record.year or "")),
         ("journal", record.journal), ("volume", record.volume), ("issue", record.issue),
         ("pages", record.pages), ("doi", record.doi), ("pmid", record.pmid),
-        ("type", record.publication_type), ("abstract", record.abstract[:ABSTRACT_SHOWN]),
+        ("type", record.publication_type), ("abstract", record.abstract[:abstract_shown]),
     ]  # fmt: skip
 
 
-def side_by_side(a: Record, b: Record) -> list[FieldRow]:
-    """The fields either record has, in reading order (abstracts cut to 300 characters)."""
-    return [FieldRow(name, left, right)
-            for (name, left), (_, right) in zip(_fields(a), _fields(b), strict=True)
+def side_by_side(a: Record, b: Record, abstract_shown: int | None = ABSTRACT_SHOWN
+                 ) -> list[FieldRow]:
+    """The fields either record has, in reading order (abstracts cut to
+    ``abstract_shown`` characters, 300 for a terminal; ``None``: whole)."""
+    return [FieldRow(name, left, right) for (name, left), (_, right)
+            in zip(_fields(a, abstract_shown), _fields(b, abstract_shown), strict=True)
             if left or right]
 
 

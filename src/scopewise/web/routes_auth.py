@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from scopewise.errors import AccountError, LoginThrottled, ScopewiseError
+from scopewise.errors import AccountError, LoginThrottled, ScopewiseError, UsageError
 from scopewise.web.facade import review as _review
 from scopewise.web.render import render
 from scopewise.web.security import (
@@ -81,6 +81,9 @@ async def logout(request: Request) -> Response:
     return response
 
 
+MISMATCH = "the two new passwords differ; type the same one twice (nothing was changed)"
+
+
 async def reset_form(request: Request) -> Response:
     token = request.path_params["token"]
     valid = await run_in_threadpool(_review(request).password_link_valid, token)
@@ -97,10 +100,11 @@ async def reset(request: Request) -> Response:
     request.state.session = None
     form = await checked_form(request)
     token = request.path_params["token"]
+    password = str(form.get("password", ""))
     try:
-        await run_in_threadpool(
-            _review(request).set_password_with_link, token, str(form.get("password", ""))
-        )
+        if "password_again" in form and str(form.get("password_again")) != password:
+            raise UsageError(MISMATCH)
+        await run_in_threadpool(_review(request).set_password_with_link, token, password)
     except ScopewiseError as exc:
         page = render(request, "reset.html", status_code=400, title="Set a password",
                       message=str(exc), csrf_token=str(form.get("csrf_token", "")))
@@ -117,10 +121,13 @@ async def account_page(request: Request) -> Response:
 async def change_password(request: Request) -> Response:
     form = await checked_form(request)
     session = request.state.session
+    new = str(form.get("new_password", ""))
     try:
+        if "new_password_again" in form and str(form.get("new_password_again")) != new:
+            raise UsageError(MISMATCH)
         await run_in_threadpool(
             _review(request).change_password, session.account.id,
-            str(form.get("old_password", "")), str(form.get("new_password", "")),
+            str(form.get("old_password", "")), new,
         )
     except ScopewiseError as exc:
         return render(request, "account.html", status_code=400, title="Your account",

@@ -146,7 +146,8 @@ async def duplicates(request: Request) -> Response:
     from scopewise.dedup.side_by_side import reason_words, side_by_side
 
     queue = await _call(_review(request).duplicate_queue)
-    pairs = [(cand, side_by_side(a, b), reason_words(cand.reason)) for cand, a, b in queue[:50]]
+    pairs = [(cand, side_by_side(a, b, None), reason_words(cand.reason))
+             for cand, a, b in queue[:50]]
     return render(request, "duplicates.html", title="Possible duplicates", pairs=pairs,
                   waiting=len(queue))
 
