@@ -93,7 +93,7 @@ def test_list_and_undo_then_import_again(
     code, out, _ = run(["import", str(project), "--list"], capsys)
     assert code == 0
     header, row = out.strip().splitlines()
-    assert header.split("\t") == ["id", "source", "file", "count", "date"]
+    assert header.split("\t") == ["id", "source", "file", "count", "searched", "imported"]
     assert row.split("\t")[:4] == ["1", "Embase", "faulty_year.ris", "3"]
     code, out, err = run(["import", str(project), "--undo", "1", "--actor", "Lead"], capsys)
     assert code == 0, err

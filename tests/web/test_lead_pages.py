@@ -417,3 +417,10 @@ def test_the_dashboard_counts_as_scopewise_status_does(
     numbers = dict(rows)
     assert numbers["records to screen"] == (numbers["records identified"] - numbers["duplicates removed"]
                                             - numbers["removed before screening (other reasons)"])
+
+
+def test_every_page_names_its_icon(app_client: TestClient) -> None:
+    page = app_client.get("/login").text
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    icon = app_client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.text.startswith("<svg")

@@ -102,10 +102,11 @@ def _list_or_undo(directory: Path, undo: int | None, actor: str, db_url: str | N
     if not searches:
         click.echo("No searches imported yet.")
         return
-    click.echo("id\tsource\tfile\tcount\tdate")
+    click.echo("id\tsource\tfile\tcount\tsearched\timported")
     for s in searches:
         name = s.file_name or f"({s.method}: {s.file_format})"
-        click.echo(f"{s.id}\t{s.source}\t{name}\t{s.record_count}\t{s.imported_at:%Y-%m-%d}")
+        click.echo(f"{s.id}\t{s.source}\t{name}\t{s.record_count}\t{s.searched_on or ''}\t"
+                   f"{s.imported_at:%Y-%m-%d}")
 
 
 @click.command("export")
