@@ -61,6 +61,8 @@ def test_records_left_by_an_accepted_stop_are_found_as_not_screened(project: tup
         review.decide(5, "include", "Ann")  # screened after the stop
         rows, total = review.record_rows("Lead", where="not_screened")
         assert [r.record_id for r in rows] == [6, 7, 8] and total == 3
+        undecided, _n = review.record_rows("Lead", where="title_abstract:undecided")
+        assert not {6, 7, 8} & {r.record_id for r in undecided}  # not screened, not "undecided"
         assert all(r.not_screened for r in rows)
         page_one, count = review.record_rows("Lead", per_page=3)
         page_three, _ = review.record_rows("Lead", page=3, per_page=3)

@@ -114,9 +114,10 @@ class RecordsViewMixin(ScreeningMixin):
                 ids = list(state.ids)
             if where == "not_screened":
                 ids = [r for r in ids if r in left]
-            elif where and ":" in where:
+            elif where and ":" in where:  # those an accepted stop left have their own filter
                 stage, status = where.split(":", 1)
-                ids = [r for r in ids if _status(outcomes.get(r), stage) == status]
+                ids = [r for r in ids if _status(outcomes.get(r), stage) == status
+                       and not (stage == "title_abstract" and r in left)]
             if words:
                 texts = db.search_texts(conn, ids)
                 ids = [r for r in ids if r in texts and words_match(words, *texts[r], r)]
