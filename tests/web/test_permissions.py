@@ -18,7 +18,7 @@ FIELDS = {
     "include": "peer", "exclude": "statin", "old_password": "wrong old password",
     "new_password": "another long password", "source": "PubMed",
     "note_id": "1", "participant": "P09", "group": "peer worker", "theme": "Training",
-    "text": "supervision",
+    "text": "supervision", "group_id": "1",
 }
 
 

@@ -138,3 +138,33 @@ def test_record_searches_take_numbers_whole_and_ignore_accents(
     assert words_match(query_words("Estres 2019"), "Estrés postraumático en 2019", "Núñez", 11)
     assert not words_match(query_words("201"), "Estrés postraumático en 2019", "Núñez", 11)
     assert words_match(query_words("nunez"), "Estrés", "Núñez", 11)
+
+
+def test_the_lead_undoes_a_merge_from_a_records_page(
+    app_client: TestClient, project: tuple[Path, str]
+) -> None:
+    from scopewise.store.dedup import insert_group
+    from web_helpers import csrf
+
+    with Review.open(*project) as review, review.store.transaction() as conn:
+        group = insert_group(conn, [1, 6], 1, {"why": "test"}, 1.0, "Lead")
+    sign_in(app_client, "ann@example.org")
+    token = csrf(app_client, "/screen")
+    refused = app_client.post("/duplicates/undo", data={"csrf_token": token, "group_id": str(group),
+                                                       "record_id": "6"})
+    assert refused.status_code == 403
+    sign_in(app_client, "lead@example.org")
+    page = app_client.get("/records/6").text
+    assert f'name="group_id" value="{group}"' in page and "Undo the merge" in page
+    token = csrf(app_client, "/records/6")
+    answer = app_client.post("/duplicates/undo", data={"csrf_token": token, "group_id": str(group),
+                                                      "record_id": "6"})
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/records/6?")
+    after = app_client.get(answer.headers["location"]).text
+    assert "Merge undone: records 1, 6 are screened apart" in after and "Undo the merge" not in after
+    assert 6 in _listed(app_client.get("/records").text)
+    again = app_client.post("/duplicates/undo", data={"csrf_token": token, "group_id": str(group),
+                                                     "record_id": "6"})
+    assert again.status_code == 400  # already undone
+    with Review.open(*project) as review:
+        assert [e.actor for e in review.audit() if e.action == "dedup.undo"] == ["Lead"]

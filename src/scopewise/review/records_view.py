@@ -16,7 +16,7 @@ reads the records' titles and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -62,6 +62,7 @@ class RecordRow:
     removed: str | None = None  # the reason it was removed before screening
     duplicate_of: int | None = None  # the record it was merged into as a duplicate
     duplicates: tuple[int, ...] = ()  # the records merged into it as its duplicates
+    duplicate_group: int | None = None  # its active duplicate group (record_history only)
 
 
 def _status(outcome: RecordOutcome | None, stage: str) -> str | None:
@@ -69,11 +70,16 @@ def _status(outcome: RecordOutcome | None, stage: str) -> str | None:
     return None if found is None else str(found.status)
 
 
-def _merged_into(conn: Connection) -> dict[int, int]:
-    """Each record merged as a duplicate -> the record it was merged into (the group's
-    primary), over the active duplicate groups."""
+def _groups(conn: Connection) -> dict[int, tuple[int, int]]:
+    """Each member of an active duplicate group -> (the group, its primary: the record
+    the others were merged into)."""
     rows: list[Any] = list(conn.execute(active_duplicate_members()).all())
-    return {int(row[0]): int(row[2]) for row in rows if row[0] != row[2]}
+    return {int(row[0]): (int(row[1]), int(row[2])) for row in rows}
+
+
+def _merged_into(conn: Connection) -> dict[int, int]:
+    """Each record merged as a duplicate -> the record it was merged into."""
+    return {rid: primary for rid, (_group, primary) in _groups(conn).items() if rid != primary}
 
 
 class RecordsViewMixin(ScreeningMixin):
@@ -164,9 +170,12 @@ class RecordsViewMixin(ScreeningMixin):
             stop = latest_stop(conn)
             decisions = sorted(db.decision_rows(conn, [record_id]), key=lambda d: d.id)
             removed = active_removals(conn).get(record_id)
-            merged = _merged_into(conn)
+            groups = _groups(conn)
         left = stop is not None and record_id in still_unscreened(stop, state.snapshot.records)
-        duplicates = tuple(sorted(r for r, primary in merged.items() if primary == record_id))
+        group, primary = groups.get(record_id, (None, None))
+        duplicates = tuple(sorted(r for r, (_g, p) in groups.items()
+                                  if p == record_id and r != record_id))
         row = self._row(record_id, records[record_id], state.snapshot.records.get(record_id),
-                        left, removed, merged.get(record_id), duplicates)
+                        left, removed, primary if primary != record_id else None, duplicates)
+        row = replace(row, duplicate_group=group)
         return row, records[record_id], decisions

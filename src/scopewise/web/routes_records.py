@@ -3,9 +3,11 @@ decisions (every reviewer's, so for a lead only)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from scopewise.screening.decisions import STAGE_LABELS
@@ -13,7 +15,7 @@ from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
 from scopewise.web.render import pages, render
-from scopewise.web.security import requires
+from scopewise.web.security import checked_form, requires
 
 __all__ = ["ROUTES"]
 
@@ -53,10 +55,28 @@ async def record_page(request: Request) -> Response:
                                          not_found=404)
     return render(request, "record.html", title=f"Record {record_id}", row=row,
                   record=record, decisions=decisions, stage_labels=STAGE_LABELS,
-                  terms={"include": [], "exclude": []})
+                  terms={"include": [], "exclude": []},
+                  message=request.query_params.get("message", "")[:300])
+
+
+@requires("lead")
+async def undo_merge(request: Request) -> Response:
+    """The lead undoes a duplicate merge from a record's page: its members are screened
+    apart again (and never merged automatically again)."""
+    form = await checked_form(request)
+    group_id = str(form.get("group_id", ""))
+    back = str(form.get("record_id", ""))
+    if not group_id.isdigit() or not back.isdigit():
+        raise HTTPException(400, "group_id and record_id must be numbers")
+    group = await _call(_review(request).undo_merge, int(group_id), _actor(request),
+                        not_found=404)
+    said = (f"Merge undone: records {', '.join(str(r) for r in group.record_ids)} are "
+            "screened apart and will not be merged automatically again")
+    return RedirectResponse(f"/records/{back}?{urlencode({'message': said})}", status_code=303)
 
 
 ROUTES = [
     Route("/records", records_page, methods=["GET"]),
     Route("/records/{record_id}", record_page, methods=["GET"]),
+    Route("/duplicates/undo", undo_merge, methods=["POST"]),
 ]
