@@ -30,7 +30,8 @@ def test_full_text_upload_view_and_reasons(tmp_path: Path, db_url: str) -> None:
         token = csrf(client, "/screen")
         bad = client.post("/screen/fulltext", data={"csrf_token": token, "record_id": "1"},
                           files={"pdf": ("paper.pdf", b"<html>not a pdf</html>", "application/pdf")})
-        assert bad.status_code == 400
+        assert bad.status_code == 400 and "paper.pdf" in bad.text
+        assert "scopewise-upload-" not in bad.text  # the server's temporary folder stays private
         answer = client.post("/screen/fulltext", data={"csrf_token": token, "record_id": "1"},
                              files={"pdf": ("paper.pdf", PDF, "application/pdf")})
         assert answer.status_code == 303
