@@ -250,3 +250,12 @@ def test_tsv_and_xlsx(tmp_path: Path) -> None:
 def test_content_decides_not_the_extension(tmp_path: Path) -> None:
     assert detect_format(write(tmp_path, "really_medline.ris", MEDLINE)) == "medline"
     assert detect_format(write(tmp_path, "really_wos.csv", WOS)) == "wos"
+
+
+def test_an_empty_column_falls_back_to_another_that_means_the_same_field(tmp_path: Path) -> None:
+    # the bundled example's layout: an empty year beside a date that holds it
+    path = write(tmp_path, "export.csv", "record_id,title,year,date,journal,source\n"
+                                         "1,Empty year,,1997,,Venue B\n2,Both,2001.0,1999,J A,Venue B\n")
+    first, second = read_records(path)
+    assert first.year == 1997 and first.journal == "Venue B"  # 'journal' first, then 'source'
+    assert second.year == 2001 and second.journal == "J A"  # the preferred column wins when filled

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["COLUMN_NAMES", "map_columns", "squash"]
+__all__ = ["COLUMN_NAMES", "map_columns", "rank_columns", "squash"]
 
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "title": ("title", "primary title", "article title", "document title", "ti",
@@ -76,3 +76,16 @@ def map_columns(header: Sequence[str]) -> dict[str, int]:
         if field not in best or rank < best[field][0]:
             best[field] = (rank, index)
     return {field: index for field, (_rank, index) in best.items()}
+
+
+def rank_columns(header: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """``field -> column indexes`` for every column of ``header`` that means a field,
+    the one :func:`map_columns` picks first; a reader falls back to the others where
+    that one is empty (e.g. an empty ``year`` beside a ``date`` of 1997)."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for index, column in enumerate(header):
+        hit = _LOOKUP.get(squash(column))
+        if hit is not None:
+            found.setdefault(hit[0], []).append((hit[1], index))
+    return {field: tuple(index for _rank, index in sorted(ranked))
+            for field, ranked in found.items()}

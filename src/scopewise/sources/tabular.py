@@ -13,13 +13,13 @@ import csv
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from scopewise.errors import ImportFormatError
 from scopewise.records import RECORD_FIELDS, Record
-from scopewise.sources.columns import map_columns
+from scopewise.sources.columns import rank_columns
 from scopewise.sources.normalise import (
     build_record,
     parse_authors,
@@ -110,16 +110,23 @@ def _family_given_pairs(parts: list[str]) -> list[str]:
     return [f"{family}, {given}" for family, given in zip(families, givens, strict=True)]
 
 
-def row_to_record(values: Sequence[Any], header: Sequence[str], mapping: dict[str, int]) -> Record:
-    """The record for one row; ``mapping`` comes from :func:`~.columns.map_columns`."""
+def row_to_record(values: Sequence[Any], header: Sequence[str],
+                  mapping: Mapping[str, int | Sequence[int]]) -> Record:
+    """The record for one row. ``mapping`` gives each field's column
+    (:func:`~.columns.map_columns`) or columns in order of preference
+    (:func:`~.columns.rank_columns`): the first that is not empty in this row."""
     def get(field: str) -> str:
-        index = mapping.get(field)
-        if index is None or index >= len(values) or values[index] is None:
-            return ""
-        value = values[index]
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return str(value).strip()
+        found = mapping.get(field)
+        for index in (found,) if isinstance(found, int) else found or ():
+            if index >= len(values) or values[index] is None:
+                continue
+            value = values[index]
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            text = str(value).strip()
+            if text:
+                return text
+        return ""
 
     raw = {name: ("" if v is None else v if isinstance(v, str) else str(v))
            for name, v in zip(header, values, strict=False) if name}
@@ -150,8 +157,8 @@ def row_to_record(values: Sequence[Any], header: Sequence[str], mapping: dict[st
     )
 
 
-def _check_header(header: Sequence[str], name: str) -> dict[str, int]:
-    mapping = map_columns(header)
+def _check_header(header: Sequence[str], name: str) -> dict[str, tuple[int, ...]]:
+    mapping = rank_columns(header)
     if "title" not in mapping:
         shown = ", ".join(repr(h) for h in header[:12] if h) or "none"
         raise ImportFormatError(
