@@ -49,6 +49,8 @@ class OwnDecision:
 
 def fold(text: str) -> str:
     """``text`` casefolded and without accents ("Estrés" -> "estres"), as searches compare."""
+    if text.isascii():  # most titles: nothing to strip
+        return text.lower()
     split = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in split if not unicodedata.combining(c))
 
