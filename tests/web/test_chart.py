@@ -224,3 +224,27 @@ def test_the_complete_mark_shows_and_can_be_taken_back(charting_client: TestClie
     assert box.search(page).group(1) == " checked" and "marked complete by you" in page
     client.post("/chart/1", data={"csrf_token": token, "f_design": "RCT", "was_complete": "1"})
     assert box.search(client.get("/chart/1").text).group(1) is None
+
+
+def test_with_one_charter_a_second_is_told_their_values_replace(
+    tmp_path: Path, db_url: str
+) -> None:
+    text = team_protocol('stages = ["title_abstract"]\nreviewers_per_record = 1')
+    text += FORM.replace("reviewers_per_record = 2", "reviewers_per_record = 1")
+    folder = project_with_titles(tmp_path / "one", text, TITLES, db_url=db_url)
+    with Review.open(folder, db_url=db_url) as review:
+        for email, (name, role) in ACCOUNTS.items():
+            review.add_account(email, name, role, PASSWORD)
+        review.decide(1, "include", "Ann")
+    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
+                    follow_redirects=False) as client:
+        sign_in(client, "ann@example.org")
+        assert "already charted" not in client.get("/chart/1").text
+        _save(client, 1, design="RCT")
+        assert "already charted" not in client.get("/chart/1").text  # Ann's own
+        sign_in(client, "bob@example.org")
+        page = client.get("/chart/1").text
+        assert "a value you save replaces the earlier one" in page and 'id="chart-form"' in page
+        assert _save(client, 1, design="review").status_code == 303
+        final = client.app.state.review.charted_sources(["design"])  # type: ignore[attr-defined]
+        assert final[0].values["design"] == "review"

@@ -453,6 +453,8 @@ class ChartingMixin(ReviewCore):
         checked = self._checked(record_id, values)
         with self.store.transaction() as conn:
             self._check_included(conn, [record_id])
+            if self.protocol.charting.reviewers_per_record > 1:
+                db.lock_sources(conn, [record_id])
             state = self._state(conn, [record_id])
             own = state.by_reviewer.get(record_id, {}).get(reviewer, {})
             changed = self._changes(own, checked)
@@ -524,6 +526,8 @@ class ChartingMixin(ReviewCore):
         form = self.protocol.charting
         with self.store.transaction() as conn:
             self._check_included(conn, list(rows))
+            if form.reviewers_per_record > 1:
+                db.lock_sources(conn, list(rows))
             state = self._state_to_change(conn, rows.keys())
             uid = self.store.ensure_user(conn, reviewer)
             applied: dict[int, dict[str, Any]] = {}
