@@ -56,7 +56,7 @@ def test_unknown_group_participant_and_theme(folder: Path, tmp_path: Path,
     path = note(tmp_path, "n.txt", b"Training was short.")
     refused(consult(folder, capsys, "import", path, "--participant", "P01", "--group", "pilot"),
             "stakeholder group 'pilot' is not in the protocol")
-    refused(consult(folder, capsys, "import", path, "--participant", "P01"), "P01 is new")
+    refused(consult(folder, capsys, "import", path, "--participant", "P01"), "P01 is new: give --group")
     refused(consult(folder, capsys, "import", path, "--participant", "Mary", "--group", "manager"),
             "pseudonym code")
     refused(consult(folder, capsys, "import", path, *IMPORT, "--date", "01/09/2023"), "not a date")

@@ -106,6 +106,11 @@ def test_the_lead_adds_and_codes_a_note_in_the_browser(
         unknown = client.post("/consultation/code", data={
             "csrf_token": token, "note_id": "999", "theme": "Training", "text": "Training"})
         assert unknown.status_code == 404 and "consult DIR" not in unknown.text
+        groupless = client.post(
+            "/consultation/notes", data={"csrf_token": token, "participant": "P08"},
+            files={"file": ("n.txt", b"Another session.", "text/plain")})
+        assert groupless.status_code == 400 and "--group" not in groupless.text
+        assert "P08 is new: choose their stakeholder group" in groupless.text
         for name, content in (("empty.txt", b""), ("blob.txt", b"\x00\x01\x02" * 100)):
             refused = client.post(
                 "/consultation/notes",

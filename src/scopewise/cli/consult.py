@@ -19,7 +19,7 @@ from rich.text import Text
 
 from scopewise.cli.core import console
 from scopewise.consultation import STANCES
-from scopewise.consultation.coding import SpanError
+from scopewise.consultation.model import ConsultationError
 from scopewise.errors import UsageError
 from scopewise.review import Review
 
@@ -74,7 +74,10 @@ def import_notes(
 ) -> None:
     """Store the notes of one session (NOTES: .txt, .md or .docx, at most 50 MB)."""
     with _open(ctx, db_url) as review:
-        result = review.import_note(notes, participant, group, held_on, actor=actor)
+        try:
+            result = review.import_note(notes, participant, group, held_on, actor=actor)
+        except ConsultationError as exc:  # said in this command's options
+            raise UsageError(exc.cli) from None
     new = " (new participant)" if result.new_participant else ""
     when = f" of {result.held_on}" if result.held_on else ""
     console().print(
@@ -151,7 +154,7 @@ def code(
     with _open(ctx, db_url) as review:
         try:
             excerpt = review.code_excerpt(note_id, theme, start, end, quote, actor=actor)
-        except SpanError as exc:  # said in this command's options
+        except ConsultationError as exc:  # said in this command's options
             raise UsageError(exc.cli) from None
     console().print(
         _t(

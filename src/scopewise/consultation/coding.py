@@ -10,18 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scopewise.consultation.guard import words
+from scopewise.consultation.model import ConsultationError
 from scopewise.errors import UsageError
 
 __all__ = ["SpanError", "SpanPosition", "check_theme", "locate_span", "span_position"]
 
 
-class SpanError(UsageError):
-    """A span that cannot be coded. ``str()`` says it in plain words (as the web app
-    shows it); ``cli`` says it in the command line's options."""
-
-    def __init__(self, message: str, cli: str | None = None) -> None:
-        super().__init__(message)
-        self.cli = cli or message
+class SpanError(ConsultationError):
+    """A span that cannot be coded (plain words, and ``cli`` in the options)."""
 
 
 @dataclass(frozen=True, slots=True)

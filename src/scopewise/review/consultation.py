@@ -32,6 +32,7 @@ from scopewise.consultation import (
 from scopewise.consultation.coding import SpanPosition, span_position
 from scopewise.consultation.export import write_csv
 from scopewise.consultation.guard import words
+from scopewise.consultation.model import ConsultationError
 from scopewise.errors import DuplicateImport, NotFound, UsageError
 from scopewise.review.core import DEFAULT_ACTOR, ReviewCore
 from scopewise.store import consultation as db
@@ -116,9 +117,11 @@ class ConsultationMixin(ReviewCore):
             known = db.participant(conn, code)
             if known is None:
                 if wanted is None:
-                    raise UsageError(
-                        f"participant {code} is new: give --group, one of: "
-                        + "; ".join(self.protocol.consultation.groups)
+                    groups = "; ".join(self.protocol.consultation.groups)
+                    raise ConsultationError(
+                        f"participant {code} is new: choose their stakeholder group, one of: "
+                        + groups,
+                        f"participant {code} is new: give --group, one of: {groups}",
                     )
                 person_id = db.add_participant(conn, code, wanted)
                 person = Participant(code, wanted)
