@@ -144,6 +144,7 @@ def test_a_source_with_its_two_charters_takes_no_third(charting_client: TestClie
     assert "record 1 already has its 2 charters" in refused.text
     listing = client.get("/chart").text
     assert "charted by Ann, Bob (2 of 2)" in listing and "(3 of 2)" not in listing
+    assert '<a href="/chart/conflicts?record=1">compare their values</a>' in listing
     compare = client.get("/chart/conflicts?record=1").text
     assert "Charted by Ann, Bob (2 of 2)" in compare and "the values are final" in compare
     the_map = client.get("/map?a=design&b=setting").text
