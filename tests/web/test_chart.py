@@ -249,3 +249,25 @@ def test_with_one_charter_a_second_is_told_their_values_replace(
         assert _save(client, 1, design="review").status_code == 303
         final = client.app.state.review.charted_sources(["design"])  # type: ignore[attr-defined]
         assert final[0].values["design"] == "review"
+
+
+def test_a_conflict_with_a_blank_resolves_to_empty(charting_client: TestClient) -> None:
+    client = charting_client
+    sign_in(client, "ann@example.org")
+    token = csrf(client, "/chart/1")
+    client.post("/chart/1", data={"csrf_token": token, "f_design": "RCT",
+                                  "f_participants": "12", "complete": "1"})
+    sign_in(client, "bob@example.org")
+    token = csrf(client, "/chart/1")
+    client.post("/chart/1", data={"csrf_token": token, "f_design": "RCT", "complete": "1"})
+    sign_in(client, "lead@example.org")
+    page = client.get("/chart/conflicts").text
+    assert '<input type="radio" name="value" value="" required> (left empty)' in page
+    assert "— Bob" in page and "— Ann" in page
+    token = csrf(client, "/chart/conflicts")
+    answer = client.post("/chart/resolve", data={"csrf_token": token, "record_id": "1",
+                                                 "field": "participants", "value": ""})
+    assert answer.status_code == 303
+    assert "Charting conflicts (0)" in client.get("/chart/conflicts").text
+    review = client.app.state.review  # type: ignore[attr-defined]
+    assert "participants" not in review.charted_sources(["participants"])[0].values
