@@ -267,3 +267,33 @@ def test_a_field_named_like_a_citation_column_round_trips(cli, tmp_path: Path) -
     with Review.open(folder) as review:
         # without a title column, a single "year" is the field's
         assert review.chart_values(1, "Ben") == {"year": 2021}
+
+
+def test_a_third_charter_is_refused_by_set_and_by_a_sheet(
+    cli, project: tuple[Path, str], tmp_path: Path
+) -> None:
+    folder, url = project
+    for who in ("Ann", "Ben"):
+        result = cli("chart", str(folder), "--set", "1", "study_design", "RCT",
+                     "--reviewer", who, "--db", url)
+        assert result.exit_code == 0, result.output
+    refused = cli("chart", str(folder), "--set", "1", "study_design", "review",
+                  "--reviewer", "Lead", "--db", url)
+    assert refused.exit_code != 0
+    assert "record 1 already has its 2 charters" in refused.output
+    sheet = _write(tmp_path / "lead.csv", ["record_id", "study_design"],
+                   [["1", "review"], ["3", "RCT"]])
+    refused = cli("chart", str(folder), "--import", str(sheet), "--reviewer", "Lead", "--db", url)
+    assert refused.exit_code != 0 and "record 1 already has its 2 charters" in refused.output
+    # a row that changes nothing on the full source does not stop the sheet
+    blank = _write(tmp_path / "blank.csv", ["record_id", "study_design"], [["1", ""], ["3", "RCT"]])
+    assert cli("chart", str(folder), "--import", str(blank), "--reviewer", "Lead",
+               "--db", url).exit_code == 0
+    with Review.open(folder, db_url=url) as review:
+        assert review.chart_values(1, "Lead") == {} and review.chart_values(3, "Lead")
+        assert review.chart_conflicts("Lead") == []
+        assert review.sources_full_for("Lead") == {1} and review.sources_full_for("Ann") == set()
+        # each charter still corrects their own values
+        review.chart(1, {"study_design": "review"}, "Ann")
+        coverage = review.map_coverage("category", "study_design")
+        assert (coverage.included, coverage.mapped, coverage.conflict) == (4, 0, 1)

@@ -227,3 +227,20 @@ def test_text_with_tabs_newlines_and_backslashes_round_trips(review: Review) -> 
     text = "line one\tcol\nline two \\ back\\slash\r\n<b>bold</b> \\N"
     review.chart_many({1: {"key_findings": text}}, "Ann", replace=False)
     assert review.chart_values(1, "Ann")["key_findings"] == text.strip()
+
+
+def test_no_map_of_gaps_before_anything_is_charted(review: Review, tmp_path: Path) -> None:
+    assert review.charting_results().map is None
+    coverage = review.map_coverage("category", "study_design")
+    assert (coverage.included, coverage.mapped, coverage.no_value, coverage.charted) == (
+        4, 0, 4, False)
+    review.report(tmp_path / "out", "html")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "No evidence map yet" in html and 'id="f-evidence_map"' not in html
+    for who in ("Ann", "Ben"):
+        review.chart(1, {"category": "Training", "study_design": "RCT"}, who)
+    emap = review.charting_results().map
+    assert emap is not None and (emap.n_mapped, emap.n_sources) == (1, 4)
+    review.report(tmp_path / "again", "html")
+    html = (tmp_path / "again" / "report.html").read_text(encoding="utf-8")
+    assert "1 of 4 included sources are on the map" in html

@@ -56,7 +56,7 @@ def test_unknown_group_participant_and_theme(folder: Path, tmp_path: Path,
     path = note(tmp_path, "n.txt", b"Training was short.")
     refused(consult(folder, capsys, "import", path, "--participant", "P01", "--group", "pilot"),
             "stakeholder group 'pilot' is not in the protocol")
-    refused(consult(folder, capsys, "import", path, "--participant", "P01"), "P01 is new")
+    refused(consult(folder, capsys, "import", path, "--participant", "P01"), "P01 is new: give --group")
     refused(consult(folder, capsys, "import", path, "--participant", "Mary", "--group", "manager"),
             "pseudonym code")
     refused(consult(folder, capsys, "import", path, *IMPORT, "--date", "01/09/2023"), "not a date")
@@ -115,3 +115,22 @@ def test_the_whole_cycle(folder: Path, tmp_path: Path, capsys: pytest.CaptureFix
     assert lines[0] == ("participant_code,group,theme,stance,excerpts,theme_excerpts,"
                         "theme_participants,sessions,summary")
     assert lines[1] == 'P01,manager,Training,questioned,1,1,1,1,"Too short, they felt."'
+
+
+def test_code_speaks_in_options_and_uncode_removes_a_span(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = note(tmp_path, "n.txt", b"Training was short. Supervision was kind.")
+    assert consult(folder, capsys, "import", path, *IMPORT)[0] == 0
+    refused(consult(folder, capsys, "code", "1", "--theme", "Training", "--text", "zeppelin"),
+            "the words given with --text are not in note 1 (check them against 'consult DIR show')")
+    refused(consult(folder, capsys, "code", "1", "--theme", "Training", "--start", "3"),
+            "give --start and --end")
+    assert consult(folder, capsys, "code", "1", "--theme", "Training", "--text", "was short")[0] == 0
+    code, out, _ = consult(folder, capsys, "uncode", "1", "--actor", "Lead")
+    assert code == 0 and "Excerpt 1 removed" in out and "'Training'" in out
+    refused(consult(folder, capsys, "uncode", "1"), "no coded excerpt 1")
+    code, out, _ = consult(folder, capsys, "code", "1", "--theme", "Training", "--text", "was")
+    excerpt = out.split()[1].rstrip(":")
+    assert consult(folder, capsys, "purge-notes", "--actor", "Lead")[0] == 0
+    refused(consult(folder, capsys, "uncode", excerpt), "was purged")

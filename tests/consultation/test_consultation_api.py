@@ -56,7 +56,7 @@ def test_unknown_group_is_refused_with_the_allowed_ones(project: Review, tmp_pat
 
 
 def test_unknown_participant_needs_a_group(project: Review, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="P09 is new: give --group"):
+    with pytest.raises(UsageError, match="P09 is new: choose their stakeholder group"):
         project.import_note(note(tmp_path, "a.txt", "text"), "P09")
     with pytest.raises(NotFound, match="P09"):
         project.consultation_notes("P09")

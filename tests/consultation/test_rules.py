@@ -74,11 +74,31 @@ def test_span_by_words_after_an_offset() -> None:
 
 @pytest.mark.parametrize(
     ("start", "end", "needle"),
-    [(5, 5, "not inside"), (0, 999, "not inside"), (None, 4, "give --start"), (17, 18, "blank")],
+    [(5, 5, "not inside"), (0, 999, "not inside"), (None, 4, "give words of the note"),
+     (17, 18, "blank")],
 )
 def test_bad_spans(start: int | None, end: int | None, needle: str) -> None:
     with pytest.raises(UsageError, match=needle):
         locate_span(TEXT, 1, start, end)
+
+
+def test_span_errors_say_it_plainly_and_in_the_cli_options() -> None:
+    from scopewise.consultation.coding import SpanError
+
+    with pytest.raises(SpanError) as caught:
+        locate_span(TEXT, 4, quote="not there")
+    assert "--text" not in str(caught.value) and "note 4" in str(caught.value)
+    assert "--text" in caught.value.cli and "consult DIR show" in caught.value.cli
+
+
+def test_a_span_is_told_by_line_and_words() -> None:
+    from scopewise.consultation.coding import span_position
+
+    text = "We met.\nThe training was\n  far too short."
+    at = span_position(text, text.index("training"), text.index("short") + 5)
+    assert (at.line, at.first_word, at.last_word, at.words) == (2, 4, 8, 5)
+    inside = text.index("raining")  # a span starting inside a word counts that word
+    assert span_position(text, inside, inside + 3).first_word == 4
 
 
 def test_words_not_in_the_note_are_not_echoed() -> None:

@@ -166,8 +166,8 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         # is the pair the selects show, and the counts name fields by their titles
         assert lead.locator("table.map").count() == 1
         assert lead.locator("select#a").input_value() == "design"
-        assert "1 charted source." in lead.content()
-        assert "Counts per field (1 source)" in lead.content()
+        assert "1 of 1 included source on the map" in lead.content()
+        assert "Counts per field (1 included source)" in lead.content()
         assert lead.locator("table:not(.map) td", has_text="Study design").count() >= 1
         shot(lead, "map")
         lead.goto(f"{base}/downloads")

@@ -85,7 +85,11 @@ def test_the_lead_adds_and_codes_a_note_in_the_browser(
         if quotes == "allowed":
             assert '<mark class="coded" title="Training">Training came late</mark>' in page
         else:
-            assert "Training came late" not in page and "<td>Training</td>" in page
+            assert "Training came late" not in page and "<strong>Training</strong>" in page
+        # the span is told by line and words (and under "allowed" by its words too)
+        assert "line 2, words 14–16 (3 words)" in page
+        assert ('<blockquote class="coded-words">Training came late</blockquote>' in page) == (
+            quotes == "allowed")
         # the overview never shows the note's words, nor the file name
         overview = client.get("/consultation").text
         assert "P07" in overview and "Jane Doe" not in overview
@@ -97,6 +101,16 @@ def test_the_lead_adds_and_codes_a_note_in_the_browser(
         missing = client.post("/consultation/code", data={
             "csrf_token": token, "note_id": note_id, "theme": "Training", "text": "zeppelin"})
         assert missing.status_code == 400 and "zeppelin" not in missing.text
+        assert f"the words given are not in note {note_id}" in missing.text
+        assert "--text" not in missing.text and "consult DIR show" not in missing.text
+        unknown = client.post("/consultation/code", data={
+            "csrf_token": token, "note_id": "999", "theme": "Training", "text": "Training"})
+        assert unknown.status_code == 404 and "consult DIR" not in unknown.text
+        groupless = client.post(
+            "/consultation/notes", data={"csrf_token": token, "participant": "P08"},
+            files={"file": ("n.txt", b"Another session.", "text/plain")})
+        assert groupless.status_code == 400 and "--group" not in groupless.text
+        assert "P08 is new: choose their stakeholder group" in groupless.text
         for name, content in (("empty.txt", b""), ("blob.txt", b"\x00\x01\x02" * 100)):
             refused = client.post(
                 "/consultation/notes",
@@ -115,3 +129,67 @@ def test_the_lead_adds_and_codes_a_note_in_the_browser(
         assert excerpt.theme == "Training"
         events = [e for e in review.audit() if e.action.startswith("consultation.")]
         assert all("Jane Doe" not in str(e.detail) for e in events)
+
+
+@pytest.mark.parametrize("quotes", ["never", "allowed"])
+def test_each_page_tells_the_quote_policy_as_it_is(
+    tmp_path: Path, db_url: str, quotes: str
+) -> None:
+    folder = make_project(tmp_path, db_url, quotes=quotes)
+    note = tmp_path / "P01-session.txt"
+    note.write_text(f"{SECRET}.\n", encoding="utf-8")
+    with Review.open(folder, db_url=db_url) as review:
+        review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
+        imported = review.import_note(note, "P01", group="peer worker")
+    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
+                    follow_redirects=False) as client:
+        sign_in(client, "lead@example.org")
+        overview = client.get("/consultation").text
+        page = client.get(f"/consultation/notes/{imported.note_id}").text
+    if quotes == "never":
+        assert "own coding page" not in overview
+        assert "no page shows any words of a note, its own page included" in overview
+        assert "no page shows a note's words, this one included" in page
+    else:
+        assert "a whole note is shown only on its own page, to the lead" in overview
+        assert "this page is for the lead alone" in page and SECRET in page
+
+
+@pytest.mark.parametrize("quotes", ["never", "allowed"])
+def test_the_lead_removes_a_coded_span(tmp_path: Path, db_url: str, quotes: str) -> None:
+    folder = make_project(tmp_path, db_url, quotes=quotes)
+    note = tmp_path / "P01-session.txt"
+    note.write_text(f"{SECRET}.\nTraining came late.\n", encoding="utf-8")
+    with Review.open(folder, db_url=db_url) as review:
+        review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
+        review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
+        note_id = review.import_note(note, "P01", group="peer worker").note_id
+        wrong = review.code_excerpt(note_id, "Supervision and support", text="Training came")
+        kept = review.code_excerpt(note_id, "Training", text="Training came late")
+    where = f"/consultation/notes/{note_id}"
+    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
+                    follow_redirects=False) as client:
+        sign_in(client, "ann@example.org")
+        ann_token = csrf(client, "/account")
+        assert client.post("/consultation/uncode", data={
+            "csrf_token": ann_token, "excerpt_id": str(wrong.id)}).status_code == 403
+        sign_in(client, "lead@example.org")
+        page = client.get(where).text
+        assert f'aria-label="Remove coded span {wrong.id} (Supervision and support)"' in page
+        token = csrf(client, where)
+        no_token = client.post("/consultation/uncode", data={"excerpt_id": str(wrong.id)})
+        assert no_token.status_code in (400, 403)
+        removed = client.post("/consultation/uncode",
+                              data={"csrf_token": token, "excerpt_id": str(wrong.id)})
+        assert removed.status_code == 303 and removed.headers["location"].startswith(where)
+        page = client.get(removed.headers["location"]).text
+        assert f"Coded span {wrong.id} removed." in page
+        assert "Remove coded span" in page and f"span-{wrong.id}" not in page
+        again = client.post("/consultation/uncode",
+                            data={"csrf_token": token, "excerpt_id": str(wrong.id)})
+        assert again.status_code == 404
+    with Review.open(folder, db_url=db_url) as review:
+        assert [e.id for e in review.note_excerpts(note_id)] == [kept.id]
+        (event,) = [e for e in review.audit() if e.action == "consultation.excerpt_uncoded"]
+        assert event.actor == "Lead" and event.detail["excerpt"] == wrong.id
+        assert "Training" not in str(event.detail).replace("Supervision and support", "")

@@ -69,6 +69,12 @@ class EvidenceMap:
         return self.cell(row, column).count
 
     @property
+    def n_mapped(self) -> int:
+        """Sources in at least one cell: those with a (final) value on both fields.
+        ``n_sources`` counts every source given, charted or not."""
+        return len({rid for cell in self.cells for rid in cell.record_ids})
+
+    @property
     def gaps(self) -> list[EvidenceCell]:
         """Cells with no sources, or with sources but no review."""
         return [c for c in self.cells if c.gap != "none"]
@@ -93,6 +99,7 @@ class EvidenceMap:
             "segments": list(self.segments),
             "filters": dict(self.filters),
             "n_sources": self.n_sources,
+            "n_mapped": self.n_mapped,
             "cells": [
                 {
                     "row": c.row,

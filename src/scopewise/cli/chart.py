@@ -50,7 +50,8 @@ def _write_map(
         raise UsageError(f"{out}: --map writes .csv, .json, .svg or .png")
     gaps = emap.to_json()["gaps"]
     click.echo(
-        f"Evidence map {emap.row_field} x {emap.column_field}: {emap.n_sources} sources, "
+        f"Evidence map {emap.row_field} x {emap.column_field}: {emap.n_mapped} of "
+        f"{emap.n_sources} sources on the map (final values on both fields), "
         f"{len(emap.cells)} cells, {gaps['no_sources']} with no sources"
         + (f", {gaps['no_review']} with no review" if gaps["no_review"] else "")
         + f". Wrote {out}"

@@ -1,7 +1,7 @@
 """Command ``consult``: the stakeholder consultation of a review.
 
 ``scopewise consult DIR import NOTES --participant CODE --group GROUP [--date D]``
-stores a session's notes; ``show``, ``code``, ``theme``, ``themes``, ``plan``,
+stores a session's notes; ``show``, ``code``, ``uncode``, ``theme``, ``themes``, ``plan``,
 ``export`` and ``purge-notes`` do the rest. Only ``show`` prints a note's words,
 to the lead who codes it; everything else shows codes, groups, themes, counts and
 the lead's own summaries.
@@ -19,6 +19,7 @@ from rich.text import Text
 
 from scopewise.cli.core import console
 from scopewise.consultation import STANCES
+from scopewise.consultation.model import ConsultationError
 from scopewise.errors import UsageError
 from scopewise.review import Review
 
@@ -73,7 +74,10 @@ def import_notes(
 ) -> None:
     """Store the notes of one session (NOTES: .txt, .md or .docx, at most 50 MB)."""
     with _open(ctx, db_url) as review:
-        result = review.import_note(notes, participant, group, held_on, actor=actor)
+        try:
+            result = review.import_note(notes, participant, group, held_on, actor=actor)
+        except ConsultationError as exc:  # said in this command's options
+            raise UsageError(exc.cli) from None
     new = " (new participant)" if result.new_participant else ""
     when = f" of {result.held_on}" if result.held_on else ""
     console().print(
@@ -148,11 +152,31 @@ def code(
 ) -> None:
     """Code a span of note NOTE_ID to a theme (--start/--end, or --text)."""
     with _open(ctx, db_url) as review:
-        excerpt = review.code_excerpt(note_id, theme, start, end, quote, actor=actor)
+        try:
+            excerpt = review.code_excerpt(note_id, theme, start, end, quote, actor=actor)
+        except ConsultationError as exc:  # said in this command's options
+            raise UsageError(exc.cli) from None
     console().print(
         _t(
             f"Excerpt {excerpt.id}: note {note_id}, characters {excerpt.start}-{excerpt.end}, "
             f"coded to {excerpt.theme!r} ({excerpt.participant}, {excerpt.group})."
+        )
+    )
+
+
+@consult.command("uncode")
+@click.argument("excerpt_id", type=int)
+@click.option("--actor", default="scopewise", show_default=True, help="Who removes it.")
+@DB
+@click.pass_context
+def uncode(ctx: click.Context, db_url: str | None, excerpt_id: int, actor: str) -> None:
+    """Remove coded excerpt EXCERPT_ID (the note keeps its text; audited)."""
+    with _open(ctx, db_url) as review:
+        excerpt = review.uncode_excerpt(excerpt_id, actor=actor)
+    console().print(
+        _t(
+            f"Excerpt {excerpt.id} removed: note {excerpt.note_id}, characters "
+            f"{excerpt.start}-{excerpt.end}, was coded to {excerpt.theme!r}."
         )
     )
 

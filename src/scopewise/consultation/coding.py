@@ -7,10 +7,49 @@ purging the notes leaves nothing of them behind and the counts still add up.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from scopewise.consultation.guard import words
+from scopewise.consultation.model import ConsultationError
 from scopewise.errors import UsageError
 
-__all__ = ["check_theme", "locate_span"]
+__all__ = ["SpanError", "SpanPosition", "check_theme", "locate_span", "span_position"]
+
+
+class SpanError(ConsultationError):
+    """A span that cannot be coded (plain words, and ``cli`` in the options)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpanPosition:
+    """Where a coded span lies in its note, told without its words: the line it
+    starts on and its first and last word, counted from the note's start."""
+
+    line: int
+    first_word: int
+    last_word: int
+
+    @property
+    def words(self) -> int:
+        """How many words the span covers."""
+        return self.last_word - self.first_word + 1
+
+
+def span_position(text: str, start: int, end: int) -> SpanPosition:
+    """The line (from 1) and the words (from 1) of ``text[start:end]``; a word cut by
+    the span counts as in it."""
+    before = sum(1 for _ in words(text[:start]))
+    inside = sum(1 for _ in words(text[start:end]))
+    # a word the span starts inside of was counted before it: count it in the span
+    if 0 < start < len(text) and _joined(text, start):
+        before -= 1
+    line = text.count("\n", 0, start) + 1
+    return SpanPosition(line, before + 1, before + max(inside, 1))
+
+
+def _joined(text: str, at: int) -> bool:
+    """Whether a word runs across position ``at`` (letters on both sides)."""
+    return text[at - 1].isalnum() and text[at].isalnum()
 
 
 def check_theme(theme: str, themes: Sequence[str]) -> str:
@@ -50,42 +89,48 @@ def locate_span(
 
     Raises
     ------
-    UsageError
+    SpanError
         Offsets outside the note, an empty span, or words that are not in it.
         The message never repeats the note's words.
     """
     if quote is not None:
         if end is not None:
-            raise UsageError("give either --text or --start/--end, not both")
+            raise SpanError("give either words of the note or a start and an end, not both",
+                            "give either --text or --start/--end, not both")
         return _find(text, note_id, quote, start or 0)
     if start is None or end is None:
-        raise UsageError("give --start and --end (character offsets), or --text")
+        raise SpanError("give words of the note to code (or a start and an end)",
+                        "give --start and --end (character offsets), or --text")
     if not 0 <= start < end <= len(text):
-        raise UsageError(
+        raise SpanError(
             f"span {start}-{end} is not inside note {note_id} "
             f"(its text runs from 0 to {len(text)}); the end must be after the start"
         )
     if not text[start:end].strip():
-        raise UsageError(f"span {start}-{end} of note {note_id} holds only blank space")
+        raise SpanError(f"span {start}-{end} of note {note_id} holds only blank space")
     return start, end
 
 
 def _find(text: str, note_id: int, quote: str, offset: int) -> tuple[int, int]:
-    words = quote.split()
-    if not words:
-        raise UsageError("--text is empty; give words of the note")
+    wanted = quote.split()
+    if not wanted:
+        raise SpanError("no words given: type words of the note",
+                        "--text is empty; give words of the note")
     # Match the words with any whitespace between them, as a note wraps its lines.
     position = offset
     while True:
-        first = text.find(words[0], position)
+        first = text.find(wanted[0], position)
         if first < 0:
-            raise UsageError(
+            raise SpanError(
+                f"the words given are not in note {note_id}: apart from spacing and line "
+                "breaks they must match the stored note letter for letter (check spelling, "
+                "case and punctuation against your copy)",
                 f"the words given with --text are not in note {note_id} "
-                "(check them against 'consult DIR show')"
+                "(check them against 'consult DIR show')",
             )
-        cursor = first + len(words[0])
+        cursor = first + len(wanted[0])
         matched = True
-        for word in words[1:]:
+        for word in wanted[1:]:
             gap = cursor
             while gap < len(text) and text[gap].isspace():
                 gap += 1

@@ -15,6 +15,7 @@ from scopewise.errors import UsageError
 
 __all__ = [
     "STANCES",
+    "ConsultationError",
     "Excerpt",
     "NoteInfo",
     "Participant",
@@ -23,6 +24,15 @@ __all__ = [
     "check_date",
     "check_stance",
 ]
+
+
+class ConsultationError(UsageError):
+    """A consultation input the user can fix. ``str()`` says it in plain words (as
+    the web app shows it); ``cli`` says it in the command line's options."""
+
+    def __init__(self, message: str, cli: str | None = None) -> None:
+        super().__init__(message)
+        self.cli = cli or message
 
 #: What the consultation did to a theme, as the lead records it.
 STANCES = ("supported", "added to", "questioned")

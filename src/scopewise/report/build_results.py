@@ -173,11 +173,24 @@ def _year_country(data: ReportData) -> Section:
     return sec
 
 
+def _map_fields(data: ReportData) -> list[str]:
+    form = data.protocol.charting
+    return [f.name for f in form.active_fields if f.type in ("single_choice", "multiple_choice")]
+
+
 def _evidence_map(data: ReportData) -> Section | None:
     emap = getattr(data.charting, "map", None)
     if emap is None:
-        return None
+        if not getattr(data.charting, "included", 0) or len(_map_fields(data)) < 2:
+            return None
+        sec = Section("evidence-map", "Evidence map", level=2)
+        sec.blocks.append(Para("No evidence map yet: no included source has final charted "
+                               "values on both of the map's fields."))
+        return sec
     sec = Section("evidence-map", "Evidence map", level=2)
+    sec.blocks.append(Para(f"{n(emap.n_mapped)} of {n(emap.n_sources)} included sources are on "
+                           "the map (final charted values on both fields); a source with "
+                           "several values counts in each of its cells."))
     try:
         from scopewise.report.figures import evidence_map_figure
 

@@ -195,7 +195,8 @@ def evidence_map_figure(emap: EvidenceMap, path: str | Path, title: str | None =
         Patch(
             facecolor="none",
             edgecolor="none",
-            label=f"{emap.n_sources} sources; a number is the sources in its cell "
+            label=f"{emap.n_mapped} of {emap.n_sources} sources on the map (final values on "
+            "both fields); a number is the sources in its cell "
             "(a source with several values counts in each)",
         )
     )

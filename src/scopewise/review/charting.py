@@ -48,7 +48,7 @@ from scopewise.review.core import ReviewCore
 from scopewise.store import charting as db
 
 __all__ = ["ChartProgress", "ChartSaved", "ChartingMixin", "ChartingResults",
-           "SuggestionAccuracy"]
+           "MapCoverage", "SourceCharters", "SuggestionAccuracy"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,41 @@ class ChartProgress:
     charters: tuple[str, ...]  # who entered values, in name order
     complete: tuple[str, ...]  # who marked it complete
     conflicts: int  # fields on which charters differ and no lead has decided
+
+
+@dataclass(frozen=True, slots=True)
+class SourceCharters:
+    """Who may still chart one source, as the form tells a reviewer."""
+
+    needed: int  # the protocol's charters per source
+    count: int  # charters who entered values
+    charters: tuple[str, ...]  # their names, in name order (a lead's view only)
+    yours: bool  # the asking reviewer is one of them
+    complete: bool  # the asking reviewer marked the source complete
+    conflicts: int  # fields on which the charters differ and no lead has decided
+
+    @property
+    def full(self) -> bool:
+        """The source has its charters and the asking reviewer is not one of them:
+        their values would be one charter too many (with two charters per source)."""
+        return self.needed > 1 and not self.yours and self.count >= self.needed
+
+
+@dataclass(frozen=True, slots=True)
+class MapCoverage:
+    """Which included sources an evidence map of two fields counts, and why the rest
+    are not on it."""
+
+    included: int
+    mapped: int  # final values on both fields: in at least one cell
+    conflict: int  # a value of either field in conflict between charters
+    awaiting: int  # a value of either field awaiting the second charter
+    no_value: int  # no value yet for either field (not charted, or left empty)
+
+    @property
+    def charted(self) -> bool:
+        """Whether any source has any value on the two fields yet."""
+        return bool(self.mapped or self.conflict or self.awaiting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +155,26 @@ class ChartingMixin(ReviewCore):
         if role == "stakeholder":
             raise ChartingError(f"{reviewer!r} is a stakeholder, who reads but does not chart")
         return reviewer
+
+    def _too_many(self, state: ChartingState, record_id: int, reviewer: str) -> list[str]:
+        """The charters already on the source when ``reviewer`` would be one too many
+        (two charters per source, both there, ``reviewer`` not one of them), else []."""
+        needed = self.protocol.charting.reviewers_per_record
+        others = _charters(state, record_id) - {reviewer}
+        if needed < 2 or reviewer in _charters(state, record_id) or len(others) < needed:
+            return []
+        return sorted(others)
+
+    def _refuse_extra(self, record_ids: Sequence[int]) -> None:
+        needed = self.protocol.charting.reviewers_per_record
+        shown = ", ".join(str(r) for r in record_ids[:10]) + (", ..." if len(record_ids) > 10 else "")
+        which = f"record {shown} already has" if len(record_ids) == 1 else (
+            f"records {shown} already have")
+        raise ChartingError(
+            f"{which} its {needed} charters (the protocol's [charting] reviewers_per_record "
+            f"= {needed}), so a further charter's values are not taken: the lead compares the "
+            "charters' values and reconciles the fields on which they differ"
+        )
 
     def _is_lead(self, reviewer: str) -> bool:
         return any(m.name == reviewer and m.role == "lead" for m in self.protocol.team)
@@ -268,6 +323,56 @@ class ChartingMixin(ReviewCore):
             for rid, by in state.by_reviewer.items() if by
         }
 
+    def source_charters(self, record_id: int, reviewer: str) -> SourceCharters:
+        """Where the source's charting stands for ``reviewer``: how many charters it
+        has, whether they are one, and (for a lead only) who the charters are and how
+        many fields are in conflict; a reviewer learns counts only."""
+        with self.store.reading() as conn:
+            state = self._state(conn, [record_id])
+        charters = _charters(state, record_id)
+        lead = self._is_lead(reviewer)
+        conflicts = sum(c.record_id == record_id for c in state.conflicts) if lead else 0
+        return SourceCharters(
+            needed=self.protocol.charting.reviewers_per_record,
+            count=len(charters),
+            charters=tuple(sorted(charters)) if lead else (),
+            yours=reviewer in charters,
+            complete=reviewer in state.complete.get(record_id, ()),
+            conflicts=conflicts,
+        )
+
+    def sources_full_for(self, reviewer: str) -> set[int]:
+        """The sources that already have their charters, ``reviewer`` not among them
+        (with two charters per source): a further charter's values would be refused."""
+        needed = self.protocol.charting.reviewers_per_record
+        if needed < 2:
+            return set()
+        with self.store.reading() as conn:
+            state = self._state(conn)
+        return {rid for rid in state.by_reviewer if self._too_many(state, rid, reviewer)}
+
+    def map_coverage(self, field_a: str, field_b: str) -> MapCoverage:
+        """How many included sources a map of ``field_a`` x ``field_b`` counts (final
+        values on both), and why the others are not on it."""
+        for name in (field_a, field_b):
+            self._field(name, writing=False)
+        with self.store.reading() as conn:
+            ids = self._included(conn)
+            state = self._state(conn)
+        counts = {"mapped": 0, "conflict": 0, "awaiting": 0, "no_value": 0}
+        for rid in ids:
+            final = state.final.get(rid, {})
+            status = state.status.get(rid, {})
+            if all(not is_empty(final.get(name)) for name in (field_a, field_b)):
+                counts["mapped"] += 1
+            elif any(status.get(name) == "conflict" for name in (field_a, field_b)):
+                counts["conflict"] += 1
+            elif any(status.get(name) == "awaiting_second" for name in (field_a, field_b)):
+                counts["awaiting"] += 1
+            else:
+                counts["no_value"] += 1
+        return MapCoverage(included=len(ids), **counts)
+
     def chart_history(self, record_id: int) -> list[dict[str, Any]]:
         """Every value ever entered for the source, oldest first (for a lead)."""
         form = self.protocol.charting
@@ -324,27 +429,38 @@ class ChartingMixin(ReviewCore):
         reviewer: str,
         *,
         complete: bool = False,
+        reopen: bool = False,
     ) -> ChartSaved:
         """Check and store ``reviewer``'s values for one source.
 
         Every value is checked before anything is stored. A ``None`` or empty value
         clears the field. With ``complete=True`` the source is marked done by this
-        reviewer, which needs every required field filled in.
+        reviewer, which needs every required field filled in; ``reopen=True`` takes
+        their earlier mark back.
+
+        With two charters per source, a third reviewer's values are refused once both
+        charters have entered theirs (a lead reconciles with :meth:`resolve_chart`).
 
         Raises
         ------
         ChartingError
             Unknown or retired field, a value of the wrong type or an unknown choice,
-            a record that is not included, a reviewer not on the team, or a required
-            field left empty on a complete entry.
+            a record that is not included, a reviewer not on the team, a required
+            field left empty on a complete entry, or a source that already has its
+            two charters.
         """
         self._team_member(reviewer)
         checked = self._checked(record_id, values)
         with self.store.transaction() as conn:
             self._check_included(conn, [record_id])
+            if self.protocol.charting.reviewers_per_record > 1:
+                db.lock_sources(conn, [record_id])
             state = self._state(conn, [record_id])
             own = state.by_reviewer.get(record_id, {}).get(reviewer, {})
             changed = self._changes(own, checked)
+            if (changed or complete) and self._too_many(state, record_id, reviewer):
+                self._refuse_extra([record_id])
+            reopen = reopen and not complete and reviewer in state.complete.get(record_id, ())
             if complete:
                 merged = {**own, **checked}
                 self._check_required(record_id, merged)
@@ -352,8 +468,8 @@ class ChartingMixin(ReviewCore):
             rows: list[tuple[int, int, str, Any, str]] = [
                 (record_id, uid, name, new, "value") for name, (_, new) in changed.items()
             ]
-            if complete:
-                rows.append((record_id, uid, "", True, "complete"))
+            if complete or reopen:
+                rows.append((record_id, uid, "", complete, "complete"))
             before = db.log_mark(conn)
             db.append_entries(conn, rows)
             if rows:
@@ -362,7 +478,8 @@ class ChartingMixin(ReviewCore):
                     conn,
                     reviewer,
                     "chart.saved",
-                    {"record_id": record_id, "fields": sorted(changed), "complete": complete},
+                    {"record_id": record_id, "fields": sorted(changed), "complete": complete}
+                    | ({"reopened": True} if reopen else {}),
                 )
         return ChartSaved(record_id, reviewer, changed, complete)
 
@@ -409,11 +526,14 @@ class ChartingMixin(ReviewCore):
         form = self.protocol.charting
         with self.store.transaction() as conn:
             self._check_included(conn, list(rows))
+            if form.reviewers_per_record > 1:
+                db.lock_sources(conn, list(rows))
             state = self._state_to_change(conn, rows.keys())
             uid = self.store.ensure_user(conn, reviewer)
             applied: dict[int, dict[str, Any]] = {}
             out: list[tuple[int, int, str, Any, str]] = []
             changed_sources = 0
+            extra: list[int] = []
             for rid, values in rows.items():
                 own = state.by_reviewer.get(rid, {}).get(reviewer, {})
                 wanted = dict(values)
@@ -423,11 +543,15 @@ class ChartingMixin(ReviewCore):
                 if complete:
                     self._check_required(rid, {**own, **wanted})
                 changes = self._changes(own, wanted)
+                if (changes or complete) and self._too_many(state, rid, reviewer):
+                    extra.append(rid)
                 applied[rid] = {name: new for name, (_, new) in changes.items()}
                 out.extend((rid, uid, name, new, "value") for name, (_, new) in changes.items())
                 if complete:
                     out.append((rid, uid, "", True, "complete"))
                 changed_sources += bool(changes)
+            if extra:
+                self._refuse_extra(extra)
             kept = db.final_mark(conn) == (*db.log_mark(conn), self._form_key())
             db.append_entries(conn, out)
             replace_values(state, form, applied, reviewer, complete=complete)
@@ -617,6 +741,8 @@ class ChartingMixin(ReviewCore):
                     break
         fields = default_map_fields(protocol)
         emap = evidence_map(rows, form, *fields) if fields and rows else None
+        if emap is not None and not emap.n_mapped:
+            emap = None  # nothing charted on the two fields yet: no map of gaps
         values = dict(state.by_reviewer.items())
         return ChartingResults(
             form=form,
@@ -655,6 +781,11 @@ def _pdf_text(path: Path, max_pages: int = 40) -> str:
     with contextlib.suppress(OSError):  # a read-only project still gets its suggestions
         cache.write_text(text, encoding="utf-8")
     return text
+
+
+def _charters(state: ChartingState, record_id: int) -> set[str]:
+    """Who has entered at least one value for the source (a cleared entry is none)."""
+    return {who for who, values in state.by_reviewer.get(record_id, {}).items() if values}
 
 
 def _with_final(

@@ -29,8 +29,10 @@ from scopewise.consultation import (
     locate_span,
     read_note,
 )
+from scopewise.consultation.coding import SpanPosition, span_position
 from scopewise.consultation.export import write_csv
 from scopewise.consultation.guard import words
+from scopewise.consultation.model import ConsultationError
 from scopewise.errors import DuplicateImport, NotFound, UsageError
 from scopewise.review.core import DEFAULT_ACTOR, ReviewCore
 from scopewise.store import consultation as db
@@ -115,9 +117,11 @@ class ConsultationMixin(ReviewCore):
             known = db.participant(conn, code)
             if known is None:
                 if wanted is None:
-                    raise UsageError(
-                        f"participant {code} is new: give --group, one of: "
-                        + "; ".join(self.protocol.consultation.groups)
+                    groups = "; ".join(self.protocol.consultation.groups)
+                    raise ConsultationError(
+                        f"participant {code} is new: choose their stakeholder group, one of: "
+                        + groups,
+                        f"participant {code} is new: give --group, one of: {groups}",
                     )
                 person_id = db.add_participant(conn, code, wanted)
                 person = Participant(code, wanted)
@@ -228,6 +232,53 @@ class ConsultationMixin(ReviewCore):
             )
             coded = next(e for e in db.excerpts(conn) if e.id == excerpt_id)
         return coded
+
+    def uncode_excerpt(self, excerpt_id: int, actor: str = DEFAULT_ACTOR) -> Excerpt:
+        """Remove a coded excerpt (coded to the wrong theme or span); returns it.
+
+        Refused once its note is purged: the span could never be coded again.
+
+        Raises
+        ------
+        NotFound
+            No such excerpt.
+        UsageError
+            Its note was purged.
+        """
+        with self.store.transaction() as conn:
+            found = next((e for e in db.excerpts(conn) if e.id == excerpt_id), None)
+            if found is None:
+                raise NotFound(f"no coded excerpt {excerpt_id}")
+            if db.note_text(conn, found.note_id) is None:
+                raise UsageError(
+                    f"note {found.note_id} was purged: excerpt {excerpt_id} stays, since it "
+                    "could not be coded again"
+                )
+            db.delete_excerpt(conn, excerpt_id)
+            self.store.audit(
+                conn,
+                actor,
+                "consultation.excerpt_uncoded",
+                {"excerpt": excerpt_id, "note": found.note_id, "theme": found.theme,
+                 "start": found.start, "end": found.end},
+            )
+        return found
+
+    def excerpt_positions(self, note_id: int) -> dict[int, SpanPosition]:
+        """Where each coded span of a note lies (line, first and last word), told
+        without its words; empty once the note is purged.
+
+        Raises
+        ------
+        NotFound
+            No such note.
+        """
+        with self.store.reading() as conn:
+            text = db.note_text(conn, note_id)
+            found = [e for e in db.excerpts(conn) if e.note_id == note_id]
+        if text is None:
+            return {}
+        return {e.id: span_position(text, e.start, e.end) for e in found}
 
     def record_theme(self, theme: str, stance: str, summary: str, reviewer: str) -> ThemeStance:
         """Record whether the consultation supported, added to or questioned a theme,

@@ -37,6 +37,7 @@ __all__ = [
     "forget_final",
     "full_text_path",
     "included_record_ids",
+    "lock_sources",
     "log_mark",
     "read_final",
     "record_texts",
@@ -276,6 +277,15 @@ def simulated_charters(conn: Connection) -> bool:
 def all_record_ids(conn: Connection) -> set[int]:
     """Every record id of the project."""
     return {int(r) for r in conn.execute(sa.select(t.records.c.id)).scalars()}
+
+
+def lock_sources(conn: Connection, record_ids: Iterable[int]) -> None:
+    """Lock the records' rows until the transaction ends (PostgreSQL; SQLite writers
+    are serialised already), so that two charters saving the same source at once see
+    each other's values: a source cannot get a third charter that way."""
+    r = t.records
+    for chunk in in_chunks(sorted(set(record_ids))):
+        conn.execute(sa.select(r.c.id).where(r.c.id.in_(chunk)).with_for_update()).all()
 
 
 def stored_field_values(conn: Connection) -> dict[str, set[str]]:

@@ -178,6 +178,11 @@ def insert_excerpt(
     )
 
 
+def delete_excerpt(conn: Connection, excerpt_id: int) -> None:
+    """Remove one coded excerpt (the note keeps its text; the audit trail says who)."""
+    conn.execute(sa.delete(t.coded_excerpts).where(t.coded_excerpts.c.id == excerpt_id))
+
+
 def excerpts(conn: Connection) -> list[Excerpt]:
     """Every coded excerpt (spans only), oldest first."""
     e, i, p = t.coded_excerpts, t.interviews, t.participants

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from scopewise.analysis.charting import NOT_CHARTED, short_citation
 from scopewise.charting import display_value
 from scopewise.errors import ScopewiseError
 from scopewise.web.facade import actor as _name
@@ -34,7 +35,9 @@ def _list(review: Any, name: str, lead: bool) -> dict[str, Any]:
     done = review.charted_by(name)
     progress = review.chart_progress(name) if lead else {}
     needed = review.protocol.charting.reviewers_per_record
-    return {"sources": sources, "done": done, "progress": progress, "needed": needed}
+    full = review.sources_full_for(name)
+    return {"sources": sources, "done": done, "progress": progress, "needed": needed,
+            "full": full}
 
 
 @requires("reviewer")
@@ -83,6 +86,7 @@ def _page(review: Any, name: str, record_id: int, posted: dict[str, Any] | None)
         "source": sources[record_id],
         "record": review.screening_record(record_id),
         "record_id": record_id,
+        "charters": review.source_charters(record_id, name),
         "fields": fields,
         "values": values,
         "suggestions": review.chart_suggestions(record_id),
@@ -105,8 +109,9 @@ async def chart_save(request: Request) -> Response:
     fields = review.protocol.charting.active_fields
     values = _form_values(form, fields)
     try:
-        await run_in_threadpool(review.chart, record_id, values, name,
-                                complete=form.get("complete") == "1")
+        complete = form.get("complete") == "1"
+        await run_in_threadpool(review.chart, record_id, values, name, complete=complete,
+                                reopen=not complete and form.get("was_complete") == "1")
     except ScopewiseError as exc:
         posted = {k: (v if v is not None else "") for k, v in values.items()}
         posted.update({f.name: {True: "yes", False: "no"}.get(values[f.name], "")
@@ -117,23 +122,60 @@ async def chart_save(request: Request) -> Response:
     return RedirectResponse(f"/chart/{record_id}?saved=1", status_code=303)
 
 
-def _conflicts(review: Any, name: str) -> list[dict[str, Any]]:
+OTHER = "__other__"
+
+
+def _choices(shown: dict[str, str]) -> list[tuple[str, list[str]]]:
+    """The charters' different values, each with who gave it (in charter order)."""
+    out: dict[str, list[str]] = {}
+    for who, text in shown.items():
+        out.setdefault(text, []).append(who)
+    return list(out.items())
+
+
+def _comparison(review: Any, name: str, record_id: int) -> dict[str, Any]:
+    """Every field of one source side by side, one column per charter."""
     form = review.protocol.charting
+    charters = review.source_charters(record_id, name)
+    values = {who: review.chart_values(record_id, who) for who in charters.charters}
+    rows = []
+    for spec in form.active_fields:
+        shown = {who: display_value(spec, v.get(spec.name)) for who, v in values.items()}
+        rows.append({"field": spec, "shown": shown, "agree": len(set(shown.values())) <= 1})
+    return {"charters": charters, "rows": rows}
+
+
+def _conflicts(review: Any, name: str, only: int | None) -> dict[str, Any]:
+    form = review.protocol.charting
+    sources = {s.record_id: s for s in review.sources_to_chart()}
+    if only is not None and only not in sources:
+        raise HTTPException(404, "that record is not an included source to chart")
     rows = []
     for c in review.chart_conflicts(name):
+        if only is not None and c.record_id != only:
+            continue
         spec = form.field(c.field)
-        rows.append({
-            "conflict": c,
-            "field": spec,
-            "shown": {who: display_value(spec, v) if spec else str(v) for who, v in c.values.items()},
-        })
-    return rows
+        shown = {who: display_value(spec, v) if spec else str(v or "")
+                 for who, v in c.values.items()}
+        rows.append({"conflict": c, "field": spec, "shown": shown, "choices": _choices(shown),
+                     "source": sources.get(c.record_id)})
+    return {
+        "rows": rows,
+        "only": only,
+        "cite": {rid: short_citation(s) for rid, s in sources.items() if s.authors},
+        "compare": _comparison(review, name, only) if only is not None else None,
+        "source": sources.get(only) if only is not None else None,
+        "other": OTHER,
+    }
 
 
 @requires("lead")
 async def chart_conflicts(request: Request) -> Response:
-    rows = await _call(_conflicts, _review(request), _name(request))
-    return render(request, "chart_conflicts.html", title="Charting conflicts", rows=rows)
+    raw = request.query_params.get("record", "")
+    only = int(raw) if raw.isdigit() else None
+    context = await _call(_conflicts, _review(request), _name(request), only)
+    title = f"Charting of record {only}" if only is not None else "Charting conflicts"
+    return render(request, "chart_conflicts.html", title=title, **context)
 
 
 @requires("lead")
@@ -145,13 +187,19 @@ async def chart_resolve(request: Request) -> Response:
         raise HTTPException(400, "record_id must be a number") from None
     field = str(form.get("field", ""))
     spec = _review(request).protocol.charting.field(field)
-    value: Any = str(form.get("value", ""))
+    chosen = form.get("value")
+    if chosen is None or chosen == OTHER:
+        chosen = str(form.get("other", "")).strip()
+        if not chosen:
+            raise HTTPException(400, "choose one of the charters' values, or type another one")
+    value: Any = str(chosen)
     if spec is not None and spec.type == "multiple_choice":
         value = [v.strip() for v in value.split(";") if v.strip()]
     elif spec is not None and spec.type == "yes_no":
         value = {"yes": True, "no": False}.get(value.strip().lower(), value)
     await _call(_review(request).resolve_chart, record_id, field, value, _name(request))
-    return RedirectResponse("/chart/conflicts", status_code=303)
+    back = "/chart/conflicts" + (f"?record={record_id}" if form.get("back") == "record" else "")
+    return RedirectResponse(back, status_code=303)
 
 
 def _map(review: Any, a: str, b: str) -> dict[str, Any]:
@@ -167,9 +215,13 @@ def _map(review: Any, a: str, b: str) -> dict[str, Any]:
         elif len(choices) >= 2:
             a, b = choices[0].name, choices[1].name
     emap = review.evidence_map(a, b) if a and b else None
+    coverage = review.map_coverage(a, b) if a and b else None
     titles = {f.name: f.title for f in form.active_fields}
-    return {"map": emap, "choice_fields": choices, "a": a, "b": b, "titles": titles,
-            "counts": review.chart_summary(), "n": len(review.charted_sources())}
+    counts = review.chart_summary()
+    return {"map": emap, "coverage": coverage, "choice_fields": choices, "a": a, "b": b,
+            "titles": titles, "counts": counts, "n": len(review.sources_to_chart()),
+            "charted": any(c.value != NOT_CHARTED and c.count for c in counts),
+            "not_charted": NOT_CHARTED}
 
 
 @requires("viewer")

@@ -8,9 +8,14 @@ what is stored is the span, never a copy of the words.
 
 With the protocol's ``quotes = "never"`` no page shows a note's words, that one
 included: the lead codes by typing words from their own copy of the notes (the
-span is found in the stored note and shown as character offsets), or reads the note
-in a terminal with ``scopewise consult DIR show``. When quotes are allowed, the note
-is shown on its page with the coded spans marked, and selecting words codes them.
+span is found in the stored note and told by its line and word numbers, never its
+words), or reads the note in a terminal with ``scopewise consult DIR show``. When
+quotes are allowed, the note is shown on its page with the coded spans marked, each
+span's words are listed beside it, and selecting words codes them. Either way the
+lead can remove a coded span (audited).
+
+Errors are said in the page's terms: the facade's span errors are neutral (the CLI
+words them in its options), and an unknown note is simply not found.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -26,7 +32,7 @@ from starlette.routing import Route
 
 from scopewise.consultation import MAX_NOTE_BYTES
 from scopewise.consultation.model import STANCES, Excerpt
-from scopewise.errors import NotFound
+from scopewise.errors import NotFound, ScopewiseError
 from scopewise.web.facade import call
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
@@ -68,6 +74,8 @@ def _note_page(review: Any, note_id: int) -> dict[str, Any]:
         "shown": shown,
         "segments": _segments(text, excerpts),
         "excerpts": excerpts,
+        "positions": review.excerpt_positions(note_id),
+        "words": {e.id: text[e.start:e.end] for e in excerpts} if shown else {},
         "themes": review.protocol.charting.themes,
     }
 
@@ -111,7 +119,9 @@ async def upload_note(request: Request) -> Response:
 async def note_page(request: Request) -> Response:
     note_id = int(request.path_params["note_id"])
     context = await call(_note_page, request.app.state.review, note_id, not_found=404)
-    return render(request, "consultation_note.html", title=f"Note {note_id}", **context)
+    removed = request.query_params.get("removed", "")
+    return render(request, "consultation_note.html", title=f"Note {note_id}",
+                  removed=removed if removed.isdigit() else "", **context)
 
 
 @requires("lead")
@@ -121,13 +131,30 @@ async def code_excerpt(request: Request) -> Response:
     if not note_id.isdigit():
         raise HTTPException(400, "which note? (note_id)")
     start = str(form.get("start", "")).strip()
-    await call(
-        request.app.state.review.code_excerpt, int(note_id), str(form.get("theme", "")),
-        start=int(start) if start.isdigit() else None,
-        text=str(form.get("text", ""))[:20_000],
-        actor=request.state.session.account.name, not_found=404,
-    )
+    try:
+        await run_in_threadpool(
+            request.app.state.review.code_excerpt, int(note_id), str(form.get("theme", "")),
+            start=int(start) if start.isdigit() else None,
+            text=str(form.get("text", ""))[:20_000],
+            actor=request.state.session.account.name,
+        )
+    except NotFound:
+        raise HTTPException(404, f"no consultation note {note_id}") from None
+    except ScopewiseError as exc:
+        raise HTTPException(400, str(exc)) from None
     return RedirectResponse(f"/consultation/notes/{note_id}", status_code=303)
+
+
+@requires("lead")
+async def uncode_excerpt(request: Request) -> Response:
+    form = await checked_form(request)
+    excerpt_id = str(form.get("excerpt_id", ""))
+    if not excerpt_id.isdigit():
+        raise HTTPException(400, "which coded span? (excerpt_id)")
+    removed = await call(request.app.state.review.uncode_excerpt, int(excerpt_id),
+                         actor=request.state.session.account.name, not_found=404)
+    return RedirectResponse(f"/consultation/notes/{removed.note_id}?removed={excerpt_id}",
+                            status_code=303)
 
 
 ROUTES = [
@@ -136,4 +163,5 @@ ROUTES = [
     Route("/consultation/notes", upload_note, methods=["POST"]),
     Route("/consultation/notes/{note_id:int}", note_page, methods=["GET"]),
     Route("/consultation/code", code_excerpt, methods=["POST"]),
+    Route("/consultation/uncode", uncode_excerpt, methods=["POST"]),
 ]
