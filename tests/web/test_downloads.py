@@ -77,3 +77,12 @@ def test_without_a_charting_form_no_charting_downloads(app_client: TestClient) -
     answer = app_client.get("/downloads/consultation.csv")
     assert answer.status_code == 200 and "attachment" in answer.headers["content-disposition"]
     assert answer.text.splitlines()[0].count(",") >= 2  # a header, even with no consultation yet
+
+
+def test_the_map_page_downloads_the_pair_it_shows(charted_client: TestClient) -> None:
+    sign_in(charted_client, "vic@example.org")
+    page = charted_client.get("/map?a=setting&b=design").text
+    link = '/downloads/evidence-map.csv?a=setting&amp;b=design'
+    assert f'href="{link}"' in page
+    cells = charted_client.get(link.replace("&amp;", "&"))
+    assert cells.status_code == 200 and "community" in cells.text
