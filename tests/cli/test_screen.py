@@ -259,3 +259,12 @@ def test_stopping_lines_before_the_sample_name_the_sample_for_both_statistical_r
     assert lines[1].startswith(f"Stopping rule ({rule}, target recall 95%): no recall estimate yet")
     assert "120 of 1,000 records decided" in lines[2]
     assert "heuristic" not in " ".join(lines)
+
+
+def test_reasons_on_an_inclusion_are_refused_with_a_clear_message(project: Path) -> None:
+    message = refused(screen(project, "--decide", "1", "include", "--reason", "POP",
+                             "--reviewer", "Ann"))
+    assert message.startswith("include takes no reasons (you gave POP)")
+    assert "inclusion criterion not met" in message
+    assert "Recorded exclude (POP)" in ok(
+        screen(project, "--decide", "1", "exclude", "--reason", "POP", "--reviewer", "Ann"))

@@ -132,3 +132,18 @@ def test_csv_bad_record_id_names_the_line() -> None:
 def test_csv_without_rows_is_refused() -> None:
     with pytest.raises(ScreeningError, match="no decisions"):
         parse_decisions_csv("record_id,reviewer,decision\n", "d.csv", "title_abstract")
+
+
+def test_reasons_go_with_exclude_and_maybe_only() -> None:
+    # a reason says why a record is left out: an inclusion criterion not met (POP) or an
+    # exclusion criterion that applies (NOTPEER)
+    assert validate_decision(PROTOCOL, "title_abstract", "exclude", ["POP"]) == ("POP",)
+    assert validate_decision(PROTOCOL, "title_abstract", "maybe", ["NOTPEER"]) == ("NOTPEER",)
+    for stage in ("title_abstract", "full_text"):
+        with pytest.raises(ScreeningError) as info:
+            validate_decision(PROTOCOL, stage, "include", ["NOTPEER"])
+        message = str(info.value)
+        assert message.startswith("include takes no reasons (you gave NOTPEER)")
+        assert "exclude or maybe" in message and "\n" not in message
+    # decisions read back from a file keep the reasons they were stored with
+    assert validate_decision(PROTOCOL, "full_text", "include", ["POP"], history=True) == ("POP",)

@@ -245,6 +245,24 @@ def test_csv_import_names_the_file_line_and_writes_one_event(
     )
 
 
+def test_an_old_file_with_reasons_on_an_inclusion_still_imports(
+    review: Review, tmp_path: Path
+) -> None:
+    """New decisions may not give reasons with include; a file of earlier decisions
+    that did is history, and imports as it was written."""
+    a, b = ids(review)[:2]
+    with pytest.raises(ScreeningError, match="include takes no reasons"):
+        review.decide(a, "include", "Ann", reasons=["POP"])
+    with pytest.raises(ScreeningError, match="row 1: include takes no reasons"):
+        review.record_decisions([DecisionInput(a, "Ann", "include", "", ("POP",))])
+    csv = tmp_path / "old.csv"
+    csv.write_text("record_id,reviewer,decision,stage,reasons,note\n"
+                   f"{a},Ann,include,title_abstract,POP,\n{b},Ann,exclude,title_abstract,POP,\n")
+    assert review.import_decisions(csv, "Lead") == 2
+    assert [(r[0], r[2], r[4]) for r in stored(review)] == [
+        (a, "include", ("POP",)), (b, "exclude", ("POP",))]
+
+
 def test_large_batches_read_their_records_in_chunks(tmp_path: Path, db_url: str) -> None:
     """More record ids than one IN (...) list takes (the store reads 500 at a time)."""
     protocol = tmp_path / "protocol.toml"

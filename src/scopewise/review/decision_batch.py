@@ -50,6 +50,9 @@ class DecisionBatch:
     settle_conflicts: bool = False
     """Whether a row on a record in conflict, by someone who may resolve it, settles
     it (a resolution): how an imported decision file carries resolutions."""
+    history: bool = False
+    """Whether the rows are earlier decisions read back from a file: reasons on an
+    inclusion (refused for new decisions) are kept as they were stored."""
     decisions: dict[int, list[Decision]] = field(default_factory=dict)
     full_texts: dict[int, list[FullTextEntry]] = field(default_factory=dict)
     outcomes: dict[int, RecordOutcome] = field(default_factory=dict)
@@ -124,7 +127,7 @@ class DecisionBatch:
         else:
             ta = self.outcome(record_id).title_abstract
             stage = "full_text" if ta is not None and ta.passes else "title_abstract"
-        cleaned = validate_decision(protocol, stage, decision, row.reasons)
+        cleaned = validate_decision(protocol, stage, decision, row.reasons, self.history)
         if stage == "full_text":
             outcome = self.outcome(record_id)
             if outcome.full_text is None:

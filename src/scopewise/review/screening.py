@@ -202,15 +202,16 @@ class ScreeningMixin(ScreeningQueueMixin):
         that stage, by a lead or a reviewer who did not screen it, settles the
         conflict (a resolution), as ``--resolve`` would; comma,
         tab or semicolon separated; UTF-8, UTF-16 or cp1252 (as spreadsheets save
-        them). The rows go through :meth:`record_decisions`; an error names
-        ``file:line``. An empty, binary or oversized file is refused with one line.
+        them). The rows go through :meth:`record_decisions`, except that reasons on
+        an inclusion (refused for new decisions) are kept as the file has them, so
+        files of earlier decisions import as before; an error names ``file:line``. An empty, binary or oversized file is refused with one line.
         """
         file = Path(path)
         rows = parse_decisions_csv(_decisions_text(file), str(file),
                                    self.protocol.screening.stages[0])
         detail = {"file": file.name, "sha256": sha256_file(file)}
         return self._record_batch(rows, actor, str(file), "screening.imported", detail,
-                                  settle=True)
+                                  settle=True, history=True)
 
     def _record_batch(
         self,
@@ -220,6 +221,7 @@ class ScreeningMixin(ScreeningQueueMixin):
         action: str,
         detail: dict[str, Any],
         settle: bool = False,
+        history: bool = False,
     ) -> int:
         self._load_protocol()
         if not rows:
@@ -227,6 +229,7 @@ class ScreeningMixin(ScreeningQueueMixin):
         with self.store.transaction() as conn:
             batch = self._batch(conn, (r.record_id for r in rows))
             batch.settle_conflicts = settle
+            batch.history = history
             checked: list[tuple[int, Decision]] = []
             for number, r in enumerate(rows, 1):
                 try:

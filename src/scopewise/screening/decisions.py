@@ -4,8 +4,14 @@ Rules
 -----
 - Title/abstract (``title_abstract``): ``include``, ``exclude`` or ``maybe``; reasons are
   optional.
-- Full text (``full_text``): ``include``, or ``exclude`` with one or more reasons. A reason
-  is the code of a protocol criterion (inclusion or exclusion) that applies at that stage.
+- Full text (``full_text``): ``include``, or ``exclude`` with one or more reasons.
+- A reason says why a record is (or may be) left out: the code of a protocol criterion
+  that applies at that stage, read as "inclusion criterion not met" for an inclusion
+  criterion and "exclusion criterion applies" for an exclusion criterion (the
+  protocol model: each code doubles as an exclusion reason). So reasons go with
+  ``exclude`` and ``maybe`` only; an ``include`` with reasons is refused
+  (:data:`REASON_DECISIONS`). Decisions read back from a file (an import of history)
+  keep the reasons they were stored with, so older files still import.
 - Decisions are appended, never overwritten: the latest per (record, stage, reviewer)
   and kind counts, and the history stays (:func:`latest_decisions`).
 - Kinds: ``screen`` (ordinary screening), ``resolution`` (a lead or third reviewer
@@ -33,6 +39,8 @@ __all__ = [
     "DECISIONS",
     "EXPORT_COLUMNS",
     "KINDS",
+    "REASON_DECISIONS",
+    "REASON_GROUPS",
     "STAGE_LABELS",
     "Decision",
     "DecisionInput",
@@ -51,6 +59,13 @@ DECISIONS: dict[str, tuple[str, ...]] = {
     "full_text": ("include", "exclude"),
 }
 KINDS = ("screen", "resolution", "pilot")
+REASON_DECISIONS = ("exclude", "maybe")
+"""The decisions that take reasons (a reason says why a record is left out)."""
+REASON_GROUPS = {
+    "inclusion": "Inclusion criterion not met",
+    "exclusion": "Exclusion criterion applies",
+}
+"""How each kind of criterion reads as a reason to exclude (form headings)."""
 STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full text"}
 _REASON_SPLIT = re.compile(r"[;,|]")
 CSV_COLUMNS = ("record_id", "reviewer", "decision", "stage", "reasons", "note")
@@ -118,7 +133,8 @@ def valid_reasons(protocol: Protocol, stage: str) -> tuple[str, ...]:
 
 
 def validate_decision(
-    protocol: Protocol, stage: str, decision: str, reasons: Iterable[str] = ()
+    protocol: Protocol, stage: str, decision: str, reasons: Iterable[str] = (),
+    history: bool = False,
 ) -> tuple[str, ...]:
     """Check a decision against the protocol and return its cleaned reasons.
 
@@ -131,12 +147,17 @@ def validate_decision(
     decision:
         ``include``, ``exclude`` or (title/abstract only) ``maybe``.
     reasons:
-        Criteria codes; required (one or more) for an exclusion at full text.
+        Criteria codes; required (one or more) for an exclusion at full text, refused
+        with an inclusion (see :data:`REASON_DECISIONS`).
+    history:
+        The decision is read back from a file of earlier decisions: reasons on an
+        inclusion, stored before they were refused, are kept as they were.
 
     Raises
     ------
     ScreeningError
-        Unknown stage, decision or reason code, or a full-text exclusion without reason.
+        Unknown stage, decision or reason code, reasons on an inclusion, or a
+        full-text exclusion without reason.
     """
     validate_stage(protocol, stage)
     allowed = DECISIONS[stage]
@@ -156,6 +177,13 @@ def validate_decision(
                 f"unknown reason code {code!r} at {STAGE_LABELS[stage]}; "
                 f"valid codes: {', '.join(valid) or '(none in the protocol)'}"
             )
+    if cleaned and decision not in REASON_DECISIONS and not history:
+        raise ScreeningError(
+            f"{decision} takes no reasons (you gave {', '.join(cleaned)}): a reason says why "
+            "a record is left out (an inclusion criterion not met, or an exclusion criterion "
+            f"that applies), so it goes with {' or '.join(REASON_DECISIONS)}; "
+            f"remove the reasons to {decision} the record"
+        )
     if stage == "full_text" and decision == "exclude" and not cleaned:
         raise ScreeningError(
             "an exclusion at full text needs one or more reasons (--reason CODE); "
