@@ -20,7 +20,7 @@ from scopewise.review import Review
 from scopewise.review.screening import NextRecord
 from scopewise.screening.agreement import PairAgreement
 from scopewise.screening.decisions import STAGE_LABELS
-from scopewise.screening.stop_advice import advice, with_advice
+from scopewise.screening.stop_advice import advice, recall_words, with_advice
 
 if TYPE_CHECKING:
     from scopewise.screening.stopping import StopReport
@@ -69,19 +69,7 @@ def stopping_lines(report: StopReport, target_recall: float) -> list[str]:
     or "You can stop: ..."), then the rule's recall estimate, what is left, what it
     models or still needs, its promise, and its own message."""
     total = report.screened + report.unscreened
-    if report.estimated_recall is not None and report.estimated_recall == report.estimated_recall:
-        recall = f"estimated recall {report.estimated_recall:.1%}"
-        if report.recall_lower_bound is not None:
-            recall += f" ({report.bound_words} {report.recall_lower_bound:.1%})"
-    elif report.rule in ("statistical", "statistical-plain"):
-        recall = (
-            "no recall estimate yet: the rule needs a random sample of the records left, "
-            "which --next serves once the ranked records seem to have run dry"
-        )
-    elif report.rule in ("knee", "irrelevant-in-a-row"):
-        recall = "no recall estimate (a heuristic rule)"
-    else:
-        recall = "no recall estimate yet"
+    recall = recall_words(report) or _no_estimate(report.rule)
     lines = [
         f"Stopping rule ({report.rule}, target recall {target_recall:.0%}): {recall}.",
         f"{report.screened:,} of {total:,} records decided at title/abstract, "
@@ -98,6 +86,16 @@ def stopping_lines(report: StopReport, target_recall: float) -> list[str]:
     if report.detail:
         lines.append(f"The rule says: {report.detail}")
     return with_advice(report, target_recall, lines)
+
+
+def _no_estimate(rule: str) -> str:
+    """Why the rule gives no recall estimate (yet), in words."""
+    if rule in ("statistical", "statistical-plain"):
+        return ("no recall estimate yet: the rule needs a random sample of the records left, "
+                "which --next serves once the ranked records seem to have run dry")
+    if rule in ("knee", "irrelevant-in-a-row"):
+        return "no recall estimate (a heuristic rule)"
+    return "no recall estimate yet"
 
 
 def _pct(value: float | None) -> str:

@@ -24,6 +24,14 @@ queue without a lease. A decision on a record the reviewer holds no lease on is
 checked under the same lock as a hand-out, and refused when colleagues' decisions and
 leases fill the record already; the reviewer's next record is leased then too.
 
+Stages: the page serves the stage the reviewer chose (its tabs show how many records
+are left for them at each, :meth:`HandOutMixin.screening_left`), and without a
+choice the first stage with work left, except that once a lead accepted the
+stopping rule's stop at title/abstract it serves full text while the reviewer has
+full-text work (:meth:`HandOutMixin.default_stage`): the title/abstract records left
+are reported as not screened, and full text is the work that remains. The record
+handed out after a decision is at the same stage the page served.
+
 The page after a decision shows what the decision's hand-out chose (its queue length,
 ranking and stopping estimate), kept for a few seconds in this process's memory so
 the page does not rank the queue a second time. It is only a shortcut: another
@@ -44,13 +52,14 @@ from scopewise.errors import NotFound, ProjectLocked
 from scopewise.records import Record
 from scopewise.review.fulltext import FullTextMixin
 from scopewise.review.screening_queue import NextRecord
-from scopewise.screening.decisions import Decision
+from scopewise.screening.decisions import Decision, validate_stage
 from scopewise.store import accounts as db
 from scopewise.store import now
 from scopewise.store.screening import (
     screening_records,
     stopping_sample,
 )
+from scopewise.store.screening_stop import latest_stop
 
 __all__ = ["LEASE", "HandOutMixin"]
 
@@ -194,6 +203,31 @@ class HandOutMixin(FullTextMixin):
             plan = self.protocol.screening
             self._record_estimate(found.stopping, found.total, plan.target_recall, reviewer, conn)
 
+    def screening_left(self, reviewer: str) -> dict[str, int]:
+        """Records left for ``reviewer`` at each stage of the protocol, as the stage tabs
+        of the screening page show them: those they have not decided and that
+        colleagues' decisions and leases do not fill (only reads; nothing is ranked)."""
+        self._load_protocol()
+        with self.store.reading() as conn:
+            reviewer_id = self._screener(conn, reviewer)
+        stages = self.protocol.screening.stages
+        return self._left_at(reviewer, {s: self._full(reviewer_id, s, None) for s in stages})
+
+    def default_stage(self, reviewer: str, left: dict[str, int] | None = None) -> str | None:
+        """The stage the screening page serves when the reviewer chose none: full text
+        once a lead accepted the stop at title/abstract and ``reviewer`` has full-text
+        work left (``left``: :meth:`screening_left`, if the caller has it); else
+        ``None``, the first stage with work left."""
+        self._load_protocol()
+        if not {"title_abstract", "full_text"} <= set(self.protocol.screening.stages):
+            return None
+        with self.store.reading() as conn:
+            if latest_stop(conn) is None:
+                return None
+        if left is None:
+            left = self.screening_left(reviewer)
+        return "full_text" if left.get("full_text") else None
+
     def screening_page(self, reviewer: str, stage: str | None = None) -> NextRecord | None:
         """What ``reviewer``'s screening page shows, without changing anything: the
         record they hold a lease on, else the top of their queue (not leased; see the
@@ -247,9 +281,11 @@ class HandOutMixin(FullTextMixin):
         stage: str | None = None,
         reasons: Sequence[str] = (),
         note: str = "",
+        next_stage: str | None = None,
     ) -> tuple[Decision, NextRecord | None]:
         """:meth:`decide`, then the reviewer's next record is handed out (leased) and
-        the lease on this one ends.
+        the lease on this one ends. The next record is at ``next_stage`` (the stage
+        the reviewer chose on the page), else at :meth:`default_stage`.
 
         Raises
         ------
@@ -273,14 +309,19 @@ class HandOutMixin(FullTextMixin):
             if _filled(leased, screeners, reviewer_id, needed):
                 raise ProjectLocked(TAKEN)
 
+        if next_stage is not None:
+            validate_stage(self.protocol, next_stage)
         try:
             made = self._decide(record_id, decision, reviewer, stage, reasons, note, guard)
         except ProjectLocked:
             with suppress(ProjectLocked):  # refused: their next record is leased all the same
-                self.hand_out(reviewer)
+                self.hand_out(reviewer, next_stage or self.default_stage(reviewer))
             raise
+        if next_stage is None:
+            next_stage = self.default_stage(reviewer)
         try:  # the reviewer was checked with the decision: no second read of the users
-            following = self._hand_out(reviewer, checked[-1], None, (record_id, made.stage))
+            following = self._hand_out(reviewer, checked[-1], next_stage,
+                                       (record_id, made.stage))
         except ProjectLocked:
             following = None  # the decision stands; the page shows the queue's top
         return made, following

@@ -400,15 +400,34 @@ class ScreeningQueueMixin(RankingMixin):
         sample: list[int] | None = None,
         exclude: AbstractSet[int] = frozenset(),
     ) -> tuple[list[int], str, bool]:
+        candidates, is_pilot = self._candidates(state, pilot, reviewer, stage, exclude)
+        if is_pilot:
+            return candidates, "pilot sample (random)", True
+        screeners = state.index.stage(stage).screeners
+        if sample is not None and candidates:
+            return self._sampled(candidates, screeners, sample), RANDOM_SAMPLE, False
+        if stage != "title_abstract" or len(candidates) < 2:
+            return candidates, "input order", False
+        return self._ranked(state, reviewer, candidates)
+
+    def _candidates(
+        self,
+        state: ScreeningState,
+        pilot: dict[str, Any] | None,
+        reviewer: str,
+        stage: str,
+        exclude: AbstractSet[int] = frozenset(),
+    ) -> tuple[list[int], bool]:
+        """The records left for ``reviewer`` at ``stage`` in input order (not ranked),
+        and whether they are the open pilot round's."""
         rows = state.decisions
         pilot_sample: list[int] = list(pilot["records"]) if pilot else []
         if stage == "title_abstract" and pilot_sample:
             done = {d.record_id for d in rows if d.kind == "pilot" and d.reviewer == reviewer}
             left = [r for r in pilot_sample if r not in done and r not in exclude]
             if left:
-                return left, "pilot sample (random)", True
+                return left, True
         index = state.index.stage(stage)
-        screeners = index.screeners
         # An untouched record is undecided at the first stage and absent from the other,
         # so only the touched ones are looked at (a few among 100,000, say).
         stages = self.protocol.screening.stages
@@ -416,15 +435,23 @@ class ScreeningQueueMixin(RankingMixin):
         open_ids = index.waiting
         mine = set(pilot_sample) | set(exclude) | index.decided_by.get(reviewer, frozenset())
         if stage == first:
-            candidates = self._open_in_input_order(state, stage, mine)
-        else:
-            blocked = (state.touched - open_ids) | mine | index.full
-            candidates = self._in_input_order(state, blocked, open_ids)
-        if sample is not None and candidates:
-            return self._sampled(candidates, screeners, sample), RANDOM_SAMPLE, False
-        if stage != "title_abstract" or len(candidates) < 2:
-            return candidates, "input order", False
-        return self._ranked(state, reviewer, candidates)
+            return self._open_in_input_order(state, stage, mine), False
+        blocked = (state.touched - open_ids) | mine | index.full
+        return self._in_input_order(state, blocked, open_ids), False
+
+    def _left_at(
+        self, reviewer: str, exclude: Mapping[str, AbstractSet[int]]
+    ) -> dict[str, int]:
+        """Records left for ``reviewer`` at each stage of the protocol (passing over
+        ``exclude[stage]``, the records colleagues hold), without ranking them."""
+        with self.store.reading() as conn:
+            state = self._screening_state(conn)
+            pilot, _sample = db.pilot_and_sample(conn)
+        pilot = pilot if pilot and pilot.get("open") else None
+        return {
+            s: len(self._candidates(state, pilot, reviewer, s, exclude.get(s, frozenset()))[0])
+            for s in self.protocol.screening.stages
+        }
 
     @staticmethod
     def _open_in_input_order(state: ScreeningState, stage: str, blocked: AbstractSet[int]) -> list[int]:

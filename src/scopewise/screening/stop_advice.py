@@ -11,7 +11,14 @@ import re
 
 from scopewise.screening.stopping_rule import StopReport
 
-__all__ = ["HEURISTIC_RULES", "STATISTICAL_RULES", "advice", "with_advice"]
+__all__ = [
+    "HEURISTIC_RULES",
+    "STATISTICAL_RULES",
+    "advice",
+    "recall_words",
+    "stopping_sentence",
+    "with_advice",
+]
 
 STATISTICAL_RULES = ("statistical", "statistical-plain")
 HEURISTIC_RULES = ("knee", "irrelevant-in-a-row")
@@ -51,3 +58,24 @@ def advice(report: StopReport, target_recall: float) -> str:
 def with_advice(report: StopReport, target_recall: float, lines: list[str]) -> list[str]:
     """``lines`` (the statistics) after the plain sentence."""
     return [advice(report, target_recall), *lines]
+
+
+def recall_words(report: StopReport) -> str | None:
+    """The rule's recall estimate with its bound, as every message words it:
+    ``estimated recall 40.0% (lower bound under the model 2.0%)``; ``None`` while the
+    rule has no estimate."""
+    recall = report.estimated_recall
+    if recall is None or recall != recall:  # none yet, or NaN
+        return None
+    words = f"estimated recall {recall:.1%}"
+    if report.recall_lower_bound is not None:
+        words += f" ({report.bound_words} {report.recall_lower_bound:.1%})"
+    return words
+
+
+def stopping_sentence(report: StopReport, target_recall: float) -> str:
+    """The verdict with its reason, then the recall estimate, in one short paragraph
+    (the screening page's line; ``scopewise screen --stopping`` prints the same
+    sentences among its lines)."""
+    words = recall_words(report)
+    return advice(report, target_recall) + (f" {words[0].upper()}{words[1:]}." if words else "")

@@ -18,7 +18,8 @@ from starlette.routing import Route
 
 from scopewise.errors import ProjectLocked, ScopewiseError
 from scopewise.review.decision_log import OWN_PAGE
-from scopewise.screening.decisions import DECISIONS, STAGE_LABELS, valid_reasons
+from scopewise.screening.decisions import DECISIONS, REASON_GROUPS, STAGE_LABELS, valid_reasons
+from scopewise.screening.stop_advice import stopping_sentence
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -37,12 +38,51 @@ def _int(value: Any, what: str) -> int:
         raise HTTPException(400, f"{what} must be a number") from None
 
 
+def _reason_groups(protocol: Any, stage: str) -> list[dict[str, Any]]:
+    """The reasons the form offers at ``stage``, in two labelled groups (inclusion
+    criteria not met, exclusion criteria that apply). Each keeps its key (its place
+    among all the protocol's criteria, 1 to 9) at both stages."""
+    valid = set(valid_reasons(protocol, stage))
+    keys = {c.code: i for i, c in enumerate(protocol.all_criteria, 1) if i <= 9}
+    groups = []
+    for kind, criteria in (("inclusion", protocol.criteria.inclusion),
+                           ("exclusion", protocol.criteria.exclusion)):
+        items = [(keys.get(c.code), c) for c in criteria if c.code in valid]
+        if items:
+            groups.append({"kind": kind, "heading": REASON_GROUPS[kind], "criteria": items})
+    return groups
+
+
+def _stopping_line(stopping: Any, accepted: Any, target_recall: float) -> str:
+    """The progress line's verdict: the lead's accepted stop, else what the rule says
+    with its reason and recall estimate (the words ``screen --stopping`` uses)."""
+    if accepted is not None:
+        return (f"{accepted.stop.stopped_by} stopped title/abstract screening on "
+                f"{accepted.stop.stopped_at.strftime('%Y-%m-%d')}; the records nobody "
+                "screened are reported as not screened.")
+    return stopping_sentence(stopping, target_recall)
+
+
+def _stage_tabs(review: Any, left: dict[str, int], shown: str | None) -> list[dict[str, Any]]:
+    """One link per stage with the records left for the reviewer there (none for a
+    protocol with one stage)."""
+    stages = review.protocol.screening.stages
+    if len(stages) < 2:
+        return []
+    return [{"stage": s, "label": STAGE_LABELS[s], "left": left.get(s, 0), "current": s == shown}
+            for s in stages]
+
+
 def _screen_context(
     review: Any, name: str, record_id: int | None, stage_asked: str | None = None
 ) -> dict[str, Any]:
-    """Everything the screening page shows (run in a worker thread)."""
+    """Everything the screening page shows (run in a worker thread). ``stage_asked``:
+    the stage the reviewer chose (a tab), or, with ``record_id``, the stage of the
+    decision to reopen."""
     protocol = review.protocol
     own: Any = None
+    left = review.screening_left(name)
+    accepted = review.accepted_stop(count=False)
     if record_id is not None:  # reopening one's own decision (undo / change)
         mine = [d for d in review.decisions_for(record_id, name) if d.reviewer == name
                 and (stage_asked is None or d.stage == stage_asked)]
@@ -52,28 +92,44 @@ def _screen_context(
         record, stage, remaining, stopping = review.screening_record(record_id), own.stage, None, None
         ordered_by = "your earlier decision, to change"
     else:
-        found = review.screening_page(name)
+        serve = stage_asked or review.default_stage(name, left)
+        found = review.screening_page(name, serve)
         if found is None:
-            stopping = review.stopping_estimate(name, record=False)
-            return {"record": None, "protocol": protocol, "stopping": stopping}
+            stopping = (review.stopping_estimate(name, record=False)
+                        if serve in (None, "title_abstract") else None)
+            return {
+                "record": None, "protocol": protocol, "stopping": stopping, "accepted": accepted,
+                "stopping_line": stopping and _stopping_line(
+                    stopping, accepted, protocol.screening.target_recall),
+                "tabs": _stage_tabs(review, left, serve), "stage": serve,
+                "stage_label": STAGE_LABELS.get(serve or "", ""),
+                "chosen": stage_asked or "",
+            }
         record_id, record, stage = found.record_id, found.record, found.stage
         remaining, stopping, ordered_by = found.remaining, found.stopping, found.ordered_by
     full_text = review.full_text(record_id) if stage == "full_text" else None
+    groups = _reason_groups(protocol, stage)
     return {
         "record": record,
         "record_id": record_id,
         "stage": stage,
         "stage_label": STAGE_LABELS[stage],
         "decisions": DECISIONS[stage],
-        "reasons": [protocol.criterion(c) for c in valid_reasons(protocol, stage)],
+        "reasons": groups,
+        "reason_keys": [k for g in groups for k, _c in g["criteria"] if k is not None],
         "remaining": remaining,
         "stopping": stopping,
+        "stopping_line": stopping and _stopping_line(
+            stopping, accepted, protocol.screening.target_recall),
         "ordered_by": ordered_by,
         "terms": review.highlight_terms(),
         "protocol": protocol,
         "own": own,
         "full_text": full_text,
-        "accepted": review.accepted_stop(count=False) if stage == "title_abstract" else None,
+        "accepted": accepted if stage == "title_abstract" else None,
+        "stopped_for_full_text": accepted if stage == "full_text" and own is None else None,
+        "tabs": _stage_tabs(review, left, stage),
+        "chosen": stage_asked or "",
     }
 
 
@@ -84,7 +140,7 @@ async def screen(request: Request) -> Response:
     raw = request.query_params.get("record")
     record_id = _int(raw, "record") if raw else None
     stage = request.query_params.get("stage") or None
-    if stage is not None and stage not in STAGE_LABELS:
+    if stage is not None and stage not in review.protocol.screening.stages:
         raise HTTPException(400, "unknown stage")
     try:
         context = await run_in_threadpool(_screen_context, review, name, record_id, stage)
@@ -132,17 +188,23 @@ async def decide(request: Request) -> Response:
     name = request.state.session.account.name
     record_id = _int(form.get("record_id", ""), "record_id")
     stage = str(form.get("stage", "")) or None
+    # the stage the reviewer chose (a tab): the next record and the page stay there
+    chosen = str(form.get("next_stage", "")) or None
+    if chosen is not None and chosen not in review.protocol.screening.stages:
+        raise HTTPException(400, "unknown stage")
+    at = {"stage": chosen} if chosen else {}
     reasons = [str(r) for r in form.getlist("reasons")]
     try:
         await run_in_threadpool(
             review.decide_handed_out, record_id, str(form.get("decision", "")), name, stage,
-            reasons, str(form.get("note", ""))[:5000],
+            reasons, str(form.get("note", ""))[:5000], chosen,
         )
     except ProjectLocked as exc:  # a colleague's lease filled the record first
-        return RedirectResponse(f"/screen?{urlencode({'message': str(exc)})}", status_code=303)
+        return RedirectResponse(f"/screen?{urlencode({'message': str(exc), **at})}",
+                                status_code=303)
     except ScopewiseError as exc:
         raise HTTPException(400, str(exc)) from None
-    return RedirectResponse(f"/screen?last={record_id}", status_code=303)
+    return RedirectResponse(f"/screen?{urlencode({'last': record_id, **at})}", status_code=303)
 
 
 @requires("reviewer")

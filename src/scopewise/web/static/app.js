@@ -48,6 +48,9 @@
     field.value = selection.toString();
     document.getElementById("excerpt-start").value = String(before.toString().length);
   });
+  // The screening page's key legend: open on wide screens, folded on phones.
+  var legend = document.getElementById("keys-legend");
+  if (legend && window.matchMedia("(min-width: 801px)").matches) { legend.open = true; }
   document.addEventListener("submit", function (event) {
     var question = event.target.getAttribute("data-confirm");
     if (question && !window.confirm(question)) { event.preventDefault(); }
