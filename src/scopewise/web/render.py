@@ -13,6 +13,8 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from scopewise.screening.decisions import REASON_GROUPS
+
 __all__ = ["highlight", "make_environment", "pages", "render"]
 
 HERE = Path(__file__).parent
@@ -58,6 +60,7 @@ def make_environment() -> jinja2.Environment:
     env.filters["highlight"] = highlight
     env.filters["authors"] = lambda authors: "; ".join(a.display() for a in authors)
     env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f}%"
+    env.globals["reason_groups"] = REASON_GROUPS  # how criteria read as reasons to exclude
     return env
 
 
