@@ -198,3 +198,24 @@ def test_the_stopping_line_says_what_the_command_line_says(
     # the reason it gives, as the CLI does, and no claim of 95% confidence for this rule
     assert line.group(1).startswith("Keep screening: relevant records may still be left (only ")
     assert "(needs " in line.group(1) and "with 95% confidence" not in page
+
+
+def test_one_stage_has_no_tabs_and_refuses_another(tmp_path: Path, db_url: str) -> None:
+    text = team_protocol('stages = ["title_abstract"]\nreviewers_per_record = 1')
+    folder = project_with_titles(tmp_path / "one", text, TITLES, db_url=db_url)
+    with Review.open(folder, db_url=db_url) as review:
+        review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
+    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
+                    follow_redirects=False) as one:
+        sign_in(one, "ann@example.org")
+        page = one.get("/screen").text
+        assert _stage_on(page) == "title_abstract" and 'class="stage-tabs"' not in page
+        refused = one.get("/screen?stage=full_text")
+        assert refused.status_code == 400 and "this protocol screens at: title_abstract" in refused.text
+        token = csrf(one, "/screen")
+        bad = one.post("/screen/decide", data={
+            "csrf_token": token, "record_id": str(_record_on(page)), "stage": "title_abstract",
+            "decision": "include", "next_stage": "full_text"})
+        assert bad.status_code == 400
+        with Review.open(folder, db_url=db_url) as review:
+            assert review.decision_counts() == {}

@@ -58,8 +58,7 @@ def _stopping_line(stopping: Any, accepted: Any, target_recall: float) -> str:
     with its reason and recall estimate (the words ``screen --stopping`` uses)."""
     if accepted is not None:
         return (f"{accepted.stop.stopped_by} stopped title/abstract screening on "
-                f"{accepted.stop.stopped_at.strftime('%Y-%m-%d')}; the records nobody "
-                "screened are reported as not screened.")
+                f"{accepted.stop.stopped_at.strftime('%Y-%m-%d')}.")
     return stopping_sentence(stopping, target_recall)
 
 
@@ -140,7 +139,7 @@ async def screen(request: Request) -> Response:
     raw = request.query_params.get("record")
     record_id = _int(raw, "record") if raw else None
     stage = request.query_params.get("stage") or None
-    if stage is not None and stage not in review.protocol.screening.stages:
+    if stage is not None and stage not in STAGE_LABELS:  # the protocol's stages: in the thread
         raise HTTPException(400, "unknown stage")
     try:
         context = await run_in_threadpool(_screen_context, review, name, record_id, stage)
@@ -190,7 +189,7 @@ async def decide(request: Request) -> Response:
     stage = str(form.get("stage", "")) or None
     # the stage the reviewer chose (a tab): the next record and the page stay there
     chosen = str(form.get("next_stage", "")) or None
-    if chosen is not None and chosen not in review.protocol.screening.stages:
+    if chosen is not None and chosen not in STAGE_LABELS:  # the protocol's: decide_handed_out
         raise HTTPException(400, "unknown stage")
     at = {"stage": chosen} if chosen else {}
     reasons = [str(r) for r in form.getlist("reasons")]
