@@ -93,13 +93,13 @@ def test_the_index_carried_forward_equals_the_index_built_afresh(
         (4, "exclude", "Bob", None),                                    # pending exclude
         (5, "include", "Ann", None), (5, "exclude", "Bob", None),      # a conflict
         (4, "include", "Bob", None),                                    # Bob changes his mind
-        (1, "include", "Ann", "full_text"),                             # full text begins
+        (1, "exclude", "Ann", "full_text"),                             # full text begins
         (6, "maybe", "Lead", None),
     ]
     with Review.open(folder, db_url=db_url) as review:
         _check(_state(review))
         for rid, decision, who, stage in steps:
-            reasons = ("POP",) if stage == "full_text" and decision == "include" else ()
+            reasons = ("POP",) if stage == "full_text" and decision == "exclude" else ()
             review.decide(rid, decision, who, stage, reasons)
             _check(_state(review))
         review.resolve(5, "include", "Lead")  # the lead settles the conflict
