@@ -41,9 +41,10 @@ process, or a page shown later, reads the lease from the database and ranks agai
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import suppress
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy.engine import Connection
@@ -61,7 +62,7 @@ from scopewise.store.screening import (
 )
 from scopewise.store.screening_stop import latest_stop
 
-__all__ = ["LEASE", "HandOutMixin"]
+__all__ = ["LEASE", "HandOutMixin", "ScreeningView"]
 
 LEASE = timedelta(minutes=10)
 HANDED_FOR = 10.0  # seconds a hand-out's queue details are shown without ranking again
@@ -76,6 +77,16 @@ def _filled(leased: set[int], screened: set[int], reviewer_id: int, needed: int)
     """Whether colleagues' leases (``leased``) and decisions (``screened``, user ids)
     fill a record that ``reviewer_id`` has not decided, so it is not theirs to take."""
     return reviewer_id not in screened and len((leased | screened) - {reviewer_id}) >= needed
+
+
+@dataclass(frozen=True, slots=True)
+class ScreeningView:
+    """What the screening page shows: records left per stage, the stage served, and
+    its record (``None``: nothing left there)."""
+
+    left: dict[str, int]
+    stage: str | None
+    found: NextRecord | None
 
 
 class HandOutMixin(FullTextMixin):
@@ -207,44 +218,72 @@ class HandOutMixin(FullTextMixin):
         """Records left for ``reviewer`` at each stage of the protocol, as the stage tabs
         of the screening page show them: those they have not decided and that
         colleagues' decisions and leases do not fill (only reads; nothing is ranked)."""
+        return self._left_and_held(reviewer)[0]
+
+    def _left_and_held(self, reviewer: str) -> tuple[dict[str, int], dict[str, set[int]]]:
+        """:meth:`screening_left`, and per stage the records colleagues fill for them."""
         self._load_protocol()
         with self.store.reading() as conn:
             reviewer_id = self._screener(conn, reviewer)
-        stages = self.protocol.screening.stages
-        return self._left_at(reviewer, {s: self._full(reviewer_id, s, None) for s in stages})
+        held: dict[str, set[int]] = {
+            s: self._full(reviewer_id, s, None) for s in self.protocol.screening.stages}
+        return self._left_at(reviewer, held), held
 
-    def default_stage(self, reviewer: str, left: dict[str, int] | None = None) -> str | None:
+    def screening_view(
+        self, reviewer: str, stage: str | None = None, stopped: bool | None = None
+    ) -> ScreeningView:
+        """What the screening page shows when the reviewer asks for the next record:
+        the records left at each stage, the stage served (``stage``, else
+        :meth:`default_stage`) and its record (:meth:`screening_page`). ``stopped``:
+        whether a lead accepted the stop, if the caller has read it. Colleagues' leases
+        are read once for all three."""
+        left, held = self._left_and_held(reviewer)
+        serve = stage or self.default_stage(reviewer, left, stopped)
+        return ScreeningView(left, serve, self.screening_page(reviewer, serve, held))
+
+    def default_stage(
+        self, reviewer: str, left: dict[str, int] | None = None, stopped: bool | None = None
+    ) -> str | None:
         """The stage the screening page serves when the reviewer chose none: full text
-        once a lead accepted the stop at title/abstract and ``reviewer`` has full-text
-        work left (``left``: :meth:`screening_left`, if the caller has it); else
-        ``None``, the first stage with work left."""
+        once a lead accepted the stop at title/abstract (``stopped``, if the caller has
+        read it) and ``reviewer`` has full-text work left (``left``: :meth:`screening_left`,
+        if the caller has it); else ``None``, the first stage with work left."""
         self._load_protocol()
         if not {"title_abstract", "full_text"} <= set(self.protocol.screening.stages):
             return None
-        with self.store.reading() as conn:
-            if latest_stop(conn) is None:
-                return None
+        if stopped is None:
+            with self.store.reading() as conn:
+                stopped = latest_stop(conn) is not None
+        if not stopped:
+            return None
         if left is None:
             left = self.screening_left(reviewer)
         return "full_text" if left.get("full_text") else None
 
-    def screening_page(self, reviewer: str, stage: str | None = None) -> NextRecord | None:
+    def screening_page(
+        self, reviewer: str, stage: str | None = None,
+        held: Mapping[str, AbstractSet[int]] | None = None,
+    ) -> NextRecord | None:
         """What ``reviewer``'s screening page shows, without changing anything: the
         record they hold a lease on, else the top of their queue (not leased; see the
-        module notes). ``None`` when nothing is left for them."""
+        module notes). ``None`` when nothing is left for them. ``held``: per stage, the
+        records colleagues fill for the reviewer, if the caller has read them."""
         self._load_protocol()
         with self.store.reading() as conn:
             reviewer_id = self._screener(conn, reviewer)
-            held = db.held_leases(conn, reviewer_id)
-            shown = self._handed_out(conn, reviewer, reviewer_id, held, stage)
+            leases = db.held_leases(conn, reviewer_id)
+            shown = self._handed_out(conn, reviewer, reviewer_id, leases, stage)
         if shown is not None:
             return shown
-        found = self._next_record(
-            reviewer, stage, frozenset(self._exclusions(reviewer_id, stage)), False
-        )
+        if held is None:
+            exclude = frozenset(self._exclusions(reviewer_id, stage))
+        else:
+            stages = [stage] if stage else self.protocol.screening.stages
+            exclude = frozenset().union(*(held.get(s, set()) for s in stages))
+        found = self._next_record(reviewer, stage, exclude, False)
         if found is None or found.pilot:
             return found
-        mine = [rid for rid, s in held if s == found.stage and rid != found.record_id]
+        mine = [rid for rid, s in leases if s == found.stage and rid != found.record_id]
         if not mine:
             return found
         rid = mine[0]

@@ -80,9 +80,9 @@ def _screen_context(
     decision to reopen."""
     protocol = review.protocol
     own: Any = None
-    left = review.screening_left(name)
     accepted = review.accepted_stop(count=False)
     if record_id is not None:  # reopening one's own decision (undo / change)
+        left = review.screening_left(name)
         mine = [d for d in review.decisions_for(record_id, name) if d.reviewer == name
                 and (stage_asked is None or d.stage == stage_asked)]
         if not mine:
@@ -91,8 +91,8 @@ def _screen_context(
         record, stage, remaining, stopping = review.screening_record(record_id), own.stage, None, None
         ordered_by = "your earlier decision, to change"
     else:
-        serve = stage_asked or review.default_stage(name, left)
-        found = review.screening_page(name, serve)
+        view = review.screening_view(name, stage_asked, accepted is not None)
+        left, serve, found = view.left, view.stage, view.found
         if found is None:
             stopping = (review.stopping_estimate(name, record=False)
                         if serve in (None, "title_abstract") else None)
