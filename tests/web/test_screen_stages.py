@@ -149,6 +149,15 @@ def test_reasons_are_grouped_keep_their_keys_and_refuse_an_inclusion(
     assert refused.status_code == 400 and "include takes no reasons (you gave NOTPEER)" in refused.text
     with Review.open(*stages_project) as review:
         assert ("Ann", "full_text") not in review.decision_counts()
+    # shown on the same record, with what the reviewer had ticked and typed
+    shown = client.get("/screen?stage=full_text").text
+    again = client.post("/screen/decide", data={
+        "csrf_token": token, "record_id": str(_record_on(shown)), "stage": "full_text",
+        "decision": "include", "reasons": "NOTPEER", "note": "<b>see p. 4</b>",
+        "next_stage": "full_text"})
+    assert again.status_code == 400 and _record_on(again.text) == _record_on(shown)
+    assert 'value="NOTPEER" data-key="3" checked' in again.text
+    assert ">&lt;b&gt;see p. 4&lt;/b&gt;</textarea>" in again.text
 
 
 def _rule_says(stop: bool) -> object:

@@ -201,9 +201,24 @@ async def decide(request: Request) -> Response:
     except ProjectLocked as exc:  # a colleague's lease filled the record first
         return RedirectResponse(f"/screen?{urlencode({'message': str(exc), **at})}",
                                 status_code=303)
-    except ScopewiseError as exc:
-        raise HTTPException(400, str(exc)) from None
+    except ScopewiseError as exc:  # e.g. reasons with include: said on the same record
+        return await _refused(request, review, name, record_id, chosen, str(exc),
+                              {"note": str(form.get("note", ""))[:5000], "reasons": reasons})
     return RedirectResponse(f"/screen?{urlencode({'last': record_id, **at})}", status_code=303)
+
+
+async def _refused(request: Request, review: Any, name: str, record_id: int, chosen: str | None,
+                   why: str, draft: dict[str, Any]) -> Response:
+    """A decision refused: the screening page again with the reason, and with the
+    note and reasons as the reviewer left them when it still shows that record."""
+    try:
+        context = await run_in_threadpool(_screen_context, review, name, None, chosen)
+    except ScopewiseError:
+        raise HTTPException(400, why) from None
+    if context.get("record_id") != record_id:  # not theirs to show again: the bare reason
+        raise HTTPException(400, why)
+    return render(request, "screen.html", 400, title="Screen", last="", message=why,
+                  draft=draft, **context)
 
 
 @requires("reviewer")
