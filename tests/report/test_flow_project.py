@@ -145,3 +145,19 @@ def test_stopping_estimate_and_agreement_show_in_the_report(
     assert "blinded to each other; conflicts were resolved by Lead." in html  # and in words
     assert "title and abstract, full text" in html  # stages of a criterion, in words
     assert "Records still waiting for a title and abstract decision: 1." in html
+
+
+def test_an_inclusion_criterion_as_a_reason_reads_not_met(
+    project: Project, tmp_path: Path, decide_fn: Callable[..., None]
+) -> None:
+    review, ids = project
+    with review.store.transaction() as conn:
+        users = {
+            str(r.name): int(r.id) for r in conn.execute(sa.select(t.users.c.name, t.users.c.id))
+        }
+        decide_fn(conn, users, ids["b"], "full_text", "Ana", "exclude", ("WAVES",))
+        decide_fn(conn, users, ids["b"], "full_text", "Ben", "exclude", ("WAVES",))
+    review.report(tmp_path / "out", "html")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "WAVES: (inclusion criterion not met) " in html
+    assert re.search(r"METHOD: (?!\(inclusion)", html)  # an exclusion criterion reads as it is

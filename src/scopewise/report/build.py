@@ -14,6 +14,7 @@ from scopewise.report.figures_flow import FlowFigure
 from scopewise.report.model import Block, Bullets, Document, Para, Section, Table
 from scopewise.report.references import References
 from scopewise.report.text import STAGE_LABELS, TEXT_SECTIONS, n, pct, placeholder
+from scopewise.screening.decisions import REASON_GROUPS
 from scopewise.screening.stopping import rule_label
 
 __all__ = ["build_document"]
@@ -255,7 +256,10 @@ def _appendices(data: ReportData, items: list[ChecklistItem]) -> list[Section]:
         search_blocks.append(Para(s.query or "(no search string recorded)", style="code"))
     if not search_blocks:
         search_blocks = [Para("No search has been imported yet.", placeholder=True)]
-    labels = {c.code: c.text for c in data.protocol.all_criteria}
+    # an inclusion criterion as a reason reads "not met" (the screening form's groups)
+    not_met = REASON_GROUPS["inclusion"].lower()
+    labels = {c.code: c.text for c in data.protocol.criteria.exclusion}
+    labels.update({c.code: f"({not_met}) {c.text}" for c in data.protocol.criteria.inclusion})
     excl = Table(
         "full_text_exclusions", "Reports excluded at full text, with reasons",
         ("Record", "Report", "Reason"),
