@@ -81,7 +81,7 @@ def test_the_dashboard_offers_the_stop_only_to_a_lead_when_the_rule_allows_it(
     sign_in(app_client, "lead@example.org")
     page = app_client.get("/dashboard").text
     # three decisions: the rule says keep screening, so nothing to accept yet
-    assert "keep screening" in page and 'action="/screening/stop"' not in page
+    assert "Keep screening: " in page and 'action="/screening/stop"' not in page
 
 
 def test_a_lead_is_offered_the_stop_once_the_rule_allows_it(

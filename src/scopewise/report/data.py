@@ -74,6 +74,7 @@ class StoppingSummary:
     confidence: str = ""
     stopped_after: int | None = None
     note: str = ""
+    advice: str = ""  # what screen --stopping opens with (verdict, reason, estimate), if known
 
     @classmethod
     def from_detail(cls, detail: dict[str, Any]) -> StoppingSummary:

@@ -45,6 +45,7 @@ from scopewise.review.ranking import RankingMixin
 from scopewise.review.ranking_worker import record_index
 from scopewise.review.report import STOPPING_EVENT
 from scopewise.screening.decisions import latest_decisions, validate_stage
+from scopewise.screening.stop_advice import stopping_sentence
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as db
 from scopewise.store.screening_index import REACHED_MEMO
@@ -253,8 +254,9 @@ class ScreeningQueueMixin(RankingMixin):
         report, total = self._estimate_now("scopewise", record=False)
         if report is None:
             return None
-        return StoppingSummary.from_detail(
-            _estimate_detail(report, total, self.protocol.screening.target_recall))
+        target = self.protocol.screening.target_recall
+        summary = StoppingSummary.from_detail(_estimate_detail(report, total, target))
+        return replace(summary, advice=stopping_sentence(report, target))
 
     def _estimate_now(self, actor: str, record: bool) -> tuple[StopReport | None, int]:
         """The estimate on the decisions as they stand, and the records in the review."""
