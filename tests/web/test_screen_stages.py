@@ -228,3 +228,22 @@ def test_one_stage_has_no_tabs_and_refuses_another(tmp_path: Path, db_url: str) 
         assert bad.status_code == 400
         with Review.open(folder, db_url=db_url) as review:
             assert review.decision_counts() == {}
+
+
+def test_after_an_accepted_stop_the_command_line_serves_full_text_first(
+    stages_project: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cli_runner import run
+
+    folder, db_url = stages_project
+    monkeypatch.setattr(Review, "stopping_estimate", _rule_says(True))
+    args = ["screen", str(folder), *(["--db", db_url] if db_url else []), "--next",
+            "--reviewer", "Ann"]
+    code, before, err = run(args, capsys)
+    assert code == 0, err
+    with Review.open(*stages_project) as review:
+        review.stop_screening("Lead")
+    code, after, err = run(args, capsys)
+    assert code == 0, err
+    assert before != after and "full text" in after.lower() and "full text" not in before.lower()

@@ -182,7 +182,8 @@ def screen(
         actor = reviewer or "scopewise"
         if show_next:
             who = _need(reviewer, "--reviewer NAME", "whose next record")
-            item = review.next_record(who, stage)
+            # after an accepted stop, full text first (as the web's screening page does)
+            item = review.next_record(who, stage or review.default_stage(who))
             if item is None:
                 where = f" at {STAGE_LABELS[stage]}" if stage else ""
                 click.echo(f"Nothing left to screen for {plain(who)}{where}.")
