@@ -94,12 +94,17 @@ class HandOutMixin(FullTextMixin):
 
     def _full(self, reviewer_id: int, stage: str, record_ids: Sequence[int] | None) -> set[int]:
         """Records that colleagues' decisions and leases fill up for this reviewer."""
-        needed = self.protocol.screening.reviewers_per_record
         with self.store.reading() as conn:
-            leases = db.active_leases(conn, stage, record_ids)
-            others = {r: who - {reviewer_id} for r, who in leases.items()}
-            others = {r: who for r, who in others.items() if who}
-            screeners = db.screeners_at(conn, list(others), stage) if others else {}
+            return self._full_in(conn, reviewer_id, stage, record_ids)
+
+    def _full_in(self, conn: Connection, reviewer_id: int, stage: str,
+                 record_ids: Sequence[int] | None) -> set[int]:
+        """:meth:`_full` inside the caller's read."""
+        needed = self.protocol.screening.reviewers_per_record
+        leases = db.active_leases(conn, stage, record_ids)
+        others = {r: who - {reviewer_id} for r, who in leases.items()}
+        others = {r: who for r, who in others.items() if who}
+        screeners = db.screeners_at(conn, list(others), stage) if others else {}
         return {
             r for r, who in others.items()
             if _filled(who, screeners.get(r, set()), reviewer_id, needed)
@@ -223,11 +228,12 @@ class HandOutMixin(FullTextMixin):
     def _left_and_held(self, reviewer: str) -> tuple[dict[str, int], dict[str, set[int]]]:
         """:meth:`screening_left`, and per stage the records colleagues fill for them."""
         self._load_protocol()
-        with self.store.reading() as conn:
+        with self.store.reading() as conn:  # one short read: the user, leases, state
             reviewer_id = self._screener(conn, reviewer)
-        held: dict[str, set[int]] = {
-            s: self._full(reviewer_id, s, None) for s in self.protocol.screening.stages}
-        return self._left_at(reviewer, held), held
+            held: dict[str, set[int]] = {
+                s: self._full_in(conn, reviewer_id, s, None) for s in self.protocol.screening.stages}
+            state, pilot = self._left_inputs(conn)
+        return self._left_counts(reviewer, state, pilot, held), held
 
     def screening_view(
         self, reviewer: str, stage: str | None = None, stopped: bool | None = None

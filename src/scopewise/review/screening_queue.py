@@ -447,9 +447,19 @@ class ScreeningQueueMixin(RankingMixin):
         """Records left for ``reviewer`` at each stage of the protocol (passing over
         ``exclude[stage]``, the records colleagues hold), without ranking them."""
         with self.store.reading() as conn:
-            state = self._screening_state(conn)
-            pilot, _sample = db.pilot_and_sample(conn)
-        pilot = pilot if pilot and pilot.get("open") else None
+            state, pilot = self._left_inputs(conn)
+        return self._left_counts(reviewer, state, pilot, exclude)
+
+    def _left_inputs(self, conn: Connection) -> tuple[ScreeningState, dict[str, Any] | None]:
+        """What :meth:`_left_counts` reads: the screening state and the open pilot."""
+        pilot, _sample = db.pilot_and_sample(conn)
+        return self._screening_state(conn), pilot if pilot and pilot.get("open") else None
+
+    def _left_counts(
+        self, reviewer: str, state: ScreeningState, pilot: dict[str, Any] | None,
+        exclude: Mapping[str, AbstractSet[int]],
+    ) -> dict[str, int]:
+        """Records left per stage, worked out outside any connection."""
         return {
             s: len(self._candidates(state, pilot, reviewer, s, exclude.get(s, frozenset()))[0])
             for s in self.protocol.screening.stages
