@@ -247,3 +247,29 @@ def test_after_an_accepted_stop_the_command_line_serves_full_text_first(
     code, after, err = run(args, capsys)
     assert code == 0, err
     assert before != after and "full text" in after.lower() and "full text" not in before.lower()
+
+
+def test_the_tab_counts_are_the_records_the_queue_would_list(stages_project: tuple[Path, str]) -> None:
+    """The stage tabs count without listing; the count must be the list's length."""
+    import random
+
+    folder, db_url = stages_project
+    rng = random.Random(7)
+    with Review.open(folder, db_url=db_url) as review:
+        for step in range(12):
+            for who in ("Ann", "Bob"):
+                with review.store.reading() as conn:
+                    state, pilot = review._left_inputs(conn)
+                    reviewer_id = review._screener(conn, who)
+                    held = {s: review._full_in(conn, reviewer_id, s, None)
+                            for s in review.protocol.screening.stages}
+                counted = review._left_counts(who, state, pilot, held)
+                listed = {s: len(review._candidates(state, pilot, who, s, held[s])[0])
+                          for s in review.protocol.screening.stages}
+                assert counted == listed, (step, who)
+            found = review.next_record(rng.choice(("Ann", "Bob")))
+            if found is None:
+                break
+            decision = rng.choice(("include", "exclude"))
+            review.decide(found.record_id, decision, rng.choice(("Ann", "Bob")), found.stage,
+                          reasons=["NOTPEER"] if decision == "exclude" else [])

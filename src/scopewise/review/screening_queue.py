@@ -459,19 +459,40 @@ class ScreeningQueueMixin(RankingMixin):
         self, reviewer: str, state: ScreeningState, pilot: dict[str, Any] | None,
         exclude: Mapping[str, AbstractSet[int]],
     ) -> dict[str, int]:
-        """Records left per stage, worked out outside any connection."""
-        return {
-            s: len(self._candidates(state, pilot, reviewer, s, exclude.get(s, frozenset()))[0])
-            for s in self.protocol.screening.stages
-        }
+        """Records left per stage (as many as :meth:`_candidates` lists), worked out
+        outside any connection."""
+        return {s: self._count_left(state, pilot, reviewer, s, exclude.get(s, frozenset()))
+                for s in self.protocol.screening.stages}
+
+    def _count_left(
+        self, state: ScreeningState, pilot: dict[str, Any] | None, reviewer: str, stage: str,
+        exclude: AbstractSet[int],
+    ) -> int:
+        """How many records :meth:`_candidates` would list, without listing them: the
+        stage tabs ask on every page, and a list in input order of a first stage costs
+        a pass over every record."""
+        if pilot and stage == "title_abstract":  # a pilot round: the short list itself
+            return len(self._candidates(state, pilot, reviewer, stage, exclude)[0])
+        index = state.index.stage(stage)
+        stages = self.protocol.screening.stages
+        first = "title_abstract" if "title_abstract" in stages else "full_text"
+        mine = set(exclude) | index.decided_by.get(reviewer, frozenset())
+        if stage != first:
+            return len(index.waiting - mine - index.full)
+        closed = self._closed(state, stage)
+        _ids, position = record_index(state.ids)
+        key = f"open:{stage}"
+        kept = state.index.memo.get(key)
+        open_count = kept if isinstance(kept, int) else int(len(closed) - closed.sum())
+        state.index.memo[key] = open_count
+        mine_open = sum(1 for r in mine if (p := position.get(r)) is not None and not closed[p])
+        return open_count - mine_open
 
     @staticmethod
-    def _open_in_input_order(state: ScreeningState, stage: str, blocked: AbstractSet[int]) -> list[int]:
-        """The unique records at the first ``stage`` in input order, except the touched
-        ones no longer waiting, those with enough reviewers, and ``blocked``. The first
-        three are the same for every reviewer: their mask is worked out once per index
-        (one per state), and only ``blocked`` (a reviewer's own records and the
-        colleagues' leases, a few hundred) is marked per call."""
+    def _closed(state: ScreeningState, stage: str) -> Any:
+        """Per record in input order, whether it is closed at the first ``stage`` for
+        everyone: touched and no longer waiting, or with enough reviewers (worked out
+        once per state)."""
         import numpy as np
 
         ids, position = record_index(state.ids)
@@ -483,7 +504,18 @@ class ScreeningQueueMixin(RankingMixin):
             closed = np.zeros(len(ids), dtype=bool)
             closed[[position[r] for r in shut if r in position]] = True
             index.memo[key] = closed
-        keep = ~closed  # type: ignore[operator]
+        return closed
+
+    @staticmethod
+    def _open_in_input_order(state: ScreeningState, stage: str, blocked: AbstractSet[int]) -> list[int]:
+        """The unique records at the first ``stage`` in input order, except the touched
+        ones no longer waiting, those with enough reviewers, and ``blocked``. The first
+        three are the same for every reviewer: their mask is worked out once per index
+        (one per state), and only ``blocked`` (a reviewer's own records and the
+        colleagues' leases, a few hundred) is marked per call."""
+
+        ids, position = record_index(state.ids)
+        keep = ~ScreeningQueueMixin._closed(state, stage)
         keep[[position[r] for r in blocked if r in position]] = False
         found: list[int] = ids[keep].tolist()
         return found
