@@ -326,36 +326,32 @@ NOTES = [
     "not lost: they were made on the first page a reviewer saw after signing in, which is "
     "shown without a lease (a GET changes nothing), on a record colleagues had filled first; "
     "the page says so and shows the next record, now leased.",
-    "- This machine is slower than the one of the previous table (2026-12-06, fourth "
-    "session: paced p95 42 ms; late paced p95 58 ms; SQLite 51.7 decisions/s, p95 486 ms; "
-    "PostgreSQL 2 workers 30.3/s, p95 909 ms; 4 workers 32.9/s, p95 1,004 ms). The peer "
-    "fell as far or further in the same run: ASReview LAB with one client 26.7 -> 16.9 "
-    "labels/s, p95 43 -> 79 ms; with eight 33.3 -> 20.0/s. Our server spent 23 s of CPU "
-    "on the paced row's work where it spent 18 s before. The code on this path changed by "
-    "one read per screening page (whether the lead accepted the stopping rule's stop): "
-    "bench/web_cpu.py, run on this machine for both checkouts in turn, shows no change "
-    "beyond the run-to-run spread (request threads 14.2-15.2 ms of CPU per decide-and-next "
-    "before and after).",
     "- Met in every run: at most 2 decisions behind (max 2), a fresh ranking within 1.5 s of "
-    "a decision (p95 0.34-1.12 s), and p95 < 80 ms at a team's pace early in screening "
-    "(reviewers reading 1-3 s each, 10 decisions a second: 58 ms).",
-    "- Missed: p95 < 80 ms at a team's pace late in screening on this machine (84 ms; 83 ms "
-    "when the row was run again; a 10 ms wait for the refit instead of 20 ms made it 127 ms, "
-    "the pages more often a decision behind), and with twenty reviewers who never pause. "
-    "There the wait is set by throughput (Little's law: 20 / 38 decisions a second = 0.52 s "
-    "on SQLite): p95 < 80 ms would need about 250 decisions a second, about 4 ms of server "
-    "CPU per decision with the refit, on the 2 cores that also run the twenty clients. A "
-    "decide-and-next costs about 15 ms of request CPU spread thinly over SQL, the queue and "
-    "the framework, and a refit about 15 ms more (py-spy, GIL-holding samples).",
+    "a decision (p95 0.31-1.35 s), and p95 < 80 ms at a team's pace (reviewers reading 1-3 s "
+    "each, 10 decisions a second): 49 ms early in screening, 66 ms with 10,000 decisions "
+    "made.",
+    "- The late paced row moves from run to run on this machine: in alternating runs of this "
+    "session, the checkout of the session's start gave 65-73 ms and this one 66-85 ms before "
+    "the stage tabs' reads were trimmed, 66 and 72 ms after (the same pair: 72 against 73). "
+    "The screening page now shows the records left at each stage and serves full text first "
+    "after an accepted stop: bench/web_cpu.py at 10,000 decisions, the two checkouts in turn, "
+    "gives 13.0-13.4 ms of request CPU per decide-and-next against 12.6-12.7 before, and "
+    "56.5 SQL statements against 49.5.",
+    "- Missed: p95 < 80 ms with twenty reviewers who never pause. There the wait is set by "
+    "throughput (Little's law: 20 / 51 decisions a second = 0.39 s on SQLite): p95 < 80 ms "
+    "would need about 250 decisions a second, about 4 ms of server CPU per decision with the "
+    "refit, on the 2 cores that also run the twenty clients. A decide-and-next costs about "
+    "13-14 ms of request CPU spread thinly over SQL, the queue and the framework, and a refit "
+    "15-24 ms more.",
     "- *Stale stretch p95* is bounded below by one decide-and-next at full speed and by one "
     "reading time when paced, and counts a stretch to its end; where stale pages are rare it "
-    "is several seconds (3-5 s here) though every page is at most 2 decisions behind.",
+    "is several seconds (3-8 s here) though every page is at most 2 decisions behind.",
     "- With 4 workers the clients keep their connection to one process, so the load is "
     "spread unevenly; on 2 cores that also run the clients, 4 processes did less than 2.",
     "- The peer answers one client quickly and serves stale rankings: ASReview LAB's "
-    "decide-and-next takes 56 ms (p50, p95 79 ms) for one client and 341 ms (p95 740 ms) for "
+    "decide-and-next takes 33 ms (p50, p95 38 ms) for one client and 193 ms (p95 472 ms) for "
     "eight, but it retrains only after a second with no new label, so clients deciding as "
-    "fast as they can were served records ranked on the two priors all run long (505-725 "
+    "fast as they can were served records ranked on the two priors all run long (892-1,260 "
     "labels behind on average; *fresh after a decision* p95 57 s of a 60-s run). It is also "
     "one queue per project without dual screening, leases or blinding: its 4 and 8 clients "
     "each label different records and no record gets a second look.",
