@@ -129,6 +129,10 @@ def test_a_team_reviews_in_the_browser(server: tuple[str, Path, str], tmp_path: 
         for path in ("/screen", "/screen/mine", "/chart", "/dashboard", "/downloads"):
             ann.goto(f"{base}{path}")  # a phone: no page is wider than the screen
             assert ann.evaluate("document.documentElement.scrollWidth") <= 390, path
+        ann.goto(f"{base}/screen/mine")  # on a phone each decision is a block of labelled lines
+        box = ann.locator("td[data-label=Decision]").first.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390
+        shot(ann, "own-decisions-phone")
         with bob.expect_navigation(url=re.compile(r"/screen/mine")):
             bob.click("text=your decisions")
         assert "Your decisions (10)" in bob.content()

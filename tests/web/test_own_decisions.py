@@ -17,7 +17,7 @@ from web_helpers import PASSWORD, sign_in, team_protocol
 
 def _listed(page: str) -> list[int]:
     """Record numbers in the table, in the order shown."""
-    return [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', page)]
+    return [int(n) for n in re.findall(r'<td class="num" data-label="Record">(\d+)</td>', page)]
 
 
 def _decide_some(project: tuple[Path, str]) -> None:
@@ -39,7 +39,7 @@ def test_a_reviewer_sees_only_their_own_latest_decisions(
     assert "Your decisions (3)" in page.text
     assert _listed(page.text) == [1, 3, 2]  # newest first: the change of 1 is the newest
     assert "BOB-SECRET-NOTE" not in page.text and "Bob" not in page.text.split("</header>")[1]
-    row_1 = page.text.split('<td class="num">1</td>')[1].split("</tr>")[0]
+    row_1 = page.text.split('<td class="num" data-label="Record">1</td>')[1].split("</tr>")[0]
     assert 'class="decision exclude">exclude</span> (NOTPEER)' in row_1
     assert "about statins" in page.text
 
