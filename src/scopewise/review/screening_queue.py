@@ -44,7 +44,7 @@ from scopewise.report.data import StoppingSummary
 from scopewise.review.ranking import RankingMixin
 from scopewise.review.ranking_worker import record_index
 from scopewise.review.report import STOPPING_EVENT
-from scopewise.screening.decisions import latest_decisions, validate_stage
+from scopewise.screening.decisions import first_stage, latest_decisions, validate_stage
 from scopewise.screening.stop_advice import stopping_sentence
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as db
@@ -432,23 +432,13 @@ class ScreeningQueueMixin(RankingMixin):
         index = state.index.stage(stage)
         # An untouched record is undecided at the first stage and absent from the other,
         # so only the touched ones are looked at (a few among 100,000, say).
-        stages = self.protocol.screening.stages
-        first = "title_abstract" if "title_abstract" in stages else "full_text"
+        first = first_stage(self.protocol.screening.stages)
         open_ids = index.waiting
         mine = set(pilot_sample) | set(exclude) | index.decided_by.get(reviewer, frozenset())
         if stage == first:
             return self._open_in_input_order(state, stage, mine), False
         blocked = (state.touched - open_ids) | mine | index.full
         return self._in_input_order(state, blocked, open_ids), False
-
-    def _left_at(
-        self, reviewer: str, exclude: Mapping[str, AbstractSet[int]]
-    ) -> dict[str, int]:
-        """Records left for ``reviewer`` at each stage of the protocol (passing over
-        ``exclude[stage]``, the records colleagues hold), without ranking them."""
-        with self.store.reading() as conn:
-            state, pilot = self._left_inputs(conn)
-        return self._left_counts(reviewer, state, pilot, exclude)
 
     def _left_inputs(self, conn: Connection) -> tuple[ScreeningState, dict[str, Any] | None]:
         """What :meth:`_left_counts` reads: the screening state and the open pilot."""
@@ -474,8 +464,7 @@ class ScreeningQueueMixin(RankingMixin):
         if pilot and stage == "title_abstract":  # a pilot round: the short list itself
             return len(self._candidates(state, pilot, reviewer, stage, exclude)[0])
         index = state.index.stage(stage)
-        stages = self.protocol.screening.stages
-        first = "title_abstract" if "title_abstract" in stages else "full_text"
+        first = first_stage(self.protocol.screening.stages)
         mine = set(exclude) | index.decided_by.get(reviewer, frozenset())
         if stage != first:
             return len(index.waiting - mine - index.full)

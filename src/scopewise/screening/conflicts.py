@@ -37,7 +37,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from scopewise.errors import ScreeningError
-from scopewise.screening.decisions import Decision, latest_decisions
+from scopewise.screening.decisions import Decision, first_stage, latest_decisions
 from scopewise.screening.fulltext import FullTextEntry, latest_full_texts
 
 __all__ = [
@@ -271,7 +271,7 @@ def record_outcome(
     """Final outcomes at both stages for one record (see :func:`outcomes`), from its
     decisions (any kind, oldest first) and its latest full-text entry."""
     rid = record_id
-    first = "title_abstract" if "title_abstract" in stages else "full_text"
+    first = first_stage(stages)
     if not decisions and entry is None and first in stages:
         # Most records of a review in progress: nothing decided, nothing filed. Built
         # directly, this is a tenth of the cost of working it out.

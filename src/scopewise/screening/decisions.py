@@ -46,6 +46,7 @@ __all__ = [
     "DecisionInput",
     "describe",
     "export_rows",
+    "first_stage",
     "header_delimiter",
     "latest_decisions",
     "parse_decisions_csv",
@@ -67,6 +68,13 @@ REASON_GROUPS = {
 }
 """How each kind of criterion reads as a reason to exclude (form headings)."""
 STAGE_LABELS = {"title_abstract": "title/abstract", "full_text": "full text"}
+
+
+def first_stage(stages: Sequence[str]) -> str:
+    """The stage a record meets first: title/abstract when the protocol screens there,
+    else full text (where an untouched record is undecided)."""
+    return "title_abstract" if "title_abstract" in stages else "full_text"
+
 _REASON_SPLIT = re.compile(r"[;,|]")
 CSV_COLUMNS = ("record_id", "reviewer", "decision", "stage", "reasons", "note")
 EXPORT_COLUMNS = ("record_id", "stage", "reviewer", "decision", "reasons", "note", "decided_at")
