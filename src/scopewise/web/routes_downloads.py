@@ -122,11 +122,44 @@ def _cleanup(folder: Path) -> None:
     folder.rmdir()
 
 
+LEAD_ONLY = {
+    **{name: "the decisions file shows every reviewer's decisions: leads only"
+       for name in DECISION_FILES},
+    "audit.csv": "the audit trail names every reviewer's actions: leads only",
+    "consultation.csv": "the consultation is for the lead alone",
+}
+"""The downloads only a lead may have, and what the refusal says."""
+
+
+def _known(review: Any, name: str) -> bool:
+    charting = name in CHARTING_FILES and bool(review.protocol.charting.active_fields)
+    return charting or any(name in files for files in (REPORT_FILES, LEAD_ONLY, EXPORTS))
+
+
 @requires("viewer")
 async def download(request: Request) -> Response:
     name = request.path_params["name"]
     review = _review(request)
+    if not _known(review, name):
+        raise HTTPException(404, "no such download")
+    if name in LEAD_ONLY and request.state.session.account.role != "lead":
+        raise HTTPException(403, LEAD_ONLY[name])
     folder = Path(tempfile.mkdtemp(prefix="scopewise-download-"))
+    try:
+        path, media = await _write(request, review, name, folder)
+    except BaseException:  # refused or failed: nothing is left behind
+        _cleanup(folder)
+        raise
+    response = FileResponse(path, media_type=media, filename=name,
+                            background=BackgroundTask(_cleanup, folder))
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+async def _write(request: Request, review: Any, name: str, folder: Path) -> tuple[Path, str]:
+    """Write the download ``name`` (known, and allowed to the account) into ``folder``;
+    its path and media type."""
+    path = folder / name
     if name in REPORT_FILES:
         from scopewise.report import write_report
 
@@ -136,33 +169,22 @@ async def download(request: Request) -> Response:
         try:
             written = await run_in_threadpool(write_report, data, folder, (fmt,))
         except ScopewiseError as exc:
-            _cleanup(folder)
             raise HTTPException(400, str(exc)) from None
-        path = next((p for p in written if p.name == name), None)
-        if path is None:
-            _cleanup(folder)
+        found = next((p for p in written if p.name == name), None)
+        if found is None:
             why = written.skipped.get(fmt, "the report was not written")
             raise HTTPException(503, f"{name} could not be written here: {why}")
-    elif name in DECISION_FILES:
-        if request.state.session.account.role != "lead":
-            _cleanup(folder)
-            raise HTTPException(403, "the decisions file shows every reviewer's decisions: leads only")
-        path = folder / name
+        return found, media
+    if name in DECISION_FILES:
         await _call(review.export_decisions, path, DECISION_FILES[name][0])
-        media = "text/csv"
-    elif name == "audit.csv":
-        if request.state.session.account.role != "lead":
-            _cleanup(folder)
-            raise HTTPException(403, "the audit trail names every reviewer's actions: leads only")
-        events = await _call(review.audit)
-        path = folder / name
-        await run_in_threadpool(_write_audit, path, events)
-        media = "text/csv"
-    elif name in CHARTING_FILES and review.protocol.charting.active_fields:
-        path = folder / name
-        media = {".csv": "text/csv", ".svg": "image/svg+xml", ".png": "image/png",
-                 ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                 }[path.suffix]
+        return path, "text/csv"
+    if name == "audit.csv":
+        await run_in_threadpool(_write_audit, path, await _call(review.audit))
+        return path, "text/csv"
+    if name == "consultation.csv":
+        await _call(review.export_consultation, path)
+        return path, "text/csv"
+    if name in CHARTING_FILES:
         if name.startswith("charted."):
             await _call(review.export_chart_sheet, path)
         else:
@@ -170,32 +192,17 @@ async def download(request: Request) -> Response:
             if not (a and b):
                 a, b = review.default_map_fields() or ("", "")
             if not (a and b):
-                _cleanup(folder)
                 raise HTTPException(404, "the charting form has no two fields to map")
             try:
                 await _call(_write_map, review, path, a, b)
             except KeyError as exc:
-                _cleanup(folder)
                 raise HTTPException(400, str(exc.args[0])) from None
-    elif name == "consultation.csv":
-        if request.state.session.account.role != "lead":
-            _cleanup(folder)
-            raise HTTPException(403, "the consultation is for the lead alone")
-        path = folder / name
-        await _call(review.export_consultation, path)
-        media = "text/csv"
-    elif name in EXPORTS:
-        fmt, stage, decision = EXPORTS[name]
-        path = folder / name
-        await _call(review.export, path, fmt, stage, decision)
-        media = "text/csv" if fmt == "csv" else "application/x-research-info-systems"
-    else:
-        _cleanup(folder)
-        raise HTTPException(404, "no such download")
-    response = FileResponse(path, media_type=media, filename=name,
-                            background=BackgroundTask(_cleanup, folder))
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+        return path, {".csv": "text/csv", ".svg": "image/svg+xml", ".png": "image/png",
+                      ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                      }[path.suffix]
+    fmt, stage, decision = EXPORTS[name]
+    await _call(review.export, path, fmt, stage, decision)
+    return path, "text/csv" if fmt == "csv" else "application/x-research-info-systems"
 
 
 ROUTES = [
