@@ -85,7 +85,7 @@ class SourceCharters:
     def full(self) -> bool:
         """The source has its charters and the asking reviewer is not one of them:
         their values would be one charter too many (with two charters per source)."""
-        return self.needed > 1 and not self.yours and self.count >= self.needed
+        return _one_too_many(self.needed, self.count, self.yours)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,14 +156,12 @@ class ChartingMixin(ReviewCore):
             raise ChartingError(f"{reviewer!r} is a stakeholder, who reads but does not chart")
         return reviewer
 
-    def _too_many(self, state: ChartingState, record_id: int, reviewer: str) -> list[str]:
-        """The charters already on the source when ``reviewer`` would be one too many
-        (two charters per source, both there, ``reviewer`` not one of them), else []."""
-        needed = self.protocol.charting.reviewers_per_record
-        others = _charters(state, record_id) - {reviewer}
-        if needed < 2 or reviewer in _charters(state, record_id) or len(others) < needed:
-            return []
-        return sorted(others)
+    def _too_many(self, state: ChartingState, record_id: int, reviewer: str) -> bool:
+        """Whether ``reviewer``'s values would make one charter too many on the source
+        (see :func:`_one_too_many`)."""
+        charters = _charters(state, record_id)
+        return _one_too_many(self.protocol.charting.reviewers_per_record,
+                             len(charters - {reviewer}), reviewer in charters)
 
     def _refuse_extra(self, record_ids: Sequence[int]) -> None:
         needed = self.protocol.charting.reviewers_per_record
@@ -781,6 +779,13 @@ def _pdf_text(path: Path, max_pages: int = 40) -> str:
     with contextlib.suppress(OSError):  # a read-only project still gets its suggestions
         cache.write_text(text, encoding="utf-8")
     return text
+
+
+def _one_too_many(needed: int, others: int, yours: bool) -> bool:
+    """With ``needed`` charters per source (two or more), ``others`` charters on it
+    already and the asking reviewer not one of them (``yours``): their values would be
+    one charter too many. With one charter per source a later one corrects the values."""
+    return needed > 1 and not yours and others >= needed
 
 
 def _charters(state: ChartingState, record_id: int) -> set[str]:
