@@ -16,7 +16,7 @@ reads the records' titles and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -28,7 +28,7 @@ from scopewise.review.screening import ScreeningMixin
 from scopewise.screening.conflicts import STATUSES, RecordOutcome
 from scopewise.screening.decisions import Decision
 from scopewise.store import screening as db
-from scopewise.store.removals import active_removals
+from scopewise.store.removals import active_removals, removed_reasons
 from scopewise.store.screening_stop import latest_stop, still_unscreened
 from scopewise.store.status import active_duplicate_members
 
@@ -137,7 +137,7 @@ class RecordsViewMixin(ScreeningMixin):
     @staticmethod
     def _row(record_id: int, record: Record | None, outcome: RecordOutcome | None,
              left: bool, removed: str | None = None, duplicate_of: int | None = None,
-             duplicates: tuple[int, ...] = ()) -> RecordRow:
+             duplicates: tuple[int, ...] = (), duplicate_group: int | None = None) -> RecordRow:
         return RecordRow(
             record_id=record_id, title=record.title if record else "",
             first_author=record.first_author if record else "",
@@ -145,6 +145,7 @@ class RecordsViewMixin(ScreeningMixin):
             title_abstract=_status(outcome, "title_abstract"),
             full_text=_status(outcome, "full_text"), not_screened=left,
             removed=removed, duplicate_of=duplicate_of, duplicates=duplicates,
+            duplicate_group=duplicate_group,
         )
 
     def record_history(
@@ -169,13 +170,13 @@ class RecordsViewMixin(ScreeningMixin):
             state = self._screening_state(conn)
             stop = latest_stop(conn)
             decisions = sorted(db.decision_rows(conn, [record_id]), key=lambda d: d.id)
-            removed = active_removals(conn).get(record_id)
+            removed = removed_reasons(conn, [record_id]).get(record_id)
             groups = _groups(conn)
         left = stop is not None and record_id in still_unscreened(stop, state.snapshot.records)
         group, primary = groups.get(record_id, (None, None))
         duplicates = tuple(sorted(r for r, (_g, p) in groups.items()
                                   if p == record_id and r != record_id))
         row = self._row(record_id, records[record_id], state.snapshot.records.get(record_id),
-                        left, removed, primary if primary != record_id else None, duplicates)
-        row = replace(row, duplicate_group=group)
+                        left, removed, primary if primary != record_id else None, duplicates,
+                        group)
         return row, records[record_id], decisions
