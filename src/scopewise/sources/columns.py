@@ -65,17 +65,10 @@ def map_columns(header: Sequence[str]) -> dict[str, int]:
 
     When several columns mean the same field the one listed first in
     :data:`COLUMN_NAMES` wins (e.g. Scopus ``Author full names`` over ``Authors``
-    only if listed first), so the mapping does not depend on column order.
+    only if listed first), so the mapping does not depend on column order: the first
+    of :func:`rank_columns`.
     """
-    best: dict[str, tuple[int, int]] = {}
-    for index, column in enumerate(header):
-        hit = _LOOKUP.get(squash(column))
-        if hit is None:
-            continue
-        field, rank = hit
-        if field not in best or rank < best[field][0]:
-            best[field] = (rank, index)
-    return {field: index for field, (_rank, index) in best.items()}
+    return {field: ranked[0] for field, ranked in rank_columns(header).items()}
 
 
 def rank_columns(header: Sequence[str]) -> dict[str, tuple[int, ...]]:
