@@ -170,3 +170,20 @@ def test_scores_kept_when_the_weights_stay_and_rebuilt_after_a_dropped_record() 
     fresh = get_ranker("warm-svm", tol=1e-8).prepare(records).fit(np.asarray(fewer), y[fewer])
     np.testing.assert_allclose(ranker.shared_weights_, fresh.shared_weights_, atol=1e-5)
     np.testing.assert_allclose(ranker.scores(), fresh.scores(), atol=1e-5)
+
+
+def test_records_with_no_words_among_several_new_decisions() -> None:
+    # two or more decisions between refits (the web app refits in batches, and
+    # imported decisions arrive together), the last on a record with no words:
+    # its training row is empty and must not stop the warm start
+    records = [Record(title=f"record {i} {'sleep trial' if i % 4 == 0 else 'river flow'}",
+                      abstract="") for i in range(30)]
+    records += [Record(title="", abstract=""), Record(title="", abstract="")]
+    y = np.asarray([int(i % 4 == 0) for i in range(30)] + [0, 1])
+    warm = get_ranker("scopewise", tol=1e-8).prepare(records)
+    warm.fit(np.arange(8), y[:8])
+    for screened in (np.r_[np.arange(8), 12, 30], np.r_[np.arange(8), 12, 30, 13, 14, 31]):
+        warm.fit(screened, y[screened])
+        fresh = get_ranker("scopewise", solver="liblinear", tol=1e-10).prepare(records)
+        fresh.fit(screened, y[screened])
+        assert np.corrcoef(warm.scores(), fresh.scores())[0, 1] > 0.9999

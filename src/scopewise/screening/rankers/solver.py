@@ -292,10 +292,14 @@ class TrainingRows:
         # the rows appended since, straight from the buffers (no sparse slice to build)
         start, end = int(self._indptr[known]), int(self._indptr[rows.shape[0]])
         products = self._data[start:end] * self.weights[self._indices[start:end]]
-        fresh = np.add.reduceat(products, self._indptr[known: rows.shape[0]] - start) \
-            if end > start else np.zeros(rows.shape[0] - known)
         empty = np.diff(self._indptr[known: rows.shape[0] + 1]) == 0
-        fresh[empty] = 0.0  # reduceat gives the next entry for an empty row
+        fresh = np.zeros(rows.shape[0] - known)
+        if end > start:
+            # summed from the starts of the rows with entries only: an empty row
+            # (a record with no words) has no entry of its own, and one at the end
+            # would start past the last entry, which reduceat refuses
+            starts = self._indptr[known: rows.shape[0]][~empty] - start
+            fresh[~empty] = np.add.reduceat(products, starts)
         return np.concatenate([self.decision, fresh + self.weights[-1]])
 
     def update(self, screened: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
