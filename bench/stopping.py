@@ -579,6 +579,25 @@ script's functions at those targets; not in its table), it needs the ranker's
 features at the stop, and its replay is exact only until a check finds a record
 (then a live ranker from a fresh fit stands in for the simulation's warm start).
 
+The ranker's scores and a check together (seventh session of 2026-12-06; the last
+section of bench/stopping_check.py's table). The scores' guard (hold the stop while
+the Platt-scaled scores of the records left add up to more than 1 or 2) does for the
+floor of Bannach-Brown_2019 what the check's fallback did, at no cost elsewhere: it
+lifts the bold setting alpha 0.35 from 91/100 to 95/100 at 72 % of the ideal (70 %
+with a guard of 1), the first rule measured here that meets the first and third
+conditions together. It misses the second on one set: ProtonPumpInhibitors reaches
+the target in 2 seeds of 5, its second wave (H. pylori triple therapy) unseen by the
+scores (0.01 left). A latest8 check on top finds one or two of that wave's records;
+the ranker, refitted on them, finds one more, a second check finds none, and the rule
+stops again with 41 of the 48 needed, so with the same rule after a hit it still
+misses there (96/100, 69 %). Turning cautious after a hit (alpha 0.2, or the
+default's settings) rescues it (98/100 and 99/100, no set missing twice) but gives the
+saving back wherever checks find the ordinary stragglers of sets with room
+(AtypicalAntipsychotics, OralHypoglycemics, CalciumChannelBlockers): 66 % and 65 %,
+below the check alone. Bolder settings with guard and check (alpha 0.4, 0.5) save 69
+to 71 % and miss on two or three sets. Not adopted, for the reasons above and because
+no combination met all three conditions.
+
 {table}
 
 ## Where the default's saving goes (target 0.95)
