@@ -132,5 +132,6 @@ def test_code_speaks_in_options_and_uncode_removes_a_span(
     refused(consult(folder, capsys, "uncode", "1"), "no coded excerpt 1")
     code, out, _ = consult(folder, capsys, "code", "1", "--theme", "Training", "--text", "was")
     excerpt = out.split()[1].rstrip(":")
+    assert excerpt == "2"  # the removed excerpt's number is not given again
     assert consult(folder, capsys, "purge-notes", "--actor", "Lead")[0] == 0
     refused(consult(folder, capsys, "uncode", excerpt), "was purged")

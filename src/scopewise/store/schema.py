@@ -306,6 +306,8 @@ coded_excerpts = Table(
     Column("coded_by", String(200), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_coded_excerpts_interview", "interview_id"),
+    # never reuse a removed excerpt's number on SQLite (migration 0009)
+    sqlite_autoincrement=True,
 )
 
 # Append-only: the lead's stance on a theme and their summary; the latest per theme counts.
