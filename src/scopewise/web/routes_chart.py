@@ -17,6 +17,7 @@ from scopewise.errors import ScopewiseError
 from scopewise.web.facade import actor as _name
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
+from scopewise.web.fields import number_or_400, number_or_404, whole_number
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 
@@ -24,10 +25,7 @@ __all__ = ["ROUTES"]
 
 
 def _record_id(request: Request) -> int:
-    try:
-        return int(request.path_params["record_id"])
-    except ValueError:
-        raise HTTPException(404, "no such source") from None
+    return number_or_404(request.path_params["record_id"], "no such source")
 
 
 def _list(review: Any, name: str, lead: bool) -> dict[str, Any]:
@@ -172,7 +170,7 @@ def _conflicts(review: Any, name: str, only: int | None) -> dict[str, Any]:
 @requires("lead")
 async def chart_conflicts(request: Request) -> Response:
     raw = request.query_params.get("record", "")
-    only = int(raw) if raw.isdigit() else None
+    only = whole_number(raw)
     context = await _call(_conflicts, _review(request), _name(request), only)
     title = f"Charting of record {only}" if only is not None else "Charting conflicts"
     return render(request, "chart_conflicts.html", title=title, **context)
@@ -181,10 +179,7 @@ async def chart_conflicts(request: Request) -> Response:
 @requires("lead")
 async def chart_resolve(request: Request) -> Response:
     form = await checked_form(request)
-    try:
-        record_id = int(str(form.get("record_id", "")))
-    except ValueError:
-        raise HTTPException(400, "record_id must be a number") from None
+    record_id = number_or_400(form.get("record_id", ""), "record_id must be a number")
     field = str(form.get("field", ""))
     spec = _review(request).protocol.charting.field(field)
     chosen = form.get("value")

@@ -34,6 +34,7 @@ from scopewise.consultation import MAX_NOTE_BYTES
 from scopewise.consultation.model import STANCES, Excerpt
 from scopewise.errors import NotFound, ScopewiseError
 from scopewise.web.facade import call
+from scopewise.web.fields import number_or_400, number_or_404, whole_number
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -117,24 +118,22 @@ async def upload_note(request: Request) -> Response:
 
 @requires("lead")
 async def note_page(request: Request) -> Response:
-    note_id = int(request.path_params["note_id"])
+    note_id = number_or_404(request.path_params["note_id"], "no such consultation note")
     context = await call(_note_page, request.app.state.review, note_id, not_found=404)
     removed = request.query_params.get("removed", "")
     return render(request, "consultation_note.html", title=f"Note {note_id}",
-                  removed=removed if removed.isdigit() else "", **context)
+                  removed=removed if whole_number(removed) is not None else "", **context)
 
 
 @requires("lead")
 async def code_excerpt(request: Request) -> Response:
     form = await checked_form(request)
-    note_id = str(form.get("note_id", ""))
-    if not note_id.isdigit():
-        raise HTTPException(400, "which note? (note_id)")
-    start = str(form.get("start", "")).strip()
+    note_id = number_or_400(form.get("note_id", ""), "which note? (note_id)")
+    start = whole_number(str(form.get("start", "")).strip())
     try:
         await run_in_threadpool(
-            request.app.state.review.code_excerpt, int(note_id), str(form.get("theme", "")),
-            start=int(start) if start.isdigit() else None,
+            request.app.state.review.code_excerpt, note_id, str(form.get("theme", "")),
+            start=start,
             text=str(form.get("text", ""))[:20_000],
             actor=request.state.session.account.name,
         )
@@ -148,10 +147,8 @@ async def code_excerpt(request: Request) -> Response:
 @requires("lead")
 async def uncode_excerpt(request: Request) -> Response:
     form = await checked_form(request)
-    excerpt_id = str(form.get("excerpt_id", ""))
-    if not excerpt_id.isdigit():
-        raise HTTPException(400, "which coded span? (excerpt_id)")
-    removed = await call(request.app.state.review.uncode_excerpt, int(excerpt_id),
+    excerpt_id = number_or_400(form.get("excerpt_id", ""), "which coded span? (excerpt_id)")
+    removed = await call(request.app.state.review.uncode_excerpt, excerpt_id,
                          actor=request.state.session.account.name, not_found=404)
     return RedirectResponse(f"/consultation/notes/{removed.note_id}?removed={excerpt_id}",
                             status_code=303)

@@ -20,6 +20,7 @@ from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
+from scopewise.web.fields import number_or_400, whole_number
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -126,10 +127,7 @@ async def conflicts(request: Request) -> Response:
 @requires("lead")
 async def resolve(request: Request) -> Response:
     form = await checked_form(request)
-    try:
-        record_id = int(str(form.get("record_id", "")))
-    except ValueError:
-        raise HTTPException(400, "record_id must be a number") from None
+    record_id = number_or_400(form.get("record_id", ""), "record_id must be a number")
     await _call(
         _review(request).resolve, record_id, str(form.get("decision", "")), _actor(request),
         str(form.get("stage", "")) or None, [str(r) for r in form.getlist("reasons")],
@@ -155,10 +153,7 @@ async def duplicates(request: Request) -> Response:
 @requires("lead")
 async def duplicate_decide(request: Request) -> Response:
     form = await checked_form(request)
-    try:
-        candidate = int(str(form.get("candidate_id", "")))
-    except ValueError:
-        raise HTTPException(400, "candidate_id must be a number") from None
+    candidate = number_or_400(form.get("candidate_id", ""), "candidate_id must be a number")
     await _call(_review(request).resolve_candidate, candidate, str(form.get("decision", "")),
                 _actor(request))
     return RedirectResponse("/duplicates", status_code=303)
@@ -183,7 +178,7 @@ async def _import_page(request: Request, message: str = "", error: str = "",
     # the warnings of the import just made (or of any search asked for): read again from
     # the audit trail, so the redirect carries only the search's number
     raw = request.query_params.get("search", "")
-    warned = int(raw) if raw.isdigit() else None
+    warned = whole_number(raw)
     warnings: list[str] = []
     if warned is not None:
         try:
@@ -241,16 +236,14 @@ async def import_upload(request: Request) -> Response:
 @requires("lead")
 async def undo_import(request: Request) -> Response:
     form = await checked_form(request)
-    raw = str(form.get("search_id", ""))
-    if not raw.isdigit():
-        raise HTTPException(400, "search_id must be a number")
+    search_id = number_or_400(form.get("search_id", ""), "search_id must be a number")
     try:
         removed = await run_in_threadpool(
-            _review(request).undo_search, int(raw), actor=_actor(request))
+            _review(request).undo_search, search_id, actor=_actor(request))
     except ScopewiseError as exc:  # pinned by decisions, or no such search: said on the page
-        said = {"error": f"Search {raw} was not undone: {exc}"}
+        said = {"error": f"Search {search_id} was not undone: {exc}"}
     else:
-        said = {"message": f"Search {raw} undone: {removed.get('records', 0)} records removed; "
+        said = {"message": f"Search {search_id} undone: {removed.get('records', 0)} records removed; "
                 "the same file can be imported again"}
     return RedirectResponse(f"/import?{urlencode(said, quote_via=quote)}", status_code=303)
 
@@ -343,10 +336,8 @@ AUDIT_PAGE = 200  # events per page of /audit
 async def audit_page(request: Request) -> Response:
     query = request.query_params
     action, actor = query.get("action") or None, query.get("actor") or None
-    try:
-        page = max(int(query.get("page") or "1"), 1)
-    except ValueError:
-        raise HTTPException(400, "page must be a number") from None
+    page = max(number_or_400(query.get("page") or "1",
+                             "page must be a page number: 1, 2, 3 ..."), 1)
     found = await _call(_review(request).audit_page, page, AUDIT_PAGE, action, actor)
     return render(request, "audit.html", title="Audit log", found=found, action=action or "",
                   actor=actor or "",

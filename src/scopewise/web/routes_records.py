@@ -14,6 +14,7 @@ from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
+from scopewise.web.fields import number_or_400, number_or_404, whole_number
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 
@@ -31,10 +32,8 @@ async def records_page(request: Request) -> Response:
     query = request.query_params
     words = query.get("q", "")[:200]
     where = query.get("where") or None
-    try:
-        page = max(int(query.get("page") or "1"), 1)
-    except ValueError:
-        raise HTTPException(400, "page must be a number") from None
+    page = max(number_or_400(query.get("page") or "1",
+                             "page must be a page number: 1, 2, 3 ..."), 1)
     rows, total = await _call(_review(request).record_rows, _actor(request), words, where, page,
                               RECORDS_PAGE)
     stages = _review(request).protocol.screening.stages
@@ -47,10 +46,7 @@ async def records_page(request: Request) -> Response:
 
 @requires("lead")
 async def record_page(request: Request) -> Response:
-    try:
-        record_id = int(request.path_params["record_id"])
-    except ValueError:
-        raise HTTPException(404, "no such record") from None
+    record_id = number_or_404(request.path_params["record_id"], "no such record")
     row, record, decisions = await _call(_review(request).record_history, _actor(request), record_id,
                                          not_found=404)
     return render(request, "record.html", title=f"Record {record_id}", row=row,
@@ -64,11 +60,11 @@ async def undo_merge(request: Request) -> Response:
     """The lead undoes a duplicate merge from a record's page: its members are screened
     apart again (and never merged automatically again)."""
     form = await checked_form(request)
-    group_id = str(form.get("group_id", ""))
-    back = str(form.get("record_id", ""))
-    if not group_id.isdigit() or not back.isdigit():
+    group_id = whole_number(form.get("group_id", ""))
+    back = whole_number(form.get("record_id", ""))
+    if group_id is None or back is None:
         raise HTTPException(400, "group_id and record_id must be numbers")
-    group = await _call(_review(request).undo_merge, int(group_id), _actor(request),
+    group = await _call(_review(request).undo_merge, group_id, _actor(request),
                         not_found=404)
     said = (f"Merge undone: records {', '.join(str(r) for r in group.record_ids)} are "
             "screened apart and will not be merged automatically again")

@@ -20,6 +20,7 @@ from scopewise.errors import ProjectLocked, ScopewiseError
 from scopewise.review.decision_log import OWN_PAGE
 from scopewise.screening.decisions import DECISIONS, REASON_GROUPS, STAGE_LABELS, valid_reasons
 from scopewise.screening.stop_advice import stopping_sentence
+from scopewise.web.fields import number_or_400, whole_number
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -32,10 +33,7 @@ ALL_DECISIONS = sorted({d for ds in DECISIONS.values() for d in ds})
 
 
 def _int(value: Any, what: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise HTTPException(400, f"{what} must be a number") from None
+    return number_or_400(value, f"{what} must be a number")
 
 
 def _reason_groups(protocol: Any, stage: str) -> list[dict[str, Any]]:
@@ -148,7 +146,7 @@ async def screen(request: Request) -> Response:
     except ScopewiseError as exc:
         raise HTTPException(400, str(exc)) from None
     last = request.query_params.get("last", "")
-    return render(request, "screen.html", title="Screen", last=last if last.isdigit() else "",
+    return render(request, "screen.html", title="Screen", last=last if whole_number(last) is not None else "",
                   message=request.query_params.get("message", "")[:300], **context)
 
 

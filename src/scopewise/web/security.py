@@ -80,7 +80,7 @@ def set_login_csrf(response: Response, request: Request, token: str) -> None:
 async def checked_form(request: Request) -> FormData:
     """The POSTed form, after its CSRF token was checked (403 otherwise)."""
     length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_FORM_BYTES:
+    if length and length.isascii() and length.isdigit() and int(length) > MAX_FORM_BYTES:
         raise HTTPException(413, "the upload is too large")
     form = await request.form(max_files=5, max_fields=2000)
     request.state.form = form  # closed (its uploads' temporary files too) by close_form
