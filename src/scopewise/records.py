@@ -14,12 +14,30 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = [
+    "MAX_ID",
     "RECORD_FIELDS",
     "Author",
     "Record",
     "normalise_doi",
     "normalise_pmid",
+    "number_of",
 ]
+
+#: The largest number a record, search, note or excerpt can have: the database's
+#: ``Integer`` column (PostgreSQL's int4). Numbers typed by a user are checked
+#: against it before any query, which a larger one would make fail.
+MAX_ID = 2**31 - 1
+
+
+def number_of(text: object) -> int | None:
+    """``text`` as a record (search, note ...) number, or ``None``: plain ASCII digits
+    from 0 to :data:`MAX_ID`. ``str.isdigit`` alone also takes "²", which ``int``
+    refuses, and ``int`` takes "-1", " 7" and "1_0"."""
+    value = str(text)
+    if not value or len(value) > 10 or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
 
 
 @dataclass(frozen=True, slots=True)

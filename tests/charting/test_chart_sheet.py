@@ -129,6 +129,14 @@ def test_export_fill_import_round_trip_csv_and_xlsx(
             b"record_id,study_design\n9999,RCT\n",
             "filled.csv:2: record 9999 is not a record of this project",
         ),
+        (
+            b"record_id,study_design\n99999999999999999999,RCT\n",
+            "filled.csv:2: record_id '99999999999999999999' is not a record number",
+        ),
+        (
+            "record_id,study_design\n\u00b2,RCT\n".encode(),
+            "filled.csv:2: record_id '\u00b2' is not a record number",
+        ),
         (b"record_id,study_design\n2,RCT\n", "filled.csv:2: record 2 is not included"),
         (
             b"record_id,study_design\n1,RCT\n3,cohort\n",

@@ -137,6 +137,9 @@ def test_bad_input_is_one_line(project: Path) -> None:
         screen(project, "--decide", "1", "include", "--reviewer", "Zed")
     )
     assert "give --reviewer NAME" in refused(screen(project, "--decide", "1", "include"))
+    for number in ("99999999999999999999", "-1"):  # a record number the database can hold
+        result = screen(project, "--decide", number, "include", "--reviewer", "Ann")
+        assert result.exit_code == 2 and "is not in the range 0<=x<=2147483647" in result.output
     assert "give exactly one of" in refused(screen(project))
     assert "(got --next, --conflicts)" in refused(
         screen(project, "--next", "--conflicts", "--reviewer", "Ann")

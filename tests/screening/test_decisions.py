@@ -129,6 +129,15 @@ def test_csv_bad_record_id_names_the_line() -> None:
         )
 
 
+@pytest.mark.parametrize("raw", ["\u00b2", "99999999999999999999", "2147483648", "-3", "1_0"])
+def test_csv_record_id_that_is_no_record_number(raw: str) -> None:
+    # "²" passes str.isdigit but not int; a number past the database's integer would
+    # fail the query: both are the file's error, on its line
+    with pytest.raises(ScreeningError, match=rf"d.csv:2: record_id '{raw}' is not a record"):
+        parse_decisions_csv(f"record_id,reviewer,decision\n{raw},Ann,include\n", "d.csv",
+                            "title_abstract")
+
+
 def test_csv_without_rows_is_refused() -> None:
     with pytest.raises(ScreeningError, match="no decisions"):
         parse_decisions_csv("record_id,reviewer,decision\n", "d.csv", "title_abstract")

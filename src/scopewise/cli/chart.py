@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scopewise.charting import display_value
+from scopewise.cli.types import NUMBER
 from scopewise.errors import ChartingError, UsageError
 from scopewise.review import Review
 
@@ -180,7 +181,7 @@ def _set_values(
 @click.option(
     "--set",
     "set_values",
-    type=(int, str, str),
+    type=(NUMBER, str, str),
     multiple=True,
     metavar="RECORD FIELD VALUE",
     help="Enter a value (repeat for several).",
@@ -191,7 +192,7 @@ def _set_values(
 @click.option(
     "--show",
     "show_record",
-    type=int,
+    type=NUMBER,
     metavar="RECORD",
     help="Show your own values and the suggestions for a source.",
 )
@@ -213,7 +214,7 @@ def _set_values(
 @click.option("--json", "as_json", is_flag=True, help="With --conflicts: JSON output.")
 @click.option(
     "--resolve",
-    type=(int, str, str),
+    type=(NUMBER, str, str),
     metavar="RECORD FIELD VALUE",
     help="A lead's reconciled value.",
 )
@@ -250,10 +251,10 @@ def _set_values(
 )
 @click.option("--themes", is_flag=True, help="List candidate themes.")
 @click.option("--propose-themes", type=int, metavar="N", help="Propose up to N candidate themes.")
-@click.option("--accept-theme", type=int, metavar="ID", help="Accept a candidate theme (a lead).")
+@click.option("--accept-theme", type=NUMBER, metavar="ID", help="Accept a candidate theme (a lead).")
 @click.option("--as", "theme_name", help="With --accept-theme: its name.")
 @click.option("--into", "into_field", help="With --accept-theme: add it as a choice of this field.")
-@click.option("--reject-theme", type=int, metavar="ID", help="Reject a candidate theme (a lead).")
+@click.option("--reject-theme", type=NUMBER, metavar="ID", help="Reject a candidate theme (a lead).")
 @click.option("--add-choice", type=(str, str), metavar="FIELD CHOICE", help="Form change (a lead).")
 @click.option(
     "--rename-choice",

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from scopewise.cli.core import console
+from scopewise.cli.types import NUMBER
 from scopewise.consultation import STANCES
 from scopewise.consultation.model import ConsultationError
 from scopewise.errors import UsageError
@@ -113,7 +114,7 @@ def list_notes(ctx: click.Context, db_url: str | None, participant: str | None) 
 
 
 @consult.command("show")
-@click.argument("note_id", type=int)
+@click.argument("note_id", type=NUMBER)
 @click.option("--plain", is_flag=True, help="The text alone, without character offsets.")
 @DB
 @click.pass_context
@@ -132,7 +133,7 @@ def show(ctx: click.Context, db_url: str | None, note_id: int, plain: bool) -> N
 
 
 @consult.command("code")
-@click.argument("note_id", type=int)
+@click.argument("note_id", type=NUMBER)
 @click.option("--theme", required=True, help="One of the protocol's themes.")
 @click.option("--start", type=click.IntRange(min=0), help="First character of the excerpt (with --text: where to start looking).")
 @click.option("--end", type=click.IntRange(min=1), help="Character after the excerpt.")
@@ -165,7 +166,7 @@ def code(
 
 
 @consult.command("uncode")
-@click.argument("excerpt_id", type=int)
+@click.argument("excerpt_id", type=NUMBER)
 @click.option("--actor", default="scopewise", show_default=True, help="Who removes it.")
 @DB
 @click.pass_context

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scopewise.cli.core import console
+from scopewise.cli.types import NUMBER
 from scopewise.dedup.side_by_side import reason_words, side_by_side
 from scopewise.errors import UsageError
 from scopewise.records import Record
@@ -43,7 +44,7 @@ _KEYS = {"s": "same", "d": "different", "k": "skip"}
     is_flag=True,
     help="Show how many records each source contributed and how many only it found.",
 )
-@click.option("--undo", "undo", type=int, metavar="GROUP", help="Undo the merge of group GROUP.")
+@click.option("--undo", "undo", type=NUMBER, metavar="GROUP", help="Undo the merge of group GROUP.")
 @click.option("--actor", default="scopewise", show_default=True, help="Who does this.")
 @click.option("--db", "db_url", help="Database URL, if not the project's own.")
 def dedup_command(

@@ -8,6 +8,7 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from scopewise.cli.core import console
+from scopewise.cli.types import NUMBER
 from scopewise.errors import UsageError
 from scopewise.review import Review
 from scopewise.sources import EXPORT_FORMATS
@@ -35,7 +36,7 @@ _PROGRESS_FROM_BYTES = 2 * 1024 * 1024  # show a progress display for files abov
 @click.option("--method", type=click.Choice(["file", "other"]), default="file", show_default=True,
               help="other: records found by other methods (websites, organisations, citation "
               "searching), named with --source; shown in their own column of the flow diagram.")
-@click.option("--undo", "undo", type=int, metavar="SEARCH",
+@click.option("--undo", "undo", type=NUMBER, metavar="SEARCH",
               help="Remove search SEARCH and its records (refused once work rests on them).")
 @click.option("--list", "show_list", is_flag=True, help="List the searches imported so far.")
 @ACTOR

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from scopewise.cli.types import NUMBER
 from scopewise.errors import UsageError
 from scopewise.review import Review
 
@@ -14,7 +15,7 @@ __all__ = ["COMMANDS", "remove_command"]
 
 @click.command("remove")
 @click.argument("directory", type=click.Path(path_type=Path))
-@click.argument("record_ids", nargs=-1, type=int)
+@click.argument("record_ids", nargs=-1, type=NUMBER)
 @click.option("--reason", help='Why, e.g. "Retracted" or "Published before 2000".')
 @click.option("--ids-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A file of record ids, one a line (e.g. an automation tool's output).")

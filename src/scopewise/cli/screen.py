@@ -18,6 +18,7 @@ from scopewise.cli.screen_text import (
     stop_sentence,
     stopping_lines,
 )
+from scopewise.cli.types import NUMBER
 from scopewise.errors import UsageError
 from scopewise.review import Review
 from scopewise.screening.decisions import STAGE_LABELS
@@ -59,7 +60,7 @@ def _need(value: str | None, option: str, why: str) -> str:
 @click.option(
     "--decide",
     nargs=2,
-    type=(int, str),
+    type=(NUMBER, str),
     metavar="RECORD DECISION",
     help="Record a decision: include, exclude or maybe.",
 )
@@ -88,7 +89,7 @@ def _need(value: str | None, option: str, why: str) -> str:
 @click.option(
     "--resolve",
     nargs=2,
-    type=(int, str),
+    type=(NUMBER, str),
     metavar="RECORD DECISION",
     help="Settle a conflict (a lead or a third reviewer, given by --reviewer).",
 )
@@ -96,11 +97,11 @@ def _need(value: str | None, option: str, why: str) -> str:
 @click.option(
     "--attach",
     nargs=2,
-    type=(int, click.Path(path_type=Path)),
+    type=(NUMBER, click.Path(path_type=Path)),
     metavar="RECORD FILE.pdf",
     help="Attach a record's full-text PDF.",
 )
-@click.option("--not-retrieved", type=int, metavar="RECORD", help="Full text not obtainable.")
+@click.option("--not-retrieved", type=NUMBER, metavar="RECORD", help="Full text not obtainable.")
 @click.option("--pilot", type=int, metavar="N", help="Start a pilot round on N random records.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the pilot sample.")
 @click.option("--close-pilot", is_flag=True, help="End the pilot round.")

@@ -25,6 +25,7 @@ from scopewise.analysis.charting import ChartedSource
 from scopewise.charting import MULTI_SEPARATOR, check_value, display_value
 from scopewise.errors import ChartingError, ScopewiseError
 from scopewise.protocol import ChartingForm
+from scopewise.records import number_of
 from scopewise.review.sheet_xlsx import CellTooLong, unescape_cell, write_xlsx
 from scopewise.screening.decisions import header_delimiter
 from scopewise.sources.textfile import read_small_file, small_file_text
@@ -236,6 +237,7 @@ def _record_id(path: Path, line: int, text: str) -> int:
     value = text.strip()
     if value.endswith(".0"):
         value = value[:-2]
-    if not value.isdigit():
+    number = number_of(value)
+    if number is None:
         raise ChartingError(f"{path}:{line}: record_id {text!r} is not a record number")
-    return int(value)
+    return number

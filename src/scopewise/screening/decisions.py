@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from scopewise.errors import ScreeningError
+from scopewise.records import number_of
 
 if TYPE_CHECKING:  # only annotations: simulate needs no protocol model (pydantic, 0.2 s)
     from scopewise.protocol import Protocol
@@ -303,7 +304,8 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
         if not any(cells.values()):
             continue
         raw_id = cells.get("record_id", "")
-        if not raw_id.isdigit():
+        record_id = number_of(raw_id)
+        if record_id is None:
             raise ScreeningError(f"{path}:{line}: record_id {raw_id!r} is not a record number")
         for column in ("reviewer", "decision"):
             if not cells.get(column):
@@ -312,7 +314,7 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
         decided_at = _decided_at(cells.get("decided_at", ""), path, line)
         out.append(
             DecisionInput(
-                record_id=int(raw_id),
+                record_id=record_id,
                 reviewer=cells["reviewer"],
                 decision=cells["decision"].lower(),
                 stage=cells.get("stage") or default_stage,

@@ -13,19 +13,13 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 
+from scopewise.records import MAX_ID, number_of
+
 __all__ = ["MAX_ID", "number_or_400", "number_or_404", "whole_number"]
-
-#: The largest value of the database's ``Integer`` columns (PostgreSQL's int4).
-MAX_ID = 2**31 - 1
-
 
 def whole_number(raw: Any) -> int | None:
     """``raw`` as a whole number from 0 to :data:`MAX_ID`, or ``None``."""
-    text = str(raw)
-    if not text or len(text) > 10 or not (text.isascii() and text.isdigit()):
-        return None
-    value = int(text)
-    return value if value <= MAX_ID else None
+    return number_of(raw)
 
 
 def number_or_400(raw: Any, message: str) -> int:
