@@ -305,3 +305,28 @@ def test_a_third_charter_is_refused_by_set_and_by_a_sheet(
         review.chart(1, {"study_design": "review"}, "Ann")
         coverage = review.map_coverage("category", "study_design")
         assert (coverage.included, coverage.mapped, coverage.conflict) == (4, 0, 1)
+
+
+def test_a_formula_like_value_round_trips_through_a_csv_sheet(
+    cli, project: tuple[Path, str], tmp_path: Path
+) -> None:
+    folder, url = project
+    hostile = ['=HYPERLINK("http://x")', "'quoted", "-2 weeks of training"]
+    with Review.open(folder, db_url=url) as review:
+        for rid, text in zip((1, 3, 5), hostile, strict=True):
+            review.chart(rid, {"key_findings": text, "participants": -1 if rid == 5 else 4},
+                         "Ann")
+    sheet = tmp_path / "ann.csv"
+    result = cli("chart", str(folder), "--export", str(sheet), "--reviewer", "Ann", "--db", url)
+    assert result.exit_code == 0, result.output
+    written = {r["record_id"]: r for r in _rows(sheet)}
+    # kept text for a spreadsheet; a number stays a number
+    assert written["1"]["key_findings"] == '\'=HYPERLINK("http://x")'
+    assert written["3"]["key_findings"] == "''quoted"
+    assert written["5"]["key_findings"] == "'-2 weeks of training"
+    assert written["5"]["participants"] == "-1"
+    result = cli("chart", str(folder), "--import", str(sheet), "--reviewer", "Ben", "--db", url)
+    assert result.exit_code == 0, result.output
+    with Review.open(folder, db_url=url) as review:
+        for rid, text in zip((1, 3, 5), hostile, strict=True):
+            assert review.chart_values(rid, "Ben")["key_findings"] == text

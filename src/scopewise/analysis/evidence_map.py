@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from scopewise.analysis.charting import ChartedSource, field_values
+from scopewise.cells import text_cell
 from scopewise.protocol import ChartingField, ChartingForm
 
 __all__ = ["EvidenceCell", "EvidenceMap", "evidence_map", "is_review"]
@@ -85,6 +86,11 @@ class EvidenceMap:
         for row in self.rows:
             out.append([row, *(str(self.count(row, column)) for column in self.columns)])
         return out
+
+    def to_csv_cells(self) -> list[list[str]]:
+        """:meth:`to_csv_rows` for a CSV file: a value that a spreadsheet would run as
+        a formula is kept text (:func:`scopewise.cells.text_cell`)."""
+        return [[str(text_cell(cell)) for cell in row] for row in self.to_csv_rows()]
 
     def to_json(self) -> dict[str, Any]:
         """Everything in the map, as plain JSON values."""

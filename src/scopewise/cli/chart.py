@@ -40,7 +40,7 @@ def _write_map(
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".csv":
         with out.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(emap.to_csv_rows())
+            csv.writer(handle).writerows(emap.to_csv_cells())
     elif suffix == ".json":
         out.write_text(json.dumps(emap.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     elif suffix in (".svg", ".png"):

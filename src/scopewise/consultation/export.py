@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from scopewise.cells import text_cell
 from scopewise.consultation.report import ConsultationReport, ParticipantRow
 
 __all__ = ["EXPORT_COLUMNS", "export_rows", "write_csv"]
@@ -29,9 +30,8 @@ EXPORT_COLUMNS = (
 
 
 def _cell(value: object) -> str:
-    # A spreadsheet would run a cell that starts like a formula; keep it text.
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    # a spreadsheet would run a cell that starts like a formula: kept text
+    return str(text_cell("" if value is None else str(value)))
 
 
 def export_rows(report: ConsultationReport) -> list[dict[str, str]]:

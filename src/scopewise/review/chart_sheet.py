@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from scopewise.analysis.charting import ChartedSource
+from scopewise.cells import read_text_cell, text_cell
 from scopewise.charting import MULTI_SEPARATOR, check_value, display_value
 from scopewise.errors import ChartingError, ScopewiseError
 from scopewise.protocol import ChartingForm
@@ -84,8 +85,8 @@ def write_sheet(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
+            writer.writerow([text_cell(c) for c in header])
+            writer.writerows([text_cell(c) for c in row] for row in rows)
         return path
     if suffix == ".xlsx":
         try:
@@ -101,7 +102,7 @@ def _csv_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=header_delimiter(text))
     try:
         for row in reader:
-            yield reader.line_num, row
+            yield reader.line_num, [read_text_cell(c) for c in row]
     except csv.Error as exc:
         raise ChartingError(f"{path}:{reader.line_num}: the CSV is malformed ({exc})") from None
 

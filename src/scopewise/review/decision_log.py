@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scopewise.cells import text_cell
 from scopewise.errors import NotFound, ScreeningError, UsageError
 from scopewise.review.screening import ScreeningMixin
 from scopewise.screening.decisions import EXPORT_COLUMNS, export_rows
@@ -100,7 +101,7 @@ class DecisionLogMixin(ScreeningMixin):
             with partial.open("w", encoding="utf-8", newline="") as handle:
                 writer = csv.DictWriter(handle, fieldnames=list(EXPORT_COLUMNS))
                 writer.writeheader()
-                writer.writerows(rows)
+                writer.writerows({k: text_cell(v) for k, v in row.items()} for row in rows)
             partial.replace(target)
         except OSError as exc:
             partial.unlink(missing_ok=True)

@@ -115,7 +115,7 @@ def chart_simulated(
         import csv
 
         with (out_dir / "evidence-map.csv").open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(emap.to_csv_rows())
+            csv.writer(handle).writerows(emap.to_csv_cells())
         out["map"] = emap.to_json()["gaps"]
     pilot = ", ".join(f"{a.field} {a.percent:.0f}%" for a in agreement if a.percent is not None)
     say(

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from scopewise.cells import read_text_cell
 from scopewise.errors import ScreeningError
 from scopewise.records import number_of
 
@@ -300,7 +301,7 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
     out: list[DecisionInput] = []
     for row in reader:
         line = reader.line_num
-        cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        cells = {k: read_text_cell((v or "").strip()) for k, v in row.items() if k is not None}
         if not any(cells.values()):
             continue
         raw_id = cells.get("record_id", "")

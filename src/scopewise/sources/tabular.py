@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from scopewise.cells import text_cell
 from scopewise.errors import ImportFormatError
 from scopewise.records import RECORD_FIELDS, Record
 from scopewise.sources.columns import rank_columns
@@ -295,7 +296,7 @@ def write_csv(path: Path, items: Iterable[ExportItem]) -> int:
             if writer is None:
                 writer = csv.DictWriter(out, fieldnames=list(row), delimiter=delimiter)
                 writer.writeheader()
-            writer.writerow(row)
+            writer.writerow({k: text_cell(v) for k, v in row.items()})
             count += 1
         if writer is None:
             csv.writer(out, delimiter=delimiter).writerow(_empty_header(items))

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
+from scopewise.cells import text_cell
 from scopewise.errors import ScopewiseError
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
@@ -98,7 +99,7 @@ def _write_map(review: Any, path: Path, a: str, b: str) -> None:
     emap = review.evidence_map(a, b)
     if path.suffix == ".csv":
         with path.open("w", encoding="utf-8", newline="") as handle:
-            csv.writer(handle).writerows(emap.to_csv_rows())
+            csv.writer(handle).writerows(emap.to_csv_cells())
     else:
         evidence_map_figure(emap, path)
 
@@ -112,7 +113,7 @@ def _write_audit(path: Path, events: Any) -> None:
         writer = csv.writer(handle)
         writer.writerow(["id", "at", "actor", "action", "detail"])
         for e in events:
-            writer.writerow([e.id, e.at.isoformat(), e.actor, e.action,
+            writer.writerow([e.id, e.at.isoformat(), text_cell(e.actor), text_cell(e.action),
                              json.dumps(e.detail, ensure_ascii=False, sort_keys=True)])
 
 

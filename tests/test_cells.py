@@ -1,0 +1,64 @@
+"""CSV cells that stay text (scopewise.cells), and the files that use them: a value a
+spreadsheet would run as a formula is written behind an apostrophe, and scopewise's own
+files (decisions, charting sheets) read back exactly what was written."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from scopewise.cells import read_text_cell, text_cell
+from scopewise.records import Record
+from scopewise.review import Review
+from scopewise.screening.decisions import parse_decisions_csv
+from scopewise.sources import write_records
+from small_protocol import TITLES, project_with_titles, small_protocol
+
+HOSTILE = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)",
+           "\tTAB", "\rCR", "'quoted", "''=twice", "=", "-", "+", "'"]
+PLAIN = ["Peer support", "", "-0.5", "+3", "12", "1e3", "a=b", " =lead space", "x'"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_a_formula_like_cell_is_kept_text_and_read_back(value: str) -> None:
+    cell = text_cell(value)
+    assert cell == "'" + value
+    assert read_text_cell(str(cell)) == value
+
+
+@pytest.mark.parametrize("value", PLAIN)
+def test_other_cells_are_written_and_read_as_they_are(value: str) -> None:
+    assert text_cell(value) == value
+    assert read_text_cell(value) == value
+
+
+def test_non_text_cells_are_left_alone() -> None:
+    assert text_cell(7) == 7 and text_cell(None) is None
+
+
+def test_the_records_export_keeps_a_hostile_title_text(tmp_path: Path) -> None:
+    record = Record(title='=HYPERLINK("http://x","click")', abstract="-see +notes",
+                    source_record_id="r1")
+    path = tmp_path / "records.csv"
+    write_records(path, [record])
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["title"] == '\'=HYPERLINK("http://x","click")'
+    assert row["abstract"] == "'-see +notes"
+
+
+def test_decision_notes_survive_export_and_import(tmp_path: Path) -> None:
+    protocol = small_protocol("Cells", reviewers=("Ann",))
+    folder = project_with_titles(tmp_path / "cells", protocol, TITLES)
+    notes = {1: "=1+1", 2: "'quoted", 3: "-2 weeks", 4: "@home"}
+    with Review.open(folder) as review:
+        for rid, note in notes.items():
+            review.decide(rid, "exclude", "Ann", reasons=("NOTPEER",), note=note)
+        out = tmp_path / "decisions.csv"
+        review.export_decisions(out)
+    text = out.read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and "''quoted" in text and "'-2 weeks" in text
+    rows = parse_decisions_csv(text, str(out), "title_abstract")
+    assert {r.record_id: r.note for r in rows} == notes
