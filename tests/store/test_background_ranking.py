@@ -128,7 +128,9 @@ def test_workers_of_two_processes_share_one_fit_through_the_database(
     folder = _project(tmp_path, db_url, "reviewers_per_record = 2")
     with Review.open(folder, db_url=db_url) as one, Review.open(folder, db_url=db_url) as two:
         first = one.start_background_ranking(shared=True)
-        second = two.start_background_ranking(shared=True)
+        # the second process's pages wait for its worker to read the first's fit, however
+        # busy the machine (the default 0.25 s served the older ranking once in CI)
+        second = two.start_background_ranking(shared=True, wait=30)
         served = one.next_record("Ann")
         assert served is not None and first.fits == 1
         same = two.next_record("Bob")
