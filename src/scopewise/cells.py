@@ -14,13 +14,14 @@ two lines and no library of the field states it.
 
 from __future__ import annotations
 
-__all__ = ["read_text_cell", "text_cell"]
+__all__ = ["is_number", "read_text_cell", "text_cell"]
 
 _ALWAYS = ("=", "@", "\t", "\r", "'")
 _SIGNS = ("+", "-")
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (``float`` takes it)."""
     try:
         float(text)
     except ValueError:
@@ -32,7 +33,7 @@ def text_cell(value: object) -> object:
     """``value`` as a CSV cell that a spreadsheet shows as written (non-text kept)."""
     if not isinstance(value, str) or not value:
         return value
-    if value.startswith(_ALWAYS) or (value.startswith(_SIGNS) and not _is_number(value)):
+    if value.startswith(_ALWAYS) or (value.startswith(_SIGNS) and not is_number(value)):
         return "'" + value
     return value
 
@@ -41,6 +42,6 @@ def read_text_cell(text: str) -> str:
     """A cell of a CSV scopewise wrote, as it was before :func:`text_cell`."""
     rest = text[1:]
     if text.startswith("'") and rest and (
-            rest.startswith(_ALWAYS) or (rest.startswith(_SIGNS) and not _is_number(rest))):
+            rest.startswith(_ALWAYS) or (rest.startswith(_SIGNS) and not is_number(rest))):
         return rest
     return text

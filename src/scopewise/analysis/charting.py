@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from scopewise.cells import is_number
 from scopewise.charting.values import display_value, is_empty
 from scopewise.protocol import ChartingField, ChartingForm, Protocol
 
@@ -105,16 +106,8 @@ def _value_order(spec: ChartingField, seen: Iterable[str]) -> list[str]:
     if spec.type == "yes_no":
         return ["yes", "no"]
     if spec.type in ("year", "number"):
-        return sorted(set(seen), key=lambda v: (float(v) if _is_number(v) else float("inf"), v))
+        return sorted(set(seen), key=lambda v: (float(v) if is_number(v) else float("inf"), v))
     return sorted(set(seen), key=str.casefold)
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _spec(form: ChartingForm, name: str) -> ChartingField:
