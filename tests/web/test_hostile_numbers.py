@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from scopewise.web.fields import MAX_ID, whole_number
+from scopewise.records import MAX_ID, number_of
 from web_helpers import csrf, signed_in
 
 BAD = ["\u00b2", "99999999999999999999", str(MAX_ID + 1), "-1", "1e3", "1_0", "abc", " 7"]
@@ -21,8 +21,8 @@ BAD = ["\u00b2", "99999999999999999999", str(MAX_ID + 1), "-1", "1e3", "1_0", "a
     ("\u00b2", None), ("\u0663", None), ("", None), (" 7", None), ("-1", None),
     ("1_0", None), ("1e3", None), (str(MAX_ID + 1), None), ("9" * 40, None),
 ])
-def test_whole_number(raw: object, value: int | None) -> None:
-    assert whole_number(raw) == value
+def test_number_of(raw: object, value: int | None) -> None:
+    assert number_of(raw) == value
 
 
 def test_numbers_in_paths_and_queries(app_client: TestClient) -> None:

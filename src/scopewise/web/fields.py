@@ -1,4 +1,5 @@
-"""Whole numbers read from forms, queries and paths, one way for every page.
+"""Whole numbers read from forms, queries and paths, one way for every page
+(:func:`scopewise.records.number_of`), answered with the page's 400 or 404.
 
 A record, search, note or excerpt number typed into a URL or a form is read only when
 it is plain ASCII digits that fit the database's integer: ``str.isdigit`` alone also
@@ -13,18 +14,14 @@ from typing import Any
 
 from starlette.exceptions import HTTPException
 
-from scopewise.records import MAX_ID, number_of
+from scopewise.records import number_of
 
-__all__ = ["MAX_ID", "number_or_400", "number_or_404", "whole_number"]
-
-def whole_number(raw: Any) -> int | None:
-    """``raw`` as a whole number from 0 to :data:`MAX_ID`, or ``None``."""
-    return number_of(raw)
+__all__ = ["number_or_400", "number_or_404"]
 
 
 def number_or_400(raw: Any, message: str) -> int:
     """``raw`` as a whole number, or a 400 answer saying ``message``."""
-    value = whole_number(raw)
+    value = number_of(raw)
     if value is None:
         raise HTTPException(400, message)
     return value
@@ -32,7 +29,7 @@ def number_or_400(raw: Any, message: str) -> int:
 
 def number_or_404(raw: Any, message: str) -> int:
     """``raw`` (a number in the path) as a whole number, or a 404 saying ``message``."""
-    value = whole_number(raw)
+    value = number_of(raw)
     if value is None:
         raise HTTPException(404, message)
     return value

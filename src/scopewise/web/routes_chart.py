@@ -14,10 +14,11 @@ from starlette.routing import Route
 from scopewise.analysis.charting import NOT_CHARTED, short_citation
 from scopewise.charting import display_value
 from scopewise.errors import ScopewiseError
+from scopewise.records import number_of
 from scopewise.web.facade import actor as _name
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
-from scopewise.web.fields import number_or_400, number_or_404, whole_number
+from scopewise.web.fields import number_or_400, number_or_404
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 
@@ -170,7 +171,7 @@ def _conflicts(review: Any, name: str, only: int | None) -> dict[str, Any]:
 @requires("lead")
 async def chart_conflicts(request: Request) -> Response:
     raw = request.query_params.get("record", "")
-    only = whole_number(raw)
+    only = number_of(raw)
     context = await _call(_conflicts, _review(request), _name(request), only)
     title = f"Charting of record {only}" if only is not None else "Charting conflicts"
     return render(request, "chart_conflicts.html", title=title, **context)

@@ -33,8 +33,9 @@ from starlette.routing import Route
 from scopewise.consultation import MAX_NOTE_BYTES
 from scopewise.consultation.model import STANCES, Excerpt
 from scopewise.errors import NotFound, ScopewiseError
+from scopewise.records import number_of
 from scopewise.web.facade import call
-from scopewise.web.fields import number_or_400, number_or_404, whole_number
+from scopewise.web.fields import number_or_400, number_or_404
 from scopewise.web.render import render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -122,14 +123,14 @@ async def note_page(request: Request) -> Response:
     context = await call(_note_page, request.app.state.review, note_id, not_found=404)
     removed = request.query_params.get("removed", "")
     return render(request, "consultation_note.html", title=f"Note {note_id}",
-                  removed=removed if whole_number(removed) is not None else "", **context)
+                  removed=removed if number_of(removed) is not None else "", **context)
 
 
 @requires("lead")
 async def code_excerpt(request: Request) -> Response:
     form = await checked_form(request)
     note_id = number_or_400(form.get("note_id", ""), "which note? (note_id)")
-    start = whole_number(str(form.get("start", "")).strip())
+    start = number_of(str(form.get("start", "")).strip())
     try:
         await run_in_threadpool(
             request.app.state.review.code_excerpt, note_id, str(form.get("theme", "")),

@@ -14,13 +14,14 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from scopewise.errors import ScopewiseError
+from scopewise.records import number_of
 from scopewise.report.data import StoppingSummary
 from scopewise.review.status_view import status_rows
 from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
-from scopewise.web.fields import number_or_400, whole_number
+from scopewise.web.fields import number_or_400
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -178,7 +179,7 @@ async def _import_page(request: Request, message: str = "", error: str = "",
     # the warnings of the import just made (or of any search asked for): read again from
     # the audit trail, so the redirect carries only the search's number
     raw = request.query_params.get("search", "")
-    warned = whole_number(raw)
+    warned = number_of(raw)
     warnings: list[str] = []
     if warned is not None:
         try:

@@ -10,11 +10,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from scopewise.records import number_of
 from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
-from scopewise.web.fields import number_or_400, number_or_404, whole_number
+from scopewise.web.fields import number_or_400, number_or_404
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 
@@ -60,8 +61,8 @@ async def undo_merge(request: Request) -> Response:
     """The lead undoes a duplicate merge from a record's page: its members are screened
     apart again (and never merged automatically again)."""
     form = await checked_form(request)
-    group_id = whole_number(form.get("group_id", ""))
-    back = whole_number(form.get("record_id", ""))
+    group_id = number_of(form.get("group_id", ""))
+    back = number_of(form.get("record_id", ""))
     if group_id is None or back is None:
         raise HTTPException(400, "group_id and record_id must be numbers")
     group = await _call(_review(request).undo_merge, group_id, _actor(request),

@@ -17,10 +17,11 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from scopewise.errors import ProjectLocked, ScopewiseError
+from scopewise.records import number_of
 from scopewise.review.decision_log import OWN_PAGE
 from scopewise.screening.decisions import DECISIONS, REASON_GROUPS, STAGE_LABELS, valid_reasons
 from scopewise.screening.stop_advice import stopping_sentence
-from scopewise.web.fields import number_or_400, whole_number
+from scopewise.web.fields import number_or_400
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -146,7 +147,7 @@ async def screen(request: Request) -> Response:
     except ScopewiseError as exc:
         raise HTTPException(400, str(exc)) from None
     last = request.query_params.get("last", "")
-    return render(request, "screen.html", title="Screen", last=last if whole_number(last) is not None else "",
+    return render(request, "screen.html", title="Screen", last=last if number_of(last) is not None else "",
                   message=request.query_params.get("message", "")[:300], **context)
 
 
