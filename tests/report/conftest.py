@@ -91,12 +91,15 @@ def decide(
     )
 
 
+def user_ids(conn: sa.Connection) -> dict[str, int]:
+    """Each team member's user id, by name (what :func:`decide` takes)."""
+    return {str(r.name): int(r.id) for r in conn.execute(sa.select(t.users.c.name, t.users.c.id))}
+
+
 def fill(review: Review) -> dict[str, int]:
     """Fill the fixture project; returns record ids by short name."""
     with review.store.transaction() as conn:
-        users = {
-            str(r.name): int(r.id) for r in conn.execute(sa.select(t.users.c.name, t.users.c.id))
-        }
+        users = user_ids(conn)
         searches = {}
         for source, query, count in (("PubMed", "ptsd AND trajector*", 5), ("PsycINFO", "", 4)):
             searches[source] = _insert(
@@ -193,6 +196,12 @@ def project(
 def decide_fn() -> Callable[..., None]:
     """The helper that appends a decision row (see :func:`decide`)."""
     return decide
+
+
+@pytest.fixture
+def user_ids_fn() -> Callable[[sa.Connection], dict[str, int]]:
+    """The helper that reads each team member's user id (see :func:`user_ids`)."""
+    return user_ids
 
 
 @pytest.fixture

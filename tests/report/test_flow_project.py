@@ -34,13 +34,12 @@ def test_flow_of_a_review_in_progress(project: Project) -> None:
 
 
 def test_finishing_the_review_closes_the_open_counts(
-    project: Project, decide_fn: Callable[..., None]
+    project: Project, decide_fn: Callable[..., None],
+    user_ids_fn: Callable[[sa.Connection], dict[str, int]],
 ) -> None:
     review, ids = project
     with review.store.transaction() as conn:
-        users = {
-            str(r.name): int(r.id) for r in conn.execute(sa.select(t.users.c.name, t.users.c.id))
-        }
+        users = user_ids_fn(conn)
         decide_fn(conn, users, ids["h"], "title_abstract", "Ben", "exclude", ("DESIGN",))
         decide_fn(conn, users, ids["b"], "full_text", "Ben", "include")
     flow = review.flow()
@@ -63,13 +62,12 @@ def test_report_writes_every_format(project: Project, tmp_path: Path) -> None:
 
 
 def test_html_escapes_titles_and_shows_every_number(
-    project: Project, tmp_path: Path, decide_fn: Callable[..., None]
+    project: Project, tmp_path: Path, decide_fn: Callable[..., None],
+    user_ids_fn: Callable[[sa.Connection], dict[str, int]],
 ) -> None:
     review, ids = project
     with review.store.transaction() as conn:
-        users = {
-            str(r.name): int(r.id) for r in conn.execute(sa.select(t.users.c.name, t.users.c.id))
-        }
+        users = user_ids_fn(conn)
         decide_fn(conn, users, ids["b"], "full_text", "Ben", "include")
     review.report(tmp_path / "out", ["html"])
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
@@ -148,13 +146,12 @@ def test_stopping_estimate_and_agreement_show_in_the_report(
 
 
 def test_an_inclusion_criterion_as_a_reason_reads_not_met(
-    project: Project, tmp_path: Path, decide_fn: Callable[..., None]
+    project: Project, tmp_path: Path, decide_fn: Callable[..., None],
+    user_ids_fn: Callable[[sa.Connection], dict[str, int]],
 ) -> None:
     review, ids = project
     with review.store.transaction() as conn:
-        users = {
-            str(r.name): int(r.id) for r in conn.execute(sa.select(t.users.c.name, t.users.c.id))
-        }
+        users = user_ids_fn(conn)
         decide_fn(conn, users, ids["b"], "full_text", "Ana", "exclude", ("WAVES",))
         decide_fn(conn, users, ids["b"], "full_text", "Ben", "exclude", ("WAVES",))
     review.report(tmp_path / "out", "html")
