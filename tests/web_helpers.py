@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from starlette.testclient import TestClient
 
+from scopewise.web import create_app
 from small_protocol import small_protocol
 
 PASSWORD = "correct horse battery"
@@ -42,3 +46,12 @@ def signed_in(app_client: TestClient, email: str) -> TestClient:
     app_client.cookies.clear()
     sign_in(app_client, email)
     return app_client
+
+
+@contextmanager
+def web_client(folder: Path, db_url: str) -> Iterator[TestClient]:
+    """A test client on the project's web app, without background ranking, that does
+    not follow redirects (the tests read them)."""
+    app = create_app(folder, db_url=db_url, ranking=False)
+    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
+        yield client

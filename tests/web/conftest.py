@@ -9,9 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from scopewise.review import Review
-from scopewise.web import create_app
 from small_protocol import TITLES, project_with_titles
-from web_helpers import ACCOUNTS, PASSWORD, team_protocol
+from web_helpers import ACCOUNTS, PASSWORD, team_protocol, web_client
 
 
 @pytest.fixture
@@ -26,9 +25,7 @@ def project(tmp_path: Path, db_url: str) -> tuple[Path, str]:
 
 @pytest.fixture
 def app_client(project: tuple[Path, str]) -> Iterator[TestClient]:
-    folder, db_url = project
-    app = create_app(folder, db_url=db_url, ranking=False)
-    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
+    with web_client(*project) as client:
         yield client
 
 

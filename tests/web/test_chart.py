@@ -9,9 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from scopewise.review import Review
-from scopewise.web import create_app
 from small_protocol import TITLES, project_with_titles
-from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol
+from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol, web_client
 
 FORM = """
 [charting]
@@ -42,8 +41,7 @@ def charting_client(tmp_path: Path, db_url: str) -> TestClient:
             review.add_account(email, name, role, PASSWORD)
         for rid in (1, 3):
             review.decide(rid, "include", "Ann")
-    app = create_app(folder, db_url=db_url, ranking=False)
-    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         yield client
 
 
@@ -123,8 +121,7 @@ def odd_title_client(tmp_path: Path, db_url: str) -> TestClient:
             review.add_account(email, name, role, PASSWORD)
         for rid in (1, 3):
             review.decide(rid, "include", "Ann")
-    app = create_app(folder, db_url=db_url, ranking=False)
-    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         yield client
 
 
@@ -237,8 +234,7 @@ def test_with_one_charter_a_second_is_told_their_values_replace(
         for email, (name, role) in ACCOUNTS.items():
             review.add_account(email, name, role, PASSWORD)
         review.decide(1, "include", "Ann")
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "ann@example.org")
         assert "already charted" not in client.get("/chart/1").text
         _save(client, 1, design="RCT")

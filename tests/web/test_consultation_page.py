@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
 from consultation_project import make_project
 from scopewise.review import Review
-from scopewise.web import create_app
-from web_helpers import PASSWORD, csrf, sign_in
+from web_helpers import PASSWORD, csrf, sign_in, web_client
 
 SECRET = "The supervision sessions with Dr Quentin Zebedee felt like a lifeline every week"
 
@@ -25,8 +23,7 @@ def test_consultation_page_keeps_the_quote_policy(tmp_path: Path, db_url: str, q
         review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
         imported = review.import_note(note, "P01", group="peer worker", held_on="2026-03-01")
         review.code_excerpt(imported.note_id, "Supervision and support", text=SECRET)
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "ann@example.org")
         assert client.get("/consultation").status_code == 403
         sign_in(client, "lead@example.org")
@@ -54,8 +51,7 @@ def test_the_lead_adds_and_codes_a_note_in_the_browser(
         f"{SECRET}.\nTraining came late for most of us.\n"
         "<script>alert(1)</script> & <b>bold</b>\n"
     ).encode()
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "lead@example.org")
         token = csrf(client, "/consultation")
         sent = client.post(
@@ -141,8 +137,7 @@ def test_each_page_tells_the_quote_policy_as_it_is(
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
         imported = review.import_note(note, "P01", group="peer worker")
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "lead@example.org")
         overview = client.get("/consultation").text
         page = client.get(f"/consultation/notes/{imported.note_id}").text
@@ -167,8 +162,7 @@ def test_the_lead_removes_a_coded_span(tmp_path: Path, db_url: str, quotes: str)
         wrong = review.code_excerpt(note_id, "Supervision and support", text="Training came")
         kept = review.code_excerpt(note_id, "Training", text="Training came late")
     where = f"/consultation/notes/{note_id}"
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "ann@example.org")
         ann_token = csrf(client, "/account")
         assert client.post("/consultation/uncode", data={

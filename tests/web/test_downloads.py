@@ -12,9 +12,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from scopewise.review import Review
-from scopewise.web import create_app
 from small_protocol import TITLES, project_with_titles
-from web_helpers import ACCOUNTS, PASSWORD, sign_in, team_protocol
+from web_helpers import ACCOUNTS, PASSWORD, sign_in, team_protocol, web_client
 
 TWO_FIELDS = """
 [charting]
@@ -40,8 +39,7 @@ def charted_client(tmp_path: Path, db_url: str) -> Iterator[TestClient]:
         for rid, design in ((1, "RCT"), (3, "qualitative")):
             review.decide(rid, "include", "Ann")
             review.chart(rid, {"design": design, "setting": "community"}, "Ann")
-    app = create_app(folder, db_url=db_url, ranking=False)
-    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         yield client
 
 

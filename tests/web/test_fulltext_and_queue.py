@@ -9,9 +9,8 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from scopewise.review import Review
-from scopewise.web import create_app
 from small_protocol import TITLES, project_with_titles
-from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol
+from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol, web_client
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -22,8 +21,7 @@ def test_full_text_upload_view_and_reasons(tmp_path: Path, db_url: str) -> None:
         review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
         for rid in range(1, len(TITLES) + 1):
             review.decide(rid, "include" if rid == 1 else "exclude", "Ann")
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "ann@example.org")
         page = client.get("/screen").text
         assert "full text" in page and "No PDF attached yet" in page and "Maybe" not in page

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from scopewise.review import Review
 from scopewise.screening import parse_decisions_csv
-from web_helpers import ACCOUNTS, csrf, sign_in
+from web_helpers import ACCOUNTS, csrf, sign_in, web_client
 
 RIS = "TY  - JOUR\nTI  - Peer workers on <i>wards</i>\nPY  - 2020\nER  - \n\nTY  - JOUR\nTI  - Statins\nPY  - 2019\nER  - \n"
 
@@ -309,7 +309,6 @@ def test_many_conflicts_are_counted_all_and_shown_a_page_at_a_time(
 
 
 def test_the_import_form_offers_the_protocols_planned_file_sources(tmp_path: Path, db_url: str) -> None:
-    from scopewise.web import create_app
     from small_protocol import TITLES, project_with_titles
     from web_helpers import PASSWORD, team_protocol
 
@@ -326,8 +325,7 @@ query = "peer support"
     folder = project_with_titles(tmp_path / "planned", text, TITLES, db_url)
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "lead@example.org")
         page = client.get("/import").text
         assert 'list="planned-sources"' in page and '<option value="CINAHL">EBSCOhost</option>' in page

@@ -10,9 +10,8 @@ from starlette.testclient import TestClient
 
 from scopewise.errors import ScreeningError
 from scopewise.review import Review
-from scopewise.web import create_app
 from small_protocol import project_with_titles
-from web_helpers import PASSWORD, sign_in, team_protocol
+from web_helpers import PASSWORD, sign_in, team_protocol, web_client
 
 
 def _listed(page: str) -> list[int]:
@@ -97,8 +96,7 @@ def test_hostile_titles_are_listed_as_text(tmp_path: Path, db_url: str) -> None:
         review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
         review.decide(1, "include", "Ann", note="<b>bold</b>")
         review.decide(2, "exclude", "Ann")
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "ann@example.org")
         page = client.get("/screen/mine?q=%3Cscript%3E").text
         assert "<script>alert" not in page and "<img src=x" not in page and "<b>bold" not in page

@@ -10,9 +10,8 @@ from starlette.testclient import TestClient
 
 from scopewise.errors import ScreeningError
 from scopewise.review import Review
-from scopewise.web import create_app
 from small_protocol import TITLES, project_with_titles
-from web_helpers import PASSWORD, sign_in, team_protocol
+from web_helpers import PASSWORD, sign_in, team_protocol, web_client
 
 
 def _listed(page: str) -> list[int]:
@@ -93,8 +92,7 @@ def test_hostile_titles_are_listed_as_text(tmp_path: Path, db_url: str) -> None:
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("lead@example.org", "Lead", "lead", PASSWORD)
         review.decide(1, "include", "Ann", note="<img src=x onerror=alert(1)>")
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "lead@example.org")
         for path in ("/records?q=script", "/records/1"):
             page = client.get(path).text

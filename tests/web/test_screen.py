@@ -8,9 +8,8 @@ from pathlib import Path
 from starlette.testclient import TestClient
 
 from scopewise.review import Review
-from scopewise.web import create_app
 from small_protocol import TITLES, project_with_titles
-from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol
+from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol, web_client
 
 
 def _record_on(page: str) -> int:
@@ -52,8 +51,7 @@ def test_hostile_record_text_is_shown_as_text(tmp_path: Path, db_url: str) -> No
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
         review.set_highlight_terms(["peer", "<b>"], ["x onerror"], "Lead")
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "ann@example.org")
         for _ in titles:
             page = client.get("/screen").text

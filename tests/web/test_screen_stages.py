@@ -17,9 +17,8 @@ from starlette.testclient import TestClient
 from scopewise.review import Review
 from scopewise.screening.stopping_rule import StopReport
 from scopewise.store import schema as t
-from scopewise.web import create_app
 from small_protocol import TITLES, project_with_titles
-from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol
+from web_helpers import ACCOUNTS, PASSWORD, csrf, sign_in, team_protocol, web_client
 
 # a full-text-only criterion between the two: keys must not shift between stages
 DESIGN = ('[[criteria.inclusion]]\ncode = "DESIGN"\ntext = "Reports primary data."\n'
@@ -44,8 +43,7 @@ def stages_project(tmp_path: Path, db_url: str) -> tuple[Path, str]:
 @pytest.fixture
 def client(stages_project: tuple[Path, str]) -> Iterator[TestClient]:
     folder, db_url = stages_project
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as c:
+    with web_client(folder, db_url) as c:
         yield c
 
 
@@ -214,8 +212,7 @@ def test_one_stage_has_no_tabs_and_refuses_another(tmp_path: Path, db_url: str) 
     folder = project_with_titles(tmp_path / "one", text, TITLES, db_url=db_url)
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("ann@example.org", "Ann", "reviewer", PASSWORD)
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as one:
+    with web_client(folder, db_url) as one:
         sign_in(one, "ann@example.org")
         page = one.get("/screen").text
         assert _stage_on(page) == "title_abstract" and 'class="stage-tabs"' not in page

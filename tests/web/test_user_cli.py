@@ -7,14 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
 from cli_runner import run
 from scopewise.cli import serve as serve_module
 from scopewise.review import Review
-from scopewise.web import create_app
 from small_protocol import TITLES, project_with_titles
-from web_helpers import csrf, sign_in, team_protocol
+from web_helpers import csrf, sign_in, team_protocol, web_client
 
 
 @pytest.fixture
@@ -78,8 +76,7 @@ def test_a_password_link_works_once_and_ends_sessions(folder: Path, db_url: str)
     with Review.open(folder, db_url=db_url) as review:
         review.add_account("bob@example.org", "Bob", "reviewer", "first long phrase")
         token = review.password_link_token("bob@example.org")
-    with TestClient(create_app(folder, db_url=db_url, ranking=False), base_url="http://127.0.0.1",
-                    follow_redirects=False) as client:
+    with web_client(folder, db_url) as client:
         sign_in(client, "bob@example.org", "first long phrase")
         old = client.cookies.get("scopewise_session")
         form = csrf(client, f"/reset/{token}")
