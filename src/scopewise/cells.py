@@ -29,19 +29,18 @@ def is_number(text: str) -> bool:
     return True
 
 
+def _kept_text(text: str) -> bool:
+    """Whether ``text`` is written behind an apostrophe (see the module notes)."""
+    return text.startswith(_ALWAYS) or (text.startswith(_SIGNS) and not is_number(text))
+
+
 def text_cell(value: object) -> object:
     """``value`` as a CSV cell that a spreadsheet shows as written (non-text kept)."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value.startswith(_ALWAYS) or (value.startswith(_SIGNS) and not is_number(value)):
+    if isinstance(value, str) and _kept_text(value):
         return "'" + value
     return value
 
 
 def read_text_cell(text: str) -> str:
     """A cell of a CSV scopewise wrote, as it was before :func:`text_cell`."""
-    rest = text[1:]
-    if text.startswith("'") and rest and (
-            rest.startswith(_ALWAYS) or (rest.startswith(_SIGNS) and not is_number(rest))):
-        return rest
-    return text
+    return text[1:] if text.startswith("'") and _kept_text(text[1:]) else text
