@@ -30,7 +30,7 @@ def test_numbers_in_paths_and_queries(app_client: TestClient) -> None:
     for raw in BAD:
         for path in (f"/records/{raw}", f"/chart/{raw}", f"/consultation/notes/{raw}"):
             assert client.get(path).status_code == 404, path
-        for path in (f"/audit?page={raw}", f"/records?page={raw}"):
+        for path in (f"/audit?page={raw}", f"/records?page={raw}", f"/screen/mine?page={raw}"):
             answer = client.get(path)
             assert answer.status_code == 400 and "page number" in answer.text, path
         # a number only chooses what a page shows: a bad one is ignored

@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from scopewise.records import number_of
 
-__all__ = ["number_or_400", "number_or_404"]
+__all__ = ["number_or_400", "number_or_404", "page_number"]
 
 
 def number_or_400(raw: Any, message: str) -> int:
@@ -25,6 +25,11 @@ def number_or_400(raw: Any, message: str) -> int:
     if value is None:
         raise HTTPException(400, message)
     return value
+
+
+def page_number(raw: Any) -> int:
+    """The page a list is asked for (``?page=``; 1 when absent or below 1), or a 400."""
+    return max(number_or_400(raw or "1", "page must be a page number: 1, 2, 3 ..."), 1)
 
 
 def number_or_404(raw: Any, message: str) -> int:

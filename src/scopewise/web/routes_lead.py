@@ -21,7 +21,7 @@ from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
-from scopewise.web.fields import number_or_400
+from scopewise.web.fields import number_or_400, page_number
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -337,8 +337,7 @@ AUDIT_PAGE = 200  # events per page of /audit
 async def audit_page(request: Request) -> Response:
     query = request.query_params
     action, actor = query.get("action") or None, query.get("actor") or None
-    page = max(number_or_400(query.get("page") or "1",
-                             "page must be a page number: 1, 2, 3 ..."), 1)
+    page = page_number(query.get("page"))
     found = await _call(_review(request).audit_page, page, AUDIT_PAGE, action, actor)
     return render(request, "audit.html", title="Audit log", found=found, action=action or "",
                   actor=actor or "",

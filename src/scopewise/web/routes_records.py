@@ -15,7 +15,7 @@ from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
-from scopewise.web.fields import number_or_400, number_or_404
+from scopewise.web.fields import number_or_404, page_number
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 
@@ -33,8 +33,7 @@ async def records_page(request: Request) -> Response:
     query = request.query_params
     words = query.get("q", "")[:200]
     where = query.get("where") or None
-    page = max(number_or_400(query.get("page") or "1",
-                             "page must be a page number: 1, 2, 3 ..."), 1)
+    page = page_number(query.get("page"))
     rows, total = await _call(_review(request).record_rows, _actor(request), words, where, page,
                               RECORDS_PAGE)
     stages = _review(request).protocol.screening.stages

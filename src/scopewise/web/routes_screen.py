@@ -21,7 +21,7 @@ from scopewise.records import number_of
 from scopewise.review.decision_log import OWN_PAGE
 from scopewise.screening.decisions import DECISIONS, REASON_GROUPS, STAGE_LABELS, valid_reasons
 from scopewise.screening.stop_advice import stopping_sentence
-from scopewise.web.fields import number_or_400
+from scopewise.web.fields import number_or_400, page_number
 from scopewise.web.render import pages, render
 from scopewise.web.security import checked_form, requires
 from scopewise.web.uploads import saved_upload
@@ -164,7 +164,7 @@ async def own_decisions(request: Request) -> Response:
     if decision is not None and decision not in ALL_DECISIONS:
         raise HTTPException(400, "unknown decision")
     words = query.get("q", "")[:200]
-    page = max(_int(query.get("page") or "1", "page"), 1)
+    page = page_number(query.get("page"))
     try:
         rows, total = await run_in_threadpool(
             review.own_decisions, name, stage, decision, words, page, OWN_PAGE)
