@@ -57,10 +57,12 @@ def project_with_titles(folder: Path, protocol_text: str, titles: Sequence[str],
     protocol.write_text(protocol_text, encoding="utf-8")
     review = Review.create(folder, protocol_path=protocol, db_url=db_url)
     with review, review.store.transaction() as conn:
-        search = conn.execute(
+        key = conn.execute(
             t.searches.insert().values(source="PubMed", imported_at=now(),
                                        record_count=len(titles))
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert key is not None
+        search = key[0]
         conn.execute(t.records.insert(), [
             {"search_id": search, "position": i, "title": title,
              "abstract": f"Abstract of {title}."}
