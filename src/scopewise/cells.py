@@ -7,7 +7,7 @@ member, so a hostile one could carry such a formula into the lead's spreadsheet.
 :func:`text_cell` writes such a cell behind an apostrophe, which spreadsheets read
 as "this is text". A number (``-0.5``, ``+3``) is left as it is, and a cell that
 already begins with an apostrophe gets one more, so that :func:`read_text_cell`,
-used where scopewise reads its own files back (decisions, charting sheets), removes
+used where scopewise reads CSV back (decisions, charting sheets, records), removes
 exactly one and every value survives the round trip. Written by hand: the rule is
 two lines and no library of the field states it.
 """

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scopewise.cells import text_cell
+from scopewise.cells import read_text_cell, text_cell
 from scopewise.errors import ImportFormatError
 from scopewise.records import RECORD_FIELDS, Record
 from scopewise.sources.columns import rank_columns
@@ -206,7 +206,9 @@ def _read_csv(source: SourceFile) -> Iterator[Record]:
                 if not any(cell.strip() for cell in row):
                     continue
                 count += 1
-                yield row_to_record(row, header, mapping)
+                # a formula-like cell behind an apostrophe (how scopewise and careful
+                # spreadsheet users write one) is read as the text it stands for
+                yield row_to_record([read_text_cell(cell) for cell in row], header, mapping)
         except csv.Error as error:
             raise ImportFormatError(
                 f"unreadable CSV ({error}); check quotes around this row",
