@@ -72,7 +72,8 @@ class ImportResult:
     unparsed: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Per field, values that could not be read (kept raw): count and first examples."""
     warnings: tuple[str, ...] = ()
-    """Plain sentences about the import: unreadable fields, sources the protocol does
+    """Plain sentences about the import: unreadable fields, bytes that were not UTF-8
+    (read as Windows-1252), sources the protocol does
     not plan (or planned sources still missing)."""
 
 
@@ -176,8 +177,9 @@ class ImportsMixin(ReviewCore):
                 self.store.audit(conn, actor, "search.imported", {
                     "search_id": search_id, "source": name, "file": file.name, "format": fmt,
                     "records": count, "sha256": sha, "unparsed": tally.summary(),
+                    "text_notes": source_file.notes,
                 })
-        warnings = tally.warnings() + self.source_warnings()
+        warnings = tally.warnings() + source_file.notes + self.source_warnings()
         return ImportResult(search_id, name, count, fmt, file.name, sha,
                             unparsed=tally.summary(), warnings=tuple(warnings))
 
@@ -187,8 +189,8 @@ class ImportsMixin(ReviewCore):
 
     def import_warnings(self, search_id: int) -> list[str]:
         """The warnings of an earlier import, as :attr:`ImportResult.warnings` gave them
-        (unreadable fields from the audit trail; the protocol's sources as they now
-        stand against the searches imported).
+        (unreadable fields and bytes read as Windows-1252, from the audit trail; the
+        protocol's sources as they now stand against the searches imported).
 
         Raises
         ------
@@ -200,7 +202,8 @@ class ImportsMixin(ReviewCore):
                      if d.get("search_id") == search_id]
         if not found:
             raise NotFound(f"no import of search {search_id} is recorded")
-        return unparsed_warnings(found[-1].get("unparsed") or {}) + self.source_warnings()
+        return (unparsed_warnings(found[-1].get("unparsed") or {})
+                + list(found[-1].get("text_notes") or []) + self.source_warnings())
 
     def undo_search(self, search_id: int, actor: str = DEFAULT_ACTOR) -> dict[str, int]:
         """Remove a search and its records, while no one's work rests on them.

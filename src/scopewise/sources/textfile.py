@@ -5,11 +5,21 @@ without BOM) and Latin-1/cp1252 (older EndNote and Ovid exports). The encoding i
 decided once, from the bytes, before any record is read, so a reader can stream the
 file line by line with bounded memory. A file whose bytes are not text at all is
 refused with one line saying so.
+
+Some files mix the two families: a UTF-8 export with a few bytes of Windows-1252
+inside (an abstract pasted from Word, two exports joined into one file). Read as
+UTF-8 those bytes fail; read as cp1252 every accented letter of the rest turns into
+two wrong ones. Such a file is read as UTF-8, and each byte that is not UTF-8 as the
+Windows-1252 character it stands for (the ``scopewise-cp1252`` error handler), so no
+character is lost or garbled; :attr:`SourceFile.notes` says how many bytes were read
+so and on which line the first stands. A UTF-16 file with a fault is refused, naming
+the byte.
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +28,11 @@ from typing import TextIO
 from scopewise.errors import ImportFormatError
 
 __all__ = [
+    "FALLBACK",
+    "Decoding",
     "Head",
     "SourceFile",
+    "decide_decoding",
     "decode_text",
     "detect_encoding",
     "is_blank",
@@ -31,6 +44,28 @@ HEAD_BYTES = 64 * 1024
 _CHUNK = 1 << 20
 # Control bytes that never appear in a text export (tab, LF, FF, CR and ESC may).
 _CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
+#: The codec error handler that reads a byte that is not UTF-8 as Windows-1252.
+FALLBACK = "scopewise-cp1252"
+_STRAY = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, under surrogateescape
+_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
+def _byte_as_cp1252(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: undefined in cp1252
+        return chr(byte)
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the bytes a UTF-8 decoder refused, one by one as cp1252."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(_byte_as_cp1252(b) for b in bad), error.end
+
+
+codecs.register_error(FALLBACK, _cp1252_fallback)
 
 
 @dataclass(frozen=True)
@@ -87,23 +122,86 @@ def _encoding_from_head(head: bytes, whole: bool) -> str | None:
     return ""
 
 
-def detect_encoding(path: Path, head: bytes | None = None) -> str | None:
-    """The encoding of ``path``, or ``None`` when its bytes are not text.
+@dataclass(frozen=True)
+class Decoding:
+    """How a file is read as text: an encoding (``None``: not text), the codec's error
+    handler, and what the reading met on the way."""
 
-    BOMs decide first; UTF-16 without BOM is recognised from its NUL pattern; then
-    the whole file is checked (in chunks) as UTF-8, then cp1252, then Latin-1.
+    encoding: str | None
+    errors: str = "strict"
+    stray: int = 0
+    """Bytes that are not UTF-8, read as Windows-1252 (see the module notes)."""
+    first_stray_line: int = 0
+    fault: str = ""
+    """Why a file that says it is UTF-16 cannot be read (empty when it can)."""
+
+
+def _utf8_scan(path: Path, skip: int) -> tuple[int, int, int]:
+    """Characters beyond ASCII that are UTF-8, bytes that are not, and the line of the
+    first byte that is not (0 when none), read in chunks."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    non_ascii = stray = first = lines = 0
+    with path.open("rb") as handle:
+        handle.seek(skip)
+        while True:
+            chunk = handle.read(_CHUNK)
+            text = decoder.decode(chunk, final=not chunk)
+            non_ascii += len(_NON_ASCII.findall(text))
+            found = len(_STRAY.findall(text))
+            if found and not first:
+                first = lines + text.count("\n", 0, _STRAY.search(text).start()) + 1  # type: ignore[union-attr]
+            stray += found
+            lines += text.count("\n")
+            if not chunk:
+                return non_ascii, stray, first
+
+
+def _fault(path: Path, encoding: str) -> str:
+    """Why ``path`` cannot be read as ``encoding`` (empty when it can)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    with path.open("rb") as handle:
+        try:
+            while chunk := handle.read(_CHUNK):
+                decoder.decode(chunk)
+                offset += len(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            where = offset + exc.start  # near: the decoder may hold a byte or two back
+            return (f"the file is {encoding.upper()} text with a fault near byte {where:,} "
+                    f"({exc.reason}); export the records again, or save the file as UTF-8")
+    return ""
+
+
+def decide_decoding(path: Path, head: bytes | None = None) -> Decoding:
+    """How to read ``path`` as text (see :class:`Decoding` and the module notes).
+
+    BOMs decide first; UTF-16 without BOM is recognised from its NUL pattern and must
+    then hold throughout. Otherwise the whole file is checked (in chunks) as UTF-8; a
+    file that is not wholly UTF-8 but holds UTF-8 beyond ASCII is read as UTF-8 with
+    its other bytes as cp1252; one with no UTF-8 beyond ASCII as cp1252, else Latin-1.
     """
     if head is None:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
     found = _encoding_from_head(head, len(head) < HEAD_BYTES)
-    if found != "":
-        return found
-    if _valid(path, "utf-8"):
-        return "utf-8"
-    if _valid(path, "cp1252"):
-        return "cp1252"
-    return "latin-1"
+    if found is None or found == "utf-8":
+        return Decoding(found)
+    if found.startswith("utf-16"):
+        return Decoding(found, fault=_fault(path, found))
+    skip = len(codecs.BOM_UTF8) if found == "utf-8-sig" else 0
+    if _valid(path, "utf-8", skip):
+        return Decoding(found or "utf-8")
+    non_ascii, stray, first = _utf8_scan(path, skip)
+    if found == "utf-8-sig" or non_ascii:
+        return Decoding(found or "utf-8", FALLBACK, stray, first)
+    return Decoding("cp1252" if _valid(path, "cp1252") else "latin-1")
+
+
+def detect_encoding(path: Path, head: bytes | None = None) -> str | None:
+    """The encoding of ``path``, or ``None`` when its bytes are not text
+    (:func:`decide_decoding`)."""
+    return decide_decoding(path, head).encoding
 
 
 def is_blank(data: bytes) -> bool:
@@ -118,18 +216,24 @@ def decode_text(data: bytes) -> str | None:
     Raises
     ------
     UnicodeDecodeError
-        A BOM or UTF-16 pattern that the rest of the bytes contradict.
+        A UTF-16 BOM or pattern that the rest of the bytes contradict (a UTF-8 file
+        with bytes that are not UTF-8 is read as the module notes say).
     """
     found = _encoding_from_head(data[:HEAD_BYTES], len(data) < HEAD_BYTES)
     if found is None:
         return None
-    for encoding in (found,) if found else ("utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            if found:
-                raise
-    return data.decode("latin-1")
+    if found.startswith("utf-16"):
+        return data.decode(found)
+    try:
+        return data.decode(found or "utf-8")
+    except UnicodeDecodeError:
+        pass
+    if found == "utf-8-sig" or _NON_ASCII.search(data.decode("utf-8", "surrogateescape")):
+        return data.decode(found or "utf-8", FALLBACK)
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def read_small_file(
@@ -184,7 +288,8 @@ class SourceFile:
             raise ImportFormatError(
                 "the file is empty; export the records again", path=str(self.path)
             )
-        self.encoding = detect_encoding(self.path, data)
+        self.decoding = decide_decoding(self.path, data)
+        self.encoding = self.decoding.encoding
         text: str | None = None
         if self.encoding is not None:
             text = data.decode(self.encoding, errors="ignore")
@@ -207,10 +312,22 @@ class SourceFile:
             )
         return self.encoding
 
+    @property
+    def notes(self) -> list[str]:
+        """What reading the text met that the person importing should know."""
+        stray = self.decoding.stray
+        if not stray:
+            return []
+        return [f"text: {stray:,} byte(s) were not UTF-8 and were read as Windows-1252 "
+                f"characters (the first on line {self.decoding.first_stray_line:,}); check "
+                "the accented letters and dashes there"]
+
     def open_text(self, what: str = "records") -> TextIO:
         """Open as text with universal newlines (``\\r``, ``\\n`` and ``\\r\\n`` all end a line)."""
         encoding = self.require_text(what)
-        return open(self.path, encoding=encoding, errors="strict", newline=None)
+        if self.decoding.fault:
+            raise ImportFormatError(self.decoding.fault, path=self.name)
+        return open(self.path, encoding=encoding, errors=self.decoding.errors, newline=None)
 
     def lines(self, what: str = "records") -> Iterator[tuple[int, str]]:
         """``(line number, line without newline)``, streamed; a BOM is dropped."""
