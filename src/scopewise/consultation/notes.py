@@ -100,7 +100,8 @@ def _read_docx(file: Path) -> str:
             sizes = sum(i.file_size for i in archive.infolist() if i.filename.endswith(".xml"))
             if "word/document.xml" not in archive.namelist():
                 raise broken
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, UnicodeDecodeError, EOFError, OSError,
+            ValueError):  # what zipfile raises for a damaged or unusual archive
         raise broken from None
     if sizes > _MAX_DOCX_XML:
         raise ImportFormatError(

@@ -29,6 +29,7 @@ from scopewise.protocol import ChartingForm
 from scopewise.records import number_of
 from scopewise.review.sheet_xlsx import CellTooLong, unescape_cell, write_xlsx
 from scopewise.screening.decisions import header_delimiter
+from scopewise.sources.tabular import first_sheet_rows
 from scopewise.sources.textfile import read_small_file, small_file_text
 
 __all__ = ["CITATION_COLUMNS", "MAX_SHEET_BYTES", "read_sheet", "sheet_rows", "write_sheet"]
@@ -114,10 +115,12 @@ def _xlsx_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ChartingError(f"{path}: cannot read the workbook ({type(exc).__name__})") from None
-    sheet = book.worksheets[0]
-    for number, row in enumerate(sheet.iter_rows(values_only=True), 1):
-        yield number, ["" if v is None else _cell_text(v) for v in row]
-    book.close()
+    try:
+        rows = first_sheet_rows(book, lambda why: ChartingError(f"{path}: {why}"))
+        for number, row in enumerate(rows, 1):
+            yield number, ["" if v is None else _cell_text(v) for v in row]
+    finally:
+        book.close()
 
 
 def _cell_text(value: Any) -> str:

@@ -289,7 +289,14 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
         ``path:line``.
     """
     text = text.lstrip("\ufeff")
-    reader = csv.DictReader(io.StringIO(text), delimiter=header_delimiter(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=header_delimiter(text))
+    try:
+        return _decisions(reader, path, default_stage)
+    except csv.Error as exc:
+        raise ScreeningError(f"{path}:{reader.line_num}: the CSV is malformed ({exc})") from None
+
+
+def _decisions(reader: csv.DictReader[str], path: str, default_stage: str) -> list[DecisionInput]:
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("record_id", "reviewer", "decision") if c not in header]
     if missing:

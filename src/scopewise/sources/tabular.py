@@ -13,7 +13,7 @@ import csv
 import re
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ __all__ = [
     "XLSX_READER",
     "XLSX_WRITER",
     "export_row",
+    "first_sheet_rows",
     "row_to_record",
 ]
 
@@ -232,8 +233,8 @@ def _read_xlsx(source: SourceFile) -> Iterator[Record]:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ImportFormatError(f"not a readable Excel workbook ({error})", path=source.name) from None
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = first_sheet_rows(
+            workbook, lambda why: ImportFormatError(why, path=source.name))
         header_row = next(rows, None)
         if header_row is None:
             raise ImportFormatError("the first sheet is empty", path=source.name)
@@ -249,6 +250,25 @@ def _read_xlsx(source: SourceFile) -> Iterator[Record]:
             raise ImportFormatError("the first sheet has a header but no rows", path=source.name)
     finally:
         workbook.close()
+
+
+def first_sheet_rows(
+    workbook: Any, fail: Callable[[str], Exception]
+) -> Iterator[tuple[Any, ...]]:
+    """The values of the first sheet's rows, read as they come (a read-only workbook
+    parses its sheet lazily); ``fail(why)`` is raised when there is no sheet or the
+    sheet's XML is damaged, instead of openpyxl's own errors."""
+    if not workbook.worksheets:
+        raise fail("the workbook has no sheet")
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # openpyxl and the XML parser raise many kinds
+            raise fail(f"cannot read the workbook ({type(exc).__name__})") from None
+        yield row
 
 
 CSV_READER = Reader(name="csv", label="CSV/TSV", extensions=(".csv", ".tsv", ".tab"),
