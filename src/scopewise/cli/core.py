@@ -13,6 +13,7 @@ from scopewise.errors import ProtocolError
 from scopewise.protocol import Protocol
 from scopewise.protocol.io import check_protocol
 from scopewise.review import Review
+from scopewise.review.protocol_names import name_errors
 from scopewise.review.status_view import status_rows
 
 __all__ = ["COMMANDS", "audit", "init", "protocol", "status"]
@@ -146,6 +147,11 @@ def protocol_check(file: Path, draft: bool) -> None:
     Placeholders ("TODO", empty required text) are errors unless --draft is given.
     """
     p, errors = check_protocol(file, draft=draft)
+    try:  # names only later stages know (see scopewise.review.protocol_names)
+        named = name_errors(file.read_text(encoding="utf-8-sig"), str(file))
+    except (OSError, UnicodeDecodeError):  # check_protocol has said why it cannot be read
+        named = []
+    errors = sorted(errors + named, key=lambda e: (e.line or 0, e.field or ""))
     for error in errors[:-1]:
         click.echo(f"error: {error}", err=True)
     if errors:

