@@ -145,6 +145,9 @@ class Flow:
     open_full_text: int
     included: int
     full_text_stage: bool = True
+    #: False when the protocol screens at full text only: every unique record goes
+    #: straight to full text (counted as screened and passed, none excluded there)
+    title_abstract_stage: bool = True
     #: the sources of :attr:`sources` that were searched by other methods
     other_sources: tuple[str, ...] = ()
     not_screened: int = 0
@@ -197,6 +200,7 @@ class Flow:
             },
             "complete": self.complete,
             "full_text_stage": self.full_text_stage,
+            "title_abstract_stage": self.title_abstract_stage,
             "not_screened": self.not_screened,
             "not_screened_box": (
                 None if self.not_screened_label is None
@@ -241,9 +245,13 @@ def compute_flow(data: FlowData) -> Flow:
     unique_ids = identified_ids - removed_ids - set(other)
     screened_ids = unique_ids - not_screened
 
-    ta = {rid: data.title_abstract[rid] for rid in screened_ids if rid in data.title_abstract}
-    excluded_ta = {rid for rid, o in ta.items() if o.decision == "exclude"}
-    passed_ta = {rid for rid, o in ta.items() if o.decision == "include"}
+    title_abstract_stage = "title_abstract" in data.stages
+    if title_abstract_stage:
+        ta = {rid: data.title_abstract[rid] for rid in screened_ids if rid in data.title_abstract}
+        excluded_ta = {rid for rid, o in ta.items() if o.decision == "exclude"}
+        passed_ta = {rid for rid, o in ta.items() if o.decision == "include"}
+    else:  # screening at full text only: every record is sought
+        excluded_ta, passed_ta = set(), set(screened_ids)
     open_ta = screened_ids - excluded_ta - passed_ta
 
     full_text_stage = "full_text" in data.stages
@@ -289,6 +297,7 @@ def compute_flow(data: FlowData) -> Flow:
         open_full_text=len(open_ft),
         included=len(included_ids),
         full_text_stage=full_text_stage,
+        title_abstract_stage=title_abstract_stage,
         other_sources=tuple(n for n in sources if n in set(data.other_sources)),
         not_screened=len(not_screened),
         stop_recall=data.stop_recall if data.not_screened else None,

@@ -40,10 +40,9 @@ def _flow_blocks(data: ReportData, fig: FlowFigure) -> list[Block]:
     ]
     if f.not_screened:
         rows.append(("Records not screened (screening stopped)", f.not_screened))
-    rows += [
-        ("Records screened", f.screened),
-        ("Records excluded at title and abstract", f.excluded_title_abstract),
-    ]
+    rows.append(("Records screened", f.screened))
+    if f.title_abstract_stage:
+        rows.append(("Records excluded at title and abstract", f.excluded_title_abstract))
     if f.open_title_abstract:
         rows.append(("Still to decide at title and abstract", f.open_title_abstract))
     if f.full_text_stage:

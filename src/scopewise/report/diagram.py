@@ -215,13 +215,14 @@ def layout(
         rows.append(("screening", kept, unscreened))
         y = max(kept.bottom, unscreened.bottom) + GAP
 
-    screened_lines = ["Records screened (title and abstract)", f"(n = {_n(flow.screened)})"]
-    if flow.open_title_abstract:
-        screened_lines.append(f"Still to decide: n = {_n(flow.open_title_abstract)}")
-    screened = main(screened_lines)
-    excluded = side(["Records excluded", f"(n = {_n(flow.excluded_title_abstract)})"], y)
-    rows.append(("screening", screened, excluded))
-    y = max(screened.bottom, excluded.bottom) + GAP
+    if flow.title_abstract_stage:  # else the records go straight to full text
+        screened_lines = ["Records screened (title and abstract)", f"(n = {_n(flow.screened)})"]
+        if flow.open_title_abstract:
+            screened_lines.append(f"Still to decide: n = {_n(flow.open_title_abstract)}")
+        screened = main(screened_lines)
+        excluded = side(["Records excluded", f"(n = {_n(flow.excluded_title_abstract)})"], y)
+        rows.append(("screening", screened, excluded))
+        y = max(screened.bottom, excluded.bottom) + GAP
 
     if flow.full_text_stage:
         sought_lines = ["Reports sought for retrieval", f"(n = {_n(flow.sought)})"]
