@@ -52,7 +52,7 @@ def test_an_unknown_name_stops_init_with_its_line_and_field(
 def test_a_change_to_an_unknown_name_is_refused_and_not_stored(tmp_path: Path) -> None:
     with Review.create(tmp_path / "review", protocol_path=EXAMPLE) as review:
         bad = _with(tmp_path, 'citation_style = "apa"', 'citation_style = "nope"')
-        with pytest.raises(ProtocolError, match="report.citation_style"):
+        with pytest.raises(ProtocolError, match=r"report\.citation_style"):
             review.update_protocol(bad, note="try another style")
         assert len(review.protocol_versions()) == 1
         good = _with(tmp_path, 'stop_rule = "statistical"', 'stop_rule = "default"', "q.toml")

@@ -207,3 +207,26 @@ def test_inverted_index_order() -> None:
     assert abstract_from_inverted_index({"b": [1], "a": [0, 2]}) == "a b a"
     assert abstract_from_inverted_index(None) == ""
     assert json.dumps(abstract_from_inverted_index({})) == '""'
+
+
+@pytest.mark.parametrize(("name", "answer"), [
+    ("europepmc", {"hitCount": 1, "resultList": [{"id": "1"}]}),
+    ("europepmc", {"hitCount": 1, "resultList": {"result": [{"authorList": {"author": [7]}}]}}),
+    ("openalex", {"meta": {"count": 1}, "results": ["W1"]}),
+    ("openalex", {"meta": {"count": "<script>"}, "results": [{"title": "T"}]}),
+    ("crossref", {"message": {"total-results": 1, "items": [{"issued": {"date-parts": [7]}}]}}),
+    ("crossref", {"message": 2.5}),
+    ("pubmed", {"esearchresult": 1.5}),
+])
+def test_an_answer_in_the_wrong_shape_is_one_clear_error(name: str, answer: object) -> None:
+    """A service that changed its format, or a proxy's page that happens to be JSON:
+    one line saying so, no traceback, nothing returned (a mutation run over the
+    answers above found 50 places that raised TypeError, KeyError or AttributeError)."""
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=answer)
+
+    with pytest.raises(ConnectorError) as caught:
+        connector(name, handler).search("peer support", max_records=5)
+    message = str(caught.value)
+    assert "not in the shape scopewise reads" in message and "\n" not in message
+    assert "import the file" in message

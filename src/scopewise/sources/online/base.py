@@ -82,13 +82,38 @@ class Connector:
         self.sleep = sleep or time.sleep
         self._last_request = 0.0
 
-    # -- to implement ------------------------------------------------------------
-
     def search(
         self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:
-        """Run ``query`` and return at most ``max_records`` records."""
+        """Run ``query`` and return at most ``max_records`` records.
+
+        Raises
+        ------
+        ConnectorError
+            Offline, refused, rate limited past the retries, or an answer that is not
+            in the shape the service documents (a service that changed its format, a
+            proxy's error page): nothing is returned then, so nothing half-stored.
+        """
+        try:
+            return self._search(query, max_records=max_records, date_from=date_from,
+                                date_to=date_to)
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as error:
+            raise ConnectorError(
+                f"{self.label}: the answer is not in the shape scopewise reads "
+                f"({type(error).__name__}: {str(error)[:80]}); the service may have changed "
+                "its format: try again later, or export the records from its website and "
+                "import the file"
+            ) from None
+
+    # -- to implement ------------------------------------------------------------
+
+    def _search(
+        self, query: str, *, max_records: int | None = None, date_from: str = "",
+        date_to: str = "",
+    ) -> OnlineResult:
+        """Run ``query`` and return at most ``max_records`` records (:meth:`search`
+        turns an answer of the wrong shape into a :class:`ConnectorError`)."""
         raise NotImplementedError
 
     # -- HTTP ------------------------------------------------------------------------

@@ -62,7 +62,7 @@ class EuropePMC(Connector):
     page_size = 1000
     requests_per_second = 5.0
 
-    def search(
+    def _search(
         self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:

@@ -75,7 +75,7 @@ class OpenAlex(Connector):
     page_size = 200
     requests_per_second = 9.0
 
-    def search(
+    def _search(
         self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:

@@ -41,7 +41,7 @@ class PubMed(Connector):
             params["email"] = self.mailto
         return params
 
-    def search(
+    def _search(
         self, query: str, *, max_records: int | None = None, date_from: str = "",
         date_to: str = "",
     ) -> OnlineResult:
