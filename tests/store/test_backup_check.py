@@ -161,3 +161,36 @@ def test_restore_refuses_a_file_that_is_no_backup(
     bogus.write_text("hello", encoding="utf-8")
     code, _out, err = run(["restore", str(bogus), str(tmp_path / "x"), "--force"], capsys)
     assert code == 2 and err.count("\n") == 1 and "not a scopewise backup" in err
+
+
+def _damaged_copy(backup: Path, old: bytes, new: bytes) -> Path:
+    """The backup with the first ``old`` bytes replaced by ``new`` (same length)."""
+    assert len(old) == len(new)
+    data = backup.read_bytes()
+    assert old in data
+    damaged = backup.with_name("damaged.db")
+    damaged.write_bytes(data.replace(old, new, 1))
+    return damaged
+
+
+@pytest.mark.parametrize(("old", "new", "says"), [
+    (b"Statins after", b"Stat\xe9ns after", "Could not decode to UTF-8"),
+    (b"target_recall", b"targex_recall", "has no column target_recall"),
+    (b"target_recall", b"targ\xe9t_recall", "the backup itself is damaged"),
+])
+def test_a_backup_damaged_inside_its_values_is_refused_and_the_project_kept(
+    folder: Path, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    old: bytes, new: bytes, says: str,
+) -> None:
+    """SQLite's quick check passes a backup whose bytes changed inside a value or its
+    schema text; the restore read it, replaced the project and then failed (or left
+    one that failed later). Found by a mutation run over backups."""
+    backup = tmp_path / "b.db"
+    assert run(["backup", str(folder), "-o", str(backup)], capsys)[0] == 0
+    before = tables(db_url)
+    damaged = _damaged_copy(backup, old, new)
+    code, _out, err = run(["restore", str(damaged), str(folder), "--force"], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "the backup itself is damaged" in err and says in err
+    assert tables(db_url) == before
+    assert not list(folder.glob("*.damaged-*"))

@@ -128,19 +128,60 @@ def table_rows(path: Path) -> dict[str, int]:
         engine.dispose()
 
 
+def _damaged(backup: Path, why: object) -> UsageError:
+    return UsageError(f"{backup}: the backup itself is damaged ({str(why)[:120]}); "
+                      "restore an earlier backup")
+
+
 def _check_backup(backup: Path) -> None:
+    """A scopewise backup whose every row can be read.
+
+    SQLite's quick check sees broken pages, not bytes changed inside a value; reading
+    every row does (text that is no longer UTF-8), before anything is replaced.
+    """
     try:
-        with sqlite3.connect(f"file:{backup}?mode=ro", uri=True) as conn:
+        conn = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise UsageError(f"{backup}: not a scopewise backup ({exc})") from None
+    try:
+        # the check's own message may quote damaged bytes
+        conn.text_factory = lambda raw: raw.decode("utf-8", "replace")
+        try:
             found = conn.execute(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'project'").fetchone()[0]
             status = conn.execute("PRAGMA quick_check").fetchone()[0]
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{backup}: not a scopewise backup ({exc})") from None
+        if not found:
+            raise UsageError(f"{backup}: not a scopewise backup (no project table)")
+        if status != "ok":
+            raise UsageError(f"{backup}: the backup itself is damaged ({status[:120]})")
+        conn.text_factory = str
+        try:
+            tables = [row[0] for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for name in tables:
+                quoted = '"' + name.replace('"', '""') + '"'
+                for _row in conn.execute(f"SELECT * FROM {quoted}"):
+                    pass
+        except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:  # names: strict UTF-8
+            raise _damaged(backup, exc) from None
+    finally:
         conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise UsageError(f"{backup}: not a scopewise backup ({exc})") from None
-    if not found:
-        raise UsageError(f"{backup}: not a scopewise backup (no project table)")
-    if status != "ok":
-        raise UsageError(f"{backup}: the backup itself is damaged ({status})")
+
+
+def _check_schema(backup: Path, engine: Engine) -> None:
+    """Every table and column the project's schema has (after migration), or an error:
+    a backup whose schema text was damaged can pass every other check."""
+    inspector = sa.inspect(engine)
+    names = set(inspector.get_table_names())
+    for table in t.metadata.sorted_tables:
+        if table.name not in names:
+            raise _damaged(backup, f"no table {table.name}")
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        missing = [c.name for c in table.columns if c.name not in have]
+        if missing:
+            raise _damaged(backup, f"table {table.name} has no column {missing[0]}")
 
 
 def restore_database(backup: Path, target_url: str, replace: bool) -> dict[str, int]:
@@ -159,7 +200,11 @@ def restore_database(backup: Path, target_url: str, replace: bool) -> dict[str, 
         shutil.copyfile(backup, work)
         source = make_engine(sqlite_url(work))
         try:
-            migrate(source)  # an older backup comes up to the current schema
+            try:
+                migrate(source)  # an older backup comes up to the current schema
+                _check_schema(backup, source)
+            except (sqlite3.DatabaseError, sa.exc.DBAPIError, UnicodeDecodeError) as exc:
+                raise _damaged(backup, getattr(exc, "orig", exc)) from None
             if target_url.startswith("sqlite"):
                 return _restore_sqlite(source, work, target_url, replace)
             return _restore_other(source, target_url, replace)
