@@ -194,3 +194,29 @@ def test_a_backup_damaged_inside_its_values_is_refused_and_the_project_kept(
     assert "the backup itself is damaged" in err and says in err
     assert tables(db_url) == before
     assert not list(folder.glob("*.damaged-*"))
+
+
+def _flip_inside(db: Path, old: bytes, new: bytes) -> None:
+    data = db.read_bytes()
+    assert old in data and len(old) == len(new)
+    db.write_bytes(data.replace(old, new, 1))
+
+
+def test_a_value_damaged_inside_the_live_database_is_named_by_check_and_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bytes changed inside a text value pass SQLite's integrity check (when no index
+    covers the column): check now reads every row, and a command that meets such a
+    value says the database is damaged in one line instead of a traceback."""
+    folder = project_with_titles(tmp_path / "review", PROTOCOL, TITLES)
+    with Review.open(folder) as review:  # everything in the file, nothing in the WAL
+        review.store.engine.dispose()
+    db = folder / "project.db"
+    _flip_inside(db, b"Abstract of Statins", b"Abstract of St\xe9tins")
+    code, _out, err = run(["check", str(folder)], capsys)
+    assert code == 2 and "table records cannot be read in full" in err
+    assert "Could not decode to UTF-8 column 'abstract'" in err
+    _flip_inside(db, b"PubMed", b"P\xe9bMed")  # the search's source, read by status
+    code, out, err = run(["status", str(folder)], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert "the project database is damaged" in err and "scopewise check" in err

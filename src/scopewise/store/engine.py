@@ -37,7 +37,8 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path.resolve()}"
 
 
-_DAMAGE_MARKERS = ("malformed", "not a database", "file is encrypted", "database corrupt")
+_DAMAGE_MARKERS = ("malformed", "not a database", "file is encrypted", "database corrupt",
+                   "could not decode to utf-8")  # bytes changed inside a text value
 
 
 def damage(url: str, exc: BaseException) -> DatabaseDamaged | None:
@@ -45,7 +46,7 @@ def damage(url: str, exc: BaseException) -> DatabaseDamaged | None:
     something else (a lock, a lost server, a bug)."""
     if not isinstance(exc, DatabaseError):
         return None
-    text = str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0]
+    text = str(exc.orig if exc.orig is not None else exc).strip().splitlines()[0][:160]
     if not any(marker in text.lower() for marker in _DAMAGE_MARKERS):
         return None
     where, folder = _describe(url), "DIR"
