@@ -91,11 +91,17 @@ def test_utf16_with_a_fault_is_refused_in_one_line(tmp_path: Path, data: bytes) 
     assert "\n" not in message and "UTF-16" in message and "save the file as UTF-8" in message
 
 
+@pytest.fixture
+def folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A project made from the example protocol."""
+    made = tmp_path / "review"
+    assert run(["init", str(made), "--protocol", str(EXAMPLE)], capsys)[0] == 0
+    return made
+
+
 def test_the_import_says_what_was_read_as_cp1252_and_keeps_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "review"
-    assert run(["init", str(folder), "--protocol", str(EXAMPLE)], capsys)[0] == 0
     path = tmp_path / "mixed.ris"
     path.write_bytes(mixed(codecs.BOM_UTF8))
     code, out, err = run(["import", str(folder), str(path), "--source", "CINAHL"], capsys)
@@ -109,10 +115,8 @@ def test_the_import_says_what_was_read_as_cp1252_and_keeps_it(
 
 
 def test_a_faulty_utf16_import_stores_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = tmp_path / "review"
-    assert run(["init", str(folder), "--protocol", str(EXAMPLE)], capsys)[0] == 0
     path = tmp_path / "broken16.ris"
     path.write_bytes(codecs.BOM_UTF16_LE + "TY  - JOUR\r\nTI  - A\r\nER  - \r\n".encode("utf-16-le")
                      + b"\x00\xd8")

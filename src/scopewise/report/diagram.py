@@ -215,36 +215,31 @@ def layout(
         rows.append(("screening", kept, unscreened))
         y = max(kept.bottom, unscreened.bottom) + GAP
 
+    def step(title: str, count: int, still: str, to_decide: int, beside: list[str]) -> None:
+        """A row of the screening phase: its main box (with what is still to decide,
+        when anything is) and the box beside it."""
+        nonlocal y
+        lines = [title, f"(n = {_n(count)})"]
+        if to_decide:
+            lines.append(f"{still}: n = {_n(to_decide)}")
+        box, aside = main(lines), side(beside, y)
+        rows.append(("screening", box, aside))
+        y = max(box.bottom, aside.bottom) + GAP
+
     if flow.title_abstract_stage:  # else the records go straight to full text
-        screened_lines = ["Records screened (title and abstract)", f"(n = {_n(flow.screened)})"]
-        if flow.open_title_abstract:
-            screened_lines.append(f"Still to decide: n = {_n(flow.open_title_abstract)}")
-        screened = main(screened_lines)
-        excluded = side(["Records excluded", f"(n = {_n(flow.excluded_title_abstract)})"], y)
-        rows.append(("screening", screened, excluded))
-        y = max(screened.bottom, excluded.bottom) + GAP
-
+        step("Records screened (title and abstract)", flow.screened, "Still to decide",
+             flow.open_title_abstract,
+             ["Records excluded", f"(n = {_n(flow.excluded_title_abstract)})"])
     if flow.full_text_stage:
-        sought_lines = ["Reports sought for retrieval", f"(n = {_n(flow.sought)})"]
-        if flow.awaiting_retrieval:
-            sought_lines.append(f"Awaiting retrieval: n = {_n(flow.awaiting_retrieval)}")
-        sought = main(sought_lines)
-        missing = side(["Reports not retrieved", f"(n = {_n(flow.not_retrieved)})"], y)
-        rows.append(("screening", sought, missing))
-        y = max(sought.bottom, missing.bottom) + GAP
-
-        assessed_lines = ["Reports assessed for eligibility", f"(n = {_n(flow.assessed)})"]
-        if flow.open_full_text:
-            assessed_lines.append(f"Still to decide: n = {_n(flow.open_full_text)}")
-        assessed = main(assessed_lines)
+        step("Reports sought for retrieval", flow.sought, "Awaiting retrieval",
+             flow.awaiting_retrieval,
+             ["Reports not retrieved", f"(n = {_n(flow.not_retrieved)})"])
         reasons = [
             f"{_label(code, labels)} (n = {_n(n)})" for code, n in flow.excluded_full_text.items()
         ]
-        excluded_ft = side(
-            ["Reports excluded", f"(n = {_n(flow.excluded_full_text_total)})", *reasons], y
-        )
-        rows.append(("screening", assessed, excluded_ft))
-        y = max(assessed.bottom, excluded_ft.bottom) + GAP
+        step("Reports assessed for eligibility", flow.assessed, "Still to decide",
+             flow.open_full_text,
+             ["Reports excluded", f"(n = {_n(flow.excluded_full_text_total)})", *reasons])
 
     if previous_included is None:
         included = main(
