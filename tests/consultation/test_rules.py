@@ -72,6 +72,35 @@ def test_span_by_words_after_an_offset() -> None:
     assert locate_span(text, 1, start=3, quote="short") == (7, 12)
 
 
+@pytest.mark.parametrize(("note", "typed", "found"), [
+    # Word's curly quotes and dashes in the note, a keyboard's straight ones typed
+    ("Peer workers\u2019 training \u2013 \u201cfar too short\u201d.",
+     "workers' training - \"far too short\"",
+     "workers\u2019 training \u2013 \u201cfar too short\u201d"),
+    # and the other way round
+    ("It's a 'peer-led' model", "It\u2019s a \u2018peer\u2010led\u2019", "It's a 'peer-led'"),
+    # an accent composed in the note (é) and typed as e + combining acute, and back
+    ("The caf\u00e9 group met weekly.", "cafe\u0301 group", "caf\u00e9 group"),
+    ("The cafe\u0301 group met weekly.", "caf\u00e9 group", "cafe\u0301 group"),
+])
+def test_span_by_words_typed_with_other_quotes_dashes_or_accents(
+    note: str, typed: str, found: str
+) -> None:
+    """Notes come from Word (curly quotes, en dashes) and reviewers type on keyboards;
+    before, such words were "not in the note" and the span could only be coded by
+    offsets. The span found is the note's own text."""
+    start, end = locate_span(note, 1, quote=typed)
+    assert note[start:end] == found
+
+
+def test_other_letters_and_case_still_do_not_match() -> None:
+    from scopewise.consultation.coding import SpanError
+
+    for typed in ("Training was", "training wes", "trainin\u0301g"):
+        with pytest.raises(SpanError):
+            locate_span(TEXT, 1, quote=typed)
+
+
 @pytest.mark.parametrize(
     ("start", "end", "needle"),
     [(5, 5, "not inside"), (0, 999, "not inside"), (None, 4, "give words of the note"),

@@ -6,6 +6,7 @@ purging the notes leaves nothing of them behind and the counts still add up.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -84,7 +85,8 @@ def locate_span(
     """The ``[start, end)`` character span of an excerpt in a note's ``text``.
 
     Give either ``start`` and ``end`` (character offsets, as ``consult show``
-    prints them) or ``quote``, words of the note (spacing ignored; the first place
+    prints them) or ``quote``, words of the note (spacing, the style of quotes and
+    dashes and how accents are composed ignored; the first place
     they occur counts, or the first at or after ``start`` when it is given too).
 
     Raises
@@ -111,23 +113,45 @@ def locate_span(
     return start, end
 
 
+#: Characters a note and the words typed to find in it may write differently: curly
+#: and straight quotes, dashes and hyphens (Word writes the first of each, keyboards the
+#: second). Each maps to one character, so offsets in the folded text are the note's.
+_SAME = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\u2015": "-", "\u2212": "-",
+})
+
+
 def _find(text: str, note_id: int, quote: str, offset: int) -> tuple[int, int]:
-    wanted = quote.split()
-    if not wanted:
+    if not quote.split():
         raise SpanError("no words given: type words of the note",
                         "--text is empty; give words of the note")
-    # Match the words with any whitespace between them, as a note wraps its lines.
-    position = offset
+    folded = text.translate(_SAME)
+    # the words as typed may compose accents otherwise than the note (é or e + ´)
+    found = [span for form in ("NFC", "NFD")
+             if (span := _match(folded, unicodedata.normalize(form, quote).translate(_SAME)
+                                .split(), offset)) is not None]
+    if not found:
+        raise SpanError(
+            f"the words given are not in note {note_id}: apart from spacing, line breaks "
+            "and the style of quotes and dashes they must match the stored note letter for "
+            "letter (check spelling, case and punctuation against your copy)",
+            f"the words given with --text are not in note {note_id} "
+            "(check them against 'consult DIR show')",
+        )
+    return min(found)
+
+
+def _match(text: str, wanted: list[str], position: int) -> tuple[int, int] | None:
+    """The first span at or after ``position`` holding ``wanted`` with any whitespace
+    between the words (a note wraps its lines), or ``None``."""
     while True:
         first = text.find(wanted[0], position)
         if first < 0:
-            raise SpanError(
-                f"the words given are not in note {note_id}: apart from spacing and line "
-                "breaks they must match the stored note letter for letter (check spelling, "
-                "case and punctuation against your copy)",
-                f"the words given with --text are not in note {note_id} "
-                "(check them against 'consult DIR show')",
-            )
+            return None
         cursor = first + len(wanted[0])
         matched = True
         for word in wanted[1:]:
