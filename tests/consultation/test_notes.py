@@ -29,6 +29,11 @@ def test_txt_and_md_are_read_as_text(tmp_path: Path) -> None:
         (codecs.BOM_UTF8 + "café notes".encode(), "café notes"),
         ("café notes".encode("utf-16"), "café notes"),
         ("café notes".encode("cp1252"), "café notes"),
+        # UTF-8 with a Windows-1252 dash pasted in: both read as meant (before, the
+        # whole note was read as cp1252: "cafÃ©")
+        ("café notes ".encode() + b"\x96 peer workers\x92 view", "café notes \u2013 peer workers\u2019 view"),
+        # a byte cp1252 leaves undefined is kept as its Latin-1 character, not replaced
+        (b"caf\xe9 \x81", "café \x81"),
     ],
 )
 def test_encodings(tmp_path: Path, data: bytes, expected: str) -> None:

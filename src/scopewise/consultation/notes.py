@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 from scopewise.errors import ImportFormatError
+from scopewise.text import FALLBACK
 
 __all__ = ["MAX_NOTE_BYTES", "NOTE_SUFFIXES", "read_note"]
 
@@ -74,10 +75,9 @@ def _read_text(file: Path) -> str:
         return _decode(file, data[3:], "utf-8")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _decode(file, data, "utf-16")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    # UTF-8, or Windows-1252, or UTF-8 with Windows-1252 bytes pasted in: each byte that
+    # is not UTF-8 is read as the cp1252 character it stands for (scopewise.text)
+    return data.decode("utf-8", FALLBACK)
 
 
 def _decode(file: Path, data: bytes, encoding: str) -> str:

@@ -7,11 +7,10 @@ file line by line with bounded memory. A file whose bytes are not text at all is
 refused with one line saying so.
 
 Some files mix the two families: a UTF-8 export with a few bytes of Windows-1252
-inside (an abstract pasted from Word, two exports joined into one file). Read as
-UTF-8 those bytes fail; read as cp1252 every accented letter of the rest turns into
-two wrong ones. Such a file is read as UTF-8, and each byte that is not UTF-8 as the
-Windows-1252 character it stands for (the ``scopewise-cp1252`` error handler), so no
-character is lost or garbled; :attr:`SourceFile.notes` says how many bytes were read
+inside (an abstract pasted from Word, two exports joined into one file). Such a file
+is read as UTF-8, and each byte that is not UTF-8 as the Windows-1252 character it
+stands for (:mod:`scopewise.text`), so no character is lost or garbled;
+:attr:`SourceFile.notes` says how many bytes were read
 so and on which line the first stands. A UTF-16 file with a fault is refused, naming
 the byte.
 """
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scopewise.errors import ImportFormatError
+from scopewise.text import FALLBACK
 
 __all__ = [
     "FALLBACK",
@@ -44,28 +44,8 @@ HEAD_BYTES = 64 * 1024
 _CHUNK = 1 << 20
 # Control bytes that never appear in a text export (tab, LF, FF, CR and ESC may).
 _CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
-#: The codec error handler that reads a byte that is not UTF-8 as Windows-1252.
-FALLBACK = "scopewise-cp1252"
 _STRAY = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, under surrogateescape
 _NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
-
-
-def _byte_as_cp1252(byte: int) -> str:
-    try:
-        return bytes([byte]).decode("cp1252")
-    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: undefined in cp1252
-        return chr(byte)
-
-
-def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
-    """Codec error handler: the bytes a UTF-8 decoder refused, one by one as cp1252."""
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    bad = error.object[error.start:error.end]
-    return "".join(_byte_as_cp1252(b) for b in bad), error.end
-
-
-codecs.register_error(FALLBACK, _cp1252_fallback)
 
 
 @dataclass(frozen=True)

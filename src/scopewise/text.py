@@ -1,0 +1,37 @@
+"""Text that mixes UTF-8 and Windows-1252: each byte read as the character it stands for.
+
+A UTF-8 file may carry a few bytes of Windows-1252 (an abstract or a note pasted from
+Word, two exports joined into one). Read as UTF-8 those bytes fail; read as cp1252
+every accented letter of the rest turns into two wrong ones. With the codec error
+handler :data:`FALLBACK`, a UTF-8 decoder reads each byte it refuses as the cp1252
+character it stands for (Latin-1 for the five bytes cp1252 leaves undefined), so no
+character is lost or garbled. Written by hand: Python's codecs offer the hook, and
+no library of the field does this one thing without guessing over the whole file.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+__all__ = ["FALLBACK"]
+
+#: The name of the codec error handler (``bytes.decode("utf-8", FALLBACK)``).
+FALLBACK = "scopewise-cp1252"
+
+
+def _byte_as_cp1252(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:  # 0x81, 0x8d, 0x8f, 0x90, 0x9d: undefined in cp1252
+        return chr(byte)
+
+
+def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: the bytes a UTF-8 decoder refused, one by one as cp1252."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(_byte_as_cp1252(b) for b in bad), error.end
+
+
+codecs.register_error(FALLBACK, _cp1252_fallback)
