@@ -32,6 +32,7 @@ def test_txt_and_md_are_read_as_text(tmp_path: Path) -> None:
         # UTF-8 with a Windows-1252 dash pasted in: both read as meant (before, the
         # whole note was read as cp1252: "cafÃ©")
         ("café notes ".encode() + b"\x96 peer workers\x92 view", "café notes \u2013 peer workers\u2019 view"),
+        (codecs.BOM_UTF8 + "café ".encode() + b"\x96 notes", "café \u2013 notes"),
         # a byte cp1252 leaves undefined is kept as its Latin-1 character, not replaced
         (b"caf\xe9 \x81", "café \x81"),
     ],

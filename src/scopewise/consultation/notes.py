@@ -72,7 +72,7 @@ def _read_text(file: Path) -> str:
             )
         data = head + handle.read()
     if data.startswith(codecs.BOM_UTF8):
-        return _decode(file, data[3:], "utf-8")
+        return data[3:].decode("utf-8", FALLBACK)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _decode(file, data, "utf-16")
     # UTF-8, or Windows-1252, or UTF-8 with Windows-1252 bytes pasted in: each byte that
