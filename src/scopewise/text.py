@@ -1,4 +1,5 @@
-"""Text that mixes UTF-8 and Windows-1252: each byte read as the character it stands for.
+"""Text as people write it: files that mix UTF-8 and Windows-1252, and punctuation that
+Word writes one way and keyboards another.
 
 A UTF-8 file may carry a few bytes of Windows-1252 (an abstract or a note pasted from
 Word, two exports joined into one). Read as UTF-8 those bytes fail; read as cp1252
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["FALLBACK"]
+__all__ = ["FALLBACK", "SAME_PUNCTUATION"]
 
 #: The name of the codec error handler (``bytes.decode("utf-8", FALLBACK)``).
 FALLBACK = "scopewise-cp1252"
@@ -35,3 +36,16 @@ def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(FALLBACK, _cp1252_fallback)
+
+
+#: Characters that text from Word and text typed on a keyboard write differently:
+#: curly and straight quotes, dashes and hyphens. Each maps to one character, so a
+#: translated text keeps its offsets (``text.translate(SAME_PUNCTUATION)``); used where
+#: typed words are looked for in stored text.
+SAME_PUNCTUATION = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"',
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\u2015": "-", "\u2212": "-",
+})

@@ -136,6 +136,10 @@ def test_record_searches_take_numbers_whole_and_ignore_accents(
     assert words_match(query_words("Estres 2019"), "Estrés postraumático en 2019", "Núñez", 11)
     assert not words_match(query_words("201"), "Estrés postraumático en 2019", "Núñez", 11)
     assert words_match(query_words("nunez"), "Estrés", "Núñez", 11)
+    # a keyboard's straight quote and hyphen find Word's curly quote and en dash
+    title = "Peer workers\u2019 view \u2013 a \u201cmixed\u201d study"
+    assert words_match(query_words("workers' view - a \"mixed\""), title, "", 3)
+    assert not words_match(query_words("workers\" view"), title, "", 3)  # a quote of its own kind
 
 
 def test_the_lead_undoes_a_merge_from_a_records_page(

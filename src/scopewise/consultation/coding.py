@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from scopewise.consultation.guard import words
 from scopewise.consultation.model import ConsultationError
 from scopewise.errors import UsageError
+from scopewise.text import SAME_PUNCTUATION
 
 __all__ = ["SpanError", "SpanPosition", "check_theme", "locate_span", "span_position"]
 
@@ -113,26 +114,16 @@ def locate_span(
     return start, end
 
 
-#: Characters a note and the words typed to find in it may write differently: curly
-#: and straight quotes, dashes and hyphens (Word writes the first of each, keyboards the
-#: second). Each maps to one character, so offsets in the folded text are the note's.
-_SAME = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
-    "\u00ab": '"', "\u00bb": '"',
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
-    "\u2015": "-", "\u2212": "-",
-})
 
 
 def _find(text: str, note_id: int, quote: str, offset: int) -> tuple[int, int]:
     if not quote.split():
         raise SpanError("no words given: type words of the note",
                         "--text is empty; give words of the note")
-    folded = text.translate(_SAME)
+    folded = text.translate(SAME_PUNCTUATION)
     # the words as typed may compose accents otherwise than the note (é or e + ´)
     found = [span for form in ("NFC", "NFD")
-             if (span := _match(folded, unicodedata.normalize(form, quote).translate(_SAME)
+             if (span := _match(folded, unicodedata.normalize(form, quote).translate(SAME_PUNCTUATION)
                                 .split(), offset)) is not None]
     if not found:
         raise SpanError(

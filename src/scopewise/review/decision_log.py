@@ -27,6 +27,7 @@ from scopewise.errors import NotFound, ScreeningError, UsageError
 from scopewise.review.screening import ScreeningMixin
 from scopewise.screening.decisions import EXPORT_COLUMNS, export_rows
 from scopewise.store import screening as db
+from scopewise.text import SAME_PUNCTUATION
 
 __all__ = ["DecisionLogMixin", "OwnDecision"]
 
@@ -49,10 +50,12 @@ class OwnDecision:
 
 
 def fold(text: str) -> str:
-    """``text`` casefolded and without accents ("Estrés" -> "estres"), as searches compare."""
+    """``text`` casefolded, without accents ("Estrés" -> "estres") and with curly quotes
+    and dashes written straight (:data:`scopewise.text.SAME_PUNCTUATION`), as searches
+    compare."""
     if text.isascii():  # most titles: nothing to strip
         return text.lower()
-    split = unicodedata.normalize("NFKD", text.casefold())
+    split = unicodedata.normalize("NFKD", text.casefold().translate(SAME_PUNCTUATION))
     return "".join(c for c in split if not unicodedata.combining(c))
 
 
