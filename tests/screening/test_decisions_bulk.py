@@ -245,6 +245,22 @@ def test_csv_import_names_the_file_line_and_writes_one_event(
     )
 
 
+def test_reviewer_names_written_with_other_case_or_spacing_are_the_team_members(
+    review: Review, tmp_path: Path
+) -> None:
+    """Other tools export names as their users typed them: " ann ", "BEN" are Ann and
+    Ben of the team (before, "unknown reviewer"); a name that is no member's still is."""
+    a, b = ids(review)[:2]
+    csv = tmp_path / "names.csv"
+    csv.write_text(f"record_id,reviewer,decision\n{a}, ann ,include\n{a},BEN,include\n"
+                   f"{b},Ann,exclude\n")
+    assert review.import_decisions(csv, "Lead") == 3
+    assert [(r, who) for r, who, *_ in stored(review)] == [(a, "Ann"), (a, "Ben"), (b, "Ann")]
+    csv.write_text(f"record_id,reviewer,decision\n{b},Anne,exclude\n")
+    with pytest.raises(NotFound, match=r"names.csv:2: unknown reviewer 'Anne'"):
+        review.import_decisions(csv, "Lead")
+
+
 def test_an_old_file_with_reasons_on_an_inclusion_still_imports(
     review: Review, tmp_path: Path
 ) -> None:
