@@ -75,6 +75,21 @@ def test_kosovo_is_shown_by_name_and_ambiguous_names_are_refused() -> None:
             check_value(COUNTRY, text)
 
 
+def test_a_choice_typed_with_other_case_spacing_quotes_or_dashes_is_the_choice() -> None:
+    """Sheets are typed by hand or pasted from Word: "Mixed  Methods", an en dash for
+    a hyphen, a straight apostrophe for a curly one (before: "not one of its
+    choices"). Other words are still refused."""
+    field = ChartingField(name="design", type="single_choice", choices=(
+        "mixed methods", "non-randomised comparison", "people\u2019s views"))
+    assert check_value(field, " Mixed  Methods ") == "mixed methods"
+    assert check_value(field, "Non\u2013randomised comparison") == "non-randomised comparison"
+    assert check_value(field, "people's views") == "people\u2019s views"
+    assert check_value(CATEGORY, "a;  b") == ["A", "B"]
+    for text in ("mixed-methods", "peoples views"):
+        with pytest.raises(ChartingError, match="is not one of its choices"):
+            check_value(field, text)
+
+
 def test_renamed_choice_is_read_under_its_new_name() -> None:
     field = ChartingField(
         name="category",

@@ -35,6 +35,7 @@ from typing import Any
 
 from scopewise.errors import ChartingError
 from scopewise.protocol import ChartingField
+from scopewise.text import SAME_PUNCTUATION
 
 __all__ = [
     "MULTI_SEPARATOR",
@@ -77,14 +78,23 @@ def _allowed(choices: Iterable[str]) -> str:
     return "; ".join(choices)
 
 
+def _same(a: str, b: str) -> bool:
+    """Whether two spellings of a choice are the same apart from case, spacing and the
+    style of quotes and dashes (a sheet typed by hand, or pasted from Word)."""
+    def key(text: str) -> str:
+        return " ".join(text.translate(SAME_PUNCTUATION).split()).casefold()
+
+    return key(a) == key(b)
+
+
 def _choice(field: ChartingField, text: str, record_id: int | None, original: Any) -> str:
     wanted = text.strip()
     for old, new in field.renamed_choices.items():
-        if old.casefold() == wanted.casefold():
+        if _same(old, wanted):
             wanted = new
             break
     for choice in field.choices:
-        if choice.casefold() == wanted.casefold():
+        if _same(choice, wanted):
             if choice in field.retired_choices:
                 raise ChartingError(
                     f"{_where(record_id, field, original)} is a retired choice; "
