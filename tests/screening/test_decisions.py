@@ -65,6 +65,15 @@ def test_unknown_reason_names_the_valid_codes() -> None:
     assert "\n" not in message
 
 
+def test_a_reason_code_in_other_case_is_the_protocols_code() -> None:
+    """ "notpeer" typed or exported by another tool is NOTPEER (before: unknown code);
+    the stored code is the protocol's spelling, once."""
+    assert validate_decision(PROTOCOL, "full_text", "exclude", ["noft", "NOFT", "Pop"]) == (
+        "NOFT", "POP")
+    with pytest.raises(ScreeningError, match="unknown reason code 'notpeers'"):
+        validate_decision(PROTOCOL, "full_text", "exclude", ["notpeers"])
+
+
 def test_reason_codes_follow_the_criteria_stages() -> None:
     # NOFT applies at full text only, so it is no reason at title/abstract.
     assert valid_reasons(PROTOCOL, "title_abstract") == ("POP", "NOTPEER")

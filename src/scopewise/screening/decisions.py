@@ -157,8 +157,9 @@ def validate_decision(
     decision:
         ``include``, ``exclude`` or (title/abstract only) ``maybe``.
     reasons:
-        Criteria codes; required (one or more) for an exclusion at full text, refused
-        with an inclusion (see :data:`REASON_DECISIONS`).
+        Criteria codes (in any case: "notpeer" is NOTPEER); required (one or more)
+        for an exclusion at full text, refused with an inclusion (see
+        :data:`REASON_DECISIONS`).
     history:
         The decision is read back from a file of earlier decisions: reasons on an
         inclusion, stored before they were refused, are kept as they were.
@@ -175,12 +176,18 @@ def validate_decision(
         raise ScreeningError(
             f"{decision!r} is not a decision at {STAGE_LABELS[stage]}; use {' or '.join(allowed)}"
         )
+    valid = valid_reasons(protocol, stage)
+    # a code typed in other case ("notpeer") is the protocol's code when only one matches
+    by_case: dict[str, list[str]] = {}
+    for known in valid:
+        by_case.setdefault(known.casefold(), []).append(known)
     cleaned: list[str] = []
     for reason in reasons:
         code = reason.strip()
+        if code not in valid and len(by_case.get(code.casefold(), [])) == 1:
+            code = by_case[code.casefold()][0]
         if code and code not in cleaned:
             cleaned.append(code)
-    valid = valid_reasons(protocol, stage)
     for code in cleaned:
         if code not in valid:
             raise ScreeningError(
