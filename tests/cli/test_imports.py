@@ -264,3 +264,16 @@ def test_a_bad_record_in_a_worker_imports_nothing(tmp_path: Path) -> None:
         assert review.status()["identified"] == 0 and review.searches() == []
     assert error.value.record == 81 and error.value.line == text.count("\n") + 1
     assert "cut off" in str(error.value)
+
+
+def test_a_source_typed_in_other_case_is_the_planned_or_earlier_one(
+    project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--source "cinahl " is the protocol's CINAHL, and "EMBASE  " an earlier import's
+    Embase: one database is one box of the flow (before, each spelling was a source)."""
+    for i, source in enumerate(("cinahl ", "Embase", "EMBASE  ")):
+        path = ris_file(tmp_path, f"s{i}.ris", RIS.replace("a1", f"x{i}").replace("a2", f"y{i}"))
+        assert run(["import", str(project), str(path), "--source", source], capsys)[0] == 0
+    with Review.open(project) as review:
+        assert [s.source for s in review.searches()] == ["CINAHL", "Embase", "Embase"]
+        assert review.flow().sources == {"CINAHL": 2, "Embase": 4}

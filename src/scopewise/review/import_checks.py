@@ -86,11 +86,23 @@ def _planned_name(protocol: Protocol, name: str) -> str:
     return name
 
 
+def _as_spelt(name: str, spellings: Sequence[str]) -> str:
+    """``name`` as the first of ``spellings`` that is the same apart from case and
+    spacing, else ``name`` with its spaces collapsed."""
+    def key(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    return next((s for s in spellings if key(s) == key(name)), " ".join(name.split()))
+
+
 def resolve_source(
     given: str | None, fmt: str, first: Record | None, protocol: Protocol, query: str,
-    file_name: str,
+    file_name: str, earlier: Sequence[str] = (),
 ) -> str:
-    """The source name of an import (see the module notes).
+    """The source name of an import (see the module notes). A name given as
+    ``--source`` is spelt as the protocol's source, or an ``earlier`` import's, of the
+    same name apart from case and spacing ("cinahl" is CINAHL), so that one database
+    is one box of the flow diagram.
 
     Raises
     ------
@@ -98,7 +110,7 @@ def resolve_source(
         Nothing names the database: the message asks for ``--source``.
     """
     if given is not None and given.strip():
-        return given.strip()
+        return _as_spelt(given, [p.name for p in protocol.sources] + list(earlier))
     named = content_source(fmt, first)
     if named:
         return _planned_name(protocol, named)

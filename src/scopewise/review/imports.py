@@ -163,7 +163,7 @@ class ImportsMixin(ReviewCore):
         with closing(_value_batches(reader, source_file, tally)) as batches:
             first = next(batches, [])
             name = resolve_source(source, fmt, _first_record(first), self.protocol, query,
-                                  file.name)
+                                  file.name, [s.source for s in self.searches()])
             with self.store.transaction() as conn:
                 if search_by_sha256(conn, sha) is not None:  # imported meanwhile by someone else
                     raise DuplicateImport(_duplicate_message(file, search_by_sha256(conn, sha)))
