@@ -70,6 +70,17 @@ def test_removed_records_reconcile_in_prisma_json_and_the_diagram(
     assert "3 removed before screening for other reasons" in checklist
 
 
+def test_a_reason_typed_in_other_case_joins_the_earlier_label(project: Project) -> None:
+    """One label per reason in the flow: "retracted" later is the "Retracted" given
+    first (before, the diagram listed both)."""
+    review, _ = project
+    x, y, z = add_unscreened(review, ["One", "Two", "Three"])
+    review.remove_records([x], "Retracted", actor="Lead")
+    review.remove_records([y], " RETRACTED ", actor="Lead")
+    review.remove_records([z], "Retraction notice", actor="Lead")
+    assert review.flow().removed_other == {"Retracted": 2, "Retraction notice": 1}
+
+
 def test_removal_is_refused_for_screened_duplicate_or_removed_records(project: Project) -> None:
     review, ids = project
     (x,) = add_unscreened(review, ["Out of scope"])

@@ -61,6 +61,11 @@ class RemovalsMixin(ReviewCore):
                                   sorted(blocked.items())[:SHOWN])
                 more = f" (and {len(blocked) - SHOWN} more)" if len(blocked) > SHOWN else ""
                 raise UsageError(f"nothing removed: {shown}{more}")
+            # one label per reason in the flow: an earlier removal's spelling wins over
+            # this one's case ("retracted" is "Retracted")
+            earlier = set(store_removals.active_removals(conn).values())
+            reason = next((r for r in sorted(earlier) if r.casefold() == reason.casefold()),
+                          reason)
             count = store_removals.insert_removals(conn, ids, reason, actor)
             self.store.audit(conn, actor, "records.removed",
                              {"records": ids, "reason": reason})
