@@ -70,6 +70,17 @@ def test_a_participant_keeps_their_group(project: Review, tmp_path: Path) -> Non
     assert len(project.consultation_notes()) == 1
 
 
+def test_a_participant_code_in_other_case_is_the_same_participant(
+    project: Review, tmp_path: Path
+) -> None:
+    """ "p01" later is the P01 first stored (before: a second participant, counted
+    twice in the report's groups)."""
+    project.import_note(note(tmp_path, "a.txt", "one"), "P01", "manager")
+    project.import_note(note(tmp_path, "b.txt", "two"), "p01")
+    assert [(p.code, p.group) for p in project.consultation_participants()] == [("P01", "manager")]
+    assert [n.participant for n in project.consultation_notes("p01")] == ["P01", "P01"]
+
+
 def test_same_notes_twice_are_refused(project: Review, tmp_path: Path) -> None:
     project.import_note(note(tmp_path, "a.txt", "same words"), "P01", "manager")
     with pytest.raises(DuplicateImport, match="note 1"):

@@ -130,6 +130,7 @@ class ConsultationMixin(ReviewCore):
                 )
             else:
                 person_id, person = known
+                code = person.code  # as first stored ("p01" is P01)
                 if wanted is not None and wanted != person.group:
                     raise UsageError(
                         f"participant {code} is in group {person.group!r}, not {wanted!r}"
@@ -163,8 +164,11 @@ class ConsultationMixin(ReviewCore):
             ``participant`` is not a known code.
         """
         with self.store.reading() as conn:
-            if participant is not None and db.participant(conn, participant) is None:
-                raise NotFound(f"no participant {participant!r} in the consultation")
+            if participant is not None:
+                known = db.participant(conn, participant)
+                if known is None:
+                    raise NotFound(f"no participant {participant!r} in the consultation")
+                participant = known[1].code  # as stored ("p01" is P01)
             found = db.notes(conn)
         return [n for n in found if participant is None or n.participant == participant]
 

@@ -43,15 +43,16 @@ def _insert(conn: Connection, table: sa.Table, **values: object) -> int:
 
 
 def participant(conn: Connection, code: str) -> tuple[int, Participant] | None:
-    """The id and value of the participant with pseudonym ``code``, or ``None``."""
+    """The id and value of the participant with pseudonym ``code`` (in any case: "p01"
+    is P01, spelt as first stored), or ``None``."""
+    p = t.participants
     row = conn.execute(
-        sa.select(t.participants.c.id, t.participants.c.stakeholder_group).where(
-            t.participants.c.pseudonym == code
-        )
+        sa.select(p.c.id, p.c.pseudonym, p.c.stakeholder_group)
+        .where(sa.func.lower(p.c.pseudonym) == code.lower()).order_by(p.c.id)
     ).first()
     if row is None:
         return None
-    return int(row.id), Participant(code=code, group=row.stakeholder_group)
+    return int(row.id), Participant(code=row.pseudonym, group=row.stakeholder_group)
 
 
 def add_participant(conn: Connection, code: str, group: str) -> int:
