@@ -129,6 +129,19 @@ def test_decide_conflict_resolve(project: Path) -> None:
     assert "Recorded exclude (NOFT) for record 1 at full text by Ann." in out
 
 
+def test_a_reviewer_typed_in_other_case_is_the_team_member(project: Path) -> None:
+    """--reviewer "ann" is Ann of the team, stored and compared as Ann (before:
+    "unknown reviewer"); the conflict with Ben is seen, and Ann cannot resolve it."""
+    assert "by Ann." in ok(screen(project, "--decide", "1", "include", "--reviewer", " ann "))
+    ok(screen(project, "--decide", "1", "exclude", "--reason", "pop", "--reviewer", "BEN"))
+    assert "Ann include, Ben exclude (POP)" in ok(
+        screen(project, "--conflicts", "--reviewer", "lead"))
+    assert refused(screen(project, "--resolve", "1", "include", "--reviewer", "ANN")).startswith(
+        "Ann screened this record")
+    assert "unknown reviewer 'Anne'" in refused(
+        screen(project, "--next", "--reviewer", "Anne"))
+
+
 def test_bad_input_is_one_line(project: Path) -> None:
     assert "valid codes: POP" in refused(
         screen(project, "--decide", "1", "exclude", "--reason", "XX", "--reviewer", "Ann")

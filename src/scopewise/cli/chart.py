@@ -316,6 +316,7 @@ def chart(
         return reviewer
 
     with Review.open(directory, db_url=db_url) as review:
+        reviewer = review.team_name(reviewer) if reviewer else reviewer
         if set_values:
             _set_values(review, set_values, need_reviewer("--set"), complete)
         elif show_record is not None:

@@ -194,7 +194,7 @@ def theme(
 ) -> None:
     """Record whether the consultation supported, added to or questioned THEME."""
     with _open(ctx, db_url) as review:
-        recorded = review.record_theme(theme, stance, summary, reviewer)
+        recorded = review.record_theme(theme, stance, summary, review.team_name(reviewer))
     console().print(_t(f"Recorded: the consultation {recorded.stance} {recorded.theme!r}."))
 
 

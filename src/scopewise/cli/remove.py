@@ -44,6 +44,7 @@ def remove_command(
                     raise UsageError(f"{ids_file} line {n}: {line.strip()!r} is not a record "
                                      "id") from None
     with Review.open(directory, db_url=db_url) as review:
+        actor = review.team_name(actor)
         if list_:
             for r in review.removals():
                 undone = (f"  undone {r.undone_at:%Y-%m-%d} by {r.undone_by}"

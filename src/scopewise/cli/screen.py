@@ -180,6 +180,7 @@ def screen(
     if stage is not None and stage not in STAGE_LABELS:
         raise UsageError(f"--stage must be title_abstract or full_text, not {stage!r}")
     with Review.open(directory, db_url=db_url) as review:
+        reviewer = review.team_name(reviewer) if reviewer else reviewer
         actor = reviewer or "scopewise"
         if show_next:
             who = _need(reviewer, "--reviewer NAME", "whose next record")

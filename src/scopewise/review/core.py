@@ -153,6 +153,16 @@ class ReviewCore:
             self._protocol = parse_protocol(self.store.current_protocol_text(), "stored protocol")
         return self._protocol
 
+    def team_name(self, name: str) -> str:
+        """``name`` as the protocol's team spells it, when exactly one member's name is
+        the same apart from case and spacing ("reviewer  a" is "Reviewer A"); else
+        ``name`` unchanged (and the checks that follow say who the team is)."""
+        def key(text: str) -> str:
+            return " ".join(text.split()).casefold()
+
+        found = [m.name for m in self.protocol.team if key(m.name) == key(name)]
+        return found[0] if len(found) == 1 and name not in found else name
+
     def _screening_state(self, conn: Connection) -> ScreeningState:
         """What screening reads, as the project stands: kept between calls and brought
         up to date with the rows appended since (see :mod:`scopewise.store.screening_state`)."""

@@ -212,7 +212,7 @@ class ScreeningMixin(ScreeningQueueMixin):
         file = Path(path)
         rows = parse_decisions_csv(_decisions_text(file), str(file),
                                    self.protocol.screening.stages[0])
-        rows = _as_the_team_writes(rows, [m.name for m in self.protocol.team])
+        rows = [replace(r, reviewer=self.team_name(r.reviewer)) for r in rows]
         detail = {"file": file.name, "sha256": sha256_file(file)}
         return self._record_batch(rows, actor, str(file), "screening.imported", detail,
                                   settle=True, history=True)
@@ -378,22 +378,3 @@ class ScreeningMixin(ScreeningQueueMixin):
         with self.store.reading() as conn:
             rows = db.decision_rows(conn, kinds=(kind,))
         return [agreement(rows, s, kind) for s in self.protocol.screening.stages]
-
-
-def _as_the_team_writes(rows: list[DecisionInput], team: Sequence[str]) -> list[DecisionInput]:
-    """``rows`` with each reviewer spelt as the one team member whose name matches it
-    apart from case and spacing; names that match none, or several, are left as they
-    are (and refused by the checks, which list the team)."""
-    def key(name: str) -> str:
-        return " ".join(name.split()).casefold()
-
-    members: dict[str, list[str]] = {}
-    for name in team:
-        members.setdefault(key(name), []).append(name)
-    out = []
-    for row in rows:
-        found = members.get(key(row.reviewer), [])
-        if row.reviewer not in team and len(found) == 1:
-            row = replace(row, reviewer=found[0])
-        out.append(row)
-    return out
