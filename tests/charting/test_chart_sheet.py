@@ -9,6 +9,7 @@ import pytest
 
 from charting_project import charting_project
 from cli_runner import run
+from scopewise.errors import ChartingError
 from scopewise.review import Review
 
 
@@ -330,3 +331,24 @@ def test_a_formula_like_value_round_trips_through_a_csv_sheet(
     with Review.open(folder, db_url=url) as review:
         for rid, text in zip((1, 3, 5), hostile, strict=True):
             assert review.chart_values(rid, "Ben")["key_findings"] == text
+
+
+@pytest.mark.parametrize("header", [
+    "Record ID,Study design", "RECORD_ID,study design", "record_id,Study_Design",
+    "record id,STUDY DESIGN",
+])
+def test_a_sheet_made_by_hand_may_name_its_columns_loosely(tmp_path: Path, header: str) -> None:
+    """A team that builds its own sheet writes "Record ID" or a field's label ("Study
+    design"); before, only the export's exact names were read."""
+    from scopewise.protocol import ChartingField, ChartingForm
+    from scopewise.review.chart_sheet import read_sheet
+
+    form = ChartingForm(fields=(ChartingField(
+        name="study_design", label="Study design", type="single_choice",
+        choices=("RCT", "review")),))
+    path = tmp_path / "mine.csv"
+    path.write_text(f"{header}\n1,rct\n", encoding="utf-8")
+    assert read_sheet(path, form, {1}, {1}) == {1: {"study_design": "RCT"}}
+    path.write_text("record_id,design of study\n1,RCT\n", encoding="utf-8")
+    with pytest.raises(ChartingError, match="column 'design of study' is not a field"):
+        read_sheet(path, form, {1}, {1})

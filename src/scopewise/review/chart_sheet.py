@@ -157,7 +157,7 @@ def read_sheet(
         if not any(c.strip() for c in cells):
             continue
         if header is None:
-            header = [c.strip().lstrip("\ufeff") for c in cells]
+            header = _as_exported(cells, form)
             columns = _field_columns(file, number, header, form)
             id_at = header.index("record_id")
             continue
@@ -194,6 +194,29 @@ def read_sheet(
         out[rid] = values
     if header is None:
         raise ChartingError(f"{file}: the sheet has no header row")
+    return out
+
+
+def _as_exported(cells: list[str], form: ChartingForm) -> list[str]:
+    """A header row with each column named as the export names it, when it is that
+    name, or a field's label, apart from case, spacing and ``_`` ("Record ID",
+    "Study design", "STUDY_DESIGN"); other columns as they are (and refused by
+    :func:`_field_columns` when they are not columns a sheet may keep)."""
+    def key(text: str) -> str:
+        return " ".join(text.replace("_", " ").split()).casefold()
+
+    names: dict[str, str] = {key(n): n for n in ("record_id", *_IGNORED)}
+    for spec in form.fields:  # a field named like a citation column stays that name
+        names.setdefault(key(spec.name), spec.name)
+        if spec.label:
+            names.setdefault(key(spec.label), spec.name)
+    out = []
+    for cell in cells:
+        name = cell.strip().lstrip("\ufeff")
+        if name.startswith("suggested_") or key(name).startswith("suggested "):
+            out.append(name)
+        else:
+            out.append(names.get(key(name), name))
     return out
 
 
