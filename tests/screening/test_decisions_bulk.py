@@ -410,3 +410,13 @@ def test_a_long_file_with_one_bad_last_row_writes_nothing(review: Review, tmp_pa
     file.write_text("record_id,reviewer,decision\n" + "\n".join(rows) + "\n")
     assert review.import_decisions(file, "Lead") == 20_000
     assert len(stored(review)) == 20_000
+
+
+def test_a_decisions_file_made_by_hand_may_name_its_columns_loosely(
+    review: Review, tmp_path: Path
+) -> None:
+    a = ids(review)[0]
+    csv = tmp_path / "by-hand.csv"
+    csv.write_text(f"Record ID,Reviewer,DECISION,Decided  at\n{a},Ann,include,2023-09-01\n")
+    assert review.import_decisions(csv, "Lead") == 1
+    assert stored(review) == [(a, "Ann", "include", "title_abstract", (), "screen")]

@@ -304,7 +304,8 @@ def parse_decisions_csv(text: str, path: str, default_stage: str) -> list[Decisi
 
 
 def _decisions(reader: csv.DictReader[str], path: str, default_stage: str) -> list[DecisionInput]:
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    # "Record ID", "Decided at": as the export names them
+    header = ["_".join(h.replace("_", " ").split()).lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("record_id", "reviewer", "decision") if c not in header]
     if missing:
         raise ScreeningError(
