@@ -73,3 +73,20 @@ def test_every_name_error_is_listed_with_the_others(
     assert code == 2 and len(lines) == 3 and lines[-1].endswith("(3 errors in all)")
     assert [line.split(": ")[2] for line in lines] == [
         "screening.pilot_sample", "screening.ranker", "screening.stop_rule"]
+
+
+@pytest.mark.parametrize(("old", "new", "field"), [
+    ('name = "Reviewer B"', 'name = "reviewer  a"', "team[2].name"),
+    ('code = "ROLE"', 'code = "pop"', "criteria.inclusion[1].code"),
+])
+def test_names_that_differ_only_in_case_or_spacing_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, field: str
+) -> None:
+    """Names typed in the CLI and in files are read without case and spacing ("ann" is
+    Ann, "notpeer" is NOTPEER), so a protocol may not hold two that differ only so."""
+    protocol = _with(tmp_path, old, new)
+    code, _out, err = run(["protocol", "check", str(protocol)], capsys)
+    assert code == 2 and f":{_line(protocol, new)}: {field}: " in err
+    assert "differs from an earlier one only in case or spacing" in err
+    code, _out, err = run(["init", str(tmp_path / "review"), "--protocol", str(protocol)], capsys)
+    assert code == 2 and field in err

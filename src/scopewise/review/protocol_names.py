@@ -1,5 +1,6 @@
-"""Names in a protocol that only later stages know: the stopping rule, the ranker and
-the citation style.
+"""Names in a protocol that only later stages know (the stopping rule, the ranker and
+the citation style), and names that later reading cannot tell apart (team members and
+criterion codes that differ only in case or spacing).
 
 The protocol package sits below the stages in the layers, so its validation cannot
 ask them which names exist. The review asks when a protocol is registered
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Callable
+from typing import Any
 
 from scopewise.errors import ProtocolError, UsageError
 from scopewise.protocol.io import locate
@@ -49,6 +51,28 @@ _CHECKS: tuple[tuple[tuple[str, str], Callable[[str], str]], ...] = (
 )
 
 
+def _twice(data: dict[str, Any], table: str, key: str) -> list[tuple[tuple[str | int, ...], str]]:
+    """The entries of an array of tables whose ``key`` repeats an earlier one apart
+    from case and spacing: (location, name)."""
+    entries = data.get(table)
+    if isinstance(entries, dict):  # criteria: inclusion and exclusion together
+        entries = [(kind, i, e) for kind in ("inclusion", "exclusion")
+                   for i, e in enumerate(entries.get(kind) or [])]
+    else:
+        entries = [(i, e) for i, e in enumerate(entries or [])]
+    seen: set[str] = set()
+    out = []
+    for *where, entry in entries:
+        name = entry.get(key) if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            continue
+        folded = " ".join(name.split()).casefold()
+        if folded in seen:
+            out.append(((table, *where, key), name))
+        seen.add(folded)
+    return out
+
+
 def name_errors(text: str, path: str) -> list[ProtocolError]:
     """One error per name the stages do not know, with its line and field. ``text`` is
     the protocol's TOML; it is read even where other fields fail validation, so that
@@ -66,6 +90,16 @@ def name_errors(text: str, path: str) -> list[ProtocolError]:
         if problem:
             out.append(ProtocolError(problem, path=path, line=locate(text, loc),
                                      field=".".join(loc)))
+    # names and codes typed elsewhere are read in any case and spacing ("ann" is Ann,
+    # "notpeer" is NOTPEER), so two must differ by more than that
+    for where, name in _twice(data, "team", "name") + _twice(data, "criteria", "code"):
+        what = "team member" if where[0] == "team" else "criterion code"
+        out.append(ProtocolError(
+            f"{name!r} is a second {what} that differs from an earlier one only in case "
+            "or spacing; names typed in the CLI and in files are read without those, so "
+            "give each a name of its own", path=path, line=locate(text, where),
+            field=".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in where)
+            .replace(".[", "[")))
     return out
 
 
