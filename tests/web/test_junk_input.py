@@ -78,3 +78,22 @@ def test_junk_in_forms(app_client: TestClient) -> None:
                 assert status < 500, (person, path, {k: v[:40] for k, v in form.items()})
                 answers[status] = answers.get(status, 0) + 1
     assert answers.get(400, 0) > 100  # the handlers read the forms and refused them
+
+
+def test_uploads_with_hostile_file_names(app_client: TestClient) -> None:
+    """A file named "..", with a NUL byte or 300 characters long was saved under that
+    name in the upload folder and ended in a server error (IsADirectoryError,
+    ValueError, OSError); now each imports, or is refused for its content."""
+    from web_helpers import csrf
+
+    client = signed_in(app_client, "lead@example.org")
+    token = csrf(client, "/import")
+    ris = b"TY  - JOUR\nTI  - Peer support %d\nER  - \n"
+    names = ["..", "a/..", "x\\..", ". .", "peer\x00.ris", "p" * 300 + ".ris", "\u202e.ris"]
+    before = client.get("/import").text.count("data-label=\"Source\">PubMed<")
+    for i, name in enumerate(names):
+        answer = client.post("/import", data={"csrf_token": token, "source": "PubMed"},
+                             files={"file": (name, ris % i, "text/plain")})
+        assert answer.status_code < 500, name
+    after = client.get("/import").text.count("data-label=\"Source\">PubMed<")
+    assert after == before + len(names)  # every one was imported

@@ -25,6 +25,18 @@ __all__ = ["saved_upload"]
 _PIECE = 1 << 20
 
 
+def _safe_name(uploaded: str) -> str:
+    """The uploaded file's name as a name in the private folder: its last part only,
+    without control characters, at most 120 characters (its extension kept, which the
+    import reads), and ``upload`` when nothing is left or it is only dots ("..")."""
+    base = Path(uploaded.replace("\\", "/")).name
+    base = "".join(c if c.isprintable() else "_" for c in base)
+    if len(base) > 120:
+        suffix = Path(base).suffix[:20]
+        base = base[: 120 - len(suffix)] + suffix
+    return "upload" if not base.strip(". ") else base
+
+
 @asynccontextmanager
 async def saved_upload(
     upload: object, limit: int, name: str | None, missing: str
@@ -35,7 +47,7 @@ async def saved_upload(
         raise HTTPException(400, missing)
     folder = Path(tempfile.mkdtemp(prefix="scopewise-upload-"))
     try:
-        path = folder / (name or Path(upload.filename.replace("\\", "/")).name or "upload")
+        path = folder / (name or _safe_name(upload.filename))
         size = 0
         with path.open("wb") as out:
             while piece := await upload.read(_PIECE):
