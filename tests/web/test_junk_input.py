@@ -97,3 +97,13 @@ def test_uploads_with_hostile_file_names(app_client: TestClient) -> None:
         assert answer.status_code < 500, name
     after = client.get("/import").text.count("data-label=\"Source\">PubMed<")
     assert after == before + len(names)  # every one was imported
+
+
+def test_a_safe_name_keeps_the_extension_and_drops_the_rest() -> None:
+    from scopewise.web.uploads import _safe_name
+
+    assert _safe_name("C:\\Users\\x\\embase.ris") == "embase.ris"
+    assert _safe_name("..") == _safe_name(" . ") == _safe_name("") == "upload"
+    assert _safe_name("notes.t\x00xt") == "notes.t_xt"  # then refused for its suffix
+    long = _safe_name("n" * 400 + ".docx")
+    assert len(long) == 120 and long.endswith(".docx")

@@ -47,7 +47,7 @@ async def saved_upload(
         raise HTTPException(400, missing)
     folder = Path(tempfile.mkdtemp(prefix="scopewise-upload-"))
     try:
-        path = folder / (name or _safe_name(upload.filename))
+        path = folder / _safe_name(name or upload.filename)
         size = 0
         with path.open("wb") as out:
             while piece := await upload.read(_PIECE):
