@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["FALLBACK", "SAME_PUNCTUATION"]
+__all__ = ["FALLBACK", "SAME_PUNCTUATION", "name_key"]
 
 #: The name of the codec error handler (``bytes.decode("utf-8", FALLBACK)``).
 FALLBACK = "scopewise-cp1252"
@@ -49,3 +49,9 @@ SAME_PUNCTUATION = str.maketrans({
     "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
     "\u2015": "-", "\u2212": "-",
 })
+
+
+def name_key(text: str) -> str:
+    """``text`` as names typed by people are compared: case and spacing aside
+    ("Reviewer  a" and "reviewer A" have the same key)."""
+    return " ".join(text.split()).casefold()

@@ -35,7 +35,7 @@ from typing import Any
 
 from scopewise.errors import ChartingError
 from scopewise.protocol import ChartingField
-from scopewise.text import SAME_PUNCTUATION
+from scopewise.text import SAME_PUNCTUATION, name_key
 
 __all__ = [
     "MULTI_SEPARATOR",
@@ -81,10 +81,7 @@ def _allowed(choices: Iterable[str]) -> str:
 def _same(a: str, b: str) -> bool:
     """Whether two spellings of a choice are the same apart from case, spacing and the
     style of quotes and dashes (a sheet typed by hand, or pasted from Word)."""
-    def key(text: str) -> str:
-        return " ".join(text.translate(SAME_PUNCTUATION).split()).casefold()
-
-    return key(a) == key(b)
+    return name_key(a.translate(SAME_PUNCTUATION)) == name_key(b.translate(SAME_PUNCTUATION))
 
 
 def _choice(field: ChartingField, text: str, record_id: int | None, original: Any) -> str:
@@ -296,7 +293,7 @@ def same_value(field: ChartingField, a: Any, b: Any) -> bool:
     if field.type == "multiple_choice":
         return set(a) == set(b)
     if field.type in ("text", "long_text"):
-        return " ".join(str(a).split()).casefold() == " ".join(str(b).split()).casefold()
+        return name_key(str(a)) == name_key(str(b))
     if field.type == "number":
         return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)
     return bool(a == b)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from scopewise.consultation.guard import words
 from scopewise.consultation.model import ConsultationError
 from scopewise.errors import UsageError
-from scopewise.text import SAME_PUNCTUATION
+from scopewise.text import SAME_PUNCTUATION, name_key
 
 __all__ = ["SpanError", "SpanPosition", "check_theme", "locate_span", "span_position"]
 
@@ -63,9 +63,8 @@ def check_theme(theme: str, themes: Sequence[str]) -> str:
         Not one of the protocol's themes (``protocol.charting.themes``); the
         allowed ones are named.
     """
-    wanted = " ".join(theme.split()).casefold()
     for known in themes:
-        if " ".join(known.split()).casefold() == wanted:
+        if name_key(known) == name_key(theme):
             return known
     if not themes:
         raise UsageError(
@@ -112,8 +111,6 @@ def locate_span(
     if not text[start:end].strip():
         raise SpanError(f"span {start}-{end} of note {note_id} holds only blank space")
     return start, end
-
-
 
 
 def _find(text: str, note_id: int, quote: str, offset: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from scopewise.errors import UsageError
+from scopewise.text import name_key
 
 __all__ = [
     "STANCES",
@@ -130,7 +131,7 @@ def check_stance(value: str) -> str:
     UsageError
         Any other word, with the allowed ones named.
     """
-    wanted = " ".join(value.replace("-", " ").replace("_", " ").split()).casefold()
+    wanted = name_key(value.replace("-", " ").replace("_", " "))
     if wanted not in STANCES:
         raise UsageError(
             f"stance {value!r} is not one of: {', '.join(STANCES)}"

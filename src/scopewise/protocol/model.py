@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
+from scopewise.text import name_key
+
 __all__ = [
     "CONNECTORS",
     "FIELD_TYPES",
@@ -365,8 +367,7 @@ class Consultation(_Model):
     def group(self, name: str) -> str | None:
         """The protocol's spelling of stakeholder group ``name`` (case and spaces
         ignored), or ``None`` when it is not one of :attr:`groups`."""
-        wanted = " ".join(name.split()).casefold()
-        return next((g for g in self.groups if g.casefold() == wanted), None)
+        return next((g for g in self.groups if g.casefold() == name_key(name)), None)
 
 
 class ReportSettings(_Model):

@@ -31,6 +31,7 @@ from scopewise.review.sheet_xlsx import CellTooLong, unescape_cell, write_xlsx
 from scopewise.screening.decisions import header_delimiter
 from scopewise.sources.tabular import first_sheet_rows
 from scopewise.sources.textfile import read_small_file, small_file_text
+from scopewise.text import name_key
 
 __all__ = ["CITATION_COLUMNS", "MAX_SHEET_BYTES", "read_sheet", "sheet_rows", "write_sheet"]
 
@@ -203,7 +204,7 @@ def _as_exported(cells: list[str], form: ChartingForm) -> list[str]:
     "Study design", "STUDY_DESIGN"); other columns as they are (and refused by
     :func:`_field_columns` when they are not columns a sheet may keep)."""
     def key(text: str) -> str:
-        return " ".join(text.replace("_", " ").split()).casefold()
+        return name_key(text.replace("_", " "))
 
     names: dict[str, str] = {key(n): n for n in ("record_id", *_IGNORED)}
     for spec in form.fields:  # a field named like a citation column stays that name

@@ -23,6 +23,7 @@ from scopewise.store.screening_state import ScreeningState, ScreeningStateCache
 from scopewise.store.screening_stop import latest_stop, still_unscreened
 from scopewise.store.snapshot import screening_snapshot
 from scopewise.store.status import status_counts
+from scopewise.text import name_key
 
 __all__ = ["ReviewCore"]
 
@@ -157,10 +158,7 @@ class ReviewCore:
         """``name`` as the protocol's team spells it, when exactly one member's name is
         the same apart from case and spacing ("reviewer  a" is "Reviewer A"); else
         ``name`` unchanged (and the checks that follow say who the team is)."""
-        def key(text: str) -> str:
-            return " ".join(text.split()).casefold()
-
-        found = [m.name for m in self.protocol.team if key(m.name) == key(name)]
+        found = [m.name for m in self.protocol.team if name_key(m.name) == name_key(name)]
         return found[0] if len(found) == 1 and name not in found else name
 
     def _screening_state(self, conn: Connection) -> ScreeningState:

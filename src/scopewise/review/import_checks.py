@@ -22,6 +22,7 @@ from scopewise.errors import UsageError
 from scopewise.protocol import Protocol
 from scopewise.records import Record
 from scopewise.store.records import VALUE_COLUMNS
+from scopewise.text import name_key
 
 __all__ = [
     "UnparsedField",
@@ -89,10 +90,7 @@ def _planned_name(protocol: Protocol, name: str) -> str:
 def _as_spelt(name: str, spellings: Sequence[str]) -> str:
     """``name`` as the first of ``spellings`` that is the same apart from case and
     spacing, else ``name`` with its spaces collapsed."""
-    def key(text: str) -> str:
-        return " ".join(text.split()).casefold()
-
-    return next((s for s in spellings if key(s) == key(name)), " ".join(name.split()))
+    return next((s for s in spellings if name_key(s) == name_key(name)), " ".join(name.split()))
 
 
 def resolve_source(

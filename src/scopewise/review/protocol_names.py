@@ -21,6 +21,7 @@ from scopewise.protocol.io import locate
 from scopewise.report.references import citation_style_problem
 from scopewise.screening.rankers import available_rankers
 from scopewise.screening.stopping import resolve_stop_rule
+from scopewise.text import name_key
 
 __all__ = ["check_names", "name_errors"]
 
@@ -66,10 +67,9 @@ def _twice(data: dict[str, Any], table: str, key: str) -> list[tuple[tuple[str |
         name = entry.get(key) if isinstance(entry, dict) else None
         if not isinstance(name, str):
             continue
-        folded = " ".join(name.split()).casefold()
-        if folded in seen:
+        if name_key(name) in seen:
             out.append(((table, *where, key), name))
-        seen.add(folded)
+        seen.add(name_key(name))
     return out
 
 

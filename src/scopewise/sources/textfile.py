@@ -28,7 +28,6 @@ from scopewise.errors import ImportFormatError
 from scopewise.text import FALLBACK
 
 __all__ = [
-    "FALLBACK",
     "Decoding",
     "Head",
     "SourceFile",
