@@ -53,13 +53,13 @@ def datasets() -> list[str]:
 
 def encode_dataset(stem: str, encoder: Any) -> float:
     """Fill the cache for one dataset; CPU seconds of its first encoding (recorded once)."""
-    from scopewise.cli.simulate import _read_labelled_csv
+    from scopewise.cli.labelled import read_labelled
     from scopewise.screening.rankers.embedding import _record_string, embed_texts
 
     timing = CACHE / f"{stem}.timing.json"
     if timing.exists():
         return float(json.loads(timing.read_text())["cpu"])
-    _, records, _ = _read_labelled_csv(DATA / f"{stem}.csv")
+    _, records, _ = read_labelled(DATA / f"{stem}.csv")
     started = time.process_time()
     embed_texts([_record_string(r) for r in records], encoder, CACHE)
     cpu = time.process_time() - started
@@ -81,7 +81,7 @@ def make_ranker(name: str, encoder: Any, args: argparse.Namespace) -> Any:
 
 def run(stem: str, seed: int, name: str, encoder: Any, args: argparse.Namespace) -> dict[str, Any]:
     """One in-process simulation from ASReview's priors, cached by code and settings."""
-    from scopewise.cli.simulate import _read_labelled_csv
+    from scopewise.cli.labelled import read_labelled
     from scopewise.screening.simulate import simulate
 
     settings = f"{args.embedding_c}_{args.hybrid_weight}" if name in ("embedding", "hybrid") else ""
@@ -89,7 +89,7 @@ def run(stem: str, seed: int, name: str, encoder: Any, args: argparse.Namespace)
     if cache.exists():
         return dict(json.loads(cache.read_text()))
     peer = json.loads((OUT / "asreview" / f"{stem}_s{seed}.json").read_text())
-    _, records, labels = _read_labelled_csv(DATA / f"{stem}.csv")
+    _, records, labels = read_labelled(DATA / f"{stem}.csv")
     ranker = make_ranker(name, encoder, args)
     started = time.process_time()
     result = simulate(records, labels, ranker, priors=peer["priors"])
@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="Print the table only.")
     args = parser.parse_args()
 
-    from scopewise.cli.simulate import _read_labelled_csv
+    from scopewise.cli.labelled import read_labelled
     from scopewise.screening.rankers.embedding import MiniLMEncoder
 
     encoder = MiniLMEncoder(threads=1)
@@ -133,7 +133,7 @@ def main() -> None:
         seeds = [s for s in args.seeds if (OUT / "asreview" / f"{stem}_s{s}.json").exists()]
         if not seeds:
             continue
-        _, _, labels = _read_labelled_csv(DATA / f"{stem}.csv")
+        _, _, labels = read_labelled(DATA / f"{stem}.csv")
         table: dict[str, dict[str, list[float]]] = {}
         for seed in seeds:
             peer = json.loads((OUT / "asreview" / f"{stem}_s{seed}.json").read_text())

@@ -39,11 +39,11 @@ def ranked_order(dataset: str, seed: int) -> dict[str, np.ndarray | int]:
     """The cached order of one run, computing it (as ``scopewise simulate`` does) if needed."""
     path = cache_path(dataset, seed)
     if not path.exists():
-        from scopewise.cli.simulate import _read_labelled_csv
+        from scopewise.cli.labelled import read_labelled
         from scopewise.screening.rankers import get_ranker
         from scopewise.screening.simulate import simulate
 
-        _ids, records, labels = _read_labelled_csv(DATA / f"{dataset}.csv")
+        _ids, records, labels = read_labelled(DATA / f"{dataset}.csv")
         result = simulate(records, labels, get_ranker(RANKER), prior_included=1,
                           prior_excluded=1, seed=seed)
         CACHE.mkdir(parents=True, exist_ok=True)

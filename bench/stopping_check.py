@@ -189,10 +189,10 @@ class _Dataset:
         import scipy.sparse as sp
         from sklearn.preprocessing import normalize
 
-        from scopewise.cli.simulate import _read_labelled_csv
+        from scopewise.cli.labelled import read_labelled
         from scopewise.screening.rankers import get_ranker
 
-        _ids, records, raw = _read_labelled_csv(DATA / f"{name}.csv")
+        _ids, records, raw = read_labelled(DATA / f"{name}.csv")
         self.labels = np.asarray(raw, dtype=np.int64)
         self.ranker: Any = get_ranker("scopewise").prepare(records)
         words = self.ranker.members_[0]

@@ -121,10 +121,10 @@ def scores_left_out_of_fold(ranker: object, screened: np.ndarray, labels: np.nda
 
 
 def replay(dataset: str, seeds: tuple[int, ...]) -> list[Replay]:
-    from scopewise.cli.simulate import _read_labelled_csv
+    from scopewise.cli.labelled import read_labelled
     from scopewise.screening.rankers import get_ranker
 
-    _ids, records, raw = _read_labelled_csv(DATA / f"{dataset}.csv")
+    _ids, records, raw = read_labelled(DATA / f"{dataset}.csv")
     labels = np.asarray(raw, dtype=np.int64)
     ranker = get_ranker("scopewise")
     ranker.prepare(records)

@@ -199,3 +199,107 @@ def test_a_binary_criteria_file_is_one_line(tmp_path: Path,
     assert exit_info.value.code == 2
     assert "criteria file is not text" in capsys.readouterr().err
     assert not out.exists()
+
+
+def dataset_rows(n: int = 45) -> list[tuple[str, str, str, int]]:
+    """(record_id, title, abstract, label) rows of :func:`write_dataset`'s kind."""
+    rng = np.random.default_rng(5)
+    filler = [f"lex{i}" for i in range(300)]
+    rows = []
+    for i in range(n):
+        relevant = i % 9 == 4
+        noise = " ".join(rng.choice(filler, size=25))
+        title = f"A study of {TOPIC}" if relevant else f"Report {' '.join(rng.choice(filler, 5))}"
+        rows.append((f"R{i}", title, f"{TOPIC}. {noise}" if relevant else noise, int(relevant)))
+    return rows
+
+
+def order_of(data: Path, tmp_path: Path) -> list[tuple[str, str, str]]:
+    out = tmp_path / f"order-{data.name}.csv"
+    result = CliRunner().invoke(simulate, [str(data), "--seed", "1", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return [(r["record_id"], r["label"], r["prior"]) for r in read_order(out)]
+
+
+def test_asreview_style_files_give_the_same_order_as_the_csv(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    rows = dataset_rows()
+    plain = tmp_path / "plain.csv"
+    with plain.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["record_id", "title", "abstract", "label_included"])
+        writer.writerows(rows)
+    expected = order_of(plain, tmp_path)
+    assert sorted(r[0] for r in expected) == sorted(r[0] for r in rows)
+
+    # semicolons (a European Excel's CSV), ASReview's column names, pandas' float labels
+    semicolons = tmp_path / "semicolons.csv"
+    with semicolons.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(["Record_ID", "Primary_Title", "Abstract Note", "included"])
+        writer.writerows((i, t, a, f"{float(label):.1f}") for i, t, a, label in rows)
+    # tabs, the label as yes/no under "label"
+    tabs = tmp_path / "dataset.tsv"
+    with tabs.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, delimiter="\t")
+        writer.writerow(["record_id", "title", "abstract", "label"])
+        writer.writerows((i, t, a, "yes" if label else "no") for i, t, a, label in rows)
+    # Excel: numbers and booleans as cells, a blank row in the middle
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(["record_id", "title", "abstract", "final_included"])
+    for number, (i, t, a, label) in enumerate(rows):
+        sheet.append([i, t, a, bool(label) if number % 2 else label])
+        if number == 10:
+            sheet.append([None, None, None, None])
+    workbook_path = tmp_path / "dataset.xlsx"
+    workbook.save(workbook_path)
+    # RIS as ASReview exports it: the label as the first N1 note
+    ris = tmp_path / "dataset.ris"
+    ris.write_text("".join(
+        f"TY  - JOUR\nID  - {i}\nTI  - {t}\nAB  - {a}\n"
+        f"N1  - {'ASReview_relevant' if label else 'ASReview_irrelevant'}\n"
+        f"N1  - a note of the reviewer\nER  - \n\n" for i, t, a, label in rows),
+        encoding="utf-8")
+
+    for data in (semicolons, tabs, workbook_path, ris):
+        assert order_of(data, tmp_path) == expected, data.name
+
+
+def test_label_included_wins_over_other_label_columns(tmp_path: Path) -> None:
+    rows = dataset_rows(36)
+    data = tmp_path / "data.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        # SYNERGY-style files carry both; "label" here says the opposite and must be ignored
+        writer.writerow(["record_id", "title", "abstract", "label", "label_included"])
+        writer.writerows((i, t, a, 1 - label, label) for i, t, a, label in rows)
+    truth = {i: str(label) for i, _t, _a, label in rows}
+    assert all(truth[record] == label for record, label, _prior in order_of(data, tmp_path))
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("data.csv", b"title,abstract,asreview_label\nA,B,1\nC,D,-1\n",
+     "data.csv:3 (record 2): asreview_label is '-1'; it must be 1 or 0"),
+    ("data.csv", b"title;abstract\nA;B\n", "no label_included column (nor included, label"),
+    ("data.ris", b"TY  - JOUR\nTI  - First\nN1  - ASReview_relevant\nER  - \n\n"
+                 b"TY  - JOUR\nTI  - <b>Second</b>\nN1  - ASReview_not_seen\nER  - \n",
+     "(record 2): 'Second' has no ASReview_relevant or ASReview_irrelevant note"),
+    ("data.bib", b"@article{a, title={A study}, year={2020}}\n",
+     "a simulation reads a labelled CSV/TSV, Excel or RIS file; this is BibTeX"),
+    ("data.xlsx", b"PK\x03\x04xl/ not really a workbook", "not a readable Excel workbook"),
+])
+def test_other_formats_refused_or_unlabelled_in_one_line(
+        tmp_path: Path, name: str, content: bytes, message: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    data = tmp_path / name
+    data.write_bytes(content)
+    out = tmp_path / "order.csv"
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main(["simulate", str(data), "-o", str(out)])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1, err
+    assert not out.exists()

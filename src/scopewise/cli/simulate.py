@@ -1,8 +1,9 @@
 """``scopewise simulate``: screen a labelled dataset as a reviewer would, and score the order.
 
-The dataset follows ASReview's CSV conventions: a ``label_included`` column (1 or 0),
-``title``, ``abstract`` and optionally ``keywords``, and a ``record_id`` column (else
-the 0-based row number identifies a record).
+The dataset follows ASReview's conventions (:mod:`scopewise.cli.labelled`): a CSV, TSV,
+Excel or RIS file with a label on every record (``label_included`` or one of ASReview's
+label columns, 1 or 0), ``title``, ``abstract`` and optionally ``keywords``, and a
+``record_id`` column (else the 0-based row number identifies a record).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from scopewise.errors import ImportFormatError, UsageError
-from scopewise.records import Record
+from scopewise.cli.labelled import read_labelled
+from scopewise.errors import UsageError
 from scopewise.screening.rankers import available_rankers, get_ranker
 from scopewise.screening.simulate import SimulationResult
 from scopewise.screening.simulate import simulate as run_simulation
@@ -28,57 +29,9 @@ from scopewise.screening.stopping import (
     STOP_RULE_NAMES,
     get_stopping_rule,
 )
-from scopewise.sources.textfile import SourceFile, decode_text
+from scopewise.sources.textfile import decode_text
 
 __all__ = ["COMMANDS", "simulate"]
-
-_TRUE = {"1", "1.0", "true", "yes", "y", "included", "include"}
-_FALSE = {"0", "0.0", "false", "no", "n", "excluded", "exclude"}
-
-
-def _read_labelled_csv(path: Path) -> tuple[list[str], list[Record], list[int]]:
-    """Record ids, records and labels of an ASReview-style labelled CSV."""
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    try:
-        # refuses a missing, empty or binary file; finds UTF-8, UTF-16 or cp1252
-        handle = SourceFile(path).open_text("a labelled CSV")
-    except OSError as error:
-        raise UsageError(f"{path}: cannot read the file ({error.strerror})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = {name.strip().lower(): name for name in reader.fieldnames or []}
-        if "label_included" not in header:
-            raise ImportFormatError(
-                "no label_included column: a simulation needs every record labelled 1 or 0",
-                path=str(path), line=1)
-        ids: list[str] = []
-        records: list[Record] = []
-        labels: list[int] = []
-        for row_number, row in enumerate(reader):
-            def field(name: str, row: dict[str, str | None] = row) -> str:
-                column = header.get(name)
-                return (row.get(column) or "").strip() if column else ""
-
-            raw_label = field("label_included").lower()
-            if raw_label in _TRUE:
-                labels.append(1)
-            elif raw_label in _FALSE:
-                labels.append(0)
-            else:
-                raise ImportFormatError(
-                    f"label_included is {raw_label or 'empty'!r}; it must be 1 or 0",
-                    path=str(path), line=reader.line_num, record=row_number + 1)
-            keywords = tuple(k.strip() for k in field("keywords").replace(",", ";").split(";")
-                             if k.strip())
-            records.append(Record(title=field("title"), abstract=field("abstract"),
-                                  keywords=keywords))
-            ids.append(field("record_id") or str(row_number))
-    if not records:
-        raise ImportFormatError("the file holds no records", path=str(path))
-    if len(set(ids)) != len(ids):
-        raise ImportFormatError("record_id values are not unique", path=str(path))
-    return ids, records, labels
-
 
 def _criteria_text(path: Path) -> str:
     """The criteria text in whatever encoding it was saved; a binary file is refused."""
@@ -150,7 +103,7 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
     a time in the order the ranker chooses; the ranker is retrained after every
     decision and never sees a label before that record is screened.
     """
-    ids, records, labels = _read_labelled_csv(file)
+    ids, records, labels = read_labelled(file)
     criteria_text = None
     if criteria is not None:
         try:

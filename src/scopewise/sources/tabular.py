@@ -36,6 +36,7 @@ __all__ = [
     "EXPORT_FIELDS",
     "XLSX_READER",
     "XLSX_WRITER",
+    "csv_delimiter",
     "export_row",
     "first_sheet_rows",
     "row_to_record",
@@ -180,7 +181,8 @@ def _sniff_csv(head: Head) -> bool:
     return False
 
 
-def _delimiter(head: str, suffix: str) -> str:
+def csv_delimiter(head: str, suffix: str) -> str:
+    """The delimiter of a CSV from its first line: tab, semicolon or comma."""
     first_line = head.lstrip("\ufeff").split("\n", 1)[0]
     if suffix in (".tsv", ".tab") or first_line.count("\t") > first_line.count(","):
         return "\t"
@@ -190,7 +192,7 @@ def _delimiter(head: str, suffix: str) -> str:
 
 
 def _read_csv(source: SourceFile) -> Iterator[Record]:
-    delimiter = _delimiter(source.head.text or "", source.head.suffix)
+    delimiter = csv_delimiter(source.head.text or "", source.head.suffix)
     with source.open_text("CSV") as handle:
         handle_iter = (line.lstrip("\ufeff") if i == 0 else line for i, line in enumerate(handle))
         reader = csv.reader(handle_iter, delimiter=delimiter)
