@@ -172,3 +172,40 @@ def test_reason_is_plain_json() -> None:
     reason = judge(rec(**base()), rec(**base())).reason()  # type: ignore[arg-type]
     assert json.loads(json.dumps(reason))["outcome"] == "sure"
     assert reason["rule"] and 0 < reason["score"] <= 1
+
+
+ABSTRACT = ("Data from two population-based studies in four counties were used to calculate "
+            "the crude incidence of mammary tumours, and the age- and breed-specific incidence "
+            "of mammary tumours in female dogs of three different breeds.")
+MOE = dict(title="Population-based incidence of mammary tumours in some dog breeds",
+           authors="Moe, L", year=2001, pages="439-443", abstract=ABSTRACT)
+
+
+def test_a_ris_conference_record_and_its_supplement_are_one_record() -> None:
+    # one Zotero item: RIS "TY  - CONF" with its series as T2, and the same paper as a
+    # journal supplement; before, RIS's "conference proceedings" type was not read as a
+    # conference, so "conference vs journal" queued the pair
+    supplement = rec(**MOE, journal="Journal of reproduction and fertility. Supplement",
+                     volume="57", publication_type="journal article")
+    proceedings = rec(**MOE, journal="Advances in reproduction in dogs, cats and exotic "
+                      "carnivores", publication_type="conference proceedings")
+    assert judge(supplement, proceedings).outcome is Outcome.SURE
+    assert match_keys(1, rec(**MOE, publication_type="Article; Meeting paper")).conference
+    assert not match_keys(1, rec(**MOE, publication_type="journal article")).conference
+
+
+def test_a_page_list_in_another_order_is_the_same_pages() -> None:
+    # Mendeley wrote "351,366-368" where Zotero wrote "366-368, 351" and Web of Science
+    # "366-+"; before, the first page read 351 against 366 and the pair was queued
+    common = dict(title="Massive Dracunculus insignis infection in a dog", year=1999,
+                  authors="Beyer, T A; Pinckney, R D; Cooley, A J",
+                  journal="Journal of the American Veterinary Medical Association",
+                  volume="214", issue="3")
+    mendeley = rec(**common, pages="351,366-368")  # type: ignore[arg-type]
+    for pages in ("366-368, 351", "366-+"):
+        verdict = judge(mendeley, rec(**common, pages=pages))  # type: ignore[arg-type]
+        assert verdict.outcome is Outcome.SURE, pages
+        assert "first_page" in verdict.matched
+    # a page of the list is not any page: another article of the issue stays apart
+    other = judge(mendeley, rec(**common, pages="367-370"))  # type: ignore[arg-type]
+    assert other.outcome is not Outcome.SURE and "first_page" in other.differs

@@ -228,6 +228,10 @@ _PREPRINT_VENUES = frozenset(
 _CONFERENCE_WORDS = frozenset({"conference", "congress", "meeting", "symposium", "workshop",
                                "abstracts", "abstract", "supplement", "suppl", "colloquium",
                                "summit", "convention"})  # fmt: skip
+# words of a publication type that make it a conference record, however a format words it
+_CONFERENCE_TYPE_WORDS = frozenset({"conference", "proceedings", "proceeding", "meeting",
+                                    "congress", "symposium", "inproceedings", "cpaper"})
+_TYPE_WORD_RE = re.compile(r"[a-z]+")
 # "Proceedings of the National Academy of Sciences" is a journal
 _JOURNAL_PROCEEDINGS = frozenset({"academy", "society", "royal", "institution", "ieee"})
 _CONFERENCE_TYPES = frozenset(
@@ -350,6 +354,8 @@ def match_keys(record_id: int, record: Record) -> MatchKeys:
     )
     conference = (
         ptype in _CONFERENCE_TYPES
+        # "conference proceedings" (RIS CONF), "Article; Meeting paper" (Web of Science)
+        or bool(set(_TYPE_WORD_RE.findall(ptype)) & _CONFERENCE_TYPE_WORDS)
         or bool(jset & _CONFERENCE_WORDS)
         or ("proceedings" in jset and not jset & _JOURNAL_PROCEEDINGS)
     )

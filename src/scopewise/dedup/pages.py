@@ -9,13 +9,15 @@ damage, not information), so that such damage never vetoes a match the other fie
 support; two genuinely different page ranges still do.
 
 >>> read_pages("1325-9")
-Pages(first='1325', last='1329', article_number=False, end='9')
+Pages(first='1325', last='1329', article_number=False, end='9', starts=())
 >>> read_pages("2539-2").last, read_pages("Suppl-29").first, read_pages("e12724").article_number
 ('', '', True)
 >>> same_pages_damaged(read_pages("e12724"), read_pages("1-6"))
 True
 >>> same_pages_damaged(read_pages("417-429"), read_pages("1-13")), same_pages_damaged(read_pages("417-429"), read_pages("1-6"))
 (True, False)
+>>> read_pages("351, 366-368")
+Pages(first='351', last='', article_number=False, end='', starts=('351', '366'))
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["Pages", "read_pages", "same_pages_damaged", "same_range"]
+__all__ = ["Pages", "read_pages", "same_pages_damaged", "same_part", "same_range"]
 
 _PLACEHOLDERS = frozenset({"unknown", "na", "n a", "none", "null", "n/a", "-", "--"})
 _SPLIT_RE = re.compile(r"\s*(?:[-–—]+|to|,|;)\s*")
+# a list of page parts ("351, 366-368", "12-14; 18"), each a page or a range of pages
+_LIST_RE = re.compile(r"\s*[,;]\s*")
+_PIECE_RE = re.compile(r"^\s*[a-z]?\d+(?:\s*[-–—]+\s*[a-z]?\d+)?\s*$")
 # Front matter is numbered in roman numerals; any other first page without digits
 # ("Suppl", "No pagination specified") says nothing about where the article is.
 _ROMAN_RE = re.compile(r"^[ivxlcdm]+\.?$")
@@ -46,6 +51,9 @@ class Pages(NamedTuple):
     last: str
     article_number: bool
     end: str = ""  # the end page's digits as written ("9" in "128-9")
+    # first page of every part of a list ("366-368, 351": 366 and 351), when the field
+    # is a list of parts; databases order the parts differently
+    starts: tuple[str, ...] = ()
 
 
 def read_pages(pages: str) -> Pages:
@@ -58,6 +66,12 @@ def read_pages(pages: str) -> Pages:
     pages = (pages or "").strip().lower()
     if not pages or pages in _PLACEHOLDERS:
         return Pages("", "", False)
+    pieces = [piece for piece in _LIST_RE.split(pages) if piece.strip()]
+    if len(pieces) > 1 and all(_PIECE_RE.match(piece) for piece in pieces):
+        # "351, 366-368": the article's first part is read, every part's start kept
+        first_piece = read_pages(pieces[0])
+        starts = tuple(read_pages(piece).first for piece in pieces)
+        return first_piece._replace(starts=tuple(dict.fromkeys(s for s in starts if s)))
     parts = _SPLIT_RE.split(pages)
     head = parts[0].strip()
     if not re.search(r"\d", head) and not _ROMAN_RE.match(head):
@@ -126,3 +140,16 @@ def same_pages_damaged(a: Pages, b: Pages) -> bool:
             # article whose field holds its article number ("123" for BMC, PLOS)
             return int(x.last) == count_y or (not y.last and int(x.last) > 1)
     return False
+
+
+def same_part(a: Pages, b: Pages) -> bool:
+    """Two page fields of which one at least is a list of parts, where a part of one
+    starts where the other (or one of its parts) starts: "351, 366-368" and
+    "366-368, 351", or "366-" and "351, 366-368".
+
+    >>> same_part(read_pages("351,366-368"), read_pages("366-368, 351")), same_part(read_pages("351,366-368"), read_pages("367"))
+    (True, False)
+    """
+    if not (a.starts or b.starts):
+        return False
+    return bool(set(a.starts or (a.first,)) & set(b.starts or (b.first,)) - {""})

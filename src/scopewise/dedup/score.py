@@ -14,7 +14,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from scopewise.dedup.keys import MatchKeys
-from scopewise.dedup.pages import same_pages_damaged, same_range
+from scopewise.dedup.pages import same_pages_damaged, same_part, same_range
 
 __all__ = ["Field", "PairEvidence", "compare", "journals_compatible", "title_similarity"]
 
@@ -202,6 +202,8 @@ def compare(a: MatchKeys, b: MatchKeys) -> PairEvidence:
         and Levenshtein.distance(a.first_page, b.first_page, score_cutoff=1) <= 1
     ):
         first_page = Field.SAME  # a typo in the first page, the last page agrees
+    if first_page is Field.DIFFERENT and same_part(a.pages, b.pages):
+        first_page = Field.SAME  # the parts of a page list in another order
     pages_damaged = first_page is Field.DIFFERENT and same_pages_damaged(a.pages, b.pages)
     if pages_damaged:
         first_page = Field.MISSING  # the same pages, written another way: no veto, no support
