@@ -185,8 +185,26 @@ def test_csl_json(tmp_path: Path) -> None:
         ("ID,ENTRYTYPE,author,title,journal,year",
          "id_1,article,Smith J and Doe A,Bib paper,BJ,1999",
          {"title": "Bib paper", "journal": "BJ", "source_record_id": "id_1", "n_authors": 2}),
+        # Embase: the whole citation in "Source"
+        ("Title,Author Names,Source,Abstract",
+         '"Congenital neck masses",Quintanilla-Dieck L.,"Clinics in Perinatology (2018) 45:4 '
+         '(769-785). Date of Publication: 1 Dec 2018",A',
+         {"title": "Congenital neck masses", "journal": "Clinics in Perinatology",
+          "year": 2018, "volume": "45", "issue": "4", "pages": "769-785"}),
+        ("Title,Author Names,Source",
+         '"An abstract",Li W.,"Gut (2019) 68 Supplement 2 (A12-A13). Date of Publication: 2019"',
+         {"journal": "Gut", "year": 2019, "volume": "68", "issue": "Supplement 2",
+          "pages": "A12-A13"}),
+        ("Title,Author Names,Source",
+         '"An article",Li W.,"PLoS ONE (2019) 14:1 Article Number: e0209483. Date of '
+         'Publication: 1 Jan 2019"',
+         {"journal": "PLoS ONE", "volume": "14", "issue": "1", "pages": "e0209483"}),
+        # a journal name with brackets but no citation stays as written
+        ("Title,Source,Year", "A paper,Nature (London),1990",
+         {"journal": "Nature (London)", "year": 1990, "volume": ""}),
     ],
-    ids=["scopus", "lens", "rayyan", "covidence", "openalex", "asreview", "bibcsv"],
+    ids=["scopus", "lens", "rayyan", "covidence", "openalex", "asreview", "bibcsv", "embase",
+         "embase-supplement", "embase-article-number", "bracketed-journal"],
 )
 def test_csv_column_mapping(tmp_path: Path, header: str, row: str, expected: dict) -> None:
     path = write(tmp_path, "export.csv", f"{header}\n{row}\n")

@@ -37,6 +37,7 @@ __all__ = [
     "XLSX_READER",
     "XLSX_WRITER",
     "csv_delimiter",
+    "embase_source",
     "export_row",
     "first_sheet_rows",
     "row_to_record",
@@ -113,6 +114,38 @@ def _family_given_pairs(parts: list[str]) -> list[str]:
     return [f"{family}, {given}" for family, given in zip(families, givens, strict=True)]
 
 
+# Embase's CSV puts the whole citation in "Source": "Clinics in Perinatology (2018) 45:4
+# (769-785). Date of Publication: 1 Dec 2018", "Gut (2019) 68 Supplement 2 (A12-A13)",
+# "PLoS ONE (2019) 14:1 Article Number: e0209483"
+_EMBASE_SOURCE = re.compile(
+    r"^(?P<journal>\S.*?) \((?P<year>\d{4})\)"
+    r"(?: (?P<volume>[^\s:(.]+)(?::(?P<issue>[^\s(.]+))?)?"
+    r"(?P<supplement> Supplement(?: \S+)?)?"
+    r"(?: \((?P<pages>[^)]*)\)| Article Number: (?P<article>\S+?))?"
+    r"\.?(?: Date of Publication: .*)?$"
+)
+
+
+def embase_source(text: str) -> dict[str, str] | None:
+    """Journal, year, volume, issue and pages of a citation in Embase's "Source" column,
+    or ``None`` when ``text`` is not one (a plain journal name).
+
+    >>> embase_source("Clinics in Perinatology (2018) 45:4 (769-785). Date of Publication: 1 Dec 2018")
+    {'journal': 'Clinics in Perinatology', 'year': '2018', 'volume': '45', 'issue': '4', 'pages': '769-785'}
+    >>> embase_source("Journal of Hepatology") is None
+    True
+    """
+    found = _EMBASE_SOURCE.match(text.strip())
+    if found is None or not (found["volume"] or found["pages"] or found["article"]
+                             or "Date of Publication:" in text):
+        return None
+    issue = found["issue"] or ""
+    if found["supplement"]:
+        issue = f"{issue} {found['supplement'].strip()}".strip()
+    return {"journal": found["journal"], "year": found["year"], "volume": found["volume"] or "",
+            "issue": issue, "pages": found["pages"] or found["article"] or ""}
+
+
 def row_to_record(values: Sequence[Any], header: Sequence[str],
                   mapping: Mapping[str, int | Sequence[int]]) -> Record:
     """The record for one row. ``mapping`` gives each field's column
@@ -134,16 +167,23 @@ def row_to_record(values: Sequence[Any], header: Sequence[str],
     raw = {name: ("" if v is None else v if isinstance(v, str) else str(v))
            for name, v in zip(header, values, strict=False) if name}
     keywords = get("keywords")
+    journal, volume, issue = get("journal"), get("volume"), get("issue")
+    pages, year = get("pages") or parse_pages(get("page_start"), get("page_end")), get("year")
+    cited = embase_source(journal) if not (volume or pages) else None
+    if cited is not None:
+        journal, year, volume, issue, pages = (
+            cited["journal"], year or cited["year"], cited["volume"], cited["issue"],
+            cited["pages"])
     return build_record(
         {
             "title": get("title"),
             "abstract": get("abstract"),
             "authors": _split_authors(get("authors")),
-            "year": get("year"),
-            "journal": get("journal"),
-            "volume": get("volume"),
-            "issue": get("issue"),
-            "pages": get("pages") or parse_pages(get("page_start"), get("page_end")),
+            "year": year,
+            "journal": journal,
+            "volume": volume,
+            "issue": issue,
+            "pages": pages,
             "doi": get("doi"),
             "pmid": get("pmid"),
             "pmcid": get("pmcid"),
