@@ -114,6 +114,7 @@ BUILTIN_READERS: dict[str, str] = {
     "bibtex": "scopewise.sources.bibtex:READER",
     "pubmed-xml": "scopewise.sources.pubmed_xml:READER",
     "endnote-xml": "scopewise.sources.endnote_xml:READER",
+    "endnote-tagged": "scopewise.sources.endnote_tagged:READER",
     "csl-json": "scopewise.sources.csljson:READER",
     "csv": "scopewise.sources.tabular:CSV_READER",
     "xlsx": "scopewise.sources.tabular:XLSX_READER",
@@ -186,7 +187,8 @@ def get_reader(name: str) -> Reader:
     key = name.lower().strip().lstrip(".")
     aliases = {"nbib": "medline", "pubmed": "medline", "ciw": "wos", "bib": "bibtex",
                "tsv": "csv", "excel": "xlsx", "xls": "xlsx", "json": "csl-json",
-               "endnote": "endnote-xml", "xml": "endnote-xml", "txt": "ris"}
+               "endnote": "endnote-xml", "xml": "endnote-xml", "txt": "ris",
+               "enw": "endnote-tagged", "refer": "endnote-tagged"}
     key = key if key in table else aliases.get(key, key)
     if key not in table:
         raise UsageError(f"unknown import format {name!r}; use one of: {', '.join(sorted(table))}")
@@ -231,7 +233,7 @@ def detect_format(path: str | Path, source: SourceFile | None = None) -> str:
         if source.head.text is None:
             source.require_text("bibliographic records")
         raise ImportFormatError(
-            "the format is not recognised (not RIS, MEDLINE, Web of Science, BibTeX, XML, "
+            "the format is not recognised (not RIS, MEDLINE, Web of Science, EndNote, BibTeX, XML, "
             "CSV/TSV, Excel or CSL-JSON); check the file or pass --format",
             path=source.name,
         )
