@@ -60,6 +60,9 @@ def make_environment() -> jinja2.Environment:
     env.filters["highlight"] = highlight
     env.filters["authors"] = lambda authors: "; ".join(a.display() for a in authors)
     env.filters["pct"] = lambda v: "–" if v is None else f"{100 * v:.0f}%"
+    # counts as the report prints them: 6,189 (a value that is not a whole number as is)
+    env.filters["count"] = lambda v: f"{v:,}" if isinstance(v, int) and not isinstance(
+        v, bool) else v
     env.globals["reason_groups"] = REASON_GROUPS  # how criteria read as reasons to exclude
     return env
 
