@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import numpy as np
@@ -303,3 +304,25 @@ def test_other_formats_refused_or_unlabelled_in_one_line(
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1, err
     assert not out.exists()
+
+
+def test_summary_is_strict_json_when_a_metric_has_no_value(tmp_path: Path) -> None:
+    # the only relevant record is a prior: recall and WSS have no value, and the JSON
+    # says null (Python wrote NaN, which jq and JSON.parse refuse)
+    data = tmp_path / "data.csv"
+    with data.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["record_id", "title", "abstract", "label_included"])
+        writer.writerow(["R0", f"A study of {TOPIC}", TOPIC, 1])
+        writer.writerows([f"R{i}", f"Report {i}", f"other words {i}", 0] for i in range(1, 40))
+    summary = tmp_path / "s.json"
+    result = CliRunner().invoke(simulate, [str(data), "--stop-rule", "default", "-o",
+                                           str(tmp_path / "o.csv"), "--summary", str(summary)])
+    assert result.exit_code == 0, result.output
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    parsed = json.loads(summary.read_text(encoding="utf-8"), parse_constant=refuse)
+    assert parsed["recall_at_stop"] is None and parsed["metrics"]["wss_95"] is None
+    assert parsed["metrics"]["n_records"] == 38 and parsed["stop"]["stop"] is True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from scopewise import jsonout
 from scopewise.charting import display_value
 from scopewise.cli.types import NUMBER
 from scopewise.errors import ChartingError, UsageError
@@ -42,7 +42,7 @@ def _write_map(
         with out.open("w", encoding="utf-8", newline="") as handle:
             csv.writer(handle).writerows(emap.to_csv_cells())
     elif suffix == ".json":
-        out.write_text(json.dumps(emap.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
+        out.write_text(jsonout.dumps(emap.to_json(), indent=2, ensure_ascii=False), encoding="utf-8")
     elif suffix in (".svg", ".png"):
         from scopewise.report.figures import evidence_map_figure
 
@@ -81,7 +81,7 @@ def _show_conflicts(review: Review, reviewer: str | None, as_json: bool) -> None
     form = review.protocol.charting
     if as_json:
         click.echo(
-            json.dumps(
+            jsonout.dumps(
                 [
                     {"record_id": c.record_id, "field": c.field, "values": c.values}
                     for c in conflicts
@@ -322,7 +322,7 @@ def chart(
         elif show_record is not None:
             who = need_reviewer("--show")
             click.echo(
-                json.dumps(
+                jsonout.dumps(
                     {
                         "record_id": show_record,
                         "values": review.chart_values(show_record, who),

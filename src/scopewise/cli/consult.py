@@ -9,7 +9,6 @@ the lead's own summaries.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
+from scopewise import jsonout
 from scopewise.cli.core import console
 from scopewise.cli.types import NUMBER
 from scopewise.consultation import STANCES
@@ -207,7 +207,7 @@ def themes(ctx: click.Context, db_url: str | None, as_json: bool) -> None:
     with _open(ctx, db_url) as review:
         report = review.consultation_report()
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps(report.to_json(), indent=2, ensure_ascii=False))
         return
     table = Table(title="Consultation themes")
     for column in ("theme", "stance", "excerpts", "participants per group", "summary"):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from scopewise import jsonout
 from scopewise.errors import ProtocolError
 from scopewise.protocol import Protocol
 from scopewise.protocol.io import check_protocol
@@ -78,7 +78,7 @@ def status(directory: Path, db_url: str | None, as_json: bool) -> None:
         counts = review.status()
         warnings = review.source_warnings()
     if as_json:
-        click.echo(json.dumps(counts, indent=2, sort_keys=True))
+        click.echo(jsonout.dumps(counts, indent=2, sort_keys=True))
     else:
         console().print(_status_table(counts))
     for line in warnings:
@@ -228,7 +228,7 @@ def audit(directory: Path, limit: int | None, as_json: bool, db_url: str | None)
     for e in events:
         if as_json:
             click.echo(
-                json.dumps(
+                jsonout.dumps(
                     {
                         "id": e.id,
                         "at": e.at.isoformat(),
@@ -241,7 +241,7 @@ def audit(directory: Path, limit: int | None, as_json: bool, db_url: str | None)
             )
         else:
             click.echo(
-                f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<24} {json.dumps(e.detail, sort_keys=True)}"
+                f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor:<16} {e.action:<24} {jsonout.dumps(e.detail, sort_keys=True)}"
             )
 
 

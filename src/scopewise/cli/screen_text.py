@@ -7,7 +7,6 @@ markup, and control characters (which could drive the terminal) are dropped.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import unicodedata
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from scopewise import jsonout
 from scopewise.review import Review
 from scopewise.review.screening import NextRecord
 from scopewise.screening.agreement import PairAgreement
@@ -140,7 +140,7 @@ def print_agreement(review: Review) -> None:
 def print_conflicts(found: list[dict[str, Any]], as_json: bool) -> None:
     """Conflicts as JSON or one line each; a hidden reviewer shows as "a reviewer"."""
     if as_json:
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        click.echo(jsonout.dumps(found, indent=2, ensure_ascii=False))
         return
     if not found:
         click.echo("No unresolved conflicts.")

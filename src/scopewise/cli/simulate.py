@@ -9,7 +9,6 @@ label columns, 1 or 0), ``title``, ``abstract`` and optionally ``keywords``, and
 from __future__ import annotations
 
 import csv
-import json
 import math
 import os
 import sys
@@ -19,6 +18,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from scopewise import jsonout
 from scopewise.cli.labelled import read_labelled
 from scopewise.errors import UsageError
 from scopewise.screening.rankers import available_rankers, get_ranker
@@ -154,7 +154,7 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
                 "stop": result.stop.as_dict() if result.stop else None,
                 "stop_rule": stop_rule, "target_recall": target_recall if stop_rule else None,
                 "stopped_at": result.stopped_at, "recall_at_stop": result.recall_at_stop}
-        summary.write_text(json.dumps(data, indent=2), encoding="utf-8")
+        summary.write_text(jsonout.dumps(data, indent=2), encoding="utf-8")
 
 
 COMMANDS = [simulate]

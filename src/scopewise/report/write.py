@@ -10,7 +10,6 @@ atomically. A format whose library cannot load is skipped with one line saying w
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterable
@@ -18,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from scopewise import jsonout
 from scopewise.errors import ReportError, UsageError
 from scopewise.report.build import build_document
 from scopewise.report.checklist import checklist_csv
@@ -144,8 +144,8 @@ def render_all(
     files: dict[str, str | bytes] = {"checklist.csv": checklist_csv(doc.data["checklist"])}
     skipped: dict[str, str] = {}
     if "json" in chosen:
-        files["prisma.json"] = json.dumps(data.flow.to_json(), indent=2, ensure_ascii=False) + "\n"
-        files["report.json"] = json.dumps(report_json(doc, data), indent=1, ensure_ascii=False,
+        files["prisma.json"] = jsonout.dumps(data.flow.to_json(), indent=2, ensure_ascii=False) + "\n"
+        files["report.json"] = jsonout.dumps(report_json(doc, data), indent=1, ensure_ascii=False,
                                           default=str) + "\n"
     if "svg" in chosen:
         files["prisma.svg"] = fig.svg
