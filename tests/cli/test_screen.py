@@ -270,8 +270,9 @@ def test_stopping_lines_before_the_sample_name_the_sample_for_both_statistical_r
     from scopewise.screening.stopping import StopReport
 
     lines = _stopping_lines(StopReport(rule, False, 120, 880, 9), 0.95)
-    assert lines[0] == ("Keep screening: no estimate yet; a random sample of the remaining "
-                        "records comes first.")
+    assert lines[0] == ("Keep screening: no estimate yet; once a long run of irrelevant "
+                        "records shows the ranking has run dry, this rule draws a random "
+                        "sample of the records left and estimates recall from it.")
     assert lines[1].startswith(f"Stopping rule ({rule}, target recall 95%): no recall estimate yet")
     assert "120 of 1,000 records decided" in lines[2]
     assert "heuristic" not in " ".join(lines)

@@ -47,8 +47,9 @@ def advice(report: StopReport, target_recall: float) -> str:
         return (f"You can stop: the {report.rule} rule's condition is met (a heuristic, "
                 "not a statistical guarantee).")
     if statistical and report.estimated_recall is None:
-        return ("Keep screening: no estimate yet; a random sample of the remaining records "
-                "comes first.")
+        return ("Keep screening: no estimate yet; once a long run of irrelevant records "
+                "shows the ranking has run dry, this rule draws a random sample of the "
+                "records left and estimates recall from it.")
     if statistical:
         return (f"Keep screening: the records screened so far do not yet show, with 95% "
                 f"confidence, that {target} of the relevant records have been found.")
