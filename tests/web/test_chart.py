@@ -267,3 +267,17 @@ def test_a_conflict_with_a_blank_resolves_to_empty(charting_client: TestClient) 
     assert "Charting conflicts (0)" in client.get("/chart/conflicts").text
     review = client.app.state.review  # type: ignore[attr-defined]
     assert "participants" not in review.charted_sources(["participants"])[0].values
+
+
+def test_with_nothing_included_the_list_says_so_and_draws_no_empty_card(
+        tmp_path: Path, db_url: str) -> None:
+    text = team_protocol('stages = ["title_abstract"]\nreviewers_per_record = 1') + FORM
+    folder = project_with_titles(tmp_path / "empty", text, TITLES, db_url=db_url)
+    with Review.open(folder, db_url=db_url) as review:
+        for email, (name, role) in ACCOUNTS.items():
+            review.add_account(email, name, role, PASSWORD)
+    with web_client(folder, db_url) as client:
+        sign_in(client, "vic@example.org")
+        page = client.get("/chart").text
+    assert "Sources to chart (0)" in page and "No source is included yet" in page
+    assert '<ol class="card">' not in page
