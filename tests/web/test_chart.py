@@ -277,7 +277,7 @@ def test_with_nothing_included_the_list_says_so_and_draws_no_empty_card(
         for email, (name, role) in ACCOUNTS.items():
             review.add_account(email, name, role, PASSWORD)
     with web_client(folder, db_url) as client:
-        sign_in(client, "vic@example.org")
+        sign_in(client, "lead@example.org")
         page = client.get("/chart").text
     assert "Sources to chart (0)" in page and "No source is included yet" in page
     assert '<ol class="card">' not in page
