@@ -151,3 +151,37 @@ def test_records_left_by_an_accepted_stop_have_their_own_box() -> None:
     assert not any(t.startswith("Records not screened") for t in
                    (" ".join(b.lines) for b in layout(flow()).boxes))
     ET.fromstring(to_svg(diagram))
+
+
+def test_nothing_included_prints_a_sentence_not_an_empty_table_in_every_format(
+        tmp_path: Path) -> None:
+    import json
+    import zipfile
+
+    empty = data(included=(), flow=flow(included=0))
+    doc = build(empty)[0]
+    text = doc.text()
+    assert "No source of evidence has been included yet." in text
+    assert "so none is counted per year" in text
+    assert "per_year" not in {f.key for f in doc.figures()}  # no bar chart of nothing
+    written = write_report(empty, tmp_path / "report", ["md", "html", "json", "docx"])
+    assert written
+    md_text = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    assert "No source of evidence has been included yet." in md_text
+    assert "| Source | Title | Year | Journal | Found in |" not in md_text
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert 'id="t-included"' not in html and "has been included yet" in html
+    with zipfile.ZipFile(tmp_path / "report" / "report.docx") as docx:
+        assert "has been included yet" in docx.read("word/document.xml").decode("utf-8")
+    # the JSON keeps the table, with no rows
+    tables = json.loads((tmp_path / "report" / "report.json").read_text())["tables"]
+    assert tables["included"]["rows"] == [] and tables["per_year"]["rows"] == []
+
+
+def test_a_figure_the_report_no_longer_shows_is_removed(tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    write_report(data(), out, ["md"])
+    assert (out / "figures" / "per_year.png").exists()
+    write_report(data(included=(), flow=flow(included=0)), out, ["md"])
+    assert not (out / "figures" / "per_year.png").exists()
+    assert (out / "figures" / "prisma.png").exists()

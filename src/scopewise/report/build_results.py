@@ -120,6 +120,7 @@ def _characteristics(data: ReportData, refs: References) -> Section:
               for r in data.included),
         tuple((r.id, r.title, list(r.authors), r.year, r.journal, r.doi, r.source)
               for r in data.included),
+        empty="No source of evidence has been included yet.",
     ))
     return sec
 
@@ -155,11 +156,13 @@ def _year_country(data: ReportData) -> Section:
         per_year = sorted(Counter(r.year for r in data.included).items(),
                           key=lambda kv: (kv[0] is None, kv[0] or 0))
     years = [(y if y is not None else "unknown", k) for y, k in per_year]
-    fig = _bar(years, "per_year", "Included sources per year")
+    fig = _bar(years, "per_year", "Included sources per year") if years else None
     if fig:
         sec.blocks.append(fig)
     sec.blocks.append(Table("per_year", "Included sources per year", ("Year", "Sources"),
-                            tuple((str(y), n(k)) for y, k in years), tuple(years)))
+                            tuple((str(y), n(k)) for y, k in years), tuple(years),
+                            empty="No source of evidence has been included yet, so none is "
+                                  "counted per year."))
     per_country = getattr(data.charting, "per_country", None)
     if per_country:
         fig = _bar(list(per_country), "per_country", "Included sources per country")

@@ -137,7 +137,7 @@ def render_docx(doc: Document) -> bytes:
         body.add(_p(line, italic=True))
     for s in doc.sections:
         body.add(_p(s.title, f"Heading{min(s.level, 3)}"))
-        for block in s.blocks:
+        for block in s.shown():
             _block(body, block)
     body.finish()
     buffer = io.BytesIO()

@@ -99,7 +99,7 @@ def render_html(doc: Document) -> str:
         tag = "h1" if s.level == 1 else "h2"
         cls = ' class="section"' if s.level == 1 else ""
         out.append(f'<section id="{escape(s.id)}"><{tag}{cls}>{escape(s.title)}</{tag}>')
-        for block in s.blocks:
+        for block in s.shown():
             if isinstance(block, Para):
                 out.append(_para(block))
             elif isinstance(block, Bullets):

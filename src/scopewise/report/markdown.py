@@ -44,7 +44,7 @@ def render_markdown(doc: Document) -> str:
     out.append("")
     for s in doc.sections:
         out += [f"{'#' * (s.level + 1)} {md(s.title)}", ""]
-        for block in s.blocks:
+        for block in s.shown():
             if isinstance(block, Para):
                 if block.style == "code":
                     fence = "````" if "```" in block.text else "```"

@@ -43,6 +43,9 @@ class Table:
     rows: tuple[tuple[str, ...], ...]
     #: the same rows as typed values (numbers stay numbers) for the JSON data
     data: tuple[tuple[Any, ...], ...] = ()
+    #: the sentence every format prints instead of a table with no rows ("" prints the
+    #: empty table); the JSON data keeps the table, with no rows
+    empty: str = ""
 
     def records(self) -> list[dict[str, Any]]:
         """The rows as ``{column: value}`` dicts (typed values where given)."""
@@ -72,6 +75,15 @@ class Section:
     title: str
     blocks: list[Block] = field(default_factory=list)
     level: int = 1
+
+    def shown(self) -> Iterator[Block]:
+        """The blocks as every format prints them: a table with no rows and an
+        ``empty`` sentence is that sentence."""
+        for block in self.blocks:
+            if isinstance(block, Table) and not block.rows and block.empty:
+                yield Para(block.empty)
+            else:
+                yield block
 
 
 @dataclass(slots=True)
@@ -103,7 +115,7 @@ class Document:
         out: list[str] = [self.title, *self.subtitle]
         for section in self.sections:
             out.append(section.title)
-            for block in section.blocks:
+            for block in section.shown():
                 if isinstance(block, Para):
                     out.append(block.text)
                 elif isinstance(block, Bullets):

@@ -248,7 +248,7 @@ def render_pdf(doc: Document) -> bytes:
         w.paragraph(s.title, style="B", size=14 if s.level == 1 else 12)
         pdf.ln(1)
         pdf.set_text_color(20, 20, 20)
-        for block in s.blocks:
+        for block in s.shown():
             _block(w, block)
     out = bytes(pdf.output())
     w.close()

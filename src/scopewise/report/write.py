@@ -198,4 +198,10 @@ def write_report(
         if name in files:
             _atomic_write(out_dir / name, files[name])
             written.append(out_dir / name)
+    if "md" in chosen:
+        # a figure the report no longer shows (per year, before anything is included)
+        # must not linger beside the Markdown that no longer names it
+        for stale in sorted((out_dir / "figures").glob("*.png")):
+            if f"figures/{stale.name}" not in files:
+                stale.unlink(missing_ok=True)
     return written
