@@ -185,3 +185,12 @@ def test_a_figure_the_report_no_longer_shows_is_removed(tmp_path: Path) -> None:
     write_report(data(included=(), flow=flow(included=0)), out, ["md"])
     assert not (out / "figures" / "per_year.png").exists()
     assert (out / "figures" / "prisma.png").exists()
+
+
+def test_a_review_in_progress_says_its_numbers_will_change() -> None:
+    text = build(data(flow=flow(open_title_abstract=10, awaiting_retrieval=2,
+                                open_full_text=0)))[0].text()
+    assert ("Screening is still in progress (10 still to decide at title and abstract; 2 "
+            "awaiting retrieval of the full text): these numbers will change.") in text
+    done = build(data(flow=flow(open_title_abstract=0)))[0].text()
+    assert "still in progress" not in done

@@ -25,10 +25,16 @@ def _flow_blocks(data: ReportData, fig: FlowFigure) -> list[Block]:
     other = (f"; removed for other reasons before screening: {n(f.removed_other_total)} ("
              + "; ".join(f"{why}: {n(k)}" for why, k in f.removed_other.items()) + ")"
              if f.removed_other else "")
+    open_parts = [f"{n(k)} {what}" for k, what in (
+        (f.open_title_abstract, "still to decide at title and abstract"),
+        (f.awaiting_retrieval, "awaiting retrieval of the full text"),
+        (f.open_full_text, "still to decide at full text")) if k]
+    in_progress = (f" Screening is still in progress ({'; '.join(open_parts)}): these numbers "
+                   "will change." if open_parts else "")
     blocks: list[Block] = [
         Para(f"The searches identified {n(f.identified)} records; duplicates removed: "
              f"{n(f.duplicates_removed)}{other}; records screened: {n(f.screened)}; sources of "
-             f"evidence included: {n(f.included)}."),
+             f"evidence included: {n(f.included)}.{in_progress}"),
         Figure("prisma", "PRISMA flow diagram", fig.png, fig.svg),
     ]
     rows: list[tuple[str, int]] = [
