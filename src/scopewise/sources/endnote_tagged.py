@@ -21,7 +21,7 @@ from scopewise.errors import ImportFormatError
 from scopewise.records import Record
 from scopewise.sources.normalise import (
     build_record,
-    first,
+    first_tagged,
     parse_authors,
     parse_keywords,
     split_identifiers,
@@ -47,17 +47,9 @@ def _sniff(head: Head) -> bool:
     return sum(1 for line in lines if _TAG.match(line)) >= 2
 
 
-def _first(raw: dict[str, list[str]], *tags: str) -> str:
-    for tag in tags:
-        value = first(raw.get(tag))
-        if value:
-            return value
-    return ""
-
-
 def _year(raw: dict[str, list[str]]) -> str:
     for tag in ("D", "8"):
-        found = _YEAR.search(_first(raw, tag))
+        found = _YEAR.search(first_tagged(raw, tag))
         if found:
             return found.group(1)
     return ""
@@ -65,30 +57,30 @@ def _year(raw: dict[str, list[str]]) -> str:
 
 def tagged_to_record(raw: dict[str, list[str]]) -> Record:
     """The normalised record for one EndNote tagged record (``raw``: tag -> values)."""
-    kind = _first(raw, "0").lower()
+    kind = first_tagged(raw, "0").lower()
     # %J is a journal article's journal; %B is the book of a section or the meeting of
     # a conference paper, and stands in where there is no %J
-    journal = _first(raw, "J") or _first(raw, "B")
+    journal = first_tagged(raw, "J") or first_tagged(raw, "B")
     issn, isbn = split_identifiers(raw.get("@", []))
     doi = next((v for v in raw.get("R", []) if "10." in v), "")
     return build_record(
         {
-            "title": _first(raw, "T"),
-            "abstract": _first(raw, "X"),
+            "title": first_tagged(raw, "T"),
+            "abstract": first_tagged(raw, "X"),
             "authors": parse_authors(raw.get("A", []) or raw.get("E", [])),
             "year": _year(raw),
             "journal": journal,
-            "volume": _first(raw, "V"),
-            "issue": _first(raw, "N"),
-            "pages": _first(raw, "P"),
+            "volume": first_tagged(raw, "V"),
+            "issue": first_tagged(raw, "N"),
+            "pages": first_tagged(raw, "P"),
             "doi": doi,
             "issn": issn,
             "isbn": isbn,
-            "url": _first(raw, "U"),
+            "url": first_tagged(raw, "U"),
             "keywords": parse_keywords(raw.get("K", [])),
-            "language": _first(raw, "G"),
+            "language": first_tagged(raw, "G"),
             "publication_type": kind,
-            "source_record_id": _first(raw, "M"),
+            "source_record_id": first_tagged(raw, "M"),
         },
         {f"%{tag}": values for tag, values in raw.items()},
     )

@@ -14,7 +14,7 @@ from scopewise.errors import ImportFormatError
 from scopewise.records import Record
 from scopewise.sources.normalise import (
     build_record,
-    first,
+    first_tagged,
     parse_authors,
     parse_keywords,
     split_identifiers,
@@ -32,14 +32,6 @@ def _sniff(head: Head) -> bool:
     return head.text is not None and bool(_SNIFF.search(head.text[:20000]))
 
 
-def _first(raw: dict[str, list[str]], *tags: str) -> str:
-    for tag in tags:
-        value = first(raw.get(tag))
-        if value:
-            return value
-    return ""
-
-
 def _tagged(values: list[str], label: str) -> str:
     for value in values:
         if value.rstrip().endswith(f"[{label}]"):
@@ -54,23 +46,23 @@ def medline_to_record(raw: dict[str, list[str]]) -> Record:
     types = raw.get("PT", [])
     return build_record(
         {
-            "title": _first(raw, "TI", "BTI"),
-            "abstract": _first(raw, "AB"),
+            "title": first_tagged(raw, "TI", "BTI"),
+            "abstract": first_tagged(raw, "AB"),
             "authors": parse_authors(raw.get("FAU") or raw.get("AU") or []),
-            "year": _first(raw, "DP", "DEP", "EDAT"),
-            "journal": _first(raw, "JT", "TA"),
-            "volume": _first(raw, "VI"),
-            "issue": _first(raw, "IP"),
-            "pages": _first(raw, "PG"),
+            "year": first_tagged(raw, "DP", "DEP", "EDAT"),
+            "journal": first_tagged(raw, "JT", "TA"),
+            "volume": first_tagged(raw, "VI"),
+            "issue": first_tagged(raw, "IP"),
+            "pages": first_tagged(raw, "PG"),
             "doi": _tagged(ids, "doi"),
-            "pmid": _first(raw, "PMID"),
-            "pmcid": _first(raw, "PMC"),
+            "pmid": first_tagged(raw, "PMID"),
+            "pmcid": first_tagged(raw, "PMC"),
             "issn": issn,
             "isbn": isbn,
             "keywords": parse_keywords(raw.get("OT", []) + raw.get("MH", []), separators=";"),
-            "language": _first(raw, "LA"),
+            "language": first_tagged(raw, "LA"),
             "publication_type": types[0].lower() if types else "",
-            "source_record_id": _first(raw, "PMID"),
+            "source_record_id": first_tagged(raw, "PMID"),
         },
         raw,
     )

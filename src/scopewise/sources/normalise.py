@@ -24,6 +24,7 @@ __all__ = [
     "build_record",
     "clean_text",
     "first",
+    "first_tagged",
     "parse_authors",
     "parse_keywords",
     "parse_pages",
@@ -89,6 +90,16 @@ def first(values: Any) -> str:
             text = value if isinstance(value, str) else str(value)
             if not text.isspace():
                 return text
+    return ""
+
+
+def first_tagged(raw: Mapping[str, Any], *tags: str) -> str:
+    """The first non-empty value of the first of ``tags`` that has one in ``raw`` (a
+    tagged record: tag -> values)."""
+    for tag in tags:
+        value = first(raw.get(tag))
+        if value:
+            return value
     return ""
 
 

@@ -15,7 +15,7 @@ from scopewise.errors import ImportFormatError
 from scopewise.records import Record
 from scopewise.sources.normalise import (
     build_record,
-    first,
+    first_tagged,
     parse_authors,
     parse_keywords,
     parse_pages,
@@ -40,37 +40,29 @@ def _sniff(head: Head) -> bool:
     return text.startswith("FN ") or bool(re.match(r"(?:VR [^\n]*\n)?PT [A-Z]\s*\n", text))
 
 
-def _first(raw: dict[str, list[str]], *tags: str) -> str:
-    for tag in tags:
-        value = first(raw.get(tag))
-        if value:
-            return value
-    return ""
-
-
 def wos_to_record(raw: dict[str, list[str]]) -> Record:
     """The normalised record for one Web of Science record's tags."""
     issn, isbn = split_identifiers(raw.get("SN", []) + raw.get("EI", []) + raw.get("BN", []))
-    pages = parse_pages(_first(raw, "BP"), _first(raw, "EP")) or _first(raw, "AR")
+    pages = parse_pages(first_tagged(raw, "BP"), first_tagged(raw, "EP")) or first_tagged(raw, "AR")
     names = [re.sub(r"\s*\([^)]*@[^)]*\)\s*", " ", a) for a in raw.get("AF") or raw.get("AU", [])]
     return build_record(
         {
-            "title": _first(raw, "TI"),
-            "abstract": _first(raw, "AB"),
+            "title": first_tagged(raw, "TI"),
+            "abstract": first_tagged(raw, "AB"),
             "authors": parse_authors(names),
-            "year": _first(raw, "PY", "PD", "EA"),
-            "journal": _first(raw, "SO", "SE"),
-            "volume": _first(raw, "VL"),
-            "issue": _first(raw, "IS"),
+            "year": first_tagged(raw, "PY", "PD", "EA"),
+            "journal": first_tagged(raw, "SO", "SE"),
+            "volume": first_tagged(raw, "VL"),
+            "issue": first_tagged(raw, "IS"),
             "pages": pages,
-            "doi": _first(raw, "DI", "D2"),
-            "pmid": _first(raw, "PM"),
+            "doi": first_tagged(raw, "DI", "D2"),
+            "pmid": first_tagged(raw, "PM"),
             "issn": issn,
             "isbn": isbn,
             "keywords": parse_keywords(raw.get("DE", []) + raw.get("ID", []) + raw.get("MQ", [])),
-            "language": _first(raw, "LA"),
-            "publication_type": _first(raw, "DT") or _TYPES.get(_first(raw, "PT"), ""),
-            "source_record_id": _first(raw, "UT", "AN"),
+            "language": first_tagged(raw, "LA"),
+            "publication_type": first_tagged(raw, "DT") or _TYPES.get(first_tagged(raw, "PT"), ""),
+            "source_record_id": first_tagged(raw, "UT", "AN"),
         },
         raw,
     )
