@@ -97,7 +97,8 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
              prior_record_ids: str | None, seed: int, criteria: Path | None,
              stop_rule: str | None, target_recall: float, output: Path,
              summary: Path | None) -> None:
-    """Screen the labelled dataset FILE.csv as a reviewer would and score the order.
+    """Screen the labelled dataset FILE (CSV, TSV, Excel or RIS) as a reviewer would and
+    score the order.
 
     The simulated reviewer starts from the prior records, then screens one record at
     a time in the order the ranker chooses; the ranker is retrained after every
