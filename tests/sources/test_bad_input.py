@@ -175,6 +175,21 @@ def test_markup_and_entities_cleaned_in_normalised_fields_only(tmp_path: Path) -
     assert record.abstract == "Background of peer support & recovery <3 p < 0.05 bold"
 
 
+def test_sub_and_superscripts_join_their_word_as_pubmed_writes_it(tmp_path: Path) -> None:
+    # Scopus writes CO<inf>2</inf>, publishers CO<sub>2</sub> and Crossref JATS or MathML;
+    # PubMed writes CO2. Before, each tag became a space: "CO 2", "Ca 2+".
+    for title in ("Soil CO<inf>2</inf> flux and Ca<sup>2+</sup> in <i>Pinus</i> stands",
+                  "Soil CO<sub>2</sub> flux and Ca<jats:sup>2+</jats:sup> in "
+                  "<jats:italic>Pinus</jats:italic> stands"):
+        text = RIS.replace("TI  - Peer support in mental health", f"TI  - {title}")
+        record = next(read_records(write(tmp_path, "sub.ris", text)))
+        assert record.title == "Soil CO2 flux and Ca2+ in Pinus stands"
+        assert record.raw["TI"] == [title]
+    # a block tag still separates words
+    text = RIS.replace("TI  - Peer support in mental health", "TI  - Peer<br/>support")
+    assert next(read_records(write(tmp_path, "br.ris", text))).title == "Peer support"
+
+
 def test_mojibake_is_repaired_in_normalised_fields(tmp_path: Path) -> None:
     broken = "CafÃ© and naÃ¯ve"
     text = RIS.replace("TI  - Peer support in mental health", f"TI  - {broken}")

@@ -34,6 +34,13 @@ __all__ = [
 
 _SCRIPT = re.compile(r"<(script|style)\b[^>]*>.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:_-]*(\s[^<>]*)?/?>")
+# Inline markup inside a word or formula: "CO<sub>2</sub>", Scopus' "CO<inf>2</inf>",
+# "Ca<sup>2+</sup>", Crossref's <jats:italic> and MathML. Removed without a space, so
+# the title reads "CO2" as PubMed writes it (a block tag such as <p> or <br> still
+# separates words).
+_INLINE_TAG = re.compile(
+    r"</?(?:jats:)?(?:sub|sup|inf|i|b|em|strong|u|sc|span|small|tt|italic|bold|underline"
+    r"|mml:[A-Za-z]+)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|20\d\d|21\d\d)(?!\d)")
 _ISSN = re.compile(r"(?<![\dX-])(\d{4})-?(\d{3}[\dXx])(?![\dX])")
@@ -47,6 +54,8 @@ def clean_text(value: Any) -> str:
 
     >>> clean_text("Caf&eacute; <i>study</i> <script>alert(1)</script>")
     'Café study'
+    >>> clean_text("CO<sub>2</sub> and Ca<sup>2+</sup><p>in soils</p>")
+    'CO2 and Ca2+ in soils'
     """
     if not value:
         return ""
@@ -67,6 +76,7 @@ def _clean_markup(text: str) -> str:
     if "<" in text:
         text = _COMMENT.sub(" ", text)
         text = _SCRIPT.sub(" ", text)
+        text = _INLINE_TAG.sub("", text)
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
