@@ -57,6 +57,10 @@ class DecisionBatch:
     full_texts: dict[int, list[FullTextEntry]] = field(default_factory=dict)
     outcomes: dict[int, RecordOutcome] = field(default_factory=dict)
     pending: int = 0
+    latest: dict[tuple[int, str], dict[str, Decision]] = field(default_factory=dict)
+    """Per (record, stage), each reviewer's screening decision that counts, kept up to
+    date as the batch counts decisions (a long file with many rows on one record would
+    otherwise scan them all again for every row)."""
 
     @classmethod
     def read(cls, conn: Connection, protocol: Protocol, pilot: dict[str, Any] | None,
@@ -100,7 +104,11 @@ class DecisionBatch:
             return  # pilot decisions never count for outcomes
         self.pending += 1
         rid = decision.record_id
-        self.decisions.setdefault(rid, []).append(replace(decision, id=_PENDING_ID + self.pending))
+        counted = replace(decision, id=_PENDING_ID + self.pending)
+        self.decisions.setdefault(rid, []).append(counted)
+        known = self.latest.get((rid, decision.stage))
+        if known is not None and decision.kind == "screen":
+            known[decision.reviewer] = counted  # the highest id so far: the one that counts
         # Only a title/abstract decision can change what the checks read (whether the
         # record reached full text); keep the cached outcome otherwise.
         if decision.stage == "title_abstract":
@@ -154,8 +162,11 @@ class DecisionBatch:
 
     def _settles(self, record_id: int, stage: str, reviewer: str) -> bool:
         """Whether ``reviewer`` deciding now settles a conflict on the record at ``stage``."""
-        mine = [d for d in self.decisions.get(record_id, []) if d.stage == stage]
-        latest = latest_decisions(mine)
+        latest = self.latest.get((record_id, stage))
+        if latest is None:
+            mine = [d for d in self.decisions.get(record_id, []) if d.stage == stage]
+            latest = self.latest[record_id, stage] = {
+                d.reviewer: d for d in latest_decisions(mine).values()}
         screened = sorted(latest.values(), key=lambda d: d.id)
         reasons = [d.reasons for d in screened] if self.reason_conflicts else None
         if not is_conflict(stage, [d.decision for d in screened], reasons):
