@@ -50,6 +50,37 @@ def test_docx_paragraphs_and_tables(tmp_path: Path) -> None:
     assert text.splitlines() == ["Opening remarks", "Second point", "question\tanswer"]
 
 
+def test_docx_reads_in_document_order_with_merged_and_nested_cells_once(
+        tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Before the table")
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.text = f"r{r}c{c}"
+    table.cell(0, 0).merge(table.cell(0, 1))  # a heading across two columns
+    table.cell(0, 0).text = "Theme"
+    table.cell(1, 2).merge(table.cell(2, 2))  # one note across two rows
+    table.cell(1, 2).text = "spans rows"
+    inner = table.cell(2, 0).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "nested a"
+    inner.cell(0, 1).text = "nested b"
+    document.add_paragraph("After the table")
+    path = tmp_path / "interview.docx"
+    document.save(str(path))
+    # before, tables came after every paragraph, a merged cell once per column or row
+    # it spans, and a table inside a cell not at all
+    assert read_note(path).splitlines() == [
+        "Before the table",
+        "Theme\tr0c2",
+        "r1c0\tr1c1\tspans rows",
+        "r2c0 nested a\tnested b\tr2c1",
+        "After the table",
+    ]
+
+
 def test_html_and_script_are_kept_as_plain_text(tmp_path: Path) -> None:
     txt = tmp_path / "n.txt"
     txt.write_text(HOSTILE, encoding="utf-8")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import codecs
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from scopewise.errors import ImportFormatError
 from scopewise.text import FALLBACK
@@ -115,8 +117,27 @@ def _read_docx(file: Path) -> str:
         document = docx.Document(str(file))
     except Exception:  # python-docx raises several kinds for a damaged package
         raise broken from None
-    parts = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            parts.append("\t".join(cell.text for cell in row.cells))
-    return "\n".join(parts)
+    return "\n".join(_docx_lines(document))
+
+
+def _docx_lines(container: Any) -> Iterator[str]:
+    """The lines of a document or a table cell in reading order: a paragraph is a line,
+    a table row is a line of its cells' text joined by tabs. A merged cell is read once
+    (python-docx repeats it for every grid column and row it spans), and a table inside
+    a cell is read inside that cell."""
+    from docx.table import Table
+
+    for block in container.iter_inner_content():
+        if not isinstance(block, Table):
+            yield block.text
+            continue
+        seen: set[Any] = set()  # the cells' XML elements, kept alive so each stays itself
+        for row in block.rows:
+            cells = []
+            for cell in row.cells:
+                element = getattr(cell, "_tc", cell)
+                if element in seen:
+                    continue
+                seen.add(element)
+                cells.append(" ".join(line for line in _docx_lines(cell) if line.strip()))
+            yield "\t".join(cells)
