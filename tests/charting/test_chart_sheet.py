@@ -352,3 +352,43 @@ def test_a_sheet_made_by_hand_may_name_its_columns_loosely(tmp_path: Path, heade
     path.write_text("record_id,design of study\n1,RCT\n", encoding="utf-8")
     with pytest.raises(ChartingError, match="column 'design of study' is not a field"):
         read_sheet(path, form, {1}, {1})
+
+
+def test_a_formula_without_its_saved_result_is_refused_not_read_as_empty(
+    cli, project: tuple[Path, str], tmp_path: Path
+) -> None:
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    folder, url = project
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["record_id", "study_design", "key_findings"])
+    sheet.append([1, "RCT", '=CONCATENATE("peer ", "support")'])  # written by a script
+    path = tmp_path / "formula.xlsx"
+    book.save(path)
+    result = cli("chart", str(folder), "--import", str(path), "--reviewer", "Ann", "--db", url)
+    assert result.exit_code == 2
+    assert "formula.xlsx:2: cell C2 holds the formula" in result.output
+    assert "no saved result" in result.output and len(result.output.strip().splitlines()) == 1
+    with Review.open(folder, db_url=url) as review:
+        assert review.chart_values(1, "Ann") == {}
+    # the same sheet as Excel saves it (the formula's result kept beside it) is read
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode("utf-8")
+    xml, found = re.subn(r'<c r="C2"([^>]*)><f>(.*?)</f><v\s*/?>(?:</v>)?</c>',
+                         r'<c r="C2" t="str"><f>\2</f><v>peer support</v></c>', xml)
+    assert found == 1
+    parts["xl/worksheets/sheet1.xml"] = xml.encode("utf-8")
+    saved = tmp_path / "saved.xlsx"
+    with zipfile.ZipFile(saved, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    result = cli("chart", str(folder), "--import", str(saved), "--reviewer", "Ann", "--db", url)
+    assert result.exit_code == 0, result.output
+    with Review.open(folder, db_url=url) as review:
+        assert review.chart_values(1, "Ann")["key_findings"] == "peer support"
