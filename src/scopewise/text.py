@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["FALLBACK", "SAME_PUNCTUATION", "name_key"]
+__all__ = ["FALLBACK", "SAME_PUNCTUATION", "binary_kind", "name_key"]
 
 #: The name of the codec error handler (``bytes.decode("utf-8", FALLBACK)``).
 FALLBACK = "scopewise-cp1252"
@@ -55,3 +55,15 @@ def name_key(text: str) -> str:
     """``text`` as names typed by people are compared: case and spacing aside
     ("Reviewer  a" and "reviewer A" have the same key)."""
     return " ".join(text.split()).casefold()
+
+
+def binary_kind(head: bytes) -> str:
+    """What a binary file probably is, from its first bytes, in words for a message
+    ("a PDF"); ``""`` when its kind is not one people often give by mistake."""
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2 compound file
+        return "an Excel 97-2003 workbook (.xls) or a Word 97-2003 document (.doc)"
+    if head.startswith(b"%PDF"):
+        return "a PDF"
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip package (a Word .docx, a workbook or a .zip archive)"
+    return ""

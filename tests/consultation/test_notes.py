@@ -156,3 +156,10 @@ def test_other_file_types_are_refused(tmp_path: Path, name: str) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     _refused(tmp_path / "absent.txt", "no such file")
+
+
+def test_a_word_97_document_saved_as_txt_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "interview.txt"
+    path.write_bytes(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(range(256)) * 8)
+    message = _refused(path, "Word 97-2003 document (.doc), not a text file")
+    assert "save the notes as .txt, .md or .docx" in message

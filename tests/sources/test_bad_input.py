@@ -136,7 +136,23 @@ def test_binary_named_ris(tmp_path: Path, data: bytes) -> None:
     with pytest.raises(ImportFormatError) as error:
         list(read_records(path))
     assert str(path) in one_line(error)
-    assert "binary" in one_line(error) or "not a readable" in one_line(error)
+    assert ("binary" in one_line(error) or "not a readable" in one_line(error)
+            or "zip package" in one_line(error))
+
+
+@pytest.mark.parametrize(("name", "data", "kind"), [
+    ("savedrecs.xls", bytes.fromhex("D0CF11E0A1B11AE1") + bytes(range(256)) * 8,
+     "this is an Excel 97-2003 workbook (.xls) or a Word 97-2003 document (.doc), not text"),
+    ("export.ris", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8, "this is a PDF"),
+    ("exports.zip", b"PK\x03\x04\x14\x00" + bytes(range(256)) * 8, "this is a zip package"),
+])
+def test_office_files_given_by_mistake_are_named(
+        tmp_path: Path, name: str, data: bytes, kind: str) -> None:
+    # WoS offers "Excel" as an old .xls: before, it was only "not a text file"
+    path = write(tmp_path, name, data)
+    with pytest.raises(ImportFormatError) as error:
+        list(read_records(path))
+    assert kind in one_line(error) and "RIS, CSV or Excel (.xlsx)" in one_line(error)
 
 
 def test_binary_with_explicit_format(tmp_path: Path) -> None:

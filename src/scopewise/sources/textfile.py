@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scopewise.errors import ImportFormatError
-from scopewise.text import FALLBACK
+from scopewise.text import FALLBACK, binary_kind
 
 __all__ = [
     "Decoding",
@@ -246,7 +246,9 @@ def small_file_text(path: Path, data: bytes, error: type[Exception], save_as: st
             f"{path}: cannot read the file as {exc.encoding} text ({exc.reason} at byte {exc.start})"
         ) from None
     if text is None:
-        raise error(f"{path}: this is not a text file (binary content); {save_as}")
+        kind = binary_kind(data[:16])
+        raise error(f"{path}: this is {kind}, not a text file; {save_as}" if kind else
+                    f"{path}: this is not a text file (binary content); {save_as}")
     return text
 
 
@@ -284,7 +286,10 @@ class SourceFile:
     def require_text(self, what: str) -> str:
         """The encoding, or an :class:`ImportFormatError` when the file is binary."""
         if self.encoding is None:
+            kind = binary_kind(self.head.data)
             raise ImportFormatError(
+                f"this is {kind}, not text, so it cannot be read as {what}; save or export "
+                "the records as RIS, CSV or Excel (.xlsx)" if kind else
                 f"this is not a text file (binary content), so it cannot be read as {what}; "
                 "export the records again from the database",
                 path=self.name,
