@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["FALLBACK", "SAME_PUNCTUATION", "binary_kind", "name_key"]
+__all__ = ["FALLBACK", "SAME_PUNCTUATION", "binary_kind", "name_key", "plural"]
 
 #: The name of the codec error handler (``bytes.decode("utf-8", FALLBACK)``).
 FALLBACK = "scopewise-cp1252"
@@ -67,3 +67,9 @@ def binary_kind(head: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "a zip package (a Word .docx, a workbook or a .zip archive)"
     return ""
+
+
+def plural(n: int, word: str, many: str = "") -> str:
+    """A count with its word in number: ``1 field``, ``2 fields``, ``1,254 records``
+    (``many`` for a word whose plural is not ``word + "s"``)."""
+    return f"{n:,} {word if n == 1 else many or word + 's'}"

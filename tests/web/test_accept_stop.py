@@ -42,7 +42,7 @@ def test_the_lead_accepts_the_stop_and_reviewers_are_told(
         events = [e for e in review.audit() if e.action == "screening.stopped"]
     assert accepted is not None and accepted.left == left == 5 and accepted.still_unscreened == 5
     assert len(events) == 1 and events[0].actor == "Lead"
-    assert "Screening stopped: 5 record(s) nobody had screened" in page
+    assert "Screening stopped: 5 records nobody had screened are reported" in page
     assert "Title/abstract screening was stopped by Lead on" in page
     assert 'action="/screening/stop"' not in page  # accepted: no second button
     assert "<th scope=\"row\">Title/abstract: not screened (screening stopped)</th><td class=\"num\">5<" in page

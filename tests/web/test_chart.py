@@ -92,13 +92,13 @@ def test_the_lead_follows_each_sources_charting_and_reviewers_see_only_their_own
     _save(client, 1, design="qualitative")
     listing = client.get("/chart").text
     assert "charted by you" in listing and "Ann" not in listing.split("</header>")[1]
-    assert "field(s) in conflict" not in listing
+    assert "in conflict</a>" not in listing
     sign_in(client, "lead@example.org")
     listing = client.get("/chart").text
     assert "1 of 2 charted by at least one charter; 1 with fields in conflict." in listing
     row_1 = listing.split('href="/chart/1"')[1].split("</li>")[0]
     assert "charted by Ann, Bob (2 of 2)" in row_1
-    assert '<a href="/chart/conflicts?record=1">1 field(s) in conflict</a>' in row_1
+    assert '<a href="/chart/conflicts?record=1">1 field in conflict</a>' in row_1
     row_3 = listing.split('href="/chart/3"')[1].split("</li>")[0]
     assert "not charted yet" in row_3
     from scopewise.errors import ChartingError

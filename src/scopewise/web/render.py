@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from scopewise.screening.decisions import REASON_GROUPS
+from scopewise.text import plural
 
 __all__ = ["highlight", "make_environment", "pages", "render"]
 
@@ -63,6 +64,7 @@ def make_environment() -> jinja2.Environment:
     # counts as the report prints them: 6,189 (a value that is not a whole number as is)
     env.filters["count"] = lambda v: f"{v:,}" if isinstance(v, int) and not isinstance(
         v, bool) else v
+    env.filters["plural"] = plural
     env.globals["reason_groups"] = REASON_GROUPS  # how criteria read as reasons to exclude
     return env
 

@@ -18,6 +18,7 @@ from scopewise.records import number_of
 from scopewise.report.data import StoppingSummary
 from scopewise.review.status_view import status_rows
 from scopewise.screening.decisions import STAGE_LABELS
+from scopewise.text import plural
 from scopewise.web.facade import actor as _actor
 from scopewise.web.facade import call as _call
 from scopewise.web.facade import review as _review
@@ -96,7 +97,8 @@ async def accept_stop(request: Request) -> Response:
     """The lead accepts the stopping rule's stop (refused while the rule says go on)."""
     await checked_form(request)
     done = await _call(_review(request).stop_screening, _actor(request))
-    message = (f"Screening stopped: {done.records} record(s) nobody had screened are "
+    message = (f"Screening stopped: {plural(done.records, 'record')} nobody had screened "
+               f"{'is' if done.records == 1 else 'are'} "
                "reported as not screened (estimated recall "
                f"{done.recall_text}). Anyone may still screen them; each then counts as "
                "screened.")
