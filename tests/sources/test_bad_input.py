@@ -201,9 +201,13 @@ def test_sub_and_superscripts_join_their_word_as_pubmed_writes_it(tmp_path: Path
         record = next(read_records(write(tmp_path, "sub.ris", text)))
         assert record.title == "Soil CO2 flux and Ca2+ in Pinus stands"
         assert record.raw["TI"] == [title]
-    # a block tag still separates words
+    # a block tag still separates words, and so does a bold heading after a full stop
     text = RIS.replace("TI  - Peer support in mental health", "TI  - Peer<br/>support")
-    assert next(read_records(write(tmp_path, "br.ris", text))).title == "Peer support"
+    text = text.replace("AB  - Café culture and recovery.",
+                        "AB  - <b>Background:</b>Peer work grows.<b>Methods</b>We read.")
+    record = next(read_records(write(tmp_path, "br.ris", text)))
+    assert record.title == "Peer support"
+    assert record.abstract == "Background: Peer work grows. Methods We read."
 
 
 def test_mojibake_is_repaired_in_normalised_fields(tmp_path: Path) -> None:

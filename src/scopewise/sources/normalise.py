@@ -38,6 +38,7 @@ _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:_-]*(\s[^<>]*)?/?>")
 # "Ca<sup>2+</sup>", Crossref's <jats:italic> and MathML. Removed without a space, so
 # the title reads "CO2" as PubMed writes it (a block tag such as <p> or <br> still
 # separates words).
+_SCRIPT_TAG = re.compile(r"</?(?:jats:)?(?:sub|sup|inf|mml:[A-Za-z]+)\b", re.IGNORECASE)
 _INLINE_TAG = re.compile(
     r"</?(?:jats:)?(?:sub|sup|inf|i|b|em|strong|u|sc|span|small|tt|italic|bold|underline"
     r"|mml:[A-Za-z]+)(?:\s[^<>]*)?/?>", re.IGNORECASE)
@@ -72,11 +73,25 @@ def clean_text(value: Any) -> str:
     return text.strip()
 
 
+def _inline_gap(tag: re.Match[str]) -> str:
+    """What an inline tag leaves: nothing inside a formula ("CO<sub>2</sub>",
+    "<i>N</i>-acetyl"), a space where a formatting tag stood between two words or after
+    a sentence's end ("<b>Methods</b>We", "results.<b>Methods</b>")."""
+    text, start, end = tag.string, tag.start(), tag.end()
+    if _SCRIPT_TAG.match(tag.group(0)):
+        return ""  # a sub- or superscript belongs to the word or number before it
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    if not before or not after.isalnum():
+        return ""
+    return " " if before in ".:;,!?)" or (before.isalpha() and after.isalpha()) else ""
+
+
 def _clean_markup(text: str) -> str:
     if "<" in text:
         text = _COMMENT.sub(" ", text)
         text = _SCRIPT.sub(" ", text)
-        text = _INLINE_TAG.sub("", text)
+        text = _INLINE_TAG.sub(_inline_gap, text)
         text = _TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
