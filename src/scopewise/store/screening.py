@@ -7,6 +7,7 @@ The outcomes of every record for the PRISMA flow are in :mod:`scopewise.store.sn
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cache
@@ -213,8 +214,27 @@ def screening_records(conn: Connection, record_ids: Sequence[int]) -> dict[int, 
 @cache
 def _titles_query() -> sa.Select[Any]:
     r = t.records
-    return sa.select(r.c.id, r.c.title, r.c.authors).where(
+    # the authors as the stored JSON text: only the first is decoded (_first_author)
+    return sa.select(r.c.id, r.c.title, sa.type_coerce(r.c.authors, sa.Text)).where(
         r.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+_JSON = json.JSONDecoder()
+
+
+def _first_author(stored: str | None) -> Any:
+    """The first element of a stored authors list, decoding nothing after it (a search
+    over 100,000 records decoded every author of every record before: 0.5 s)."""
+    text = (stored or "").strip()
+    if not text.startswith("["):
+        return None
+    start = 1
+    while start < len(text) and text[start].isspace():
+        start += 1
+    if start >= len(text) or text[start] == "]":
+        return None
+    first, _end = _JSON.raw_decode(text, start)
+    return first
 
 
 def _family(first: Any) -> str:
@@ -229,7 +249,8 @@ def search_texts(conn: Connection, record_ids: Sequence[int]) -> dict[int, tuple
     out: dict[int, tuple[str, str]] = {}
     for chunk in in_chunks(record_ids):
         for rid, title, authors in conn.execute(_titles_query(), {"ids": chunk}):
-            out[int(rid)] = (title or "", _family(authors[0]) if authors else "")
+            first = _first_author(authors)
+            out[int(rid)] = (title or "", _family(first) if first is not None else "")
     return out
 
 
