@@ -163,6 +163,7 @@ def test_nothing_included_prints_a_sentence_not_an_empty_table_in_every_format(
     text = doc.text()
     assert "No source of evidence has been included yet." in text
     assert "so none is counted per year" in text
+    assert "No charted data yet." in text and "the included sources are listed" not in text
     assert "per_year" not in {f.key for f in doc.figures()}  # no bar chart of nothing
     written = write_report(empty, tmp_path / "report", ["md", "html", "json", "docx"])
     assert written

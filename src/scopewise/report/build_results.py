@@ -118,7 +118,8 @@ def _characteristics(data: ReportData, refs: References) -> Section:
         return sec
     if ch is None:
         sec.blocks.append(placeholder("charting", "No charted data yet: the included sources "
-                                      "are listed without their charted characteristics."))
+                                      "are listed without their charted characteristics."
+                                      if data.included else "No charted data yet."))
     cite = refs.cites
     sec.blocks.append(Table(
         "included", "Included sources of evidence", ("Source", "Title", "Year", "Journal", "Found in"),
