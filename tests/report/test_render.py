@@ -195,3 +195,9 @@ def test_a_review_in_progress_says_its_numbers_will_change() -> None:
             "awaiting retrieval of the full text): these numbers will change.") in text
     done = build(data(flow=flow(open_title_abstract=0)))[0].text()
     assert "still in progress" not in done
+
+
+def test_counts_in_the_report_carry_their_word_in_number() -> None:
+    text = build(data())[0].text()
+    assert "(s)" not in text  # "2 reviewers per record", not "2 reviewer(s)"
+    assert "with 2 reviewers per record" in text or "with 1 reviewer per record" in text

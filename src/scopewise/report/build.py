@@ -16,6 +16,7 @@ from scopewise.report.references import References
 from scopewise.report.text import STAGE_LABELS, TEXT_SECTIONS, n, pct, placeholder
 from scopewise.screening.decisions import REASON_GROUPS
 from scopewise.screening.stopping import rule_label
+from scopewise.text import plural
 
 __all__ = ["build_document"]
 
@@ -94,8 +95,8 @@ def _selection(data: ReportData) -> Section:
     resolved = (f"; conflicts were resolved by {_names(resolvers)}" if resolvers else
                 "; no conflict has been resolved yet" if plan.reviewers_per_record > 1 else "")
     sec.blocks.append(Para(
-        f"Records were screened by {stages}, with {plan.reviewers_per_record} reviewer(s) "
-        f"per record{' blinded to each other' if plan.blinding else ''}{resolved}."
+        f"Records were screened by {stages}, with "
+        f"{plural(plan.reviewers_per_record, 'reviewer')} per record{' blinded to each other' if plan.blinding else ''}{resolved}."
         + (f" Records were ordered for screening by the {plan.ranker} ranker." if plan.ranker else "")
     ))
     if s is None:
@@ -164,9 +165,10 @@ def _charting_process(data: ReportData) -> Section:
     conflicts = getattr(data.charting, "conflicts", 0) or 0
     if conflicts or any(pending.values()):
         sec.blocks.append(Para(
-            f"Charting in progress: {pending.get('not_started', 0)} source(s) not charted yet, "
-            f"{pending.get('awaiting_second', 0)} awaiting a second charter, {conflicts} "
-            "conflicting value(s) to reconcile; counts below use the final values only.",
+            f"Charting in progress: {plural(pending.get('not_started', 0), 'source')} not "
+            f"charted yet, {pending.get('awaiting_second', 0):,} awaiting a second charter, "
+            f"{plural(conflicts, 'conflicting value')} to reconcile; counts below use the "
+            "final values only.",
             style="note"))
     agreement = getattr(data.charting, "agreement", None) or ()
     titles = {f.name: f.title for f in data.protocol.charting.fields}
@@ -312,9 +314,10 @@ def build_document(data: ReportData, refs: References, flow_figure: FlowFigure) 
                 if s]
     if data.rounds:
         current = data.rounds[-1]
+        before = len(data.rounds) - 1
         subtitle.append(f"Covers round {current.number}: {current.name} "
-                        f"(started {current.started_at}) and the {len(data.rounds) - 1} "
-                        "round(s) before it")
+                        f"(started {current.started_at}) and the "
+                        f"{'round' if before == 1 else plural(before, 'round')} before it")
     items = checklist(data)
     doc = Document(title=p.report.title or p.review.title, subtitle=tuple(subtitle))
     doc.sections.append(_text_section(data, "summary"))

@@ -14,6 +14,7 @@ import io
 from dataclasses import dataclass
 
 from scopewise.report.data import ReportData
+from scopewise.text import plural
 
 __all__ = ["ITEMS", "ChecklistItem", "checklist", "checklist_csv"]
 
@@ -110,8 +111,8 @@ def _fill(data: ReportData) -> dict[int, tuple[str, str, str]]:
         2: text_item("summary", "Summary", "Structured summary"),
         3: text_item("context", "Introduction: Context", "Rationale and context"),
         4: ("Introduction: Objectives and questions",
-            f"{len(p.objectives)} objective(s), {len(p.questions)} question(s) and the PCC "
-            "from the protocol", REPORTED),
+            f"{plural(len(p.objectives), 'objective')}, "
+            f"{plural(len(p.questions), 'question')} and the PCC from the protocol", REPORTED),
         5: ("Methods: Protocol",
             f"Framework: {p.review.framework}; registration: {p.review.registration}"
             if p.review.registration else
@@ -122,22 +123,24 @@ def _fill(data: ReportData) -> dict[int, tuple[str, str, str]]:
             f"{len(p.criteria.inclusion)} inclusion and {len(p.criteria.exclusion)} exclusion "
             "criteria from the protocol", REPORTED),
         7: ("Methods: Information sources",
-            f"{n_searches} search(es) from the store, run {dates[0]} to {dates[-1]}"
-            if dates else f"{n_searches} search(es); MISSING: no search date recorded",
+            f"{plural(n_searches, 'search', 'searches')} from the store, run {dates[0]} to "
+            f"{dates[-1]}" if dates else
+            f"{plural(n_searches, 'search', 'searches')}; MISSING: no search date recorded",
             REPORTED if n_searches and dates else MISSING),
         8: ("Appendix A: Search strategies",
-            f"Full search strings of {with_query} of {n_searches} search(es)",
+            f"Full search strings of {with_query} of "
+            f"{plural(n_searches, 'search', 'searches')}",
             REPORTED if with_query else MISSING),
         9: ("Methods: Selection of sources of evidence",
-            f"Stages {', '.join(stages)}; {p.screening.reviewers_per_record} reviewer(s) per "
-            "record; agreement and the stopping rule from the decision log", REPORTED),
+            f"Stages {', '.join(stages)}; {plural(p.screening.reviewers_per_record, 'reviewer')}"
+            " per record; agreement and the stopping rule from the decision log", REPORTED),
         10: ("Methods: Charting process",
-             f"Charting form of {len(form_fields)} field(s), "
-             f"{p.charting.reviewers_per_record} charter(s) per source"
+             f"Charting form of {plural(len(form_fields), 'field')}, "
+             f"{plural(p.charting.reviewers_per_record, 'charter')} per source"
              + ("" if form_fields else "; MISSING: no charting form in the protocol"),
              REPORTED if form_fields else MISSING),
         11: ("Appendix C: Charting form",
-             f"{len(form_fields)} data item(s) with their types and choices",
+             f"{plural(len(form_fields), 'data item')} with their types and choices",
              REPORTED if form_fields else MISSING),
         12: ("Methods", "No critical appraisal planned (optional in a scoping review)",
              NOT_APPLICABLE),
