@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["FALLBACK", "SAME_PUNCTUATION", "binary_kind", "name_key", "plural"]
+__all__ = ["FALLBACK", "SAME_PUNCTUATION", "binary_kind", "name_key", "not_text", "plural"]
 
 #: The name of the codec error handler (``bytes.decode("utf-8", FALLBACK)``).
 FALLBACK = "scopewise-cp1252"
@@ -67,6 +67,13 @@ def binary_kind(head: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         return "a zip package (a Word .docx, a workbook or a .zip archive)"
     return ""
+
+
+def not_text(head: bytes) -> str:
+    """The start of a message refusing a binary file, naming its kind when known:
+    "this is a PDF, not a text file", else "this is not a text file (binary content)"."""
+    kind = binary_kind(head)
+    return f"this is {kind}, not a text file" if kind else "this is not a text file (binary content)"
 
 
 def plural(n: int, word: str, many: str = "") -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import csv
 import sys
-import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ from typing import Any
 from scopewise.errors import ImportFormatError, UsageError
 from scopewise.records import Record
 from scopewise.sources.registry import detect_format, get_reader
-from scopewise.sources.tabular import csv_delimiter, first_sheet_rows
+from scopewise.sources.tabular import open_csv, open_first_sheet
 from scopewise.sources.textfile import SourceFile
 
 __all__ = ["LABEL_COLUMNS", "read_labelled"]
@@ -130,9 +129,9 @@ def _table(rows: Iterable[tuple[Sequence[Any], int | None]], header: Sequence[An
     ids: list[str] = []
     records: list[Record] = []
     labels: list[int] = []
+    at = columns[label_column]
     for number, (row, line) in enumerate(rows):
-        index = columns[label_column]
-        labels.append(_label(row[index] if index < len(row) else None, label_column, name,
+        labels.append(_label(row[at] if at < len(row) else None, label_column, name,
                              line, number + 1))
         keywords = tuple(k.strip() for k in first(row, ("keywords",)).replace(",", ";")
                          .split(";") if k.strip())
@@ -143,10 +142,7 @@ def _table(rows: Iterable[tuple[Sequence[Any], int | None]], header: Sequence[An
 
 
 def _from_csv(source: SourceFile) -> Labelled:
-    delimiter = csv_delimiter(source.head.text or "", source.head.suffix)
-    with source.open_text("a labelled CSV") as handle:
-        lines = (line.lstrip("\ufeff") if i == 0 else line for i, line in enumerate(handle))
-        reader = csv.reader(lines, delimiter=delimiter)
+    with open_csv(source, "a labelled CSV") as reader:
         try:
             header = next(reader, None)
             if header is None:
@@ -164,23 +160,8 @@ def _from_csv(source: SourceFile) -> Labelled:
 
 
 def _from_xlsx(source: SourceFile) -> Labelled:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(source.path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportFormatError(f"not a readable Excel workbook ({error})",
-                                path=source.name) from None
-    try:
-        rows = first_sheet_rows(workbook, lambda why: ImportFormatError(why, path=source.name))
-        header = next(rows, None)
-        if header is None:
-            raise ImportFormatError("the first sheet is empty", path=source.name)
-        filled = ((row, line) for line, row in enumerate(rows, start=2)
-                  if any(cell not in (None, "") for cell in row))
-        return _table(filled, header, source.name)
-    finally:
-        workbook.close()
+    with open_first_sheet(source) as (header, rows):
+        return _table(((row, line) for line, row in rows), header, source.name)
 
 
 def _ris_label(notes: Iterable[Any]) -> int | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scopewise.errors import ImportFormatError
-from scopewise.text import FALLBACK, binary_kind
+from scopewise.text import FALLBACK, not_text
 
 __all__ = ["MAX_NOTE_BYTES", "NOTE_SUFFIXES", "read_note"]
 
@@ -68,11 +68,8 @@ def _read_text(file: Path) -> str:
         if not bom and (
             b"\x00" in head or (head and sum(b in _CONTROL for b in head) / len(head) > 0.01)
         ):
-            kind = binary_kind(head)
             raise ImportFormatError(
-                (f"this is {kind}, not a text file" if kind else
-                 "this is not a text file (binary content)")
-                + "; save the notes as .txt, .md or .docx", path=str(file))
+                f"{not_text(head)}; save the notes as .txt, .md or .docx", path=str(file))
         data = head + handle.read()
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", FALLBACK)

@@ -14,6 +14,7 @@ import re
 import sys
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,11 @@ __all__ = [
     "EXPORT_FIELDS",
     "XLSX_READER",
     "XLSX_WRITER",
-    "csv_delimiter",
     "embase_source",
     "export_row",
     "first_sheet_rows",
+    "open_csv",
+    "open_first_sheet",
     "row_to_record",
 ]
 
@@ -221,7 +223,7 @@ def _sniff_csv(head: Head) -> bool:
     return False
 
 
-def csv_delimiter(head: str, suffix: str) -> str:
+def _delimiter(head: str, suffix: str) -> str:
     """The delimiter of a CSV from its first line: tab, semicolon or comma."""
     first_line = head.lstrip("\ufeff").split("\n", 1)[0]
     if suffix in (".tsv", ".tab") or first_line.count("\t") > first_line.count(","):
@@ -231,11 +233,18 @@ def csv_delimiter(head: str, suffix: str) -> str:
     return ","
 
 
+@contextmanager
+def open_csv(source: SourceFile, what: str) -> Iterator[Any]:
+    """A :func:`csv.reader` over the file's text (its delimiter found from the first
+    line, a BOM dropped); ``what`` names the file in the message for binary content."""
+    delimiter = _delimiter(source.head.text or "", source.head.suffix)
+    with source.open_text(what) as handle:
+        lines = (line.lstrip("\ufeff") if i == 0 else line for i, line in enumerate(handle))
+        yield csv.reader(lines, delimiter=delimiter)
+
+
 def _read_csv(source: SourceFile) -> Iterator[Record]:
-    delimiter = csv_delimiter(source.head.text or "", source.head.suffix)
-    with source.open_text("CSV") as handle:
-        handle_iter = (line.lstrip("\ufeff") if i == 0 else line for i, line in enumerate(handle))
-        reader = csv.reader(handle_iter, delimiter=delimiter)
+    with open_csv(source, "CSV") as reader:
         try:
             header = next(reader)
         except StopIteration:
@@ -267,7 +276,13 @@ def _sniff_xlsx(head: Head) -> bool:
     )
 
 
-def _read_xlsx(source: SourceFile) -> Iterator[Record]:
+@contextmanager
+def open_first_sheet(
+    source: SourceFile,
+) -> Iterator[tuple[tuple[Any, ...], Iterator[tuple[int, tuple[Any, ...]]]]]:
+    """The first sheet of a workbook: its header row, and its rows that hold a value,
+    each with its line number. A damaged workbook, a missing sheet or an empty one is
+    an :class:`ImportFormatError`."""
     from openpyxl import load_workbook
 
     try:
@@ -275,23 +290,26 @@ def _read_xlsx(source: SourceFile) -> Iterator[Record]:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
         raise ImportFormatError(f"not a readable Excel workbook ({error})", path=source.name) from None
     try:
-        rows = first_sheet_rows(
-            workbook, lambda why: ImportFormatError(why, path=source.name))
-        header_row = next(rows, None)
-        if header_row is None:
+        rows = first_sheet_rows(workbook, lambda why: ImportFormatError(why, path=source.name))
+        header = next(rows, None)
+        if header is None:
             raise ImportFormatError("the first sheet is empty", path=source.name)
+        yield header, ((line, row) for line, row in enumerate(rows, start=2)
+                       if any(cell not in (None, "") for cell in row))
+    finally:
+        workbook.close()
+
+
+def _read_xlsx(source: SourceFile) -> Iterator[Record]:
+    with open_first_sheet(source) as (header_row, rows):
         header = ["" if h is None else str(h) for h in header_row]
         mapping = _check_header(header, source.name)
         count = 0
-        for row in rows:
-            if not any(cell not in (None, "") for cell in row):
-                continue
+        for _line, row in rows:
             count += 1
             yield row_to_record(row, header, mapping)
         if count == 0:
             raise ImportFormatError("the first sheet has a header but no rows", path=source.name)
-    finally:
-        workbook.close()
 
 
 def first_sheet_rows(

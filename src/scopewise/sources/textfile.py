@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scopewise.errors import ImportFormatError
-from scopewise.text import FALLBACK, binary_kind
+from scopewise.text import FALLBACK, binary_kind, not_text
 
 __all__ = [
     "Decoding",
@@ -246,9 +246,7 @@ def small_file_text(path: Path, data: bytes, error: type[Exception], save_as: st
             f"{path}: cannot read the file as {exc.encoding} text ({exc.reason} at byte {exc.start})"
         ) from None
     if text is None:
-        kind = binary_kind(data[:16])
-        raise error(f"{path}: this is {kind}, not a text file; {save_as}" if kind else
-                    f"{path}: this is not a text file (binary content); {save_as}")
+        raise error(f"{path}: {not_text(data[:16])}; {save_as}")
     return text
 
 

@@ -155,7 +155,7 @@ def _check_backup(backup: Path) -> None:
         if not found:
             raise UsageError(f"{backup}: not a scopewise backup (no project table)")
         if status != "ok":
-            raise UsageError(f"{backup}: the backup itself is damaged ({status[:120]})")
+            raise _damaged(backup, status)
         conn.text_factory = str
         try:
             tables = [row[0] for row in conn.execute(
