@@ -132,8 +132,11 @@ def test_an_empty_export_has_the_same_header_as_a_full_one(
     empty = (tmp_path / "none.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(full) == 3 and empty == full[:1]
     assert full[0].startswith("record_id,source_record_id,source,duplicate_group,")
-    heads = [next(load_workbook(tmp_path / name, read_only=True).active.iter_rows(values_only=True))
-             for name in ("all.xlsx", "none.xlsx")]
+    heads = []
+    for name in ("all.xlsx", "none.xlsx"):
+        book = load_workbook(tmp_path / name, read_only=True)  # read-only keeps the file open
+        heads.append(next(book.active.iter_rows(values_only=True)))
+        book.close()
     assert heads[0] == heads[1] and heads[0][:4] == ("record_id", "source_record_id", "source",
                                                      "duplicate_group")
 
