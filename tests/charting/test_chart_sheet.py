@@ -392,3 +392,43 @@ def test_a_formula_without_its_saved_result_is_refused_not_read_as_empty(
     assert result.exit_code == 0, result.output
     with Review.open(folder, db_url=url) as review:
         assert review.chart_values(1, "Ann")["key_findings"] == "peer support"
+
+
+def test_a_workbook_that_fails_on_its_second_reading_closes_the_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sheet is read twice (values, then formulas); when the second reading fails,
+    the first workbook was left open."""
+    import openpyxl
+    from openpyxl import Workbook
+
+    from scopewise.protocol import ChartingField, ChartingForm
+    from scopewise.review.chart_sheet import read_sheet
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["record_id", "study_design"])
+    sheet.append([1, "RCT"])
+    path = tmp_path / "sheet.xlsx"
+    book.save(path)
+    opened: list[object] = []
+    closed: list[object] = []
+    real = openpyxl.load_workbook
+
+    def load(*args: object, **kwargs: object) -> object:
+        if opened:
+            raise KeyError("damaged part")
+        workbook = real(*args, **kwargs)  # type: ignore[arg-type]
+        opened.append(workbook)
+        original = workbook.close
+        workbook.close = lambda: (closed.append(workbook), original())  # type: ignore[method-assign]
+        return workbook
+
+    monkeypatch.setattr(openpyxl, "load_workbook", load)
+    form = ChartingForm(fields=(ChartingField(
+        name="study_design", label="Study design", type="single_choice",
+        choices=("RCT", "review")),))
+    with pytest.raises(ChartingError, match=r"sheet\.xlsx: cannot read the workbook \(KeyError\)"):
+        read_sheet(path, form, {1}, {1})
+    assert len(opened) == 1 and closed == opened

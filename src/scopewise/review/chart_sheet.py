@@ -116,11 +116,15 @@ def _xlsx_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ChartingError(f"{path}: cannot read the workbook ({type(exc).__name__})") from None
+    try:
         # the same sheet with its formulas: a formula whose result was never saved (a
         # sheet written by a script, not saved by Excel or LibreOffice) has no value to
         # read, and reading it as empty would lose what the charter meant
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+    except Exception as exc:
+        book.close()
         raise ChartingError(f"{path}: cannot read the workbook ({type(exc).__name__})") from None
     try:
         rows = first_sheet_rows(book, lambda why: ChartingError(f"{path}: {why}"))
