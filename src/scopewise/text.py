@@ -57,6 +57,16 @@ def name_key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+# Control bytes that never appear in a text file (tab, LF, FF, CR and ESC may).
+_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
+
+
+def looks_binary(head: bytes) -> bool:
+    """Whether a file's first bytes (no byte-order mark, no NUL) hold more than 1 %
+    control bytes that a text file never has: binary content."""
+    return bool(head) and sum(1 for b in head if b in _CONTROL) / len(head) > 0.01
+
+
 def binary_kind(head: bytes) -> str:
     """What a binary file probably is, from its first bytes, in words for a message
     ("a PDF"); ``""`` when its kind is not one people often give by mistake."""

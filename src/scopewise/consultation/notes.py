@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scopewise.errors import ImportFormatError
-from scopewise.text import FALLBACK, not_text
+from scopewise.text import FALLBACK, looks_binary, not_text
 
 __all__ = ["MAX_NOTE_BYTES", "NOTE_SUFFIXES", "read_note"]
 
@@ -24,8 +24,6 @@ NOTE_SUFFIXES = (".txt", ".md", ".docx")
 # A .docx is a zip; its unpacked XML is capped too, so a small "zip bomb" cannot
 # exhaust memory before its text is seen.
 _MAX_DOCX_XML = 4 * MAX_NOTE_BYTES
-# Control bytes that never appear in a text file (tab, LF, FF, CR and ESC may).
-_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
 
 
 def read_note(path: str | Path) -> str:
@@ -65,9 +63,7 @@ def _read_text(file: Path) -> str:
         head = handle.read(64 * 1024)
         bom = head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         # Binary content is refused from the first bytes, before the rest is read.
-        if not bom and (
-            b"\x00" in head or (head and sum(b in _CONTROL for b in head) / len(head) > 0.01)
-        ):
+        if not bom and (b"\x00" in head or looks_binary(head)):
             raise ImportFormatError(
                 f"{not_text(head)}; save the notes as .txt, .md or .docx", path=str(file))
         data = head + handle.read()

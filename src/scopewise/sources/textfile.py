@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scopewise.errors import ImportFormatError
-from scopewise.text import FALLBACK, binary_kind, not_text
+from scopewise.text import FALLBACK, binary_kind, looks_binary, not_text
 
 __all__ = [
     "Decoding",
@@ -41,8 +41,6 @@ __all__ = [
 
 HEAD_BYTES = 64 * 1024
 _CHUNK = 1 << 20
-# Control bytes that never appear in a text export (tab, LF, FF, CR and ESC may).
-_CONTROL = frozenset(range(0x20)) - {0x09, 0x0A, 0x0C, 0x0D, 0x1B}
 _STRAY = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, under surrogateescape
 _NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
 
@@ -94,7 +92,7 @@ def _encoding_from_head(head: bytes, whole: bool) -> str | None:
         return "utf-16"
     if b"\x00" in head:
         return _utf16_without_bom(head)
-    if head and sum(1 for b in head if b in _CONTROL) / len(head) > 0.01:
+    if looks_binary(head):
         return None
     if head.isascii() and whole:
         return "utf-8"
