@@ -30,6 +30,15 @@ def test_title_folds_diacritics_and_spells_out_greek_letters() -> None:
     assert normalise_title("β-blockers") == normalise_title("beta blockers")
 
 
+def test_title_meets_and_written_as_an_ampersand() -> None:
+    """Scopus and Web of Science write "&" (some exports "&amp;") where PubMed spells
+    "and": a short title differing only there stayed in the review queue."""
+    spelled = normalise_title("Anxiety and depression in carers")
+    assert normalise_title("Anxiety & depression in carers") == spelled
+    assert normalise_title("Anxiety &amp; depression in carers") == spelled
+    assert normalise_title("Sandy land and brand") == "sandy land brand"  # only the word
+
+
 def test_title_meets_british_and_american_spelling() -> None:
     british = "Haemolytic uraemic syndrome: paediatric behaviour, randomised tumour centre"
     american = "Hemolytic uremic syndrome: pediatric behavior, randomized tumor center"

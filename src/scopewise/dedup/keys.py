@@ -112,8 +112,13 @@ def normalise_title(text: str) -> str:
 
     >>> normalise_title("Haemolytic–uraemic <i>syndrome</i>: TNF-α.")
     'hemolytic uremic syndrome tnf alpha'
+    >>> normalise_title("Peer support and recovery") == normalise_title("Peer support &amp; recovery")
+    True
     """
-    out = " ".join([_americanise(w) for w in _NON_WORD_RE.sub(" ", _fold(text)).split()])
+    # "and" is left out: one database writes "&" (or "&amp;") where another spells it
+    out = " ".join(
+        [_americanise(w) for w in _NON_WORD_RE.sub(" ", _fold(text)).split() if w != "and"]
+    )
     return "" if out in _PLACEHOLDERS else out
 
 
