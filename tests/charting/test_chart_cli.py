@@ -46,7 +46,7 @@ def test_set_show_conflicts_json_resolve_and_agreement(chart) -> None:
         == 0
     )
     incomplete = chart("--set", "1", "study_design", "review", "--reviewer", "Ben", "--complete")
-    assert incomplete.exit_code == 2 and "required field(s) empty: category" in incomplete.err
+    assert incomplete.exit_code == 2 and "required field empty: category; fill it in" in incomplete.err
     result = chart("--set", "1", "study_design", "review", "--reviewer", "Ben")
     assert result.exit_code == 0, result.err
     blind = chart("--conflicts")

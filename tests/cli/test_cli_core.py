@@ -78,7 +78,14 @@ def test_protocol_update_stores_a_version_with_diff(
 def test_protocol_check_reports_counts(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["protocol", "check", str(EXAMPLE)], capsys)
     assert code == 0
-    assert "2 question(s)" in out and "8 charting field(s)" in out
+    assert "2 questions" in out and "8 charting fields" in out
+
+
+def test_protocol_check_writes_each_count_in_number(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["protocol", "check", str(EXAMPLE)], capsys)
+    assert code == 0
+    assert "2 questions, " in out and "5 sources, 8 charting fields" in out
+    assert "(s)" not in out
 
 
 @pytest.mark.parametrize(

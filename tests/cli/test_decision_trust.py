@@ -152,7 +152,7 @@ def test_decision_export_round_trip(
     assert reader.fieldnames == ["record_id", "stage", "reviewer", "decision", "reasons",
                                  "note", "decided_at"]
     assert len(rows) == (16 if history else 15)  # record 3: Ann's first decision
-    assert f"Wrote {len(rows)} decision(s)" in out
+    assert f"Wrote {len(rows)} decisions" in out
     assert any(r["note"] == 'sure, "quoted"; and, commas' for r in rows)
     copy = make(tmp_path, copy_url, name="copy")  # a second project, the same records
     code, out, err = run(["screen", str(copy), "--import-decisions", str(file),

@@ -76,7 +76,7 @@ def test_unreadable_year_is_kept_raw_and_reported(
     code, _out, err = run(["import", str(project), str(ris(tmp_path)), "--source", "Embase"],
                          capsys)
     assert code == 0, err
-    assert "warning: year: 1 value(s) could not be read" in err
+    assert "warning: year: 1 value could not be read and is kept" in err
     assert "'10 15' (record 2)" in err
     with Review.open(project) as review:
         review.export(tmp_path / "out.ris", format="ris")

@@ -175,7 +175,7 @@ def test_agreement_prints_kappa_and_table(project: Path) -> None:
         ok(screen(project, "--decide", record, ben, "--reviewer", "Ben"))
     out = ok(screen(project, "--agreement"))
     assert "Main screening" in out
-    assert "all reviewer pairs: 2 record(s), agreement 50.0%, Cohen's kappa 0.000" in out
+    assert "all reviewer pairs: 2 records, agreement 50.0%, Cohen's kappa 0.000" in out
     assert "Pilot round" not in out
 
 
@@ -196,14 +196,14 @@ def test_full_text_attach_and_not_retrieved(project: Path, tmp_path: Path) -> No
 def test_pilot_round_from_the_command_line(project: Path) -> None:
     assert "a lead" in refused(screen(project, "--pilot", "1"))
     out = ok(screen(project, "--pilot", "2", "--seed", "7", "--reviewer", "Lead"))
-    assert out.startswith("Pilot round started on 2 record(s): 1, 2.")
+    assert out.startswith("Pilot round started on 2 records: 1, 2.")
     assert "pilot round; 2 left for Ann" in ok(screen(project, "--next", "--reviewer", "Ann"))
     out = ok(screen(project, "--decide", "1", "include", "--reviewer", "Ann"))
     assert "in the pilot round" in out
     ok(screen(project, "--decide", "1", "include", "--reviewer", "Ben"))
     assert "Pilot round" in ok(screen(project, "--agreement"))
     out = ok(screen(project, "--close-pilot", "--adopt", "--reviewer", "Lead"))
-    assert "2 pilot decision(s) now count" in out
+    assert "2 pilot decisions now count" in out
 
 
 def test_import_decisions_and_nothing_left(project: Path, tmp_path: Path) -> None:
@@ -212,7 +212,7 @@ def test_import_decisions_and_nothing_left(project: Path, tmp_path: Path) -> Non
         "record_id,reviewer,decision,stage,reasons,note\n"
         "1,Ann,exclude,title_abstract,,\n2,Ann,exclude,,,\n"
     )
-    assert "Imported 2 decision(s)" in ok(screen(project, "--import-decisions", str(csv)))
+    assert "Imported 2 decisions" in ok(screen(project, "--import-decisions", str(csv)))
     out = ok(screen(project, "--next", "--reviewer", "Ann", "--stage", "title_abstract"))
     assert out.strip() == "Nothing left to screen for Ann at title/abstract."
 

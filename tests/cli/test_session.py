@@ -58,7 +58,7 @@ def test_each_answer_is_recorded_and_q_ends_the_session(project: Path) -> None:
     out = session(project, "i: clearly in\nwhat\ne\nq\n").output
     assert "'what' is not a decision" in out
     assert out.count("Recorded include") == 1 and out.count("Recorded exclude") == 1
-    assert "Recorded 2 decision(s) this session." in out
+    assert "Recorded 2 decisions this session." in out
     assert "Decide with:" not in out  # no one-shot command hint inside a session
     stored = decisions(project)
     assert [(stage, verdict, note) for _, stage, verdict, _, note in stored] == [
@@ -69,10 +69,10 @@ def test_each_answer_is_recorded_and_q_ends_the_session(project: Path) -> None:
 
 def test_the_session_runs_until_nothing_is_left_or_input_ends(project: Path) -> None:
     out = session(project, "e\ne\n").output  # input ends after two answers
-    assert "Recorded 2 decision(s) this session." in out
+    assert "Recorded 2 decisions this session." in out
     out = session(project, "e\ne\ne\n").output
     assert "Nothing left to screen for Ann." in out
-    assert "Recorded 2 decision(s) this session." in out
+    assert "Recorded 2 decisions this session." in out
     assert len(decisions(project)) == 4
 
 

@@ -107,7 +107,7 @@ def test_the_whole_cycle(folder: Path, tmp_path: Path, capsys: pytest.CaptureFix
     refused(consult(folder, capsys, "purge-notes", "--force", "--actor", "Lead", "--db",
                     "sqlite:///" + str(tmp_path / "nowhere" / "x.db")), "")
     code, out, _ = consult(folder, capsys, "purge-notes", "--actor", "Lead")
-    assert code == 0 and "1 note(s)" in out
+    assert code == 0 and "Purged the text of 1 note;" in out
     refused(consult(folder, capsys, "show", "1"), "purged")
     export = tmp_path / "c.csv"
     assert consult(folder, capsys, "export", "-o", str(export))[0] == 0

@@ -159,7 +159,7 @@ def test_remove_command(sqlite_project: Path, tmp_path: Path,
                              "--reason", "Ineligible by automation tool", "--actor", "Lead"],
                             capsys)
     assert code == 0, err
-    assert "Removed 2 record(s) before screening" in stdout
+    assert "Removed 2 records before screening" in stdout
     code, stdout, _ = run(["remove", str(sqlite_project), "--list"], capsys)
     assert f"record {x}  Ineligible by automation tool" in stdout
     code, stdout, _ = run(["report", str(sqlite_project), "-o", str(tmp_path / "out"),
@@ -169,7 +169,7 @@ def test_remove_command(sqlite_project: Path, tmp_path: Path,
     assert code == 2 and "--reason" in err
     code, stdout, _ = run(["remove", str(sqlite_project), str(x), "--undo", "--actor", "Lead"],
                           capsys)
-    assert code == 0 and "Put back 1 record(s)" in stdout
+    assert code == 0 and "Put back 1 record to be screened." in stdout
     with Review.open(sqlite_project) as review:
         assert review.flow().removed_other == {"Ineligible by automation tool": 1}
         events = [e for e in review.store.audit_events() if e.action.startswith("records.")]

@@ -125,7 +125,7 @@ def test_csv_reads_rows_with_line_numbers_and_split_reasons() -> None:
 
 
 def test_csv_missing_column_is_named() -> None:
-    with pytest.raises(ScreeningError, match=r"d.csv:1: missing column\(s\) reviewer"):
+    with pytest.raises(ScreeningError, match=r"d.csv:1: missing column reviewer;"):
         parse_decisions_csv("record_id,decision\n1,include\n", "d.csv", "title_abstract")
 
 

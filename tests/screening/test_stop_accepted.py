@@ -41,7 +41,7 @@ def test_the_lead_accepts_the_stop_and_the_flow_shows_the_box(
     assert code == 2 and "lead" in err and err.count("\n") == 1
     code, out, err = run(["screen", str(folder), "--stop", "--reviewer", "Lead"], capsys)
     assert code == 0, err
-    assert "5 record(s) left unscreened are recorded as not screened" in out
+    assert "5 records left unscreened are recorded as not screened" in out
     with Review.open(folder) as review:
         flow = review.flow()
         events = [e for e in review.audit() if e.action == "screening.stopped"]

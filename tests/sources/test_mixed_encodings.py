@@ -107,7 +107,7 @@ def test_the_import_says_what_was_read_as_cp1252_and_keeps_it(
     code, out, err = run(["import", str(folder), str(path), "--source", "CINAHL"], capsys)
     assert code == 0, err
     assert "Imported 2 records" in out
-    assert "4 byte(s) were not UTF-8 and were read as Windows-1252" in err
+    assert "4 bytes were not UTF-8 and were read as Windows-1252" in err
     assert "line 10" in err
     with Review.open(folder) as review:
         (search,) = review.searches()

@@ -150,8 +150,30 @@ def test_check_finds_broken_invariants(
             engine.dispose()
     code, _out, err = run(["check", str(folder)], capsys)
     assert code == 2
-    assert "screening decision(s) point to record(s) that do not exist: 2" in err
-    assert "search 1 says it brought 8 record(s) but holds 7" in err
+    assert "a screening decision points to a record that does not exist: 2" in err
+    assert "search 1 says it brought 8 records but holds 7" in err
+
+
+def test_check_writes_one_record_in_the_singular(
+    folder: Path, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if db_url.startswith("sqlite"):  # a foreign key SQLite does not enforce by default
+        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
+            raw.execute("UPDATE records SET search_id = 99 WHERE id = 3")
+        raw.close()
+    else:
+        engine = make_engine(db_url)
+        try:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("SET session_replication_role = replica")
+                conn.execute(t.records.update().where(t.records.c.id == 3).values(search_id=99))
+        finally:
+            engine.dispose()
+    code, _out, err = run(["check", str(folder)], capsys)
+    assert code == 2
+    assert "1 record belongs to no search" in err
+    assert "search 1 says it brought 8 records but holds 7" in err
+    assert "(s)" not in err
 
 
 def test_restore_refuses_a_file_that_is_no_backup(

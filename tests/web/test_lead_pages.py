@@ -254,7 +254,7 @@ def test_an_import_shows_its_warnings_and_can_be_undone(
     assert "odd%20%26%20end.ris" in location and "search=2" in location
     page = app_client.get(location).text
     assert "Warnings for search 2" in page
-    assert "year: 1 value(s) could not be read" in page and "&lt;b&gt;spring" in page
+    assert "year: 1 value could not be read and is kept" in page and "&lt;b&gt;spring" in page
     assert "not planned in the protocol" in page and "odd &amp; end.ris" in page
     undone = app_client.post("/import/undo", data={"csrf_token": token, "search_id": "2"})
     assert undone.status_code == 303

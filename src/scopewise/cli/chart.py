@@ -15,6 +15,7 @@ from scopewise.charting import display_value
 from scopewise.cli.types import NUMBER
 from scopewise.errors import ChartingError, UsageError
 from scopewise.review import Review
+from scopewise.text import plural
 
 __all__ = ["COMMANDS", "chart"]
 
@@ -62,10 +63,10 @@ def _write_map(
 def _show_summary(review: Review, console: Console) -> None:
     results = review.charting_results()
     console.print(
-        f"{results.included} included source(s) to chart; "
+        f"{plural(results.included, 'included source')} to chart; "
         f"{results.pending.get('not_started', 0)} not started, "
         f"{results.pending.get('awaiting_second', 0)} awaiting a second charter, "
-        f"{results.conflicts} conflicting value(s)."
+        f"{plural(results.conflicts, 'conflicting value')}."
         + (" Values from SIMULATED charters (demo)." if results.simulated else "")
     )
     table = Table(title="Charted values per field")
@@ -102,7 +103,7 @@ def _show_conflicts(review: Review, reviewer: str | None, as_json: bool) -> None
         )
         click.echo(f"record {c.record_id}  {c.field}  {shown}")
     click.echo(
-        f"{len(conflicts)} conflict(s); a lead resolves each with "
+        f"{plural(len(conflicts), 'conflict')}; a lead resolves each with "
         "--resolve RECORD FIELD VALUE --reviewer LEAD"
     )
 
@@ -110,7 +111,7 @@ def _show_conflicts(review: Review, reviewer: str | None, as_json: bool) -> None
 def _show_agreement(review: Review, pilot: bool) -> None:
     rows = review.chart_agreement(pilot_only=pilot)
     scope = (
-        f"pilot sample of {len(review.pilot_sources())} source(s)"
+        f"pilot sample of {plural(len(review.pilot_sources()), 'source')}"
         if pilot
         else "all dual-charted sources"
     )
@@ -343,12 +344,12 @@ def chart(
                 click.echo(f"{s.record_id}\t{s.year or ''}\t{s.title}")
         elif export_file is not None:
             n = review.export_chart_sheet(export_file, reviewer, suggest)
-            click.echo(f"Wrote {n} source(s) to {export_file}")
+            click.echo(f"Wrote {plural(n, 'source')} to {export_file}")
         elif import_file is not None:
             result = review.import_chart_sheet(import_file, need_reviewer("--import"))
             click.echo(
-                f"Read {result['sources']} source(s) from {import_file}: "
-                f"{result['changed_sources']} changed, {result['entries']} value(s) stored."
+                f"Read {plural(result['sources'], 'source')} from {import_file}: "
+                f"{result['changed_sources']} changed, {plural(result['entries'], 'value')} stored."
             )
         elif conflicts:
             _show_conflicts(review, reviewer, as_json)

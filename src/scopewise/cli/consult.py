@@ -23,6 +23,7 @@ from scopewise.consultation import STANCES
 from scopewise.consultation.model import ConsultationError
 from scopewise.errors import UsageError
 from scopewise.review import Review
+from scopewise.text import plural
 
 __all__ = ["COMMANDS", "consult"]
 
@@ -282,8 +283,9 @@ def purge_notes(ctx: click.Context, db_url: str | None, force: bool, actor: str)
         result = review.purge_notes(actor=actor, force=force)
     console().print(
         _t(
-            f"Purged the text of {result.notes} note(s); {result.excerpts} coded excerpt(s) "
-            "still count."
+            f"Purged the text of {plural(result.notes, 'note')}; "
+            f"{plural(result.excerpts, 'coded excerpt')} "
+            f"{'still counts' if result.excerpts == 1 else 'still count'}."
         )
     )
     if not result.compacted:

@@ -15,6 +15,7 @@ from scopewise.protocol.io import check_protocol
 from scopewise.review import Review
 from scopewise.review.protocol_names import name_errors
 from scopewise.review.status_view import status_rows
+from scopewise.text import plural
 
 __all__ = ["COMMANDS", "audit", "init", "protocol", "status"]
 
@@ -120,7 +121,8 @@ def _print_protocol(p: Protocol) -> None:
         out.print(sources)
     plan = p.screening
     out.print(
-        f"Screening: {', '.join(plan.stages)}; {plan.reviewers_per_record} reviewer(s) per record; "
+        f"Screening: {', '.join(plan.stages)}; "
+        f"{plural(plan.reviewers_per_record, 'reviewer')} per record; "
         f"blinding {'on' if plan.blinding else 'off'}"
     )
     if p.charting.fields:
@@ -161,9 +163,9 @@ def protocol_check(file: Path, draft: bool) -> None:
                             path=errors[-1].path, line=errors[-1].line, field=errors[-1].field)
     assert p is not None
     click.echo(
-        f"{file}: valid protocol: {len(p.questions)} question(s), "
+        f"{file}: valid protocol: {plural(len(p.questions), 'question')}, "
         f"{len(p.criteria.inclusion)} inclusion and {len(p.criteria.exclusion)} exclusion criteria, "
-        f"{len(p.sources)} source(s), {len(p.charting.fields)} charting field(s)"
+        f"{plural(len(p.sources), 'source')}, {plural(len(p.charting.fields), 'charting field')}"
     )
 
 

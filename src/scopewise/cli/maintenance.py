@@ -8,6 +8,7 @@ import click
 
 from scopewise.errors import DatabaseDamaged as ProjectDamaged
 from scopewise.review.maintenance import backup_project, check_project_folder, restore_project
+from scopewise.text import plural
 
 __all__ = ["COMMANDS", "backup", "check", "restore"]
 
@@ -31,7 +32,7 @@ def check(directory: Path, db_url: str | None) -> None:
     for line in result.problems:
         click.echo(f"problem: {line}", err=True)
     raise ProjectDamaged(
-        f"{directory}: {len(result.problems)} problem(s) found; restore the latest backup "
+        f"{directory}: {plural(len(result.problems), 'problem')} found; restore the latest backup "
         f"with scopewise restore BACKUP {directory} --force"
     )
 

@@ -9,6 +9,7 @@ import click
 from scopewise.cli.types import NUMBER
 from scopewise.errors import UsageError
 from scopewise.review import Review
+from scopewise.text import plural
 
 __all__ = ["COMMANDS", "remove_command"]
 
@@ -54,13 +55,15 @@ def remove_command(
             return
         if undo:
             back = review.undo_removals(ids, actor=actor)
-            click.echo(f"Put back {len(back):,} record(s) to be screened.")
+            click.echo(f"Put back {plural(len(back), 'record')} to be screened.")
             return
         if reason is None:
             raise UsageError('give the reason with --reason, e.g. --reason "Retracted"')
         count = review.remove_records(ids, reason, actor=actor)
-        click.echo(f"Removed {count:,} record(s) before screening: {' '.join(reason.split())}. "
-                   "The PRISMA flow counts them as removed for other reasons.")
+        click.echo(f"Removed {plural(count, 'record')} before screening: "
+                   f"{' '.join(reason.split())}. "
+                   f"The PRISMA flow counts {'it' if count == 1 else 'them'} as removed for "
+                   "other reasons.")
 
 
 COMMANDS = [remove_command]

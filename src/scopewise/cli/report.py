@@ -9,6 +9,7 @@ import click
 from scopewise.errors import UsageError
 from scopewise.report import FORMATS
 from scopewise.review import Review
+from scopewise.text import plural
 
 __all__ = ["COMMANDS", "demo", "report"]
 
@@ -67,7 +68,7 @@ def report(
     )
     if not flow.complete:
         click.echo(
-            f"The review is in progress: {flow.open_title_abstract:,} record(s) to decide at "
+            f"The review is in progress: {plural(flow.open_title_abstract, 'record')} to decide at "
             f"title/abstract, {flow.awaiting_retrieval:,} awaiting retrieval, "
             f"{flow.open_full_text:,} to decide at full text."
         )

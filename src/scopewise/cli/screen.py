@@ -22,6 +22,7 @@ from scopewise.cli.types import NUMBER
 from scopewise.errors import UsageError
 from scopewise.review import Review
 from scopewise.screening.decisions import STAGE_LABELS
+from scopewise.text import plural
 
 __all__ = ["COMMANDS", "screen"]
 
@@ -210,18 +211,19 @@ def screen(
             )
         elif import_file is not None:
             count = review.import_decisions(import_file, actor)
-            click.echo(f"Imported {count} decision(s) from {import_file}.")
+            click.echo(f"Imported {plural(count, 'decision')} from {import_file}.")
         elif show_conflicts:
             print_conflicts(review.conflicts_for(reviewer, stage), as_json)
         elif export_file is not None:
             count = review.export_decisions(export_file, history=history)
-            click.echo(f"Wrote {count} decision(s) to {export_file}.")
+            click.echo(f"Wrote {plural(count, 'decision')} to {export_file}.")
         elif accept_stop:
             who = _need(reviewer, "--reviewer LEAD", "a lead accepts the stopping rule")
             stopped = review.stop_screening(who)
             click.echo(
-                f"Screening stopped: {stopped.records:,} record(s) left unscreened are "
-                f"recorded as not screened (estimated recall {stopped.recall_text})."
+                f"Screening stopped: {plural(stopped.records, 'record')} left unscreened "
+                f"{'is' if stopped.records == 1 else 'are'} recorded as not screened "
+                f"(estimated recall {stopped.recall_text})."
             )
         elif resolve is not None:
             who = _need(reviewer, "--reviewer NAME", "the lead or third reviewer resolving")
@@ -251,14 +253,15 @@ def screen(
             who = _need(reviewer, "--reviewer LEAD", "a lead starts the pilot round")
             sample = review.start_pilot(pilot, seed, who)
             click.echo(
-                f"Pilot round started on {len(sample)} record(s): "
+                f"Pilot round started on {plural(len(sample), 'record')}: "
                 f"{', '.join(map(str, sample))}. Reviewers get them first with --next."
             )
         else:
             who = _need(reviewer, "--reviewer LEAD", "a lead closes the pilot round")
             adopted = review.close_pilot(who, adopt)
             click.echo(
-                f"Pilot round closed; {adopted} pilot decision(s) now count for the main screening."
+                f"Pilot round closed; {plural(adopted, 'pilot decision')} now "
+                f"{'counts' if adopted == 1 else 'count'} for the main screening."
                 if adopt
                 else "Pilot round closed; its records will be screened again in the main round."
             )

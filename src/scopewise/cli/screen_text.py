@@ -21,6 +21,7 @@ from scopewise.review.screening import NextRecord
 from scopewise.screening.agreement import PairAgreement
 from scopewise.screening.decisions import STAGE_LABELS
 from scopewise.screening.stop_advice import advice, recall_words, with_advice
+from scopewise.text import plural
 
 if TYPE_CHECKING:
     from scopewise.screening.stopping import StopReport
@@ -108,7 +109,7 @@ def _kappa(value: float | None) -> str:
 
 def _print_pair(p: PairAgreement, title: str) -> None:
     click.echo(
-        f"  {title}: {p.records} record(s), agreement {_pct(p.percent_agreement)}, "
+        f"  {title}: {plural(p.records, 'record')}, agreement {_pct(p.percent_agreement)}, "
         f"Cohen's kappa {_kappa(p.kappa)}"
     )
     if not p.records:

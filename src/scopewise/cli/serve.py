@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from scopewise.errors import UsageError
+from scopewise.text import plural
 
 __all__ = ["COMMANDS", "is_loopback", "serve"]
 
@@ -63,7 +64,9 @@ def serve(
     os.environ["SCOPEWISE_WEB_DIR"] = str(directory.resolve())
     os.environ["SCOPEWISE_WEB_DB"] = url
     os.environ["SCOPEWISE_WEB_HTTPS"] = "1" if https else ""
-    click.echo(f"Serving {directory} on http://{host}:{port} ({backend}, {workers} worker(s))")
+    click.echo(
+        f"Serving {directory} on http://{host}:{port} ({backend}, {plural(workers, 'worker')})"
+    )
     uvicorn.run(
         "scopewise.web:app_from_environment",
         factory=True,

@@ -26,6 +26,7 @@ from scopewise.errors import ScopewiseError
 from scopewise.review import Review
 from scopewise.review.screening import NextRecord
 from scopewise.screening.decisions import STAGE_LABELS
+from scopewise.text import plural
 
 __all__ = ["Answer", "parse_answer", "run_session"]
 
@@ -106,7 +107,7 @@ def run_session(review: Review, reviewer: str, stage: str | None, directory: Pat
             break
         recorded += 1
         click.echo("")
-    click.echo(f"Recorded {recorded} decision(s) this session.")
+    click.echo(f"Recorded {plural(recorded, 'decision')} this session.")
     return recorded
 
 

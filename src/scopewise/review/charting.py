@@ -502,8 +502,9 @@ class ChartingMixin(ReviewCore):
         ]
         if missing:
             raise ChartingError(
-                f"record {record_id}: required field(s) empty: {', '.join(missing)}; "
-                "fill them in before marking the source complete"
+                f"record {record_id}: required {'field' if len(missing) == 1 else 'fields'} empty: "
+                f"{', '.join(missing)}; fill {'it' if len(missing) == 1 else 'them'} in before "
+                "marking the source complete"
             )
 
     def chart_many(

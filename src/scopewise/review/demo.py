@@ -41,6 +41,7 @@ from scopewise.screening.stop_advice import advice
 from scopewise.screening.stopping import StoppingRule, StopReport, rule_label
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as screening_db
+from scopewise.text import plural
 
 __all__ = ["DemoResult", "bundled_example", "duplicate_check", "prioritised_order", "run_demo"]
 
@@ -373,7 +374,8 @@ def _dedup(
         f"(the dataset flags {result.numbers['dedup']['flagged_in_dataset']:,}); against those "
         f"flags: pairwise precision {check['precision']:.3f}, recall {check['recall']:.3f} "
         f"({strict['recall']:.3f} on the {len(plausible)} flagged pairs with the same first "
-        f"author and year), {check['false_merges']} merged pair(s) not flagged in the dataset."
+        f"author and year), {plural(int(check['false_merges']), 'merged pair')} not flagged in the "
+        "dataset."
     )
 
 

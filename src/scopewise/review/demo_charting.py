@@ -20,6 +20,7 @@ import numpy as np
 from scopewise.charting import is_empty
 from scopewise.protocol import ChartingField
 from scopewise.review import Review
+from scopewise.text import plural
 
 __all__ = ["chart_simulated"]
 
@@ -120,7 +121,7 @@ def chart_simulated(
     pilot = ", ".join(f"{a.field} {a.percent:.0f}%" for a in agreement if a.percent is not None)
     say(
         f"Charted {len(ids)} included studies with two SIMULATED charters "
-        f"({len(conflicts)} conflicting value(s) reconciled by the lead; pilot agreement: "
+        f"({plural(len(conflicts), 'conflicting value')} reconciled by the lead; pilot agreement: "
         f"{pilot or 'n/a'}); evidence map in {out_dir / 'evidence-map.svg'}."
     )
     return out

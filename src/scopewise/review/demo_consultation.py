@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from scopewise.review import Review
+from scopewise.text import plural
 
 __all__ = ["consult_simulated"]
 
@@ -72,8 +73,10 @@ def consult_simulated(
     review.purge_notes(lead)
     folder.rmdir()
     say(
-        f"Consultation (SIMULATED): {len(plan.groups)} session(s), one per stakeholder group, "
-        f"{coded} excerpt(s) coded to themes, a stance recorded for {stances} theme(s); "
+        f"Consultation (SIMULATED): {plural(len(plan.groups), 'session')}, "
+        "one per stakeholder group, "
+        f"{plural(coded, 'excerpt')} coded to themes, a stance recorded for "
+        f"{plural(stances, 'theme')}; "
         "the notes were purged after coding and no quote reaches the report."
     )
     return {"sessions": len(plan.groups), "excerpts": coded, "themes": stances}

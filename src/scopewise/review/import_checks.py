@@ -22,7 +22,7 @@ from scopewise.errors import UsageError
 from scopewise.protocol import Protocol
 from scopewise.records import Record
 from scopewise.store.records import VALUE_COLUMNS
-from scopewise.text import name_key
+from scopewise.text import name_key, plural
 
 __all__ = [
     "UnparsedField",
@@ -203,8 +203,10 @@ def unparsed_warnings(summary: dict[str, dict[str, Any]]) -> list[str]:
     out = []
     for name, f in sorted(summary.items()):
         shown = ", ".join(f"{e['value']!r} (record {e['record']})" for e in f.get("examples", []))
+        count = int(f.get("count", 0))
         out.append(
-            f"{name}: {int(f.get('count', 0)):,} value(s) could not be read and are kept as "
+            f"{name}: {plural(count, 'value')} could not be read and "
+            f"{'is' if count == 1 else 'are'} kept as "
             f"written in the raw fields, e.g. {shown}"
         )
     return out

@@ -56,6 +56,7 @@ from scopewise.store import screening as db
 from scopewise.store import team_ranking
 from scopewise.store.core import Store
 from scopewise.store.screening_state import ScreeningState
+from scopewise.text import plural
 
 __all__ = ["RankingMixin"]
 
@@ -237,7 +238,7 @@ class RankingMixin(ReviewCore):
                 ranking, behind = self._ranking_worker.serve(request)
                 order, how = ranking.order, f"ranked by the {request.ranker} ranker"
                 if behind:
-                    how += f" (refit for the latest {behind} decision(s) still running)"
+                    how += f" (refit for the latest {plural(behind, 'decision')} still running)"
             else:
                 order = fit_ranking(self._process_ranker(request), request)
                 how = f"ranked by the {request.ranker} ranker"

@@ -309,7 +309,8 @@ def _decisions(reader: csv.DictReader[str], path: str, default_stage: str) -> li
     missing = [c for c in ("record_id", "reviewer", "decision") if c not in header]
     if missing:
         raise ScreeningError(
-            f"{path}:1: missing column(s) {', '.join(missing)}; "
+            f"{path}:1: missing {'column' if len(missing) == 1 else 'columns'} "
+            f"{', '.join(missing)}; "
             f"expected columns: {', '.join(CSV_COLUMNS)}"
         )
     reader.fieldnames = header

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TextIO
 
 from scopewise.errors import ImportFormatError
-from scopewise.text import FALLBACK, binary_kind, looks_binary, not_text
+from scopewise.text import FALLBACK, binary_kind, looks_binary, not_text, plural
 
 __all__ = [
     "Decoding",
@@ -298,9 +298,15 @@ class SourceFile:
         stray = self.decoding.stray
         if not stray:
             return []
-        return [f"text: {stray:,} byte(s) were not UTF-8 and were read as Windows-1252 "
-                f"characters (the first on line {self.decoding.first_stray_line:,}); check "
-                "the accented letters and dashes there"]
+        line = f"{self.decoding.first_stray_line:,}"
+        read = (
+            f"was not UTF-8 and was read as a Windows-1252 character (on line {line})"
+            if stray == 1
+            else "were not UTF-8 and were read as Windows-1252 characters (the first on line "
+            f"{line})"
+        )
+        return [f"text: {plural(stray, 'byte')} {read}; check the accented letters and dashes "
+                "there"]
 
     def open_text(self, what: str = "records") -> TextIO:
         """Open as text with universal newlines (``\\r``, ``\\n`` and ``\\r\\n`` all end a line)."""

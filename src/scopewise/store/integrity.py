@@ -23,16 +23,19 @@ from scopewise.analysis.prisma import compute_flow
 from scopewise.errors import ReportError
 from scopewise.protocol import Protocol
 from scopewise.store import schema as t
+from scopewise.text import plural
 
 __all__ = ["check_database", "check_project", "check_sqlite_file"]
 
+# Each table whose rows point to a record, and what one row and several rows are called.
 _POINTERS = (
-    (t.decisions, t.decisions.c.record_id, "screening decision(s)"),
-    (t.duplicate_members, t.duplicate_members.c.record_id, "duplicate group member(s)"),
-    (t.duplicate_groups, t.duplicate_groups.c.primary_record_id, "duplicate group(s) whose "
-     "primary record"),
-    (t.full_texts, t.full_texts.c.record_id, "full-text entr(ies)"),
-    (t.charting_entries, t.charting_entries.c.record_id, "charting entr(ies)"),
+    (t.decisions, t.decisions.c.record_id, "screening decision", "screening decisions"),
+    (t.duplicate_members, t.duplicate_members.c.record_id, "duplicate group member",
+     "duplicate group members"),
+    (t.duplicate_groups, t.duplicate_groups.c.primary_record_id,
+     "duplicate group whose primary record", "duplicate groups whose primary record"),
+    (t.full_texts, t.full_texts.c.record_id, "full-text entry", "full-text entries"),
+    (t.charting_entries, t.charting_entries.c.record_id, "charting entry", "charting entries"),
 )
 
 
@@ -75,9 +78,13 @@ def check_database(engine: Engine) -> list[str]:
     return found
 
 
-def _missing(conn: Connection, table: sa.Table, column: sa.Column[int]) -> list[int]:
-    query = sa.select(column).where(~column.in_(sa.select(t.records.c.id))).distinct()
-    return sorted(int(r) for r in conn.execute(query).scalars())
+def _missing(conn: Connection, table: sa.Table, column: sa.Column[int]) -> tuple[list[int], int]:
+    """The records that rows of ``table`` point to but do not exist, and how many rows
+    point to them."""
+    query = (sa.select(column, sa.func.count()).where(~column.in_(sa.select(t.records.c.id)))
+             .group_by(column))
+    counts = {int(r): int(n) for r, n in conn.execute(query).all()}
+    return sorted(counts), sum(counts.values())
 
 
 def check_project(conn: Connection, protocol: Protocol) -> list[str]:
@@ -85,17 +92,20 @@ def check_project(conn: Connection, protocol: Protocol) -> list[str]:
     from scopewise.store.flow import flow_data  # the flow reads the whole project
 
     found: list[str] = []
-    for table, column, what in _POINTERS:
-        missing = _missing(conn, table, column)
+    for table, column, one, many in _POINTERS:
+        missing, pointing = _missing(conn, table, column)
         if missing:
             shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
-            found.append(f"{what} point to record(s) that do not exist: {shown}")
+            what = f"a {one} points" if pointing == 1 else f"{many} point"
+            to = "a record that does" if len(missing) == 1 else "records that do"
+            found.append(f"{what} to {to} not exist: {shown}")
     orphans = conn.execute(
         sa.select(sa.func.count()).select_from(t.records)
         .where(~t.records.c.search_id.in_(sa.select(t.searches.c.id)))
     ).scalar_one()
     if orphans:
-        found.append(f"{orphans} record(s) belong to no search")
+        found.append(f"{plural(orphans, 'record')} {'belongs' if orphans == 1 else 'belong'} "
+                     "to no search")
     counted = sa.select(t.records.c.search_id, sa.func.count().label("n")).group_by(
         t.records.c.search_id).subquery()
     rows = conn.execute(
@@ -104,8 +114,9 @@ def check_project(conn: Connection, protocol: Protocol) -> list[str]:
     ).all()
     for search_id, expected, actual in rows:
         if int(expected or 0) != int(actual or 0):
-            found.append(f"search {search_id} says it brought {expected} record(s) but "
-                         f"holds {int(actual or 0)}")
+            brought = plural(int(expected or 0), "record")
+            found.append(f"search {search_id} says it brought {brought} but holds "
+                         f"{int(actual or 0)}")
     if not found:
         try:
             compute_flow(flow_data(conn, protocol))
