@@ -93,11 +93,12 @@ def test_record_ids_must_be_unique() -> None:
 
 def test_a_title_with_and_spelled_once_and_written_once_as_ampersand_merges() -> None:
     """PubMed spells "and" where Scopus writes "&": with only title, authors and year
-    to go on, the pair was queued for a person; a shorter title was not even paired."""
+    to go on, the pair was queued for a person; a shorter title was not even paired.
+    Written "&amp;" (an entity left undecoded by the export) it reads the same."""
     pubmed = rec("Anxiety and depression in carers", "Brown, Alice; Green, Tom", year=2015)
     scopus = rec("Anxiety & depression in carers", "Brown A.; Green T.", year=2015)
     result = find_duplicates([(1, pubmed), (2, scopus), (3, UNRELATED)])
     assert [g.record_ids for g in result.groups] == [(1, 2)] and result.candidates == ()
     short = find_duplicates([(1, rec("Sleep and mood", "Brown, Alice", year=2015)),
                              (2, rec("Sleep &amp; mood", "Brown A.", year=2015))])
-    assert [(c.a, c.b) for c in short.candidates] == [(1, 2)]  # now at least seen by a person
+    assert [g.record_ids for g in short.groups] == [(1, 2)]  # as if both spelled "and"

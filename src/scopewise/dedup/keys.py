@@ -6,6 +6,7 @@ scoring and the trap rules look at, so that no comparison normalises text again.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -112,13 +113,12 @@ def normalise_title(text: str) -> str:
 
     >>> normalise_title("Haemolytic–uraemic <i>syndrome</i>: TNF-α.")
     'hemolytic uremic syndrome tnf alpha'
-    >>> normalise_title("Peer support and recovery") == normalise_title("Peer support &amp; recovery")
-    True
+    >>> normalise_title("Peer support & recovery")
+    'peer support and recovery'
     """
-    # "and" is left out: one database writes "&" (or "&amp;") where another spells it
-    out = " ".join(
-        [_americanise(w) for w in _NON_WORD_RE.sub(" ", _fold(text)).split() if w != "and"]
-    )
+    if "&" in text:  # entities decoded ("&amp;", "&#946;"); "&" reads "and", as it is
+        text = html.unescape(text).replace("&", " and ")  # spelled by other databases
+    out = " ".join([_americanise(w) for w in _NON_WORD_RE.sub(" ", _fold(text)).split()])
     return "" if out in _PLACEHOLDERS else out
 
 
