@@ -402,7 +402,8 @@ def cpu_line(r: dict[str, Any]) -> str:
         f"- {r['name']}: server CPU {r['server_cpu']:.0f} s over {r['warm_up'] + r['seconds']:.0f} s "
         f"(warm-up included), clients' CPU {r['client_cpu']:.0f} s over the {r['seconds']:.0f} s "
         f"measured; load average {r['load'][0]:.1f} before, {r['load'][1]:.1f} after; "
-        f"{r['refused']} decision(s) refused because colleagues had filled the record "
+        f"{r['refused']:,} {'decision' if r['refused'] == 1 else 'decisions'} refused because "
+        "colleagues had filled the record "
         "(shown before any lease was taken; the page says so and moves on)."
     )
 
