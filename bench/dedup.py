@@ -461,6 +461,13 @@ current importer reads them, so its recall moves when the importer changes
 (2026-12-06: 0.9401 in the table before, 0.9389 on this machine's rebuild; the dedup
 code of this run and of the commit before it give the same 103,648 pairs on it).
 
+Times in the run of 2026-12-07 are slower for every tool than in the run before on
+the same kind of machine (bib-dedupe's CPU by 50 to 70 %, scopewise's by 10 to 35 %),
+with unchanged pairs: the machine, not the code. That day's one dedup change (a title's
+"&" reads "and", its entities decoded) costs nothing measurable: the synthetic set's
+matching, run in one process with the code before and after it in turn, took 33.8 and
+32.9 s of CPU, then 38.5 and 34.1 s, for the same 103,648 pairs.
+
 Other kinds of input, checked by corpus tests rather than timed here (no truth file,
 no peer run): one Zotero library exported as CSV, EndNote XML, RIS, BibTeX and through
 Mendeley (5,699 records in ../shared/data/formats/asysd) joins every record to its
