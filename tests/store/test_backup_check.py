@@ -133,21 +133,28 @@ def test_a_damaged_database_is_one_line_and_check_names_it(
     assert (folder / "project.db.damaged-1").exists()
 
 
+def _break_foreign_key(db_url: str, sql: str, statement: Any) -> None:
+    """Change the database past its foreign keys: ``sql`` on SQLite (which does not
+    enforce them by default), ``statement`` on PostgreSQL with its triggers off."""
+    if db_url.startswith("sqlite"):
+        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
+            raw.execute(sql)
+        raw.close()
+        return
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SET session_replication_role = replica")
+            conn.execute(statement)
+    finally:
+        engine.dispose()
+
+
 def test_check_finds_broken_invariants(
     folder: Path, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if db_url.startswith("sqlite"):  # a foreign key SQLite does not enforce by default
-        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
-            raw.execute("DELETE FROM records WHERE id = 2")
-        raw.close()
-    else:
-        engine = make_engine(db_url)
-        try:
-            with engine.begin() as conn:
-                conn.exec_driver_sql("SET session_replication_role = replica")
-                conn.execute(t.records.delete().where(t.records.c.id == 2))
-        finally:
-            engine.dispose()
+    _break_foreign_key(db_url, "DELETE FROM records WHERE id = 2",
+                       t.records.delete().where(t.records.c.id == 2))
     code, _out, err = run(["check", str(folder)], capsys)
     assert code == 2
     assert "a screening decision points to a record that does not exist: 2" in err
@@ -157,18 +164,8 @@ def test_check_finds_broken_invariants(
 def test_check_writes_one_record_in_the_singular(
     folder: Path, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if db_url.startswith("sqlite"):  # a foreign key SQLite does not enforce by default
-        with sqlite3.connect(db_url.removeprefix("sqlite:///")) as raw:
-            raw.execute("UPDATE records SET search_id = 99 WHERE id = 3")
-        raw.close()
-    else:
-        engine = make_engine(db_url)
-        try:
-            with engine.begin() as conn:
-                conn.exec_driver_sql("SET session_replication_role = replica")
-                conn.execute(t.records.update().where(t.records.c.id == 3).values(search_id=99))
-        finally:
-            engine.dispose()
+    _break_foreign_key(db_url, "UPDATE records SET search_id = 99 WHERE id = 3",
+                       t.records.update().where(t.records.c.id == 3).values(search_id=99))
     code, _out, err = run(["check", str(folder)], capsys)
     assert code == 2
     assert "1 record belongs to no search" in err
