@@ -238,7 +238,8 @@ class RankingMixin(ReviewCore):
                 ranking, behind = self._ranking_worker.serve(request)
                 order, how = ranking.order, f"ranked by the {request.ranker} ranker"
                 if behind:
-                    how += f" (refit for the latest {plural(behind, 'decision')} still running)"
+                    latest = "decision" if behind == 1 else plural(behind, "decision")
+                    how += f" (refit for the latest {latest} still running)"
             else:
                 order = fit_ranking(self._process_ranker(request), request)
                 how = f"ranked by the {request.ranker} ranker"
