@@ -1,0 +1,181 @@
+"""Checks, and caution after a check's hit, only where the target leaves little room
+(a diagnostic, bench only; measured 2026-12-07, bench/results/stopping.md).
+
+bench/stopping_check.py found the best combination so far: the bold point-process
+setting (``z = 0``, alpha 0.35, 0.025 while the target leaves no room), held back while
+the ranker's scores say more than 2 relevant records are left, and a small check (the
+``latest8`` score) when it would stop. It keeps 96/100 at 69 % of the ideal, but
+Cohen_2006_ProtonPumpInhibitors misses in three seeds, and turning cautious after
+every hit costs the sets whose checks find ordinary stragglers. This script asks two
+narrower questions over the same cached orders (bench/stopping_cache.py):
+
+*Room.* The check, and the cautious rule after a hit, only while the relevant records
+found leave room for at most ``--check-room`` unfound at the target (room = the
+records that may stay unfound with recall still at the target, read from the count
+found, as the rule reads it). Where the room is larger the guarded bold stop is final.
+Every label the rule reads is one the reviewer has given; from the first hit the
+ranker runs live, as in bench/stopping_check.py.
+
+*Novelty* (``--novelty``): for every hit a check makes, the hit's greatest cosine
+similarity (whole-word TF-IDF, unit rows) to the relevant records found before it,
+printed per run: does a second wave's record look unlike the stragglers of other sets?
+
+Usage::
+
+    python bench/stopping_room.py                         # the settings in the notes
+    python bench/stopping_room.py --alpha 0.4 --check-room 4 --after default
+    python bench/stopping_room.py --check-room 99 --after none --novelty
+
+About 1 minute per setting on the shared 2-core machine (the cached orders must exist).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import stopping_check as check
+from stopping import TARGETS, Run, _ideal, row, summarise
+
+from scopewise.screening.stopping_pointprocess import PointProcessStopping
+
+#: (alpha, check room, rule after a hit) measured on 2026-12-07.
+SETTINGS: tuple[tuple[float, int, str], ...] = (
+    (0.35, 2, "default"),
+    (0.35, 2, "0.25"),
+    (0.35, 1, "default"),
+    (0.4, 2, "default"),
+    (0.4, 4, "0.2"),
+    (0.45, 4, "default"),
+)
+
+
+def room(found: int, target: float) -> int:
+    """Relevant records that may stay unfound with recall still at ``target``."""
+    return math.floor(found * (1 - target) / target + 1e-9)
+
+
+def _rule(target: float, alpha: float) -> PointProcessStopping:
+    return PointProcessStopping(target_recall=target, z=0.0, alpha_no_room=0.025, alpha=alpha)
+
+
+def _after(target: float, what: str) -> PointProcessStopping | None:
+    if what == "none":
+        return None
+    if what == "default":
+        return PointProcessStopping(target_recall=target)
+    return _rule(target, float(what))
+
+
+def replay(data: Any, cached: dict[str, Any], *, alpha: float, guard: float, check_room: int,
+           after: str, target: float, novelty: list[float] | None = None) -> tuple[int, int, int]:
+    """Records screened, relevant found and records screened by checks, for one run."""
+    labels = data.labels
+    order = np.asarray(cached["order"])
+    n_priors = int(cached["n_priors"])
+    n = labels.size - n_priors
+    rule = _rule(target, alpha)
+    history: list[int] = []
+    screened = [int(p) for p in order[:n_priors]]
+    unscreened = np.ones(labels.size, dtype=bool)
+    unscreened[order[:n_priors]] = False
+    ranked = iter(int(p) for p in order[n_priors:])
+    live: Any = None
+    checked = 0
+    held = -check.GUARD_STEP
+    while len(history) < n:
+        if (history and len(history) >= held + check.GUARD_STEP
+                and rule.fit(np.asarray(history), n).stop_):
+            left = np.flatnonzero(unscreened)
+            if left.size == 0:
+                break
+            if check._scores_say(data, live, screened, left) > guard:
+                held = len(history)  # not yet: screen on in ranked order
+            elif room(int(sum(history)), target) > check_room:
+                break
+            else:
+                size = min(left.size, max(5, math.ceil(0.02 * left.size)), 20)
+                before = np.asarray(screened)
+                picked = check._pick(data, "latest8", before, left, live, size)
+                for position in picked:
+                    unscreened[position] = False
+                    screened.append(int(position))
+                    history.append(int(labels[position]))
+                checked += size
+                hits = picked[labels[picked] == 1]
+                if hits.size == 0:
+                    break
+                if novelty is not None:
+                    found = before[labels[before] == 1]
+                    similarity = (data.X[hits] @ data.X[found].T).max(axis=1)
+                    novelty.extend(np.asarray(similarity.todense()).ravel().tolist())
+                rule = _after(target, after) or rule
+                if live is None:  # from here the cached order no longer applies
+                    live = copy.deepcopy(data.ranker)
+                    live.fit(np.asarray(screened), labels[np.asarray(screened)])
+                continue
+        if live is None:
+            position = next(p for p in ranked if unscreened[p])
+        else:
+            position = int(live.next_record(unscreened))
+        unscreened[position] = False
+        screened.append(position)
+        history.append(int(labels[position]))
+        if live is not None and len(history) < n:
+            live.fit(np.asarray(screened), labels[np.asarray(screened)])
+    return len(history), int(sum(history)), checked
+
+
+def measure(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *, alpha: float,
+            guard: float, check_room: int, after: str, target: float,
+            novelty: bool = False) -> str:
+    """One table row for one setting (and, with ``novelty``, each run's hit similarities)."""
+    runs = []
+    for (dataset, seed), (y, cached) in orders.items():
+        data = check._PREPARED.setdefault(dataset, check._Dataset(dataset))
+        similarities: list[float] | None = [] if novelty else None
+        screened, found, checked = replay(data, cached, alpha=alpha, guard=guard,
+                                          check_room=check_room, after=after, target=target,
+                                          novelty=similarities)
+        if similarities:
+            need = math.ceil(target * int(y.sum()) - 1e-9)
+            print(f"  {dataset} seed {seed}: {found} of {need} needed; hits' similarity "
+                  f"{', '.join(f'{s:.3f}' for s in similarities)}", flush=True)
+        runs.append(Run(dataset, seed, int(y.size), int(y.sum()), screened, found, checked,
+                        {t: _ideal(y, t) for t in TARGETS}))
+    name = (f"alpha={alpha:g}, held while the scores say more than {guard:g} left, checked by "
+            f"latest8 while the room is at most {check_room}; after a hit: {after}")
+    return row(name, target, summarise(runs, target))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--alpha", type=float, help="the bold setting's allowance")
+    parser.add_argument("--check-room", type=int, help="check only while the room is at most this")
+    parser.add_argument("--after", help="the rule after a hit: default, none or an alpha")
+    parser.add_argument("--guard", type=float, default=2.0)
+    parser.add_argument("--target", type=float, default=0.95)
+    parser.add_argument("--novelty", action="store_true", help="print each hit's similarity")
+    args = parser.parse_args(argv)
+    if (args.alpha, args.check_room, args.after) == (None, None, None):
+        settings = SETTINGS
+    else:
+        settings = ((0.35 if args.alpha is None else args.alpha,
+                     2 if args.check_room is None else args.check_room,
+                     args.after or "default"),)
+    orders = check._orders()
+    print(check.HEADER)
+    for alpha, check_room, after in settings:
+        print(measure(orders, alpha=alpha, guard=args.guard, check_room=check_room, after=after,
+                      target=args.target, novelty=args.novelty), flush=True)
+
+
+if __name__ == "__main__":
+    main()
