@@ -246,14 +246,18 @@ def replay_with_check(data: _Dataset, cached: dict[str, Any],
                       make: Callable[[], PointProcessStopping], kind: str | None, share: float,
                       minimum: int, cap: int | None = None,
                       fallback: Callable[[], PointProcessStopping] | None = None,
-                      guard: float | None = None) -> tuple[int, int, int]:
+                      guard: float | None = None, check_room: int | None = None,
+                      novelty: list[float] | None = None) -> tuple[int, int, int]:
     """Records screened, relevant found and records screened by checks, for one run.
 
     ``kind=None``: no check; the rule stops where it would (past the guard).
     ``guard``: the rule's stop is held back while the ranker's Platt-scaled scores of
     the records left add up to more than ``guard`` relevant records
     (:func:`stopping_scores.scores_left`), asked again every :data:`GUARD_STEP`
-    records.
+    records. ``check_room``: check only while the relevant records found leave room
+    for at most this many unfound at the rule's target; otherwise the stop is final
+    (bench/stopping_room.py). ``novelty``: collects each hit's greatest cosine
+    similarity to the relevant records found before the check.
     """
     labels = data.labels
     order = np.asarray(cached["order"])
@@ -276,12 +280,14 @@ def replay_with_check(data: _Dataset, cached: dict[str, Any],
                 break
             if guard is not None and _scores_say(data, live, screened, left) > guard:
                 held = len(history)  # not yet: screen on in ranked order
-            elif kind is None:
+            elif kind is None or (check_room is not None
+                                  and _room(int(sum(history)), rule.target_recall) > check_room):
                 break
             else:
                 size = min(left.size, max(minimum, math.ceil(share * left.size)),
                            cap if cap is not None else left.size)
-                picked = _pick(data, kind, np.asarray(screened), left, live, size)
+                before = np.asarray(screened)
+                picked = _pick(data, kind, before, left, live, size)
                 for position in picked:
                     unscreened[position] = False
                     screened.append(int(position))
@@ -289,6 +295,10 @@ def replay_with_check(data: _Dataset, cached: dict[str, Any],
                 checked += size
                 if not labels[picked].any():
                     break
+                if novelty is not None:
+                    hits, found = picked[labels[picked] == 1], before[labels[before] == 1]
+                    similarity = (data.X[hits] @ data.X[found].T).max(axis=1)
+                    novelty.extend(np.asarray(similarity.todense()).ravel().tolist())
                 if fallback is not None:  # a check that hits: back to a cautious rule
                     rule = fallback()
                 if live is None:  # from here the cached order no longer applies
@@ -305,6 +315,11 @@ def replay_with_check(data: _Dataset, cached: dict[str, Any],
         if live is not None and len(history) < n:
             live.fit(np.asarray(screened), labels[np.asarray(screened)])
     return len(history), int(sum(history)), checked
+
+
+def _room(found: int, target: float) -> int:
+    """Relevant records that may stay unfound with recall still at ``target``."""
+    return math.floor(found * (1 - target) / target + 1e-9)
 
 
 def _bold(alpha: float) -> PointProcessStopping:

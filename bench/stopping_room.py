@@ -32,9 +32,9 @@ About 1 minute per setting on the shared 2-core machine (the cached orders must 
 from __future__ import annotations
 
 import argparse
-import copy
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,80 +57,18 @@ SETTINGS: tuple[tuple[float, int, str], ...] = (
 )
 
 
-def room(found: int, target: float) -> int:
-    """Relevant records that may stay unfound with recall still at ``target``."""
-    return math.floor(found * (1 - target) / target + 1e-9)
-
-
 def _rule(target: float, alpha: float) -> PointProcessStopping:
     return PointProcessStopping(target_recall=target, z=0.0, alpha_no_room=0.025, alpha=alpha)
 
 
-def _after(target: float, what: str) -> PointProcessStopping | None:
+def _after(target: float, what: str) -> Callable[[], PointProcessStopping] | None:
+    """The rule after a check's hit: ``none`` keeps the bold one (its quiet stretch
+    started again by the hit), ``default`` the default's settings, else that alpha."""
     if what == "none":
         return None
     if what == "default":
-        return PointProcessStopping(target_recall=target)
-    return _rule(target, float(what))
-
-
-def replay(data: Any, cached: dict[str, Any], *, alpha: float, guard: float, check_room: int,
-           after: str, target: float, novelty: list[float] | None = None) -> tuple[int, int, int]:
-    """Records screened, relevant found and records screened by checks, for one run."""
-    labels = data.labels
-    order = np.asarray(cached["order"])
-    n_priors = int(cached["n_priors"])
-    n = labels.size - n_priors
-    rule = _rule(target, alpha)
-    history: list[int] = []
-    screened = [int(p) for p in order[:n_priors]]
-    unscreened = np.ones(labels.size, dtype=bool)
-    unscreened[order[:n_priors]] = False
-    ranked = iter(int(p) for p in order[n_priors:])
-    live: Any = None
-    checked = 0
-    held = -check.GUARD_STEP
-    while len(history) < n:
-        if (history and len(history) >= held + check.GUARD_STEP
-                and rule.fit(np.asarray(history), n).stop_):
-            left = np.flatnonzero(unscreened)
-            if left.size == 0:
-                break
-            if check._scores_say(data, live, screened, left) > guard:
-                held = len(history)  # not yet: screen on in ranked order
-            elif room(int(sum(history)), target) > check_room:
-                break
-            else:
-                size = min(left.size, max(5, math.ceil(0.02 * left.size)), 20)
-                before = np.asarray(screened)
-                picked = check._pick(data, "latest8", before, left, live, size)
-                for position in picked:
-                    unscreened[position] = False
-                    screened.append(int(position))
-                    history.append(int(labels[position]))
-                checked += size
-                hits = picked[labels[picked] == 1]
-                if hits.size == 0:
-                    break
-                if novelty is not None:
-                    found = before[labels[before] == 1]
-                    similarity = (data.X[hits] @ data.X[found].T).max(axis=1)
-                    novelty.extend(np.asarray(similarity.todense()).ravel().tolist())
-                rule = _after(target, after) or rule
-                if live is None:  # from here the cached order no longer applies
-                    live = copy.deepcopy(data.ranker)
-                    live.fit(np.asarray(screened), labels[np.asarray(screened)])
-                continue
-        if live is None:
-            position = next(p for p in ranked if unscreened[p])
-        else:
-            position = int(live.next_record(unscreened))
-        unscreened[position] = False
-        screened.append(position)
-        history.append(int(labels[position]))
-        if live is not None and len(history) < n:
-            live.fit(np.asarray(screened), labels[np.asarray(screened)])
-    return len(history), int(sum(history)), checked
+        return lambda: PointProcessStopping(target_recall=target)
+    return lambda: _rule(target, float(what))
 
 
 def measure(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *, alpha: float,
@@ -141,9 +79,10 @@ def measure(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *,
     for (dataset, seed), (y, cached) in orders.items():
         data = check._PREPARED.setdefault(dataset, check._Dataset(dataset))
         similarities: list[float] | None = [] if novelty else None
-        screened, found, checked = replay(data, cached, alpha=alpha, guard=guard,
-                                          check_room=check_room, after=after, target=target,
-                                          novelty=similarities)
+        screened, found, checked = check.replay_with_check(
+            data, cached, lambda: _rule(target, alpha), "latest8", 0.02, 5, 20,
+            fallback=_after(target, after), guard=guard, check_room=check_room,
+            novelty=similarities)
         if similarities:
             need = math.ceil(target * int(y.sum()) - 1e-9)
             print(f"  {dataset} seed {seed}: {found} of {need} needed; hits' similarity "
