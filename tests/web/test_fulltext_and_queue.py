@@ -4,6 +4,7 @@ reviewers deciding at the same moment."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 from starlette.testclient import TestClient
@@ -94,12 +95,32 @@ def test_reviewers_deciding_at_once_lose_nothing(project: tuple[Path, str]) -> N
     # happen here, not in three threads at once
     first = {n: r.hand_out(n) for n, r in reviews.items()}
 
+    # A reviewer with nothing to do now may get work once a colleague decides (a record
+    # reaches full text): each waits until no one has anything left after the latest
+    # decision. Stopping at the first empty hand-out left a record decided once when
+    # the colleague who moved it on had already stopped.
+    lock = threading.Lock()
+    decided = [0]  # decisions made by all threads so far
+    idle: dict[str, int] = {}  # reviewer -> decisions made when their hand-out was empty
+
     def screen(name: str) -> None:
         review, found = reviews[name], first[name]
         try:
-            while found is not None:
-                review.decide_handed_out(found.record_id, "include", name)
+            while True:
+                if found is not None:
+                    review.decide_handed_out(found.record_id, "include", name)
+                    with lock:
+                        decided[0] += 1
+                        idle.pop(name, None)
+                with lock:
+                    seen = decided[0]
                 found = review.hand_out(name)
+                if found is None:
+                    with lock:
+                        idle[name] = seen
+                        if len(idle) == len(reviews) and set(idle.values()) == {decided[0]}:
+                            return
+                    time.sleep(0.005)
         except BaseException as exc:  # handed to the test thread
             errors.append(exc)
 
