@@ -281,7 +281,7 @@ def replay_with_check(data: _Dataset, cached: dict[str, Any],
             if guard is not None and _scores_say(data, live, screened, left) > guard:
                 held = len(history)  # not yet: screen on in ranked order
             elif kind is None or (check_room is not None
-                                  and _room(int(sum(history)), rule.target_recall) > check_room):
+                                  and rule._room(int(sum(history))) > check_room):
                 break
             else:
                 size = min(left.size, max(minimum, math.ceil(share * left.size)),
@@ -317,21 +317,20 @@ def replay_with_check(data: _Dataset, cached: dict[str, Any],
     return len(history), int(sum(history)), checked
 
 
-def _room(found: int, target: float) -> int:
-    """Relevant records that may stay unfound with recall still at ``target``."""
-    return math.floor(found * (1 - target) / target + 1e-9)
+def _bold(alpha: float, target: float = TARGET) -> PointProcessStopping:
+    return PointProcessStopping(target_recall=target, z=0.0, alpha_no_room=0.025, alpha=alpha)
 
 
-def _bold(alpha: float) -> PointProcessStopping:
-    return PointProcessStopping(target_recall=TARGET, z=0.0, alpha_no_room=0.025, alpha=alpha)
-
-
-def _fallback(what: str | float | None) -> Callable[[], PointProcessStopping] | None:
+def _fallback(what: str | float | None,
+              target: float = TARGET) -> Callable[[], PointProcessStopping] | None:
+    """The rule after a check's hit: ``None`` keeps the same rule (its quiet stretch
+    started again by the hit), ``"default"`` the default's settings, a number the bold
+    settings with that alpha."""
     if what is None:
         return None
     if what == "default":
-        return lambda: PointProcessStopping(target_recall=TARGET)
-    return lambda: _bold(float(what))
+        return lambda: PointProcessStopping(target_recall=target)
+    return lambda: _bold(float(what), target)
 
 
 def checks(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]]) -> list[str]:

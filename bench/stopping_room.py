@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +42,6 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stopping_check as check
 from stopping import TARGETS, Run, _ideal, row, summarise
-
-from scopewise.screening.stopping_pointprocess import PointProcessStopping
 
 #: (alpha, check room, rule after a hit) measured on 2026-12-07.
 SETTINGS: tuple[tuple[float, int, str], ...] = (
@@ -57,20 +54,6 @@ SETTINGS: tuple[tuple[float, int, str], ...] = (
 )
 
 
-def _rule(target: float, alpha: float) -> PointProcessStopping:
-    return PointProcessStopping(target_recall=target, z=0.0, alpha_no_room=0.025, alpha=alpha)
-
-
-def _after(target: float, what: str) -> Callable[[], PointProcessStopping] | None:
-    """The rule after a check's hit: ``none`` keeps the bold one (its quiet stretch
-    started again by the hit), ``default`` the default's settings, else that alpha."""
-    if what == "none":
-        return None
-    if what == "default":
-        return lambda: PointProcessStopping(target_recall=target)
-    return lambda: _rule(target, float(what))
-
-
 def measure(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *, alpha: float,
             guard: float, check_room: int, after: str, target: float,
             novelty: bool = False) -> str:
@@ -80,8 +63,9 @@ def measure(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *,
         data = check._PREPARED.setdefault(dataset, check._Dataset(dataset))
         similarities: list[float] | None = [] if novelty else None
         screened, found, checked = check.replay_with_check(
-            data, cached, lambda: _rule(target, alpha), "latest8", 0.02, 5, 20,
-            fallback=_after(target, after), guard=guard, check_room=check_room,
+            data, cached, lambda: check._bold(alpha, target), "latest8", 0.02, 5, 20,
+            fallback=check._fallback(None if after == "none" else after, target), guard=guard,
+            check_room=check_room,
             novelty=similarities)
         if similarities:
             need = math.ceil(target * int(y.sum()) - 1e-9)
