@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import codecs
 
-__all__ = ["FALLBACK", "SAME_PUNCTUATION", "binary_kind", "name_key", "not_text", "plural"]
+__all__ = [
+    "FALLBACK", "SAME_PUNCTUATION", "binary_kind", "looks_binary", "name_key", "not_text",
+    "plural",
+]
 
 #: The name of the codec error handler (``bytes.decode("utf-8", FALLBACK)``).
 FALLBACK = "scopewise-cp1252"

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -114,20 +115,22 @@ def _xlsx_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
     from openpyxl import load_workbook
     from openpyxl.utils import get_column_letter
 
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ChartingError(f"{path}: cannot read the workbook ({type(exc).__name__})") from None
-    try:
+    def opened(data_only: bool) -> Any:
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise ChartingError(
+                f"{path}: cannot read the workbook ({type(exc).__name__})") from None
+        books.callback(book.close)
+        return book
+
+    with ExitStack() as books:
+        values = opened(data_only=True)
         # the same sheet with its formulas: a formula whose result was never saved (a
         # sheet written by a script, not saved by Excel or LibreOffice) has no value to
         # read, and reading it as empty would lose what the charter meant
-        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:
-        book.close()
-        raise ChartingError(f"{path}: cannot read the workbook ({type(exc).__name__})") from None
-    try:
-        rows = first_sheet_rows(book, lambda why: ChartingError(f"{path}: {why}"))
+        formulas = opened(data_only=False)
+        rows = first_sheet_rows(values, lambda why: ChartingError(f"{path}: {why}"))
         written = first_sheet_rows(formulas, lambda why: ChartingError(f"{path}: {why}"))
         for number, (row, as_written) in enumerate(zip_longest(rows, written, fillvalue=()), 1):
             for column, (value, formula) in enumerate(zip(row, as_written, strict=False), 1):
@@ -137,9 +140,6 @@ def _xlsx_lines(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
                         f"formula {formula[:60]} with no saved result; open the sheet in Excel "
                         "or LibreOffice, save it, and import it again")
             yield number, ["" if v is None else _cell_text(v) for v in row]
-    finally:
-        book.close()
-        formulas.close()
 
 
 def _cell_text(value: Any) -> str:

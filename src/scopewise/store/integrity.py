@@ -27,15 +27,15 @@ from scopewise.text import plural
 
 __all__ = ["check_database", "check_project", "check_sqlite_file"]
 
-# Each table whose rows point to a record, and what one row and several rows are called.
+# Each column that points to a record, and what one row and several rows are called.
 _POINTERS = (
-    (t.decisions, t.decisions.c.record_id, "screening decision", "screening decisions"),
-    (t.duplicate_members, t.duplicate_members.c.record_id, "duplicate group member",
+    (t.decisions.c.record_id, "screening decision", "screening decisions"),
+    (t.duplicate_members.c.record_id, "duplicate group member",
      "duplicate group members"),
-    (t.duplicate_groups, t.duplicate_groups.c.primary_record_id,
+    (t.duplicate_groups.c.primary_record_id,
      "duplicate group whose primary record", "duplicate groups whose primary record"),
-    (t.full_texts, t.full_texts.c.record_id, "full-text entry", "full-text entries"),
-    (t.charting_entries, t.charting_entries.c.record_id, "charting entry", "charting entries"),
+    (t.full_texts.c.record_id, "full-text entry", "full-text entries"),
+    (t.charting_entries.c.record_id, "charting entry", "charting entries"),
 )
 
 
@@ -78,9 +78,9 @@ def check_database(engine: Engine) -> list[str]:
     return found
 
 
-def _missing(conn: Connection, table: sa.Table, column: sa.Column[int]) -> tuple[list[int], int]:
-    """The records that rows of ``table`` point to but do not exist, and how many rows
-    point to them."""
+def _missing(conn: Connection, column: sa.Column[int]) -> tuple[list[int], int]:
+    """The records that ``column`` (of its table's rows) points to but do not exist, and
+    how many rows point to them."""
     query = (sa.select(column, sa.func.count()).where(~column.in_(sa.select(t.records.c.id)))
              .group_by(column))
     counts = {int(r): int(n) for r, n in conn.execute(query).all()}
@@ -92,8 +92,8 @@ def check_project(conn: Connection, protocol: Protocol) -> list[str]:
     from scopewise.store.flow import flow_data  # the flow reads the whole project
 
     found: list[str] = []
-    for table, column, one, many in _POINTERS:
-        missing, pointing = _missing(conn, table, column)
+    for column, one, many in _POINTERS:
+        missing, pointing = _missing(conn, column)
         if missing:
             shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
             what = f"a {one} points" if pointing == 1 else f"{many} point"
