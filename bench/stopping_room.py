@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import stopping_check as check
 from stopping import TARGETS, Run, _ideal, row, summarise
+
+from scopewise.screening.stopping_pointprocess import PointProcessStopping
 
 #: (alpha, check room, rule after a hit) measured on 2026-12-07.
 SETTINGS: tuple[tuple[float, int, str], ...] = (
@@ -54,16 +57,16 @@ SETTINGS: tuple[tuple[float, int, str], ...] = (
 )
 
 
-def measure(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *, alpha: float,
-            guard: float, check_room: int, after: str, target: float,
-            novelty: bool = False) -> str:
-    """One table row for one setting (and, with ``novelty``, each run's hit similarities)."""
+def replay(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *,
+           bold: Callable[[], PointProcessStopping], guard: float, check_room: int,
+           after: str, target: float, novelty: bool = False) -> list[Run]:
+    """Every run of one setting (and, with ``novelty``, each run's hit similarities)."""
     runs = []
     for (dataset, seed), (y, cached) in orders.items():
         data = check._PREPARED.setdefault(dataset, check._Dataset(dataset))
         similarities: list[float] | None = [] if novelty else None
         screened, found, checked = check.replay_with_check(
-            data, cached, lambda: check._bold(alpha, target), "latest8", 0.02, 5, 20,
+            data, cached, bold, "latest8", 0.02, 5, 20,
             fallback=check._fallback(None if after == "none" else after, target), guard=guard,
             check_room=check_room,
             novelty=similarities)
@@ -73,6 +76,15 @@ def measure(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *,
                   f"{', '.join(f'{s:.3f}' for s in similarities)}", flush=True)
         runs.append(Run(dataset, seed, int(y.size), int(y.sum()), screened, found, checked,
                         {t: _ideal(y, t) for t in TARGETS}))
+    return runs
+
+
+def measure(orders: dict[tuple[str, int], tuple[np.ndarray, dict[str, Any]]], *, alpha: float,
+            guard: float, check_room: int, after: str, target: float,
+            novelty: bool = False) -> str:
+    """One table row for one setting."""
+    runs = replay(orders, bold=lambda: check._bold(alpha, target), guard=guard,
+                  check_room=check_room, after=after, target=target, novelty=novelty)
     name = (f"alpha={alpha:g}, held while the scores say more than {guard:g} left, checked by "
             f"latest8 while the room is at most {check_room}; after a hit: {after}")
     return row(name, target, summarise(runs, target))
