@@ -111,6 +111,7 @@ BUILTIN_READERS: dict[str, str] = {
     "ris": "scopewise.sources.ris:READER",
     "medline": "scopewise.sources.medline:READER",
     "wos": "scopewise.sources.wos:READER",
+    "ovid": "scopewise.sources.ovid:READER",
     "bibtex": "scopewise.sources.bibtex:READER",
     "pubmed-xml": "scopewise.sources.pubmed_xml:READER",
     "endnote-xml": "scopewise.sources.endnote_xml:READER",
@@ -233,8 +234,8 @@ def detect_format(path: str | Path, source: SourceFile | None = None) -> str:
         if source.head.text is None:
             source.require_text("bibliographic records")
         raise ImportFormatError(
-            "the format is not recognised (not RIS, MEDLINE, Web of Science, EndNote, BibTeX, XML, "
-            "CSV/TSV, Excel or CSL-JSON); check the file or pass --format",
+            "the format is not recognised (not RIS, MEDLINE, Ovid, Web of Science, EndNote, BibTeX, "
+            "XML, CSV/TSV, Excel or CSL-JSON); check the file or pass --format",
             path=source.name,
         )
     for reader in matches:
