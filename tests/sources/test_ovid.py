@@ -112,6 +112,16 @@ def test_records_without_numbered_lines_and_in_windows_encoding(tmp_path: Path) 
     assert records[0].authors[0].family == "Ökafor"
 
 
+def test_the_search_history_above_the_records_is_skipped(tmp_path: Path) -> None:
+    history = ("Database: Embase <1974 to 2022 August 11>\nSearch Strategy:\n" + "-" * 40 +
+               "\n1     peer support.mp. (412)\n2     limit 1 to english language (398)\n"
+               + "*" * 27 + "\n\n")
+    path = write(tmp_path, "with-history.txt", history + OVID)
+    assert detect_format(path) == "ovid"
+    assert [r.source_record_id for r in read_records(path)] == [
+        "640000001", "35000002", "2019-00001-001"]
+
+
 def test_hostile_text_is_kept_raw_and_cleaned_in_fields(tmp_path: Path) -> None:
     text = OVID.replace("AB  - Background:", "AB  - <script>alert('x')</script>Background:")
     embase = next(iter(read_records(write(tmp_path, "html.txt", text))))
@@ -121,7 +131,7 @@ def test_hostile_text_is_kept_raw_and_cleaned_in_fields(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("text", "line", "words"), [
     (OVID.replace("UI  - 35000002", "this line is not a tag"), 24, "neither an Ovid tag"),
-    ("<1. >\n      an indented line first\n", 2, "indented line before any tag"),
+    ("<1. >\n      an indented line first\nTI  - A title\n", 2, "indented line before any tag"),
     ("<1. >\n<2. >\n", None, "no Ovid records found"),
 ])
 def test_a_bad_file_is_refused_with_its_line(tmp_path: Path, text: str, line: int | None,

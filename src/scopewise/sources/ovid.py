@@ -9,7 +9,8 @@ only in ``SO`` ("Journal of Mental Health. 31(4) (pp 512-520), 2022." in Embase,
 2019, pp. 321-332." in PsycINFO), so journal, volume, issue and pages are read from it
 where their own tags (``JN``, ``VO``, ``IP``, ``PG``) are missing. ``UI`` is the
 PubMed ID only in a MEDLINE database; otherwise it is the database's own accession
-number. Every tag is kept in ``raw``.
+number. Lines above the first record (the search history Ovid can write there) are
+skipped. Every tag is kept in ``raw``.
 
 Written here because no maintained Python library reads this layout; it shares the
 tag syntax of PubMed's MEDLINE format (:mod:`scopewise.sources.medline`) but not its
@@ -111,6 +112,8 @@ def iter_ovid(lines: Iterable[tuple[int, str]], name: str) -> Iterator[Record]:
     for number, line in lines:
         if not line.strip():
             continue
+        if raw is None and not _HEADER.match(line) and not _TAG.match(line):
+            continue  # the search history Ovid may write above the first record
         if _HEADER.match(line):
             if raw:
                 count += 1
