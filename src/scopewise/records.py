@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import unquote
 
 __all__ = [
     "MAX_ID",
@@ -192,16 +193,22 @@ RECORD_FIELDS: tuple[str, ...] = (
     "raw",
 )
 
-_DOI_RE = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+_DOI_RE = re.compile(r"10\.\d{4,9}(?:/|%2F)\S+", re.IGNORECASE)
+_QUERY_RE = re.compile(r"&(?=[A-Za-z_.]+=)")
 
 
 def normalise_doi(text: str | None) -> str:
     """Return the bare, lower-case DOI found in ``text`` or ``""``.
 
-    Accepts ``https://doi.org/...``, ``doi:...`` and DOIs with trailing punctuation.
+    Accepts ``https://doi.org/...``, ``doi:...``, DOIs with trailing punctuation and
+    DOIs written percent-encoded in a link (``10.1016%2Fj.x``) and DOIs inside a link
+    resolver's query (``...?id=doi:10.1002%2Fcncr.20369&atitle=...``, as Embase writes
+    them): the DOI ends where the next parameter begins.
 
     >>> normalise_doi("https://doi.org/10.1000/ABC.123.")
     '10.1000/abc.123'
+    >>> normalise_doi("https://doi.org/10.1016%2FS0140-6736%2820%2930183-5")
+    '10.1016/s0140-6736(20)30183-5'
     """
     if not text:
         return ""
@@ -209,8 +216,10 @@ def normalise_doi(text: str | None) -> str:
     match = _DOI_RE.search(text)
     if not match:
         return ""
-    doi = match.group(0).rstrip(".,;)]}>\"'")
-    return doi.lower()
+    doi = _QUERY_RE.split(match.group(0), 1)[0]  # a link resolver's next parameter
+    if "%" in doi:
+        doi = unquote(doi).split(" ", 1)[0]
+    return doi.rstrip(".,;)]}>\"'").lower()
 
 
 def normalise_pmid(text: str | None) -> str:
