@@ -19,6 +19,12 @@ from scopewise.records import Author, Record, normalise_doi, normalise_pmid
          "10.1002/cncr.20369"),
         ("https://resolver.example.org/?id=doi:10.1002/cncr.20369&issn=0008543X",
          "10.1002/cncr.20369"),
+        ("https://onlinelibrary.wiley.com/doi/10.1002/jclp.20000/abstract", "10.1002/jclp.20000"),
+        ("http://onlinelibrary.wiley.com/doi/10.1111/j.1365-2648.2010.05390.x/full/html",
+         "10.1111/j.1365-2648.2010.05390.x"),
+        ("https://doi.org/10.1016/j.jad.2020.01.001?via%3Dihub", "10.1016/j.jad.2020.01.001"),
+        ("www.example.org/doi/10.1000/abc#references", "10.1000/abc"),
+        ("10.1000/fulltext/full", "10.1000/fulltext/full"),  # not a link: kept as written
         ("10.1002/(SICI)1097-0258(19980430)17:8<857::AID-SIM777>3.0.CO;2-E",
          "10.1002/(sici)1097-0258(19980430)17:8<857::aid-sim777>3.0.co;2-e"),
         ("no doi here", ""),

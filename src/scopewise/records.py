@@ -195,6 +195,8 @@ RECORD_FIELDS: tuple[str, ...] = (
 
 _DOI_RE = re.compile(r"10\.\d{4,9}(?:/|%2F)\S+", re.IGNORECASE)
 _QUERY_RE = re.compile(r"&(?=[A-Za-z_.]+=)")
+_PAGE_RE = re.compile(r"(?:/(?:abstract|full|fulltext|pdf|epdf|pdfdirect|html|summary|meta))+/?$",
+                      re.IGNORECASE)
 
 
 def normalise_doi(text: str | None) -> str:
@@ -203,7 +205,9 @@ def normalise_doi(text: str | None) -> str:
     Accepts ``https://doi.org/...``, ``doi:...``, DOIs with trailing punctuation and
     DOIs written percent-encoded in a link (``10.1016%2Fj.x``) and DOIs inside a link
     resolver's query (``...?id=doi:10.1002%2Fcncr.20369&atitle=...``, as Embase writes
-    them): the DOI ends where the next parameter begins.
+    them): the DOI ends where the next parameter begins. In a publisher's link the
+    query and a page name after the DOI (``.../doi/10.1002/x.1/abstract``,
+    ``...?via%3Dihub``) are dropped.
 
     >>> normalise_doi("https://doi.org/10.1000/ABC.123.")
     '10.1000/abc.123'
@@ -219,6 +223,9 @@ def normalise_doi(text: str | None) -> str:
     doi = _QUERY_RE.split(match.group(0), 1)[0]  # a link resolver's next parameter
     if "%" in doi:
         doi = unquote(doi).split(" ", 1)[0]
+    if "://" in text or text.lower().startswith("www."):
+        # a publisher's link: its query and the page it names are not part of the DOI
+        doi = _PAGE_RE.sub("", doi.split("?", 1)[0].split("#", 1)[0])
     return doi.rstrip(".,;)]}>\"'").lower()
 
 
