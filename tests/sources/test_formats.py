@@ -233,12 +233,14 @@ def test_csv_column_mapping(tmp_path: Path, header: str, row: str, expected: dic
          [("Pavlinac", "D."), ("De La Garza", "R."), ("Deftos", "L.")]),
         # Vancouver without periods: each part a whole name
         ("Smith JA, Doe A, Roe BC", [("Smith", "JA"), ("Doe", "A"), ("Roe", "BC")]),
+        # Google Scholar (Publish or Perish): initials first, the list cut with an ellipsis
+        ("J Smith, KL Jones, M-J Lee…", [("Smith", "J"), ("Jones", "KL"), ("Lee", "M-J")]),
         # not that pattern: one author, or full given names (ambiguous), left as one name
         ("Smith, Jane", [("Smith", "Jane")]),
         ("Smith, Jane, Doe, John", [("Smith", "Jane, Doe, John")]),
     ],
     ids=["initials", "quotes-and-short-names", "given-names", "given-first", "vancouver",
-         "one-author",
+         "google-scholar", "one-author",
          "full-names"],
 )
 def test_csv_authors_with_commas_only(tmp_path: Path, authors: str,
@@ -247,6 +249,24 @@ def test_csv_authors_with_commas_only(tmp_path: Path, authors: str,
                  f'record_id,title,authors,year,label_included\n1,A paper,"{authors}",2014,1\n')
     (record,) = read_records(path)
     assert [(a.family, a.given) for a in record.authors] == expected
+
+
+def test_publish_or_perish_google_scholar_export(tmp_path: Path) -> None:
+    header = ("Cites,Authors,Title,Year,Source,Publisher,ArticleURL,CitesURL,GSRank,QueryDate,"
+              "Type,DOI,ISSN,CitationURL,Volume,Issue,StartPage,EndPage,ECC,Abstract")
+    rows = ('152,"J Smith, K Jones",Peer support workers,2019,Journal of Mental Health,'
+            "Taylor & Francis,https://www.tandfonline.com/doi/abs/10.1080/0963823.2019.15,"
+            "https://scholar.google.com/scholar?cites=1,1,2023-08-14 10:00:00,,"
+            "10.1080/0963823.2019.15,,,28,3,101,110,152,Peer support is growing…\n"
+            "12,A Brown,Peer work: a grey literature report,2021,mentalhealth.org.uk,,"
+            "https://www.mentalhealth.org.uk/report,,2,2023-08-14 10:00:00,,,,,,,,,12,\n")
+    article, report = read_records(write(tmp_path, "pop.csv", f"{header}\n{rows}"))
+    assert [(a.family, a.given) for a in article.authors] == [("Smith", "J"), ("Jones", "K")]
+    assert (article.journal, article.volume, article.issue, article.pages, article.doi) == (
+        "Journal of Mental Health", "28", "3", "101-110", "10.1080/0963823.2019.15")
+    assert article.url == "https://www.tandfonline.com/doi/abs/10.1080/0963823.2019.15"
+    assert report.url == "https://www.mentalhealth.org.uk/report" and report.year == 2021
+    assert [(a.family, a.given) for a in report.authors] == [("Brown", "A")]
 
 
 def test_tsv_and_xlsx(tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "pmcid": ("pmcid", "pmc id", "ids.pmcid", "pmc"),
     "issn": ("issn", "sn", "eissn", "issns"),
     "isbn": ("isbn", "bn", "isbns"),
-    "url": ("url", "link", "urls", "open url link", "landing_page_url"),
+    "url": ("url", "link", "urls", "open url link", "landing_page_url", "articleurl"),
     "keywords": ("keywords", "author keywords", "index keywords", "manual tags", "automatic tags",
                  "keyword", "de", "mesh terms", "mesh", "tags", "concepts.display_name"),
     "language": ("language", "la", "language of original document"),

@@ -54,6 +54,7 @@ _SCOPUS_NAME = re.compile(r"^\S.*\s(?:[A-Z]\.-?)+$")  # "Li W.", "van Dijk J.-P.
 _INITIALS = re.compile(r"^(?:(?:[A-Z][a-z]?\.|[A-Z](?![a-z]))(?:[\s-]+|$))+$")
 _VANCOUVER_NAME = re.compile(r"^\S.*\s[A-Z]{1,3}$")  # "Smith JA", "van Dijk J"
 _GIVEN_FIRST = re.compile(r"^(?:[A-Z][a-z]?\.[\s-]*)+[^\W\d_]")  # "D. Pavlinac", "R. De La Garza"
+_INITIALS_FIRST = re.compile(r"^[A-Z]{1,3}(?:-[A-Z])?\s+[^\W\d_]")  # "J Smith", "KL Jones", "M-J Lee"
 _SUFFIXES = frozenset({"Jr.", "Jr", "Sr.", "Sr", "II", "III", "IV"})
 
 
@@ -79,6 +80,12 @@ def _split_authors(value: str) -> tuple[Any, ...]:
     if len(parts) > 1 and (all(_SCOPUS_NAME.match(p) for p in parts)  # "Li W., Dou Z."
                            or all(_VANCOUVER_NAME.match(p) for p in parts)):  # "Li W, Dou Z"
         return parse_authors(parts)
+    if len(parts) > 1:
+        # Google Scholar (Publish or Perish): "J Smith, KL Jones, A Brown…", the list cut
+        # short with an ellipsis
+        listed = [p.removesuffix("…").removesuffix("...").strip() for p in parts]
+        if all(_INITIALS_FIRST.match(p) for p in listed if p):
+            return parse_authors([p for p in listed if p])
     paired = _family_given_pairs(parts)
     if paired:
         return parse_authors(paired)
