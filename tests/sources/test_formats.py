@@ -269,6 +269,31 @@ def test_publish_or_perish_google_scholar_export(tmp_path: Path) -> None:
     assert [(a.family, a.given) for a in report.authors] == [("Brown", "A")]
 
 
+WOS_TAB = (
+    "PT\tAU\tAF\tTI\tSO\tLA\tDT\tDE\tID\tAB\tSN\tPY\tVL\tIS\tBP\tEP\tDI\tPM\tUT\t\n"
+    "J\tSmith, J; Jones, K\tSmith, Jane; Jones, Kim\tPeer support in community care\t"
+    "JOURNAL OF MENTAL HEALTH\tEnglish\tArticle\t\tRECOVERY; SERVICES\tAn abstract, "
+    "with commas.\t0963-8237\t2019\t28\t3\t101\t110\t10.1080/09638237.2019.1\t29999999\t"
+    "WOS:000123\t\n"
+)
+
+
+@pytest.mark.parametrize(("encoding", "newline"), [("utf-8", "\n"), ("utf-16", "\r\n")],
+                         ids=["utf-8", "utf-16-windows"])
+def test_wos_tab_delimited_saved_as_txt(tmp_path: Path, encoding: str, newline: str) -> None:
+    path = tmp_path / "savedrecs.txt"
+    path.write_bytes(WOS_TAB.replace("\n", newline).encode(encoding))
+    assert detect_format(path) == "csv"
+    (record,) = read_records(path)
+    assert record.title == "Peer support in community care"
+    assert (record.year, record.volume, record.issue, record.pages) == (2019, "28", "3", "101-110")
+    assert record.doi == "10.1080/09638237.2019.1" and record.pmid == "29999999"
+    assert record.source_record_id == "WOS:000123"  # not "ID", which is Keywords Plus here
+    assert record.keywords == ("RECOVERY", "SERVICES")
+    assert [a.family for a in record.authors] == ["Smith", "Jones"]
+    assert record.abstract == "An abstract, with commas."
+
+
 def test_tsv_and_xlsx(tmp_path: Path) -> None:
     tsv = write(tmp_path, "export.tsv", "Title\tAuthors\tYear\nTab paper\tSmith J\t2001\n")
     assert next(read_records(tsv)).title == "Tab paper"

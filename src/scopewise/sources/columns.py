@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["COLUMN_NAMES", "map_columns", "rank_columns", "squash"]
+__all__ = ["COLUMN_NAMES", "is_wos_header", "map_columns", "rank_columns", "squash"]
 
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "title": ("title", "primary title", "article title", "document title", "ti",
@@ -71,13 +71,28 @@ def map_columns(header: Sequence[str]) -> dict[str, int]:
     return {field: ranked[0] for field, ranked in rank_columns(header).items()}
 
 
+# Web of Science's tab-delimited export heads its columns with its two-letter tags.
+_WOS_TAGS = frozenset({"pt", "au", "af", "so", "py", "ut", "di", "ab", "dt"})
+
+
+def is_wos_header(header: Sequence[str]) -> bool:
+    """True for the header of Web of Science's tab-delimited export: its tags (``PT``,
+    ``AU``, ``TI``, ``SO``, ``UT`` ...) as column names."""
+    names = {squash(column) for column in header}
+    return "ti" in names and len(names & _WOS_TAGS) >= 3
+
+
 def rank_columns(header: Sequence[str]) -> dict[str, tuple[int, ...]]:
     """``field -> column indexes`` for every column of ``header`` that means a field,
     the one :func:`map_columns` picks first; a reader falls back to the others where
-    that one is empty (e.g. an empty ``year`` beside a ``date`` of 1997)."""
+    that one is empty (e.g. an empty ``year`` beside a ``date`` of 1997). In Web of
+    Science's tab-delimited export ``ID`` is Keywords Plus, not an identifier."""
     found: dict[str, list[tuple[int, int]]] = {}
+    wos = is_wos_header(header)
     for index, column in enumerate(header):
         hit = _LOOKUP.get(squash(column))
+        if wos and squash(column) == "id":
+            hit = ("keywords", len(COLUMN_NAMES["keywords"]))
         if hit is not None:
             found.setdefault(hit[0], []).append((hit[1], index))
     return {field: tuple(index for _rank, index in sorted(ranked))

@@ -21,7 +21,7 @@ from typing import Any
 from scopewise.cells import read_text_cell, text_cell
 from scopewise.errors import ImportFormatError
 from scopewise.records import RECORD_FIELDS, Record
-from scopewise.sources.columns import rank_columns
+from scopewise.sources.columns import is_wos_header, rank_columns
 from scopewise.sources.normalise import (
     build_record,
     parse_authors,
@@ -226,7 +226,7 @@ def _sniff_csv(head: Head) -> bool:
     first_line = head.text.lstrip("\ufeff").split("\n", 1)[0]
     if first_line.count("\t") >= 1 or first_line.count(",") >= 1 or first_line.count(";") >= 1:
         return bool(re.search(r"title", first_line, re.IGNORECASE)) or head.suffix in (
-            ".csv", ".tsv", ".tab")
+            ".csv", ".tsv", ".tab") or is_wos_header(first_line.rstrip("\r").split("\t"))
     return False
 
 
