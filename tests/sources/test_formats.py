@@ -269,6 +269,27 @@ def test_publish_or_perish_google_scholar_export(tmp_path: Path) -> None:
     assert [(a.family, a.given) for a in report.authors] == [("Brown", "A")]
 
 
+def test_pubmed_csv_reads_volume_issue_and_pages_from_its_citation(tmp_path: Path) -> None:
+    text = (
+        "PMID,Title,Authors,Citation,First Author,Journal/Book,Publication Year,Create Date,"
+        "PMCID,NIHMS ID,DOI\n"
+        '31234567,Peer support workers.,"O\'Brien MA, Li W",J Ment Health. 2019 Mar;28(2):101-110.'
+        " doi: 10.1000/peer.2019.01. Epub 2019 Mar 4.,O'Brien MA,J Ment Health,2019,2019/03/05,"
+        "PMC6543210,,10.1000/peer.2019.01\n"
+        "31234568,Online first.,Smith J,J Ment Health. 2023 Aug 14:1-9.,Smith J,J Ment Health,"
+        "2023,2023/08/15,,,\n"
+        "31234569,A book chapter.,Roe B,\"In: Doe J, editor. Peer Work. London: Press; 2019.\","
+        "Roe B,Peer Work,2019,2019/05/01,,,\n"
+    )
+    article, online, chapter = read_records(write(tmp_path, "csv-PeerSuppor-set.csv", text))
+    assert (article.journal, article.volume, article.issue, article.pages) == (
+        "J Ment Health", "28", "2", "101-110")
+    assert article.pmid == "31234567" and article.pmcid == "PMC6543210"
+    assert [(a.family, a.given) for a in article.authors] == [("O'Brien", "MA"), ("Li", "W")]
+    assert (online.volume, online.pages) == ("", "1-9")
+    assert (chapter.journal, chapter.volume, chapter.pages) == ("Peer Work", "", "")
+
+
 WOS_TAB = (
     "PT\tAU\tAF\tTI\tSO\tLA\tDT\tDE\tID\tAB\tSN\tPY\tVL\tIS\tBP\tEP\tDI\tPM\tUT\t\n"
     "J\tSmith, J; Jones, K\tSmith, Jane; Jones, Kim\tPeer support in community care\t"

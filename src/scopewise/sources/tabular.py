@@ -155,6 +155,30 @@ def embase_source(text: str) -> dict[str, str] | None:
             "issue": issue, "pages": found["pages"] or found["article"] or ""}
 
 
+# PubMed's CSV ("Create file") gives volume, issue and pages only in "Citation":
+# "J Ment Health. 2019 Mar;28(2):101-110. doi: 10.1000/x. Epub 2019 Mar 4.",
+# "BMJ. 2020 Jan 6;368:l6890.", "J Ment Health. 2023 Aug 14:1-9." (online first)
+_PUBMED_CITATION = re.compile(
+    r"^[^.]+(?:\.[^.;]+)*?\.\s+\d{4}(?:\s[\w\s-]*)?"
+    r"(?:;(?P<volume>[^(:;.\s]+)?(?:\((?P<issue>[^)]*)\))?)?"
+    r"(?::(?P<pages>[^.;\s]+))?\.")
+
+
+def pubmed_citation(text: str) -> dict[str, str] | None:
+    """Volume, issue and pages of a citation in PubMed's CSV "Citation" column, or
+    ``None`` when ``text`` is not one.
+
+    >>> pubmed_citation("J Ment Health. 2019 Mar;28(2):101-110. doi: 10.1000/x.")
+    {'volume': '28', 'issue': '2', 'pages': '101-110'}
+    >>> pubmed_citation("A report for the ministry") is None
+    True
+    """
+    found = _PUBMED_CITATION.match(text.strip())
+    if found is None or not (found["volume"] or found["pages"]):
+        return None
+    return {k: found[k] or "" for k in ("volume", "issue", "pages")}
+
+
 def row_to_record(values: Sequence[Any], header: Sequence[str],
                   mapping: Mapping[str, int | Sequence[int]]) -> Record:
     """The record for one row. ``mapping`` gives each field's column
@@ -183,6 +207,10 @@ def row_to_record(values: Sequence[Any], header: Sequence[str],
         journal, year, volume, issue, pages = (
             cited["journal"], year or cited["year"], cited["volume"], cited["issue"],
             cited["pages"])
+    elif not (volume or pages) and raw.get("Citation"):
+        found = pubmed_citation(raw["Citation"])
+        if found is not None:
+            volume, issue, pages = found["volume"], found["issue"], found["pages"]
     return build_record(
         {
             "title": get("title"),
