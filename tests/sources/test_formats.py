@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from scopewise.errors import ImportFormatError
 from scopewise.sources import detect_format, read_records
 
 MEDLINE = """PMID- 31234567
@@ -329,6 +330,44 @@ def test_tsv_and_xlsx(tmp_path: Path) -> None:
     (record,) = read_records(xlsx)
     assert (record.title, record.year, len(record.authors)) == ("Excel paper", 2002, 2)
     assert record.raw["label_included"] == "1"
+
+
+DIMENSIONS = (
+    '"About the data: Exported on Aug 14, 2023. Criteria: ""peer support""; 2019-2023."\n'
+    "Rank,Publication ID,DOI,PMID,Title,Abstract,Source title,PubYear,Volume,Issue,Pagination,"
+    "Authors\n"
+    '1,pub.1112345678,10.1080/0963823.2019.1,31234567,Peer support in community care,An '
+    'abstract.,Journal of Mental Health,2019,28,3,101-110,"Smith, Jane; Jones, Kim"\n'
+)
+
+
+def test_a_note_above_the_header_is_stepped_over(tmp_path: Path) -> None:
+    (record,) = read_records(write(tmp_path, "Dimensions-Publication-2023.csv", DIMENSIONS))
+    tabbed = "About the data: exported on 14 August 2023\nTitle\tAuthors\nA tab paper\tSmith, J\n"
+    assert next(read_records(write(tmp_path, "with-note.tsv", tabbed))).title == "A tab paper"
+    assert record.title == "Peer support in community care"
+    assert (record.journal, record.year, record.volume, record.issue, record.pages) == (
+        "Journal of Mental Health", 2019, "28", "3", "101-110")
+    assert record.source_record_id == "pub.1112345678" and record.pmid == "31234567"
+    assert [(a.family, a.given) for a in record.authors] == [("Smith", "Jane"), ("Jones", "Kim")]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["About the data: Exported on Aug 14, 2023."])
+    sheet.append(["Title", "Authors", "PubYear"])
+    sheet.append(["Excel paper", "Smith, Jane", 2002])
+    xlsx = tmp_path / "dimensions.xlsx"
+    book.save(xlsx)
+    (record,) = read_records(xlsx)
+    assert (record.title, record.year, record.authors[0].family) == ("Excel paper", 2002, "Smith")
+
+
+def test_a_file_with_no_title_column_below_a_note_names_its_first_row(tmp_path: Path) -> None:
+    path = write(tmp_path, "notes.csv", "About the data\nid,Title words,summary\n1,a,text\n")
+    assert detect_format(path) == "csv"
+    with pytest.raises(ImportFormatError, match="no title column found") as caught:
+        list(read_records(path))
+    assert caught.value.line == 1 and "'About the data'" in str(caught.value)
 
 
 def test_content_decides_not_the_extension(tmp_path: Path) -> None:

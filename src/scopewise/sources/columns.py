@@ -1,10 +1,11 @@
 """Automatic column mapping for spreadsheet exports (CSV, TSV, Excel).
 
 Each normalised field lists the column names that mean it in the usual exports:
-Scopus, Lens, OpenAlex, Rayyan, Covidence, ASReview, Zotero, Embase, Web of Science
-tab-delimited, the labelled datasets (``record_id``, ``pubmedID``) and bibliographic
-CSVs with ``ID``/``author``/``journal`` columns (bib-dedupe, CoLRev). Names are
-compared after lower-casing and removing everything but letters and digits.
+Scopus, Lens, OpenAlex, Dimensions, Rayyan, Covidence, ASReview, Zotero, Embase, Web of
+Science tab-delimited, Google Scholar through Publish or Perish, the labelled datasets
+(``record_id``, ``pubmedID``) and bibliographic CSVs with ``ID``/``author``/``journal``
+columns (bib-dedupe, CoLRev). Names are compared after lower-casing and removing
+everything but letters and digits.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
                 "host_venue.display_name", "booktitle"),
     "volume": ("volume", "vl", "biblio.volume"),
     "issue": ("issue", "number", "is", "biblio.issue"),
-    "pages": ("pages", "page", "page range", "pg"),
+    "pages": ("pages", "page", "page range", "pg", "pagination"),
     "page_start": ("page start", "start page", "bp", "biblio.first_page", "first page"),
     "page_end": ("page end", "end page", "ep", "biblio.last_page", "last page"),
     "doi": ("doi", "di", "doi link", "ids.doi"),
@@ -45,7 +46,7 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
                          "entrytype", "pt", "publication_type"),
     "source_record_id": ("record_id", "id", "key", "lens id", "eid", "covidence #",
                          "covidence", "accession number", "ut", "ut (unique wos id)",
-                         "ref", "refid", "citation key"),
+                         "ref", "refid", "citation key", "publication id"),
 }
 
 

@@ -237,21 +237,44 @@ def row_to_record(values: Sequence[Any], header: Sequence[str],
     )
 
 
-def _check_header(header: Sequence[str], name: str) -> dict[str, tuple[int, ...]]:
+def _check_header(header: Sequence[str], name: str, line: int = 1) -> dict[str, tuple[int, ...]]:
     mapping = rank_columns(header)
     if "title" not in mapping:
         shown = ", ".join(repr(h) for h in header[:12] if h) or "none"
         raise ImportFormatError(
             f"no title column found (columns: {shown}); rename the column that holds "
-            "titles to 'title' and import again", path=name, line=1,
+            "titles to 'title' and import again", path=name, line=line,
         )
     return mapping
+
+
+#: rows of a note above the header that a reader steps over (Dimensions writes one:
+#: "About the data: Exported on ...")
+_PREAMBLE_ROWS = 3
+
+
+def _is_preamble(row: Sequence[Any]) -> bool:
+    """A row above the header: one or two cells filled, and no title column among them."""
+    filled = sum(1 for cell in row if cell is not None and str(cell).strip())
+    return filled <= 2 and "title" not in rank_columns([str(c or "") for c in row])
+
+
+def _header_line(text: str) -> str:
+    """The header's line: the first, or the second when the first is a note without a
+    delimiter and the second names a title column (as Dimensions writes its exports)."""
+    lines = text.lstrip("\ufeff").split("\n", 2)
+    if len(lines) > 1 and not any(d in lines[0] for d in "\t,;") and any(
+            d in lines[1] for d in "\t,;") and "title" in lines[1].lower():
+        return lines[1]
+    return lines[0]
 
 
 def _sniff_csv(head: Head) -> bool:
     if head.text is None:
         return False
     first_line = head.text.lstrip("\ufeff").split("\n", 1)[0]
+    if head.suffix in (".csv", ".tsv", ".tab"):
+        first_line = _header_line(head.text)
     if first_line.count("\t") >= 1 or first_line.count(",") >= 1 or first_line.count(";") >= 1:
         return bool(re.search(r"title", first_line, re.IGNORECASE)) or head.suffix in (
             ".csv", ".tsv", ".tab") or is_wos_header(first_line.rstrip("\r").split("\t"))
@@ -259,8 +282,8 @@ def _sniff_csv(head: Head) -> bool:
 
 
 def _delimiter(head: str, suffix: str) -> str:
-    """The delimiter of a CSV from its first line: tab, semicolon or comma."""
-    first_line = head.lstrip("\ufeff").split("\n", 1)[0]
+    """The delimiter of a CSV from its header line: tab, semicolon or comma."""
+    first_line = _header_line(head)
     if suffix in (".tsv", ".tab") or first_line.count("\t") > first_line.count(","):
         return "\t"
     if first_line.count(";") > first_line.count(","):
@@ -286,7 +309,18 @@ def _read_csv(source: SourceFile) -> Iterator[Record]:
             raise ImportFormatError("the file is empty", path=source.name) from None
         except csv.Error as error:
             raise ImportFormatError(f"unreadable CSV ({error})", path=source.name, line=1) from None
-        mapping = _check_header(header, source.name)
+        first, line = header, 1
+        try:
+            while line <= _PREAMBLE_ROWS and _is_preamble(header):
+                header, line = next(reader), reader.line_num
+        except StopIteration:
+            pass
+        except csv.Error as error:
+            raise ImportFormatError(f"unreadable CSV ({error})", path=source.name,
+                                    line=line + 1) from None
+        if "title" not in rank_columns(header):
+            header, line = first, 1  # no header below: the message names the first row
+        mapping = _check_header(header, source.name, line)
         count = 0
         try:
             for row in reader:
@@ -337,8 +371,16 @@ def open_first_sheet(
 
 def _read_xlsx(source: SourceFile) -> Iterator[Record]:
     with open_first_sheet(source) as (header_row, rows):
+        first, line = header_row, 1
+        while line <= _PREAMBLE_ROWS and _is_preamble(header_row):
+            following = next(rows, None)
+            if following is None:
+                break
+            line, header_row = following
+        if "title" not in rank_columns(["" if h is None else str(h) for h in header_row]):
+            header_row, line = first, 1  # no header below: the message names the first row
         header = ["" if h is None else str(h) for h in header_row]
-        mapping = _check_header(header, source.name)
+        mapping = _check_header(header, source.name, line)
         count = 0
         for _line, row in rows:
             count += 1
