@@ -195,8 +195,8 @@ RECORD_FIELDS: tuple[str, ...] = (
 
 _DOI_RE = re.compile(r"10\.\d{4,9}(?:/|%2F)\S+", re.IGNORECASE)
 _QUERY_RE = re.compile(r"&(?=[A-Za-z_.]+=)")
-_PAGE_RE = re.compile(r"(?:/(?:abstract|full|fulltext|pdf|epdf|pdfdirect|html|summary|meta))+/?$",
-                      re.IGNORECASE)
+_PAGES = frozenset({"abstract", "full", "fulltext", "pdf", "epdf", "pdfdirect", "html",
+                    "summary", "meta"})
 
 
 def normalise_doi(text: str | None) -> str:
@@ -220,12 +220,20 @@ def normalise_doi(text: str | None) -> str:
     match = _DOI_RE.search(text)
     if not match:
         return ""
-    doi = _QUERY_RE.split(match.group(0), 1)[0]  # a link resolver's next parameter
+    doi = match.group(0)
+    if "&" in doi:
+        doi = _QUERY_RE.split(doi, 1)[0]  # a link resolver's next parameter
     if "%" in doi:
         doi = unquote(doi).split(" ", 1)[0]
     if "://" in text or text.lower().startswith("www."):
         # a publisher's link: its query and the page it names are not part of the DOI
-        doi = _PAGE_RE.sub("", doi.split("?", 1)[0].split("#", 1)[0])
+        for mark in "?#":
+            if mark in doi:
+                doi = doi.split(mark, 1)[0]
+        head, _, last = doi.rstrip("/").rpartition("/")
+        while last.lower() in _PAGES and "/" in head:
+            doi = head
+            head, _, last = doi.rpartition("/")
     return doi.rstrip(".,;)]}>\"'").lower()
 
 
