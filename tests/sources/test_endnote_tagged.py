@@ -9,6 +9,7 @@ import pytest
 from scopewise.errors import ImportFormatError
 from scopewise.review import Review
 from scopewise.sources import detect_format, read_records
+from source_files import write
 
 ENW = """%0 Journal Article
 %T Peer support workers in mental health services:
@@ -44,12 +45,6 @@ It is studied here.
 %B International Peer Support Conference
 %D 2022
 """
-
-
-def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def test_fields_land_where_a_reviewer_expects(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from cli_runner import run
 from scopewise.errors import ImportFormatError
 from scopewise.review import Review
 from scopewise.sources import detect_format, read_records
+from source_files import write
 
 OVID = """<1. >
 VN  - Ovid Technologies
@@ -51,12 +52,6 @@ TI  - Recovery narratives of peer workers.
 SO  - Journal of Community Psychology. Vol.47(3), Apr 2019, pp. 321-332.
 AU  - Mensah, Abena
 """
-
-
-def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
-    path = tmp_path / name
-    path.write_bytes(text.encode(encoding))
-    return path
 
 
 def test_the_three_databases_read_their_citation(tmp_path: Path) -> None:
