@@ -91,9 +91,9 @@ def rank_columns(header: Sequence[str]) -> dict[str, tuple[int, ...]]:
     found: dict[str, list[tuple[int, int]]] = {}
     wos = is_wos_header(header)
     for index, column in enumerate(header):
-        hit = _LOOKUP.get(squash(column))
-        if wos and squash(column) == "id":
-            hit = ("keywords", len(COLUMN_NAMES["keywords"]))
+        key = squash(column)
+        hit = ("keywords", len(COLUMN_NAMES["keywords"])) if wos and key == "id" else \
+            _LOOKUP.get(key)
         if hit is not None:
             found.setdefault(hit[0], []).append((hit[1], index))
     return {field: tuple(index for _rank, index in sorted(ranked))

@@ -112,9 +112,10 @@ def iter_ovid(lines: Iterable[tuple[int, str]], name: str) -> Iterator[Record]:
     for number, line in lines:
         if not line.strip():
             continue
-        if raw is None and not _HEADER.match(line) and not _TAG.match(line):
+        numbered = _HEADER.match(line)
+        if raw is None and not numbered and not _TAG.match(line):
             continue  # the search history Ovid may write above the first record
-        if _HEADER.match(line):
+        if numbered:
             if raw:
                 count += 1
                 yield ovid_to_record(raw)

@@ -237,15 +237,8 @@ def row_to_record(values: Sequence[Any], header: Sequence[str],
     )
 
 
-def _check_header(header: Sequence[str], name: str, line: int = 1) -> dict[str, tuple[int, ...]]:
-    mapping = rank_columns(header)
-    if "title" not in mapping:
-        shown = ", ".join(repr(h) for h in header[:12] if h) or "none"
-        raise ImportFormatError(
-            f"no title column found (columns: {shown}); rename the column that holds "
-            "titles to 'title' and import again", path=name, line=line,
-        )
-    return mapping
+def _cell_texts(row: Sequence[Any]) -> list[str]:
+    return ["" if cell is None else str(cell) for cell in row]
 
 
 #: rows of a note above the header that a reader steps over (Dimensions writes one:
@@ -253,10 +246,28 @@ def _check_header(header: Sequence[str], name: str, line: int = 1) -> dict[str, 
 _PREAMBLE_ROWS = 3
 
 
-def _is_preamble(row: Sequence[Any]) -> bool:
-    """A row above the header: one or two cells filled, and no title column among them."""
-    filled = sum(1 for cell in row if cell is not None and str(cell).strip())
-    return filled <= 2 and "title" not in rank_columns([str(c or "") for c in row])
+def _find_header(first: Sequence[Any], following: Iterator[tuple[int, Sequence[Any]]],
+                 name: str) -> tuple[list[str], dict[str, tuple[int, ...]]]:
+    """The header row and its column mapping: ``first``, or the first of ``following``
+    (line number, row) below a note of one or two cells, at most :data:`_PREAMBLE_ROWS`
+    rows down. Without a title column there, the message names the first row."""
+    row, line = first, 1
+    while True:
+        header = _cell_texts(row)
+        mapping = rank_columns(header)
+        if "title" in mapping:
+            return header, mapping
+        if line > _PREAMBLE_ROWS or sum(1 for cell in header if cell.strip()) > 2:
+            break
+        below = next(following, None)
+        if below is None:
+            break
+        line, row = below
+    shown = ", ".join(repr(h) for h in _cell_texts(first)[:12] if h) or "none"
+    raise ImportFormatError(
+        f"no title column found (columns: {shown}); rename the column that holds "
+        "titles to 'title' and import again", path=name, line=1,
+    )
 
 
 def _header_line(text: str) -> str:
@@ -309,18 +320,12 @@ def _read_csv(source: SourceFile) -> Iterator[Record]:
             raise ImportFormatError("the file is empty", path=source.name) from None
         except csv.Error as error:
             raise ImportFormatError(f"unreadable CSV ({error})", path=source.name, line=1) from None
-        first, line = header, 1
         try:
-            while line <= _PREAMBLE_ROWS and _is_preamble(header):
-                header, line = next(reader), reader.line_num
-        except StopIteration:
-            pass
+            header, mapping = _find_header(
+                header, ((reader.line_num, row) for row in reader), source.name)
         except csv.Error as error:
             raise ImportFormatError(f"unreadable CSV ({error})", path=source.name,
-                                    line=line + 1) from None
-        if "title" not in rank_columns(header):
-            header, line = first, 1  # no header below: the message names the first row
-        mapping = _check_header(header, source.name, line)
+                                    line=reader.line_num + 1) from None
         count = 0
         try:
             for row in reader:
@@ -371,16 +376,7 @@ def open_first_sheet(
 
 def _read_xlsx(source: SourceFile) -> Iterator[Record]:
     with open_first_sheet(source) as (header_row, rows):
-        first, line = header_row, 1
-        while line <= _PREAMBLE_ROWS and _is_preamble(header_row):
-            following = next(rows, None)
-            if following is None:
-                break
-            line, header_row = following
-        if "title" not in rank_columns(["" if h is None else str(h) for h in header_row]):
-            header_row, line = first, 1  # no header below: the message names the first row
-        header = ["" if h is None else str(h) for h in header_row]
-        mapping = _check_header(header, source.name, line)
+        header, mapping = _find_header(header_row, rows, source.name)
         count = 0
         for _line, row in rows:
             count += 1
