@@ -91,9 +91,9 @@ def test_demo_runs_offline_and_its_flow_reconciles(
         assert f"{prisma[key]:,}" in html, key
     for code_, count in prisma["excluded_full_text"].items():
         assert re.search(rf"<td>\s*{code_}: [^<]*</td><td class=\"n\">{count}<", html)
-    assert "report.html" in out and "Stopping rule point-process (the default), target recall 95%" in out
+    assert "report.html" in out and "Stopping rule point-process-checked (the default), target recall 95%" in out
     # the report names the rule that ``default`` stands for
-    assert "Stopping rule point-process (the default), target recall" in html
+    assert "Stopping rule point-process-checked (the default), target recall" in html
     for name in ("prisma.svg", "prisma.png"):
         assert (folder / "report" / name).stat().st_size > 1000
     with Review.open(folder) as review:

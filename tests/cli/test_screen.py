@@ -244,11 +244,11 @@ def test_a_bad_stage_is_one_line(project: Path, capsys: pytest.CaptureFixture[st
 
 def test_stopping_prints_the_estimate(project: Path) -> None:
     out = ok(screen(project, "--stopping"))
-    # the protocol's stop_rule is "default": the point-process rule
+    # the protocol's stop_rule is "default": at 0.95 the checked point-process rule
     # the plain sentence first (the rule's own), then the statistics
     assert out.startswith("Keep screening: no relevant record found yet in ranked order")
     assert "0 of 2 records decided at title/abstract, 2 left" in out
-    assert "Stopping rule (point-process, target recall 95%): no recall estimate yet" in out
+    assert "Stopping rule (point-process-checked, target recall 95%): no recall estimate yet" in out
     assert "The rule says: Keep screening: no relevant record found yet" in out
     for record in ("1", "2"):
         for who in ("Ann", "Ben"):

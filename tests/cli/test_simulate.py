@@ -119,6 +119,10 @@ def test_stop_rule_default(tmp_path: Path) -> None:
     assert data_out["metrics"]["n_records"] == len(labels) - 2
     assert "wss_95" in data_out["metrics"]
     assert data_out["stop"]["relevant_left"] is not None
+    # the records the rule screened as checks are counted (work like any other)
+    checks = data_out["checks_screened"]
+    assert isinstance(checks, int) and 0 <= checks <= data_out["stopped_at"]
+    assert (f"(among them {checks} screened as checks)" in result.output) == (checks > 0)
     # the order file holds every record once
     assert len(read_order(out)) == len(labels)
 

@@ -13,6 +13,7 @@ from scopewise.screening.stopping import (
     PointProcessStopping,
     get_stopping_rule,
     resolve_stop_rule,
+    rule_label,
 )
 from scopewise.screening.stopping_pointprocess import fit_decay
 
@@ -127,10 +128,15 @@ def test_sampled_decisions_are_left_out_of_the_model() -> None:
 
 
 def test_default_resolves_to_the_chosen_rule() -> None:
-    assert resolve_stop_rule("default") == DEFAULT_STOP_RULE
+    # at 0.95 the checked rule; at other targets the point-process rule
+    assert resolve_stop_rule("default") == DEFAULT_STOP_RULE == "point-process-checked"
+    assert get_stopping_rule("default").name == "point-process-checked"
     rule = get_stopping_rule("default", target_recall=0.9)
-    assert rule.name == DEFAULT_STOP_RULE
+    assert rule.name == "point-process"
     assert getattr(rule, "target_recall", None) == 0.9
+    assert get_stopping_rule("default", target_recall=0.99).name == "point-process"
+    assert rule_label("default", 0.95) == "point-process-checked (the default)"
+    assert rule_label("default", 0.9) == "point-process (the default)"
     # heuristics take no target: it is not passed on
     assert get_stopping_rule("knee", target_recall=0.9).name == "knee"
     with pytest.raises(UsageError, match=r"unknown stop rule 'never'.*default"):

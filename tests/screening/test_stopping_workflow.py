@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from scopewise.review import Review
 from scopewise.review.report import STOPPING_EVENT
@@ -160,3 +161,41 @@ def test_a_rule_with_a_hidden_sample_is_refused_in_the_workflow(
             assert "stop_rule = 'target'" in str(error) and "default" in str(error)
         else:  # pragma: no cover - the assertion below explains the failure
             raise AssertionError("the target rule was accepted in the workflow")
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["in-thread", "worker"])
+def test_the_default_rule_hands_out_a_check_before_it_stops(
+        tmp_path: Path, db_url: str, background: bool) -> None:
+    """With the background worker (the web app's way) the guard reads the worker's
+    scores once its ranking knows every label; without, the process's ranker."""
+    from scopewise.review.screening_queue import CHECK_BEFORE_STOPPING
+    from scopewise.store.screening import stopping_checks
+
+    review, relevant = _project(tmp_path, db_url, DEFAULT_PROTOCOL, 400)
+    with review:
+        if background:
+            review.start_background_ranking(wait=5.0)
+        served_as_check: list[int] = []
+        estimate = None
+        while (item := review.next_record("Ann")) is not None:
+            estimate = item.stopping
+            if estimate is not None and estimate.stop:
+                break
+            if item.ordered_by == CHECK_BEFORE_STOPPING:
+                served_as_check.append(item.record_id)
+            review.decide(item.record_id,
+                          "include" if item.record_id in relevant else "exclude", "Ann")
+        assert estimate is not None and estimate.stop
+        assert estimate.detail.startswith("You can stop: the ranking has run dry and a check")
+        # the check was stored for the team and served in its order, before the stop
+        with review.store.reading() as conn:
+            checks = stopping_checks(conn)
+        assert len(checks) == 1 and checks[0] == served_as_check
+        decided = _decision_order(review)
+        assert 5 <= len(served_as_check) <= 20
+        assert decided[-len(served_as_check):] == served_as_check
+        assert not set(served_as_check) & relevant
+        # the estimate a lead asks for is the same, and the audit trail has it
+        report = review.stopping_estimate("Lead")
+        assert report is not None and report.stop and report.detail == estimate.detail
+        assert report.unscreened == 400 - len(decided) > 0

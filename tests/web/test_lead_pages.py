@@ -283,7 +283,7 @@ def test_the_dashboard_shows_the_stopping_estimate_as_the_decisions_stand(
     # four records decided alike by two: agreement in percent, once (not 10000%)
     assert '<td class="num">100.0%</td>' in page and "10000%" not in page
     # the estimate of the four records decided, not the last one a hand-out recorded
-    assert f"point-process rule after 4 of {total} records" in page
+    assert f"point-process-checked rule after 4 of {total} records" in page
     assert "estimated relevant in all:" in page and "target 95%:" in page
     assert "The stopping rule estimates" in page  # in the chart's description too
     with Review.open(*project) as review:

@@ -26,6 +26,7 @@ from scopewise.screening.simulate import SimulationResult
 from scopewise.screening.simulate import simulate as run_simulation
 from scopewise.screening.stopping import (
     DEFAULT_STOP_RULE,
+    DEFAULT_STOP_RULE_OTHER_TARGETS,
     STOP_RULE_NAMES,
     get_stopping_rule,
 )
@@ -84,7 +85,8 @@ def _number(value: float) -> str:
               help="Text file with the review's questions and criteria (cold start).")
 @click.option("--stop-rule", type=click.Choice(STOP_RULE_NAMES), default=None,
               help=f"Stop when this rule says so, and report the recall reached "
-                   f"(default: {DEFAULT_STOP_RULE}).")
+                   f"(default: {DEFAULT_STOP_RULE} at target 0.95, "
+                   f"{DEFAULT_STOP_RULE_OTHER_TARGETS} at other targets).")
 @click.option("--target-recall", type=click.FloatRange(min=0, max=1, min_open=True,
                                                        max_open=True),
               default=0.95, show_default=True,
@@ -144,8 +146,10 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
     click.echo(f"Average time to discovery: {_number(m.atd)}")
     if result.stop is not None and result.stopped_at is not None:
         s = result.stop
+        checks = int((result.checked > 0).sum())
+        among = f" (among them {checks} screened as checks)" if checks else ""
         click.echo(f"Stop rule {s.rule!r} stopped after {result.stopped_at - result.n_priors} "
-                   f"screened records with {s.unscreened} left unscreened; recall reached "
+                   f"screened records{among} with {s.unscreened} left unscreened; recall reached "
                    f"{_percent(result.recall_at_stop or float('nan'))} (target "
                    f"{target_recall:g}).")
         click.echo(f"The rule said: {s.detail}")
@@ -154,7 +158,8 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
                 "n_priors": result.n_priors, "seconds": result.seconds,
                 "stop": result.stop.as_dict() if result.stop else None,
                 "stop_rule": stop_rule, "target_recall": target_recall if stop_rule else None,
-                "stopped_at": result.stopped_at, "recall_at_stop": result.recall_at_stop}
+                "stopped_at": result.stopped_at, "recall_at_stop": result.recall_at_stop,
+                "checks_screened": int((result.checked > 0).sum())}
         summary.write_text(jsonout.dumps(data, indent=2), encoding="utf-8")
 
 

@@ -125,7 +125,7 @@ def _selection(data: ReportData) -> Section:
            "the stopping rule's stop." if data.flow.not_screened else ".")))
     if st is None:
         sec.blocks.append(Para(
-            f"Stopping rule {rule_label(plan.stop_rule)}, target recall "
+            f"Stopping rule {rule_label(plan.stop_rule, plan.target_recall)}, target recall "
             f"{pct(plan.target_recall)}: no "
             "estimate was recorded."))
     else:
@@ -137,7 +137,7 @@ def _selection(data: ReportData) -> Section:
             told = (("stopping is allowed now" if st.can_stop else "keep screening")
                     + f" ({n(st.screened)} of {n(st.total)} records screened)")
         sec.blocks.append(Para(
-            f"Stopping rule {rule_label(st.rule)}, target recall {pct(st.target_recall)}: "
+            f"Stopping rule {rule_label(st.rule, st.target_recall)}, target recall {pct(st.target_recall)}: "
             f"{told}{recall}"
             + (f" ({st.confidence})" if st.confidence else "") + "."))
         if st.note:

@@ -39,6 +39,8 @@ from scopewise.review.screening_queue import stopping_rule_for
 from scopewise.screening.rankers import get_ranker
 from scopewise.screening.stop_advice import advice
 from scopewise.screening.stopping import StoppingRule, StopReport, rule_label
+from scopewise.screening.stopping_checked import WordRows
+from scopewise.screening.stopping_rule import RankerView
 from scopewise.store import flow as flow_db
 from scopewise.store import screening as screening_db
 from scopewise.text import plural
@@ -173,17 +175,33 @@ def _prioritised_order(
     since_fit, fits, sampling = 0, 1, False
     stop: StopReport | None = None
     stopped_after: int | None = None
+    checks: list[int] = []  # per record screened: 0, or the number of the rule's check
+    pending: list[int] = []  # the records of a check still to screen
+    check_number = 0
+    words = WordRows(ranker, records)
     while len(order) < n:
-        if stop is None:
+        if stop is None and not pending:
             history = labels[order] if order else np.empty(0, dtype=np.int64)
+            if stop_rule.reads_ranker:
+                done = np.asarray(order, dtype=np.int64)
+                stop_rule.see(RankerView(done, history, unscreened, ranker.scores, words,
+                                         np.asarray(checks, dtype=np.int64)))
             stop_rule.fit(history, n, np.asarray(sampled, dtype=bool))
             if getattr(stop_rule, "stop_", False):
                 stop, stopped_after = stop_rule.report(), len(order)
+            elif stop_rule.check_.size:
+                pending = [int(p) for p in stop_rule.check_]
+                check_number += 1
             elif sampling or stop_rule.wants_random_sample(history, n):
                 sampling = True
-        if stop is None and sampling:
+        if pending:
+            position = pending.pop(0)
+            sampled.append(False)
+            checks.append(check_number)
+        elif stop is None and sampling:
             position = int(rng.choice(np.flatnonzero(unscreened)))
             sampled.append(True)
+            checks.append(0)
         else:
             if stop is None and since_fit >= max(25, len(order) // 10):
                 ranker.fit(np.asarray(order, dtype=np.int64), labels[order])
@@ -193,6 +211,7 @@ def _prioritised_order(
                 queue.pop(0)
             position = int(queue.pop(0))
             sampled.append(False)
+            checks.append(0)
         unscreened[position] = False
         order.append(position)
         since_fit += 1
@@ -495,7 +514,7 @@ def _screen_title_abstract(
     if stopped_after is not None and stop is not None:
         say(
             f"{advice(stop, plan.target_recall)} "
-            f"Stopping rule {rule_label(plan.stop_rule)}, target recall {plan.target_recall:.0%}: stopping "
+            f"Stopping rule {rule_label(plan.stop_rule, plan.target_recall)}, target recall {plan.target_recall:.0%}: stopping "
             f"was allowed after {stopped_after:,} of {len(ids):,} records "
             f"({len(ids) - stopped_after:,} left unscreened), having found {found_at_stop} of "
             f"{int(final.sum())} relevant records; "

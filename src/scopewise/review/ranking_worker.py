@@ -56,7 +56,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any, Protocol
 
@@ -104,6 +104,9 @@ class Ranking:
     request: RankingRequest
     order: tuple[int, ...]
     seconds: float  # how long the fit and rank took
+    #: the fitted ranker's scores of every record (positions of ``request.ids``), kept
+    #: by the process that fitted it (a ranking read from the database has none)
+    scores: Any = field(default=None, compare=False, repr=False)
 
     def behind(self, request: RankingRequest) -> int:
         """How many of ``request``'s training labels this ranking was not fitted on
@@ -243,6 +246,11 @@ class RankingWorker:
 
     # -- the callers' side --------------------------------------------------------
 
+    def current(self) -> Ranking | None:
+        """The latest ranking fitted or read, without waiting for one."""
+        with self._changed:
+            return self._ranking
+
     def serve(self, request: RankingRequest) -> tuple[Ranking, int]:
         """The ranking to serve for ``request`` and how many labels behind it is.
 
@@ -370,7 +378,9 @@ class RankingWorker:
         order = fit_ranking(self._ranker, request, refit=refit)
         self._fitted_labels = request.labels
         self.fits += 1
-        ranking = Ranking(request, order, time.perf_counter() - start)
+        scores = getattr(self._ranker, "scores", None)  # a ranker that gives them
+        ranking = Ranking(request, order, time.perf_counter() - start,
+                          None if scores is None else scores().copy())
         if self.shared is not None:
             self.shared.save(ranking)
         return ranking

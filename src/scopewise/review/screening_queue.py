@@ -22,6 +22,13 @@ Choices made here (and why):
   settings, so both reviewers screen the same sample and the estimate knows which
   decisions came from it). Sampled records are placed after the others in the
   history, as the rule expects.
+- The default rule at target 0.95 (``point-process-checked``) reads the ranker: when
+  its model would stop, it asks the team's ranker for its scores (the process's
+  ranker, fitted on the team's labels, one fit at a time) and may ask for a *check*, a
+  few records most like the latest relevant ones. The check is stored in the project
+  settings (so the whole team screens the same records, and the rule knows which
+  decisions came from it) and served first, in its order, until every record of it has
+  a final outcome; only then may the rule stop on it.
 - Each estimate is written to the audit trail (``screening.stopping``, the fields of
   :class:`~scopewise.report.StoppingSummary`) when it differs from the last one, so
   the report shows the latest estimate without recomputing it.
@@ -31,6 +38,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
@@ -42,7 +50,7 @@ from scopewise.errors import NotFound, ScreeningError, UsageError
 from scopewise.records import Record
 from scopewise.report.data import StoppingSummary
 from scopewise.review.ranking import RankingMixin
-from scopewise.review.ranking_worker import record_index
+from scopewise.review.ranking_worker import fit_ranking, record_index
 from scopewise.review.report import STOPPING_EVENT
 from scopewise.screening.decisions import first_stage, latest_decisions, validate_stage
 from scopewise.screening.stop_advice import stopping_sentence
@@ -53,11 +61,13 @@ from scopewise.store.screening_state import ScreeningState
 
 if TYPE_CHECKING:  # the stopping rules import scipy: load them only when screening
     from scopewise.screening.stopping import StoppingRule, StopReport
+    from scopewise.screening.stopping_rule import RankerView
 
 __all__ = ["SCREENERS", "NextRecord", "ScreeningQueueMixin", "stopping_rule_for"]
 
 SCREENERS = ("lead", "reviewer")
 RANDOM_SAMPLE = "random sample for the stopping rule"
+CHECK_BEFORE_STOPPING = "check before stopping: records most like the latest relevant ones"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +101,7 @@ def stopping_rule_for(rule: str, target_recall: float) -> StoppingRule:
         resolve_stop_rule,
     )
 
-    name = resolve_stop_rule(rule)
+    name = resolve_stop_rule(rule, target_recall)
     if STOPPING_RULES[name].sample_first:
         raise UsageError(
             f"protocol [screening] stop_rule = {rule!r}: this rule needs a random sample "
@@ -264,20 +274,28 @@ class ScreeningQueueMixin(RankingMixin):
         with self.store.reading() as conn:
             state = self._screening_state(conn)
             sample = db.stopping_sample(conn)
-        return self._estimate(state, sample, actor, record)[0], len(state.ids)
+            checks = db.stopping_checks(conn)
+        return self._estimate(state, sample, actor, record, checks)[0], len(state.ids)
 
     def _history(self, state: ScreeningState, sample: Sequence[int]) -> tuple[
         list[int], list[bool]
     ]:
         reached = state.index.reached  # record -> (first decision id, passed)
-        drawn = [r for r in dict.fromkeys(sample) if r in reached]
-        drawn_set = set(drawn)
-        ranked = sorted(reached.keys() - drawn_set, key=reached.__getitem__)
-        order = ranked + drawn
+        order = self._history_order(state, sample)
+        drawn_set = set(sample)
         return [reached[r][1] for r in order], [r in drawn_set for r in order]
 
+    @staticmethod
+    def _history_order(state: ScreeningState, sample: Sequence[int]) -> list[int]:
+        """The records of the stopping rule's history: those with a final outcome in
+        the order they were first decided, the random sample's draws last."""
+        reached = state.index.reached
+        drawn = [r for r in dict.fromkeys(sample) if r in reached]
+        return sorted(reached.keys() - set(drawn), key=reached.__getitem__) + drawn
+
     def _estimate(
-        self, state: ScreeningState, sample: Sequence[int], actor: str, record: bool = True
+        self, state: ScreeningState, sample: Sequence[int], actor: str, record: bool = True,
+        checks: Sequence[Sequence[int]] = (),
     ) -> tuple[StopReport | None, StoppingRule | None, list[int]]:
         plan = self.protocol.screening
         if "title_abstract" not in plan.stages:
@@ -289,12 +307,14 @@ class ScreeningQueueMixin(RankingMixin):
         # no record reaches (or leaves) a final outcome, e.g. after a first reviewer's
         # decision under dual screening (see screening_index.REACHED_MEMO)
         key = (f"{REACHED_MEMO}estimate:{plan.stop_rule}:{plan.target_recall!r}:{total}:"
-               f"{tuple(sample)!r}")
+               f"{tuple(sample)!r}:{[tuple(c) for c in checks]!r}")
         memo = state.index.memo
         found = memo.get(key)
         if found is None:
             fresh = stopping_rule_for(plan.stop_rule, plan.target_recall)
             history, sampled = self._history(state, sample)
+            if fresh.reads_ranker:
+                fresh.see(self._ranker_view(state, sample, history, checks))
             fresh.fit(np.asarray(history, dtype=np.int64), total, np.asarray(sampled, dtype=bool))
             raw = fresh.report()
             # no estimate is None, not NaN, for callers and the audit trail alike
@@ -369,19 +389,24 @@ class ScreeningQueueMixin(RankingMixin):
         with self.store.reading() as conn:
             state = self._screening_state(conn)
             pilot, sample = db.pilot_and_sample(conn)
+            checks = db.stopping_checks(conn)
             pilot = pilot if pilot and pilot.get("open") else None
         estimate: StopReport | None = None
         for s in stages:
             wants = False  # whether the stopping rule's random sample is being drawn
+            check: list[int] | None = None  # the records of a check before stopping
             if s == "title_abstract":
-                estimate, rule, labels = self._estimate(state, sample, reviewer, record_estimate)
+                estimate, rule, labels = self._estimate(
+                    state, sample, reviewer, record_estimate, checks)
                 history = np.asarray(labels, dtype=np.int64)
                 wants = bool(sample) or (
                     rule is not None and rule.wants_random_sample(history, len(state.ids))
                 )
+                if rule is not None and rule.reads_ranker:
+                    check = self._open_check(state, checks, rule)
             # ``exclude``: records handed to colleagues (the web app's leases)
             queue, ordered_by, is_pilot = self._queue(
-                state, pilot, reviewer, s, sample if wants else None, exclude
+                state, pilot, reviewer, s, sample if wants else None, exclude, check
             )
             if queue:
                 with self.store.reading() as conn:
@@ -401,6 +426,7 @@ class ScreeningQueueMixin(RankingMixin):
         stage: str,
         sample: list[int] | None = None,
         exclude: AbstractSet[int] = frozenset(),
+        check: list[int] | None = None,
     ) -> tuple[list[int], str, bool]:
         candidates, is_pilot = self._candidates(state, pilot, reviewer, stage, exclude)
         if is_pilot:
@@ -410,7 +436,87 @@ class ScreeningQueueMixin(RankingMixin):
             return self._sampled(candidates, screeners, sample), RANDOM_SAMPLE, False
         if stage != "title_abstract" or len(candidates) < 2:
             return candidates, "input order", False
+        if check:
+            allowed = set(candidates)
+            first = [r for r in check if r in allowed]
+            if first:
+                ranked, _how, _pilot = self._ranked(state, reviewer, candidates)
+                taken = set(first)
+                return first + [r for r in ranked if r not in taken], CHECK_BEFORE_STOPPING, False
         return self._ranked(state, reviewer, candidates)
+
+    def _open_check(
+        self, state: ScreeningState, checks: Sequence[Sequence[int]], rule: StoppingRule
+    ) -> list[int] | None:
+        """The records of the rule's check still to screen: the latest check's records
+        without a final outcome, or a new check when the rule asks for one (stored in
+        the project settings, so the whole team screens the same records)."""
+        reached = state.index.reached
+        if checks and any(r not in reached for r in checks[-1]):
+            return [r for r in checks[-1] if r not in reached]
+        if not rule.check_.size:
+            return None
+        ids, _position = record_index(state.ids)
+        new = [int(r) for r in ids[rule.check_]]
+        with self.store.transaction() as conn:
+            stored = db.stopping_checks(conn, for_update=True)
+            if stored == [list(c) for c in checks]:  # no colleague began one meanwhile
+                db.set_stopping_checks(conn, [*stored, new])
+                return new
+        return [r for r in stored[-1] if r not in reached] if stored else None
+
+    def _ranker_view(
+        self, state: ScreeningState, sample: Sequence[int], history: Sequence[int],
+        checks: Sequence[Sequence[int]],
+    ) -> RankerView:
+        """What a stopping rule that reads the ranker is given (see
+        :class:`~scopewise.screening.stopping_rule.RankerView`): the team's ranker,
+        fitted on the team's labels when the rule asks for its scores."""
+        import numpy as np
+
+        from scopewise.screening.stopping_checked import WordRows
+        from scopewise.screening.stopping_rule import RankerView
+
+        _ids, position = record_index(state.ids)
+        order = self._history_order(state, sample)
+        screened = np.asarray([position[r] for r in order], dtype=np.int64)
+        unscreened = np.ones(len(state.ids), dtype=bool)
+        unscreened[screened] = False
+        number = {r: k for k, check in enumerate(checks, 1) for r in check}
+        request = self._ranking_request(state)
+
+        def scores() -> np.ndarray:
+            # the background worker's latest ranking, when it knows every label; else
+            # the process's ranker fitted here (a ranking read from the database, or none)
+            worker = self._ranking_worker
+            latest = worker.current() if worker is not None else None
+            if latest is not None and latest.scores is not None and not latest.behind(request):
+                return np.asarray(latest.scores, dtype=float)
+            ranker = self._process_ranker(request)
+            with self._guard_lock():
+                fit_ranking(ranker, request)
+                return np.asarray(ranker.scores(), dtype=float).copy()
+
+        def records() -> list[Record]:
+            with self.store.reading() as conn:
+                found = db.screening_records(conn, state.ids)
+            return [found[r] for r in state.ids]
+
+        open_check = bool(checks) and any(r not in state.index.reached for r in checks[-1])
+        def words() -> Any:  # asked only when the rule hands out a check
+            return WordRows(self._process_ranker(request), records)()
+
+        return RankerView(screened, np.asarray(history, dtype=np.int64), unscreened, scores,
+                          words,
+                          np.asarray([number.get(r, 0) for r in order], dtype=np.int64),
+                          open_check)
+
+    def _guard_lock(self) -> Any:
+        """One fit of the process's ranker at a time (web threads share it)."""
+        lock = self.__dict__.get("_ranker_fit_lock")
+        if lock is None:
+            lock = self.__dict__.setdefault("_ranker_fit_lock", threading.Lock())
+        return lock
 
     def _candidates(
         self,

@@ -27,6 +27,8 @@ from scopewise.records import Record
 from scopewise.screening.metrics import ScreeningMetrics, screening_metrics
 from scopewise.screening.rankers import Ranker
 from scopewise.screening.stopping import StoppingRule, StopReport
+from scopewise.screening.stopping_checked import WordRows
+from scopewise.screening.stopping_rule import RankerView
 
 __all__ = ["SimulatedReviewer", "SimulationResult", "choose_priors", "rerank_latency", "simulate"]
 
@@ -98,6 +100,9 @@ class SimulationResult:
     recall_at_stop: float | None
     seconds: float
     metrics: ScreeningMetrics = field(repr=False)
+    #: per record of ``order``: 0, or the number of the rule's check it was screened in
+    checked: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64),
+                                repr=False)
 
     @property
     def prior(self) -> np.ndarray:
@@ -174,35 +179,53 @@ def simulate(
     stop: StopReport | None = None
     stopped_at: int | None = None
     # once every relevant record is found the remaining decisions are all 0 whatever
-    # the order, so a stop rule run may skip retraining from there on
+    # the order, so a stop rule run may skip retraining from there on (not a rule that
+    # reads the ranker: its answer depends on the ranker's scores)
     coasting = False
+    reads_ranker = stop_rule is not None and stop_rule.reads_ranker
+    # records a rule asked to screen as a check, and the check each was screened in
+    checks = np.zeros(n, dtype=np.int64)
+    pending: list[int] = []
+    words = WordRows(ranker, records)
     if stop_rule is not None and stop_rule.sample_first:
         count, stop = _screen_sample_first(
             ranker, reviewer, stop_rule, rng, (screened, decisions, sampled, unscreened),
             count, len(prior_positions), progress)
         stopped_at = count
+    n_priors = len(prior_positions)
     while count < n and stop is None:
-        if stop_rule is not None:
-            history = decisions[len(prior_positions):count]
-            stop_rule.fit(history, n - len(prior_positions), sampled[len(prior_positions):count])
+        want_sample = False
+        if pending:
+            position = pending.pop(0)
+        elif stop_rule is not None:
+            history = decisions[n_priors:count]
+            if reads_ranker:
+                stop_rule.see(RankerView(screened[:count], decisions[:count], unscreened,
+                                         ranker.scores, words, checks[n_priors:count]))
+            stop_rule.fit(history, n - n_priors, sampled[n_priors:count])
             if stop_rule.stop_:  # type: ignore[attr-defined]
                 stop, stopped_at = stop_rule.report(), count
                 break
-            want_sample = stop_rule.wants_random_sample(history, n - len(prior_positions))
-        else:
-            if until_all_found and reviewer.all_relevant_found():
-                break
-            want_sample = False
-        if want_sample or sampled[count - 1]:
+            if stop_rule.check_.size:
+                pending = [int(p) for p in stop_rule.check_]
+                number = int(checks.max()) + 1
+                checks[count:count + len(pending)] = number
+                position = pending.pop(0)
+            else:
+                want_sample = stop_rule.wants_random_sample(history, n - n_priors)
+        elif until_all_found and reviewer.all_relevant_found():
+            break
+        if not checks[count] and (want_sample or sampled[count - 1]):
             # once random sampling starts it continues until the rule stops
             position = int(rng.choice(np.flatnonzero(unscreened)))
             sampled[count] = True
-        else:
+        elif not checks[count]:
             position = ranker.next_record(unscreened)
         screened[count], decisions[count] = position, reviewer.decide(position)
         unscreened[position] = False
         count += 1
-        if not coasting and stop_rule is not None and reviewer.all_relevant_found():
+        if not coasting and stop_rule is not None and not reads_ranker \
+                and reviewer.all_relevant_found():
             coasting = True
         # during random sampling the ranker's order is not used: no need to retrain
         coasting = coasting or bool(sampled[count - 1])
@@ -211,15 +234,16 @@ def simulate(
         if progress is not None and count % 25 == 0:
             progress(count)
     if stop_rule is not None and stop is None:
-        stop_rule.fit(decisions[len(prior_positions):count], n - len(prior_positions),
-                      sampled[len(prior_positions):count])
+        if reads_ranker:
+            stop_rule.see(RankerView(screened[:count], decisions[:count], unscreened,
+                                     ranker.scores, words, checks[n_priors:count]))
+        stop_rule.fit(decisions[n_priors:count], n - n_priors, sampled[n_priors:count])
         stop, stopped_at = stop_rule.report(), count
 
     rest = ranker.ranking(unscreened) if count < n else np.empty(0, dtype=np.int64)
     order = np.concatenate([screened[:count], rest])
     true_labels = np.asarray(labels, dtype=np.int64)
     order_labels = true_labels[order]
-    n_priors = len(prior_positions)
     recall_at_stop = None
     if stopped_at is not None:
         total = int(order_labels[n_priors:].sum())
@@ -231,6 +255,7 @@ def simulate(
         n_priors=n_priors,
         n_screened=count,
         sampled=np.concatenate([sampled[:count], np.zeros(n - count, dtype=bool)]),
+        checked=np.concatenate([checks[:count], np.zeros(n - count, dtype=np.int64)]),
         stop=stop,
         stopped_at=stopped_at,
         recall_at_stop=recall_at_stop,

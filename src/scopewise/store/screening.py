@@ -28,6 +28,7 @@ from scopewise.store.status import active_duplicate_members
 
 __all__ = [
     "PILOT_KEY",
+    "STOPPING_CHECKS_KEY",
     "STOPPING_SAMPLE_KEY",
     "check_screenable",
     "decision_rows",
@@ -41,7 +42,9 @@ __all__ = [
     "screening_records",
     "search_texts",
     "set_pilot_state",
+    "set_stopping_checks",
     "set_stopping_sample",
+    "stopping_checks",
     "stopping_sample",
     "stored_protocol",
     "unique_record_ids",
@@ -50,6 +53,7 @@ __all__ = [
 
 PILOT_KEY = "screening_pilot"
 STOPPING_SAMPLE_KEY = "screening_stopping_sample"
+STOPPING_CHECKS_KEY = "screening_stopping_checks"
 def _utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -495,3 +499,15 @@ def stopping_sample(conn: Connection, for_update: bool = False) -> list[int]:
 def set_stopping_sample(conn: Connection, record_ids: Sequence[int]) -> None:
     """Store the stopping rule's random sample (record ids in drawing order)."""
     _set_setting(conn, STOPPING_SAMPLE_KEY, [int(r) for r in record_ids])
+
+
+def stopping_checks(conn: Connection, for_update: bool = False) -> list[list[int]]:
+    """The checks the stopping rule handed out before stopping, oldest first: each the
+    record ids to screen, in order. ``for_update`` as for :func:`stopping_sample`."""
+    return [[int(r) for r in check]
+            for check in _setting(conn, STOPPING_CHECKS_KEY, for_update) or []]
+
+
+def set_stopping_checks(conn: Connection, checks: Sequence[Sequence[int]]) -> None:
+    """Store the stopping rule's checks (see :func:`stopping_checks`)."""
+    _set_setting(conn, STOPPING_CHECKS_KEY, [[int(r) for r in check] for check in checks])

@@ -69,6 +69,12 @@ class Ranker(ABC):
     def scores(self) -> np.ndarray:
         """Relevance score of every prepared record (higher means screen earlier)."""
 
+    def word_rows(self) -> Any | None:
+        """The records' word features (a sparse matrix, one row per prepared record),
+        or ``None`` for a ranker that reads no words (a stopping rule's check falls back
+        on its own)."""
+        return None
+
     def next_record(self, unscreened: np.ndarray) -> int:
         """Position of the best unscreened record (``unscreened`` is a boolean mask)."""
         scores = np.where(unscreened, self.scores(), -np.inf)

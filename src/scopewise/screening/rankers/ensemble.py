@@ -123,3 +123,7 @@ class ScopewiseRanker(Ranker):
 
     def scores(self) -> np.ndarray:
         return self.scores_
+
+    def word_rows(self) -> Any:
+        """The first word view's features (whole words by default)."""
+        return self.members_[0].word_rows()

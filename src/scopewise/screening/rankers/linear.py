@@ -97,6 +97,9 @@ class _TextRanker(Ranker):
                         else np.zeros(self.X_.shape[0]))
         return self
 
+    def word_rows(self) -> Any:
+        return sp.hstack([self.X_, self.X_private_], format="csr")
+
     def scores(self) -> np.ndarray:
         return self.scores_
 
