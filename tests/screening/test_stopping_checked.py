@@ -110,6 +110,11 @@ def test_a_clean_check_stops_and_a_hit_turns_the_rule_cautious() -> None:
     rule.see(_view(after[:-2], _dry_scores(after), checks[:-2], check_open=True))
     rule.fit(after[:-2], N)
     assert rule.stage_ == "checking" and not rule.stop_ and not rule.check_.size
+    # ...unless every record is screened
+    every = np.zeros(N, dtype=np.int64)
+    every[:40] = 1
+    rule.see(_view(every, _dry_scores(every), np.zeros(N, dtype=np.int64), check_open=True))
+    assert rule.fit(every, N).stop_
 
 
 def test_with_room_for_more_the_rule_stops_without_a_check() -> None:

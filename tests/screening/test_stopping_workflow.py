@@ -199,3 +199,33 @@ def test_the_default_rule_hands_out_a_check_before_it_stops(
         report = review.stopping_estimate("Lead")
         assert report is not None and report.stop and report.detail == estimate.detail
         assert report.unscreened == 400 - len(decided) > 0
+
+
+def test_a_stored_check_with_a_record_gone_since_does_not_hold_the_rule(
+        tmp_path: Path, db_url: str) -> None:
+    """A check's record removed from the unique records (merged as a duplicate, say)
+    is not waited for: the check is served without it and the rule can stop."""
+    from scopewise.review.screening_queue import CHECK_BEFORE_STOPPING
+    from scopewise.store.screening import set_stopping_checks
+
+    review, relevant = _project(tmp_path, db_url, DEFAULT_PROTOCOL, 120)
+    with review:
+        with review.store.reading() as conn:
+            ids = unique_record_ids(conn)
+        gone = max(ids) + 1000  # never a unique record of this project
+        undecided = [r for r in ids if r not in relevant][-3:]
+        with review.store.transaction() as conn:
+            set_stopping_checks(conn, [[gone, *undecided]])
+        served = []
+        estimate = None
+        while (item := review.next_record("Ann")) is not None:
+            estimate = item.stopping
+            if estimate is not None and estimate.stop:
+                break
+            if item.ordered_by == CHECK_BEFORE_STOPPING:
+                served.append(item.record_id)
+            review.decide(item.record_id,
+                          "include" if item.record_id in relevant else "exclude", "Ann")
+        # the stored check is served first, without the record that is gone
+        assert served[:3] == undecided and gone not in served
+        assert estimate is not None and estimate.stop

@@ -451,9 +451,9 @@ class ScreeningQueueMixin(RankingMixin):
         """The records of the rule's check still to screen: the latest check's records
         without a final outcome, or a new check when the rule asks for one (stored in
         the project settings, so the whole team screens the same records)."""
-        reached = state.index.reached
-        if checks and any(r not in reached for r in checks[-1]):
-            return [r for r in checks[-1] if r not in reached]
+        waiting = self._check_waiting(state, checks)
+        if waiting:
+            return waiting
         if not rule.check_.size:
             return None
         ids, _position = record_index(state.ids)
@@ -463,7 +463,18 @@ class ScreeningQueueMixin(RankingMixin):
             if stored == [list(c) for c in checks]:  # no colleague began one meanwhile
                 db.set_stopping_checks(conn, [*stored, new])
                 return new
-        return [r for r in stored[-1] if r not in reached] if stored else None
+        return self._check_waiting(state, stored) or None
+
+    @staticmethod
+    def _check_waiting(state: ScreeningState, checks: Sequence[Sequence[int]]) -> list[int]:
+        """The latest check's records still without a final outcome, in its order; a
+        record no longer among the unique records (removed, or merged as a duplicate
+        since) is not waited for."""
+        if not checks:
+            return []
+        _ids, position = record_index(state.ids)
+        reached = state.index.reached
+        return [r for r in checks[-1] if r in position and r not in reached]
 
     def _ranker_view(
         self, state: ScreeningState, sample: Sequence[int], history: Sequence[int],
@@ -502,7 +513,7 @@ class ScreeningQueueMixin(RankingMixin):
                 found = db.screening_records(conn, state.ids)
             return [found[r] for r in state.ids]
 
-        open_check = bool(checks) and any(r not in state.index.reached for r in checks[-1])
+        open_check = bool(self._check_waiting(state, checks))
         def words() -> Any:  # asked only when the rule hands out a check
             return WordRows(self._process_ranker(request), records)()
 

@@ -227,6 +227,8 @@ class CheckedPointProcessStopping(StoppingRule):
         self.scores_left_: float | None = None
         self.stage_ = "model"
         self.stop_ = bool(self.model_.stop_)
+        if self.model_.unscreened_ == 0:  # every record screened
+            return self
         if view is not None and view.check_open:
             self.stage_, self.stop_ = "checking", False
             return self
@@ -236,7 +238,7 @@ class CheckedPointProcessStopping(StoppingRule):
                 # the latest check is done and found nothing (nor has anything since)
                 self.stage_, self.stop_ = "checked", True
                 return self
-        if not self.stop_ or self.model_.unscreened_ == 0:
+        if not self.stop_:
             return self
         if view is None:
             raise UsageError(f"the {self.name} rule reads the ranker: it needs the screening "
