@@ -5,6 +5,7 @@ rule says on the same history."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -163,28 +164,36 @@ def test_a_rule_with_a_hidden_sample_is_refused_in_the_workflow(
             raise AssertionError("the target rule was accepted in the workflow")
 
 
+def _screen_until_stop(review: Review, relevant: set[int]) -> tuple[Any, list[int]]:
+    """Ann screens by the labels until the rule says stop (or nothing is left): the
+    last estimate, and the records served as a check before stopping."""
+    from scopewise.review.screening_queue import CHECK_BEFORE_STOPPING
+
+    served: list[int] = []
+    estimate = None
+    while (item := review.next_record("Ann")) is not None:
+        estimate = item.stopping
+        if estimate is not None and estimate.stop:
+            break
+        if item.ordered_by == CHECK_BEFORE_STOPPING:
+            served.append(item.record_id)
+        review.decide(item.record_id,
+                      "include" if item.record_id in relevant else "exclude", "Ann")
+    return estimate, served
+
+
 @pytest.mark.parametrize("background", [False, True], ids=["in-thread", "worker"])
 def test_the_default_rule_hands_out_a_check_before_it_stops(
         tmp_path: Path, db_url: str, background: bool) -> None:
     """With the background worker (the web app's way) the guard reads the worker's
     scores once its ranking knows every label; without, the process's ranker."""
-    from scopewise.review.screening_queue import CHECK_BEFORE_STOPPING
     from scopewise.store.screening import stopping_checks
 
     review, relevant = _project(tmp_path, db_url, DEFAULT_PROTOCOL, 400)
     with review:
         if background:
             review.start_background_ranking(wait=5.0)
-        served_as_check: list[int] = []
-        estimate = None
-        while (item := review.next_record("Ann")) is not None:
-            estimate = item.stopping
-            if estimate is not None and estimate.stop:
-                break
-            if item.ordered_by == CHECK_BEFORE_STOPPING:
-                served_as_check.append(item.record_id)
-            review.decide(item.record_id,
-                          "include" if item.record_id in relevant else "exclude", "Ann")
+        estimate, served_as_check = _screen_until_stop(review, relevant)
         assert estimate is not None and estimate.stop
         assert estimate.detail.startswith("You can stop: the ranking has run dry and a check")
         # the check was stored for the team and served in its order, before the stop
@@ -205,7 +214,6 @@ def test_a_stored_check_with_a_record_gone_since_does_not_hold_the_rule(
         tmp_path: Path, db_url: str) -> None:
     """A check's record removed from the unique records (merged as a duplicate, say)
     is not waited for: the check is served without it and the rule can stop."""
-    from scopewise.review.screening_queue import CHECK_BEFORE_STOPPING
     from scopewise.store.screening import set_stopping_checks
 
     review, relevant = _project(tmp_path, db_url, DEFAULT_PROTOCOL, 120)
@@ -216,16 +224,7 @@ def test_a_stored_check_with_a_record_gone_since_does_not_hold_the_rule(
         undecided = [r for r in ids if r not in relevant][-3:]
         with review.store.transaction() as conn:
             set_stopping_checks(conn, [[gone, *undecided]])
-        served = []
-        estimate = None
-        while (item := review.next_record("Ann")) is not None:
-            estimate = item.stopping
-            if estimate is not None and estimate.stop:
-                break
-            if item.ordered_by == CHECK_BEFORE_STOPPING:
-                served.append(item.record_id)
-            review.decide(item.record_id,
-                          "include" if item.record_id in relevant else "exclude", "Ann")
+        estimate, served = _screen_until_stop(review, relevant)
         # the stored check is served first, without the record that is gone
         assert served[:3] == undecided and gone not in served
         assert estimate is not None and estimate.stop

@@ -513,14 +513,12 @@ class ScreeningQueueMixin(RankingMixin):
                 found = db.screening_records(conn, state.ids)
             return [found[r] for r in state.ids]
 
-        open_check = bool(self._check_waiting(state, checks))
         def words() -> Any:  # asked only when the rule hands out a check
             return WordRows(self._process_ranker(request), records)()
 
         return RankerView(screened, np.asarray(history, dtype=np.int64), unscreened, scores,
-                          words,
-                          np.asarray([number.get(r, 0) for r in order], dtype=np.int64),
-                          open_check)
+                          words, np.asarray([number.get(r, 0) for r in order], dtype=np.int64),
+                          bool(self._check_waiting(state, checks)))
 
     def _guard_lock(self) -> Any:
         """One fit of the process's ranker at a time (web threads share it)."""
