@@ -18,6 +18,7 @@ from scopewise.screening.stopping_checked import (
     CheckedPointProcessStopping,
     WordRows,
     check_records,
+    platt_fit,
     scores_say_left,
 )
 from scopewise.screening.stopping_rule import RankerView
@@ -183,3 +184,17 @@ def test_word_rows_fall_back_on_tfidf_for_a_ranker_without_words() -> None:
     assert rows.shape[0] == 30 and rows.nnz > 0
     words = get_ranker("scopewise").prepare(records)
     assert WordRows(words, records)().shape[0] == 30
+
+
+@pytest.mark.parametrize("separable", [False, True])
+def test_the_platt_fit_is_the_penalised_optimum(separable: bool) -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=400) * 2
+    y = (x > 1.0).astype(np.int64) if separable else (
+        rng.random(400) < 1 / (1 + np.exp(-(1.5 * x - 2)))).astype(np.int64)
+    w, b = platt_fit(x, y, c=1.0)
+    p = 1 / (1 + np.exp(-(w * x + b)))
+    # the gradient of sum(log loss) + w**2 / 2 vanishes at the fit
+    assert abs(float((p - y) @ x) + w) < 1e-6
+    assert abs(float((p - y).sum())) < 1e-6
+    assert w > 0 and math.isfinite(w)  # higher scores, more likely relevant; finite when separable
