@@ -124,7 +124,17 @@ def test_with_room_for_more_the_rule_stops_without_a_check() -> None:
     rule.see(_view(labels, _dry_scores(labels)))
     rule.fit(labels, N)
     assert rule.stop_ and rule.stage_ == "room" and not rule.check_.size
-    assert rule.report().detail.startswith("You can stop:")
+    report = rule.report()
+    assert report.detail.startswith("You can stop:")
+    # the allowance here (0.6) is a threshold, not a bound: what the report shows is the
+    # count's 90% range, which holds the estimate, and the recall at its upper end
+    assert rule.model_.level_ == rule.alpha_wide > 0.5
+    assert report.relevant_left is not None and report.relevant_left_low is not None
+    assert report.relevant_left_high is not None
+    assert report.relevant_left_low <= report.relevant_left <= report.relevant_left_high
+    assert report.recall_lower_bound is not None and report.estimated_recall is not None
+    assert report.recall_lower_bound <= report.estimated_recall
+    assert "90% range" in report.detail
 
 
 def test_the_rule_needs_the_view_to_stop() -> None:

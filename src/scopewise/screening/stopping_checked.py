@@ -58,7 +58,7 @@ import numpy as np
 
 from scopewise.errors import UsageError
 from scopewise.records import Record
-from scopewise.screening.stopping_pointprocess import PointProcessStopping
+from scopewise.screening.stopping_pointprocess import PointProcessStopping, _poisson_quantile
 from scopewise.screening.stopping_rule import RankerView, StoppingRule, StopReport
 
 __all__ = ["CheckedPointProcessStopping", "WordRows", "check_records", "scores_say_left"]
@@ -83,7 +83,37 @@ def _unit_rows(rows: Any) -> Any:
     return sp.diags(1.0 / norms) @ rows
 
 
-class _RoomLevels(PointProcessStopping):
+class _Shown(PointProcessStopping):
+    """The model as this rule shows it. Its allowance (up to 0.6) is a threshold for
+    stopping, not a bound: above 0.5 the Poisson quantile it takes lies below the
+    fitted count. What reports show is the count's 5 % to 95 % range at the fitted rate,
+    and the recall that its upper end leaves."""
+
+    def shown(self) -> tuple[float, float, float | None]:
+        """The range of the relevant records left, and the recall at its upper end."""
+        if not self._modelled:
+            self._model()
+        mu = self.left_
+        if not math.isfinite(mu):
+            return math.nan, math.nan, None
+        low = float(min(self.unscreened_, _poisson_quantile(0.05, mu)))
+        high = float(min(self.unscreened_, _poisson_quantile(0.95, mu)))
+        found = self.relevant_found_
+        return low, high, (found / (found + high) if found else None)
+
+    def figures(self) -> str:
+        low, high, bound = self.shown()
+        return (f"estimated {self.left_:.1f} relevant records left among "
+                f"{self.unscreened_:,} unscreened (90% range {low:.0f} to {high:.0f} under "
+                f"the model); recall estimated {self.estimated_recall_:.1%}, at least "
+                f"{bound or 0:.1%} under the model")
+
+
+class _AfterHit(_Shown):
+    """The model once a check has found a relevant record (one cautious allowance)."""
+
+
+class _RoomLevels(_Shown):
     """The point-process model with its allowance set by the room the target leaves."""
 
     def __init__(self, levels: tuple[tuple[int, float], ...], **params: Any) -> None:
@@ -244,11 +274,10 @@ class CheckedPointProcessStopping(StoppingRule):
     def see(self, view: RankerView) -> None:
         self._view = view
 
-    def _model_for(self, after_hit: bool) -> PointProcessStopping:
+    def _model_for(self, after_hit: bool) -> _Shown:
         if after_hit:
-            return PointProcessStopping(target_recall=self.target_recall, z=0.0,
-                                        alpha=self.alpha_after_hit,
-                                        alpha_no_room=self.alpha_no_room)
+            return _AfterHit(target_recall=self.target_recall, z=0.0,
+                             alpha=self.alpha_after_hit, alpha_no_room=self.alpha_no_room)
         levels = ((0, self.alpha_no_room), (1, self.alpha), (self.wide_room, self.alpha_wide))
         return _RoomLevels(levels, target_recall=self.target_recall, z=0.0)
 
@@ -338,12 +367,13 @@ class CheckedPointProcessStopping(StoppingRule):
 
     def report(self) -> StopReport:
         inner = self.model_.report()
+        low, high, bound = self.model_.shown()
         detail = self.message() + f" Promise: {self.promise()}."
         return StopReport(
             rule=self.name, stop=self.stop_, screened=inner.screened,
             unscreened=inner.unscreened, relevant_found=inner.relevant_found,
-            estimated_recall=inner.estimated_recall,
-            recall_lower_bound=inner.recall_lower_bound, detail=detail,
-            relevant_left=inner.relevant_left, relevant_left_low=inner.relevant_left_low,
-            relevant_left_high=inner.relevant_left_high, promise=self.promise(),
+            estimated_recall=inner.estimated_recall, recall_lower_bound=bound, detail=detail,
+            relevant_left=inner.relevant_left,
+            relevant_left_low=low if math.isfinite(low) else None,
+            relevant_left_high=high if math.isfinite(high) else None, promise=self.promise(),
         )
