@@ -125,7 +125,9 @@ def test_with_room_for_more_the_rule_stops_without_a_check() -> None:
     rule.fit(labels, N)
     assert rule.stop_ and rule.stage_ == "room" and not rule.check_.size
     report = rule.report()
-    assert report.detail.startswith("You can stop:")
+    assert report.detail.startswith("You can stop: the ranking has run dry by this rule's "
+                                    "model, the ranker's scores")
+    assert "the target leaves room for 5 unfound (100 relevant found)" in report.detail
     # the allowance here (0.6) is a threshold, not a bound: what the report shows is the
     # count's 90% range, which holds the estimate, and the recall at its upper end
     assert rule.model_.level_ == rule.alpha_wide > 0.5

@@ -342,6 +342,12 @@ class CheckedPointProcessStopping(StoppingRule):
             return (f"Keep screening: the ranking looks dry, but the ranker's scores of the "
                     f"unscreened records add up to {self.scores_left_:.1f} relevant records "
                     f"(the rule waits above {self.guard:g}). {figures}")
+        if self.stage_ == "room":
+            room = self.model_._room(found)
+            return (f"You can stop: the ranking has run dry by this rule's model, the "
+                    f"ranker's scores of the unscreened records add up to "
+                    f"{self.scores_left_ or 0:.1f} relevant records, and the target leaves "
+                    f"room for {room} unfound ({found} relevant found). {figures}")
         if self.stage_ == "checking":
             return (f"Keep screening: the check records handed out before stopping are not "
                     f"all screened yet. {figures}")
