@@ -46,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
-from scopewise.errors import NotFound, ScreeningError, UsageError
+from scopewise.errors import NotFound, ScopewiseError, ScreeningError, UsageError
 from scopewise.records import Record
 from scopewise.report.data import StoppingSummary
 from scopewise.review.ranking import RankingMixin
@@ -497,12 +497,18 @@ class ScreeningQueueMixin(RankingMixin):
         request = self._ranking_request(state)
 
         def scores() -> np.ndarray:
-            # the background worker's latest ranking, when it knows every label; else
-            # the process's ranker fitted here (a ranking read from the database, or none)
+            # the background worker's ranking, waited for as a hand-out waits for it (the
+            # queue's own ask that follows is then answered at once), when it knows every
+            # label; else the process's ranker fitted here (the worker still behind, or a
+            # ranking read from the database, which carries no scores)
             worker = self._ranking_worker
-            latest = worker.current() if worker is not None else None
-            if latest is not None and latest.scores is not None and not latest.behind(request):
-                return np.asarray(latest.scores, dtype=float)
+            if worker is not None:
+                try:
+                    latest, behind = worker.serve(request)
+                except (ImportError, ScopewiseError, ValueError):
+                    latest, behind = None, 1
+                if latest is not None and latest.scores is not None and not behind:
+                    return np.asarray(latest.scores, dtype=float)
             ranker = self._process_ranker(request)
             with self._guard_lock():
                 fit_ranking(ranker, request)
