@@ -137,6 +137,7 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
     _write_order(output, ids, result)
 
     m = result.metrics
+    checks = int((result.checked > 0).sum())  # records the rule screened as checks
     click.echo(f"Screened {result.n_screened} of {len(records)} records "
                f"({result.n_priors} prior) in {result.seconds:.1f} s with ranker {ranker!r}; "
                f"order written to {output}.")
@@ -146,7 +147,6 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
     click.echo(f"Average time to discovery: {_number(m.atd)}")
     if result.stop is not None and result.stopped_at is not None:
         s = result.stop
-        checks = int((result.checked > 0).sum())
         among = f" (among them {checks} screened as checks)" if checks else ""
         click.echo(f"Stop rule {s.rule!r} stopped after {result.stopped_at - result.n_priors} "
                    f"screened records{among} with {s.unscreened} left unscreened; recall reached "
@@ -159,7 +159,7 @@ def simulate(file: Path, ranker: str, prior_included: int, prior_excluded: int,
                 "stop": result.stop.as_dict() if result.stop else None,
                 "stop_rule": stop_rule, "target_recall": target_recall if stop_rule else None,
                 "stopped_at": result.stopped_at, "recall_at_stop": result.recall_at_stop,
-                "checks_screened": int((result.checked > 0).sum())}
+                "checks_screened": checks}
         summary.write_text(jsonout.dumps(data, indent=2), encoding="utf-8")
 
 

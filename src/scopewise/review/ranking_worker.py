@@ -246,11 +246,6 @@ class RankingWorker:
 
     # -- the callers' side --------------------------------------------------------
 
-    def current(self) -> Ranking | None:
-        """The latest ranking fitted or read, without waiting for one."""
-        with self._changed:
-            return self._ranking
-
     def serve(self, request: RankingRequest) -> tuple[Ranking, int]:
         """The ranking to serve for ``request`` and how many labels behind it is.
 

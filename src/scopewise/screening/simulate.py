@@ -169,9 +169,9 @@ def simulate(
     sampled = np.zeros(n, dtype=bool)
     unscreened = np.ones(n, dtype=bool)
     count = 0
-    for position in prior_positions:
-        screened[count], decisions[count] = position, reviewer.decide(int(position))
-        unscreened[position] = False
+    for prior in prior_positions:
+        screened[count], decisions[count] = prior, reviewer.decide(int(prior))
+        unscreened[prior] = False
         count += 1
 
     ranker.prepare(records, criteria=criteria)
@@ -195,6 +195,7 @@ def simulate(
     n_priors = len(prior_positions)
     while count < n and stop is None:
         want_sample = False
+        position: int | None = None  # set here for a check's record
         if pending:
             position = pending.pop(0)
         elif stop_rule is not None:
@@ -215,11 +216,11 @@ def simulate(
                 want_sample = stop_rule.wants_random_sample(history, n - n_priors)
         elif until_all_found and reviewer.all_relevant_found():
             break
-        if not checks[count] and (want_sample or sampled[count - 1]):
+        if position is None and (want_sample or sampled[count - 1]):
             # once random sampling starts it continues until the rule stops
             position = int(rng.choice(np.flatnonzero(unscreened)))
             sampled[count] = True
-        elif not checks[count]:
+        elif position is None:
             position = ranker.next_record(unscreened)
         screened[count], decisions[count] = position, reviewer.decide(position)
         unscreened[position] = False

@@ -73,16 +73,6 @@ PROMISE: dict[float, str] = {
 }
 
 
-def _unit_rows(rows: Any) -> Any:
-    """Sparse rows scaled to unit length (rows of zeros stay zero)."""
-    import scipy.sparse as sp
-
-    rows = sp.csr_matrix(rows, dtype=float)
-    norms = np.sqrt(np.asarray(rows.multiply(rows).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    return sp.diags(1.0 / norms) @ rows
-
-
 class _Shown(PointProcessStopping):
     """The model as this rule shows it. Its allowance (up to 0.6) is a threshold for
     stopping, not a bound: above 0.5 the Poisson quantile it takes lies below the
@@ -109,10 +99,6 @@ class _Shown(PointProcessStopping):
                 f"{bound or 0:.1%} under the model")
 
 
-class _AfterHit(_Shown):
-    """The model once a check has found a relevant record (one cautious allowance)."""
-
-
 class _RoomLevels(_Shown):
     """The point-process model with its allowance set by the room the target leaves."""
 
@@ -128,7 +114,8 @@ class _RoomLevels(_Shown):
 class WordRows:
     """The records' word rows for a check, built once when first asked: the ranker's
     own (:meth:`~scopewise.screening.rankers.Ranker.word_rows`), or, for a ranker that
-    reads no words, whole-word TF-IDF of the titles and abstracts (``records``: the
+    reads no words, the project's whole-word TF-IDF of the titles and abstracts
+    (:class:`~scopewise.screening.rankers.features.TextFeatures`; ``records``: the
     prepared records, or a function giving them)."""
 
     def __init__(self, ranker: Any,
@@ -140,13 +127,10 @@ class WordRows:
         if self._rows is None:
             rows = self._ranker.word_rows()
             if rows is None:
-                from sklearn.feature_extraction.text import TfidfVectorizer
-
-                from scopewise.screening.rankers.base import record_text
+                from scopewise.screening.rankers.features import TextFeatures
 
                 records = self._records() if callable(self._records) else self._records
-                rows = TfidfVectorizer(sublinear_tf=True).fit_transform(
-                    [" ".join(record_text(r)) for r in records])
+                rows = TextFeatures(ngram_range=(1, 1), title_weight=0.0).fit_transform(records)
             self._rows = rows
         return self._rows
 
@@ -203,7 +187,12 @@ def scores_say_left(view: RankerView) -> float:
 def check_records(view: RankerView, size: int, latest: int = 8) -> np.ndarray:
     """The ``size`` unscreened records closest to the latest ``latest`` relevant records
     found, less close to the irrelevant ones (whole-word rows of unit length)."""
-    words = _unit_rows(view.words())
+    import scipy.sparse as sp
+
+    from scopewise.screening.rankers.tfidf import unit_rows
+
+    # a copy scaled to unit length (the ranker's rows are, but a view may give others)
+    words = unit_rows(sp.csr_matrix(view.words(), dtype=float, copy=True))
     screened = np.asarray(view.screened, dtype=np.int64)
     decisions = np.asarray(view.decisions, dtype=np.int64)
     found = screened[decisions == 1][-latest:]
@@ -276,8 +265,8 @@ class CheckedPointProcessStopping(StoppingRule):
 
     def _model_for(self, after_hit: bool) -> _Shown:
         if after_hit:
-            return _AfterHit(target_recall=self.target_recall, z=0.0,
-                             alpha=self.alpha_after_hit, alpha_no_room=self.alpha_no_room)
+            return _Shown(target_recall=self.target_recall, z=0.0,
+                          alpha=self.alpha_after_hit, alpha_no_room=self.alpha_no_room)
         levels = ((0, self.alpha_no_room), (1, self.alpha), (self.wide_room, self.alpha_wide))
         return _RoomLevels(levels, target_recall=self.target_recall, z=0.0)
 
