@@ -31,11 +31,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stopping import Run, _ideal, replay_ranked, row, simulate_set, summarise
-from stopping_cache import SEEDS, datasets, ranked_order
+from stopping import Run, measure_cached, row, simulate_set, summarise
+from stopping_cache import datasets
 
 RULE = "point-process-checked"
 HEADER = ("| rule | target | runs at/above target | worst dataset | datasets missing in 2+ "
@@ -46,21 +44,6 @@ HEADER = ("| rule | target | runs at/above target | worst dataset | datasets mis
 def one_set(dataset: str, target: float, params: dict[str, Any]) -> list[tuple[Run, list[str]]]:
     """Every seed of one set: the run, and what each check found."""
     return simulate_set(dataset, RULE, target, params)
-
-
-def default_runs(target: float) -> list[Run]:
-    """The point-process default replayed over the cached orders (exact)."""
-    from scopewise.screening.stopping_pointprocess import PointProcessStopping
-
-    runs = []
-    for dataset in datasets():
-        for seed in SEEDS:
-            cached = ranked_order(dataset, seed)
-            y = np.asarray(cached["labels"])[np.asarray(cached["order"])][int(cached["n_priors"]):]
-            stop = replay_ranked(PointProcessStopping(target_recall=target), y)
-            runs.append(Run(dataset, seed, int(y.size), int(y.sum()), stop,
-                            int(y[:stop].sum()), 0, {target: _ideal(y, target)}))
-    return runs
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
                           f"{run.found} of {need} needed; checks found "
                           f"{', '.join(found) or '-'}{mark}", file=sys.stderr)
         print(row("point-process (default, replayed)", target,
-                  summarise(default_runs(target), target)), flush=True)
+                  summarise(measure_cached("point-process", target), target)), flush=True)
         s = summarise(runs, target)
         share = s["share"]
         assert isinstance(share, float)
